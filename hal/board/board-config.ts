@@ -141,6 +141,11 @@ export interface KernelConfig {
 /** The RFC's description of PASR units: dies, sections and interleave pairs (ddr_die= / interleaved=). */
 export interface PasrConfig {
   readonly sectionBytes: number;
+  /**
+   * Which mask the kernel drives: `MR17` (segments, for row-bank-column maps), `MR16` (banks, for
+   * bank-row-column maps) or `MR23` (LPDDR5 segment mask). The RFC's die table carries the same choice.
+   */
+  readonly maskRegister: 'MR16' | 'MR17' | 'MR23';
   /** Dies whose sections are masked together because an address bit below the section size interleaves them. */
   readonly interleave: readonly (readonly string[])[];
 }
