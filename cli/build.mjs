@@ -1,0 +1,24 @@
+// Bundle the CLI (and the benchmark runner) with esbuild. `serialport` stays external: it
+// loads a native addon relative to its own files, which a bundle would break.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: 'linked',
+  external: ['serialport', '@serialport/*'],
+  logLevel: 'warning',
+  // Bundled CJS dependencies (commander, ajv) call require(): give the ESM bundle one.
+  banner: { js: "import { createRequire as __pasrCreateRequire } from 'node:module'; const require = __pasrCreateRequire(import.meta.url);" },
+};
+
+await build({ ...common, entryPoints: [join(root, 'cli/main.ts')], outfile: join(root, 'dist/pasr.mjs') });
+if (process.argv.includes('--bench') || process.env.npm_lifecycle_event === 'bench' || process.argv.includes('--all')) {
+  await build({ ...common, entryPoints: [join(root, 'bench/main.ts')], outfile: join(root, 'dist/bench.mjs') });
+}
