@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { SimClock } from '../../hal/clock.js';
+
+describe('SimClock', () => {
+  it('fires alarms in due order, at their due time, once', () => {
+    const clock = new SimClock();
+    const fired: [string, number][] = [];
+    clock.schedule(300, () => fired.push(['c', clock.nowNs]));
+    clock.schedule(100, () => fired.push(['a', clock.nowNs]));
+    clock.schedule(100, () => fired.push(['b', clock.nowNs]));
+    clock.advance(250);
+    expect(fired).toEqual([
+      ['a', 100],
+      ['b', 100],
+    ]);
+    expect(clock.nowNs).toBe(250);
+    clock.advance(1000);
+    expect(fired.map((f) => f[0])).toEqual(['a', 'b', 'c']);
+    expect(clock.nowNs).toBe(1250);
+  });
+
+  it('does not fire a cancelled alarm', () => {
+    const clock = new SimClock();
+    let n = 0;
+    const cancel = clock.schedule(10, () => n++);
+    cancel();
+    clock.advance(20);
+    expect(n).toBe(0);
+    expect(clock.nextAlarmNs()).toBe(Infinity);
+  });
+
+  it('fires an alarm scheduled by an alarm when it falls inside the same advance', () => {
+    const clock = new SimClock();
+    const at: number[] = [];
+    clock.schedule(10, () => {
+      at.push(clock.nowNs);
+      clock.schedule(10, () => at.push(clock.nowNs));
+    });
+    clock.advance(100);
+    expect(at).toEqual([10, 20]);
+  });
+
+  it('refuses to go backwards or by a non-finite amount', () => {
+    const clock = new SimClock();
+    expect(() => clock.advance(-1)).toThrow('cannot advance the clock by -1 ns');
+    expect(() => clock.advance(NaN)).toThrow();
+    clock.advanceTo(50);
+    clock.advanceTo(10);
+    expect(clock.nowNs).toBe(50);
+  });
+});
