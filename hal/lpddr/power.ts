@@ -1,0 +1,129 @@
+import type { PowerPoint } from '../board/board-config.js';
+
+/**
+ * Self-refresh power of one die, from the per-rail table a part carries in the board config
+ * (reference/lpddr.md §5.4 model, ◐):
+ *
+ *   IDD6_r(T, f) = IDD6full_r(T) * ((1 - arrayShare_r(T)) + f * arrayShare_r(T))
+ *
+ * f is the refreshed fraction (1 = whole array). Between two table temperatures the fixed part
+ * IDD6full*(1-arrayShare) and the array part IDD6full*arrayShare are each interpolated linearly, which
+ * is the same as interpolating IDD6(T, f) linearly for the given f. Outside the table the nearest
+ * point is used and the result says so (`clamped`). The split (arrayShare) is ✖ for LPDDR2-5: no
+ * per-PASR IDD6 table was read; a VDDQ rail should carry arrayShare 0 (I/O leakage does not scale with f).
+ *
+ * Pure functions: no state, no clock. Energy is event-based (one call per self-refresh interval).
+ */
+
+export type Clamp = 'none' | 'below' | 'above';
+
+export interface RailCurrent {
+  readonly rail: string;
+  readonly volts: number;
+  readonly mA: number;
+  readonly watts: number;
+}
+
+export interface SelfRefreshPower {
+  /** Temperature asked for. */
+  readonly temperatureC: number;
+  /** Temperature the table was evaluated at (differs when clamped). */
+  readonly tableTemperatureC: number;
+  readonly clamped: Clamp;
+  readonly refreshedFraction: number;
+  readonly rails: readonly RailCurrent[];
+  /** Sum over rails of volts * mA / 1000. */
+  readonly watts: number;
+}
+
+export interface SelfRefreshEnergy extends SelfRefreshPower {
+  readonly durationNs: number;
+  readonly joules: number;
+}
+
+/** Problems with a power table, each naming `where` (e.g. `parts.elpida.power`); [] when usable. */
+export function checkPowerTable(points: readonly PowerPoint[], where: string): string[] {
+  const bad: string[] = [];
+  if (points.length === 0) return [`${where}: the self-refresh power table is empty`];
+  const railsOf = (p: PowerPoint): string => p.rails.map((r) => r.rail).join(',');
+  points.forEach((p, i) => {
+    const at = `${where}[${i}]`;
+    if (!Number.isFinite(p.temperatureC)) bad.push(`${at}.temperatureC: ${p.temperatureC} is not a finite temperature`);
+    if (i > 0 && !(p.temperatureC > points[i - 1]!.temperatureC)) {
+      bad.push(`${at}.temperatureC: ${p.temperatureC} C does not ascend (previous ${points[i - 1]!.temperatureC} C)`);
+    }
+    if (p.rails.length === 0) bad.push(`${at}.rails: no rails`);
+    if (railsOf(p) !== railsOf(points[0]!)) bad.push(`${at}.rails: rails ${railsOf(p)} differ from the first point's ${railsOf(points[0]!)}`);
+    const seen = new Set<string>();
+    p.rails.forEach((r, j) => {
+      const ra = `${at}.rails[${j}]`;
+      if (seen.has(r.rail)) bad.push(`${ra}.rail: ${r.rail} appears twice`);
+      seen.add(r.rail);
+      if (!(r.volts > 0) || !Number.isFinite(r.volts)) bad.push(`${ra}.volts: ${r.volts} is not a positive voltage`);
+      if (!(r.idd6FullmA >= 0) || !Number.isFinite(r.idd6FullmA)) bad.push(`${ra}.idd6FullmA: ${r.idd6FullmA} is not a non-negative current`);
+      if (!(r.arrayShare >= 0 && r.arrayShare <= 1)) bad.push(`${ra}.arrayShare: ${r.arrayShare} is outside 0..1`);
+      const first = points[0]!.rails.find((x) => x.rail === r.rail);
+      if (first !== undefined && first.volts !== r.volts) bad.push(`${ra}.volts: ${r.volts} V differs from ${first.volts} V at ${points[0]!.temperatureC} C`);
+    });
+  });
+  return bad;
+}
+
+/** Per-rail IDD6 and power of one die in self-refresh at temperature T with refreshed fraction f. */
+export function selfRefreshPower(points: readonly PowerPoint[], temperatureC: number, refreshedFraction: number): SelfRefreshPower {
+  const problems = checkPowerTable(points, 'power table');
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  if (!Number.isFinite(temperatureC)) throw new RangeError(`temperature ${temperatureC} C is not a finite number`);
+  if (!(refreshedFraction >= 0 && refreshedFraction <= 1)) throw new RangeError(`refreshed fraction ${refreshedFraction} is outside 0..1`);
+
+  const first = points[0]!;
+  const last = points[points.length - 1]!;
+  let lo = first;
+  let hi = first;
+  let clamped: Clamp = 'none';
+  if (temperatureC < first.temperatureC) clamped = 'below';
+  else if (temperatureC > last.temperatureC) {
+    clamped = 'above';
+    lo = hi = last;
+  } else {
+    for (let i = 0; i < points.length; i++) {
+      if (points[i]!.temperatureC <= temperatureC) lo = points[i]!;
+      if (points[i]!.temperatureC >= temperatureC) {
+        hi = points[i]!;
+        break;
+      }
+    }
+  }
+  const tableTemperatureC = clamped === 'none' ? temperatureC : lo.temperatureC;
+  const w = hi.temperatureC === lo.temperatureC ? 0 : (tableTemperatureC - lo.temperatureC) / (hi.temperatureC - lo.temperatureC);
+
+  const rails = lo.rails.map((a): RailCurrent => {
+    const b = hi.rails.find((r) => r.rail === a.rail)!;
+    const fixed = (1 - w) * a.idd6FullmA * (1 - a.arrayShare) + w * b.idd6FullmA * (1 - b.arrayShare);
+    const array = (1 - w) * a.idd6FullmA * a.arrayShare + w * b.idd6FullmA * b.arrayShare;
+    const mA = fixed + refreshedFraction * array;
+    return { rail: a.rail, volts: a.volts, mA, watts: (a.volts * mA) / 1000 };
+  });
+  const watts = rails.reduce((s, r) => s + r.watts, 0);
+  return { temperatureC, tableTemperatureC, clamped, refreshedFraction, rails, watts };
+}
+
+/** Energy (J) of one die's self-refresh interval of durationNs at temperature T with refreshed fraction f. */
+export function selfRefreshEnergy(
+  points: readonly PowerPoint[],
+  temperatureC: number,
+  refreshedFraction: number,
+  durationNs: number,
+): SelfRefreshEnergy {
+  if (!(durationNs >= 0) || !Number.isFinite(durationNs)) throw new RangeError(`self-refresh duration ${durationNs} ns is not a finite non-negative time`);
+  const p = selfRefreshPower(points, temperatureC, refreshedFraction);
+  return { ...p, durationNs, joules: p.watts * durationNs * 1e-9 };
+}
+
+/** Energy PASR saves over a full-array self-refresh of the same interval (J, >= 0). */
+export function pasrSavingJ(points: readonly PowerPoint[], temperatureC: number, refreshedFraction: number, durationNs: number): number {
+  return (
+    selfRefreshEnergy(points, temperatureC, 1, durationNs).joules -
+    selfRefreshEnergy(points, temperatureC, refreshedFraction, durationNs).joules
+  );
+}
