@@ -1,0 +1,166 @@
+import { TRACE_KINDS, type TraceEvent, type TraceKind } from './events.js';
+
+/**
+ * Selecting events from a trace (what `pasr inspect --die/--mr/--kind/--from/--to` does).
+ *
+ * Filters combine with AND. Semantics:
+ *  (a) `die`: dram.* events of that die; mmio.* events on that die's controller (block equal to
+ *      the controller id, or starting with `<controller>.`); guest.error events whose source is the
+ *      die, or a block of that controller that is not another die seen in the trace.
+ *  (b) `mr`: dram.mrw / dram.mrr events of that MR (of that die, when `die` is given too), plus
+ *      the mmio.write events that caused each of them: the writes on the same controller since
+ *      the previous dram.* event of that controller (any die, any kind).
+ *  (c) `kind`: an exact kind, a glob (`*` any run of characters, `?` one), or a comma-separated
+ *      list of those.
+ *  (d) `fromNs` / `toNs`: fromNs <= tNs <= toNs (both inclusive).
+ * The result keeps the input order and the event objects themselves (no copies).
+ */
+export interface TraceFilter {
+  readonly die?: string;
+  readonly mr?: number;
+  readonly kind?: string;
+  readonly fromNs?: number;
+  readonly toNs?: number;
+}
+
+/** Maps a die id to the id of the controller that owns it. */
+export type DieToController = (dieId: string) => string;
+
+/** The default mapping: a die id's first dot-separated component (`emif1.cs0` → `emif1`). */
+export const controllerOfDie: DieToController = (dieId) => {
+  const dot = dieId.indexOf('.');
+  return dot < 0 ? dieId : dieId.slice(0, dot);
+};
+
+/** Whether an MMIO block (or a guest.error source) belongs to a controller. */
+export function blockOnController(block: string, controller: string): boolean {
+  return block === controller || (block.length > controller.length && block.startsWith(controller) && block[controller.length] === '.');
+}
+
+/** A bad filter argument (an unknown kind pattern, a negative MR number, ...). */
+export class TraceFilterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TraceFilterError';
+  }
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * The kinds a `--kind` argument selects. Throws TraceFilterError for a pattern that matches no
+ * known kind (a typo would otherwise silently select nothing).
+ */
+export function kindsMatching(pattern: string): Set<TraceKind> {
+  const out = new Set<TraceKind>();
+  const parts = pattern.split(',').map((p) => p.trim());
+  for (const p of parts) {
+    if (p === '') throw new TraceFilterError(`empty kind in --kind ${JSON.stringify(pattern)} (kinds: ${TRACE_KINDS.join(', ')})`);
+    const re = globToRegExp(p);
+    const hits = TRACE_KINDS.filter((k) => re.test(k));
+    if (hits.length === 0) {
+      throw new TraceFilterError(`--kind ${JSON.stringify(p)} matches no event kind (kinds: ${TRACE_KINDS.join(', ')}; globs like dram.* work)`);
+    }
+    for (const k of hits) out.add(k);
+  }
+  return out;
+}
+
+function checkFilter(f: TraceFilter): void {
+  if (f.mr !== undefined && !(Number.isInteger(f.mr) && f.mr >= 0)) {
+    throw new TraceFilterError(`--mr ${f.mr}: a mode-register number is an integer >= 0`);
+  }
+  for (const [name, v] of [
+    ['--from', f.fromNs],
+    ['--to', f.toNs],
+  ] as const) {
+    if (v !== undefined && !(typeof v === 'number' && !Number.isNaN(v))) throw new TraceFilterError(`${name} ${v}: expected a time in ns`);
+  }
+  if (f.fromNs !== undefined && f.toNs !== undefined && f.fromNs > f.toNs) {
+    throw new TraceFilterError(`--from ${f.fromNs} is after --to ${f.toNs}`);
+  }
+  if (f.die !== undefined && f.die === '') throw new TraceFilterError('--die needs a die id, e.g. emif1.cs0');
+}
+
+/** The die a dram.* event concerns, or undefined for other kinds. */
+function dieOf(e: TraceEvent): string | undefined {
+  switch (e.kind) {
+    case 'dram.mrw':
+    case 'dram.mrr':
+    case 'dram.sr.enter':
+    case 'dram.sr.exit':
+      return e.die;
+    default:
+      return undefined;
+  }
+}
+
+/** Events selected by `filter`, in input order. */
+export function filterEvents(events: readonly TraceEvent[], filter: TraceFilter, dieToController: DieToController = controllerOfDie): TraceEvent[] {
+  checkFilter(filter);
+  const kinds = filter.kind !== undefined ? kindsMatching(filter.kind) : undefined;
+  const die = filter.die;
+  const controller = die !== undefined ? dieToController(die) : undefined;
+  // Dies that appear in the trace: a guest.error from another die of the same controller is not ours.
+  const otherDies = new Set<string>();
+  if (die !== undefined) {
+    for (const e of events) {
+      const d = dieOf(e);
+      if (d !== undefined && d !== die) otherDies.add(d);
+    }
+  }
+
+  // (b) mark the MR accesses and their causing writes in one forward pass. Pending writes are kept
+  // per block; a dram.* event on controller C settles (keeps or drops) the pending writes of C's blocks.
+  let keptByMr: Uint8Array | undefined;
+  if (filter.mr !== undefined) {
+    keptByMr = new Uint8Array(events.length);
+    const pending = new Map<string, number[]>();
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (e.kind === 'mmio.write') {
+        let list = pending.get(e.block);
+        if (!list) pending.set(e.block, (list = []));
+        list.push(i);
+        continue;
+      }
+      const d = dieOf(e);
+      if (d === undefined) continue;
+      const c = dieToController(d);
+      const hit = (e.kind === 'dram.mrw' || e.kind === 'dram.mrr') && e.mr === filter.mr && (die === undefined || d === die);
+      if (hit) keptByMr[i] = 1;
+      for (const [block, list] of pending) {
+        if (list.length === 0 || !blockOnController(block, c)) continue;
+        if (hit) for (const j of list) keptByMr[j] = 1;
+        list.length = 0;
+      }
+    }
+  }
+
+  const out: TraceEvent[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (kinds && !kinds.has(e.kind)) continue;
+    if (filter.fromNs !== undefined && e.tNs < filter.fromNs) continue;
+    if (filter.toNs !== undefined && e.tNs > filter.toNs) continue;
+    if (keptByMr && !keptByMr[i]) continue;
+    if (die !== undefined && controller !== undefined) {
+      switch (e.kind) {
+        case 'mmio.write':
+        case 'mmio.read':
+          if (!blockOnController(e.block, controller)) continue;
+          break;
+        case 'guest.error':
+          if (e.source !== die && (otherDies.has(e.source) || !blockOnController(e.source, controller))) continue;
+          break;
+        default:
+          if (dieOf(e) !== die) continue;
+      }
+    }
+    out.push(e);
+  }
+  return out;
+}
