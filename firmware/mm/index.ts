@@ -1,0 +1,16 @@
+/** The mm core's public surface (see memory-manager.ts for the entry point). */
+export * from './layout.js';
+export * from './migratetype.js';
+export * from './page-flags.js';
+export * from './gfp.js';
+export * from './memmap.js';
+export * from './zone.js';
+export * from './watermarks.js';
+export * from './pcp.js';
+export * from './page-alloc.js';
+export * from './mm-init.js';
+export * from './vmstat.js';
+export * from './proc.js';
+export * from './proc-views.js';
+export * from './invariants.js';
+export * from './memory-manager.js';

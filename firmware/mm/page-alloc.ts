@@ -1,0 +1,1232 @@
+/**
+ * The zoned buddy allocator, following mm/page_alloc.c of Linux v6.18 (the kernel whose /proc
+ * files are in test/fixtures/proc). Function names in comments are the kernel's.
+ *
+ * Free blocks live on zone->free_area[order].free_list[migratetype], intrusive lists threaded
+ * through the memmap (memmap.ts); nr_free counts blocks per (zone, order).
+ *
+ * Invariants (checked by checkInvariants() in invariants.ts):
+ *  (a) every free block on a buddy list is aligned to its order, lies inside its zone, has
+ *      PG_BUDDY (and no other flag) on its head, kind FREE on all its pages, and is on exactly
+ *      one list: the one of its order and of its pageblock's migratetype ("freelist hygiene",
+ *      v6.10+); a block of order >= pageblock_order covers pageblocks that all have that type;
+ *  (b) nr_free[zone][order] = total length of the lists of that order;
+ *  (c) NR_FREE_PAGES = pages of the non-ISOLATE free lists; NR_FREE_CMA_PAGES and
+ *      nr_free_highatomic are the CMA / HIGHATOMIC shares (account_freepages());
+ *  (d) two free buddies of the same order never both sit on the lists, unless they cannot merge
+ *      (different zones, or order >= pageblock_order with an unmergeable type on one side);
+ *  (e) pageblocks of a CMA area are MIGRATE_CMA (possibly isolated) and no others are.
+ */
+import {
+  ALLOC_CMA,
+  ALLOC_HIGHATOMIC,
+  ALLOC_KSWAPD,
+  ALLOC_MIN_RESERVE,
+  ALLOC_NOFRAGMENT,
+  ALLOC_NON_BLOCK,
+  ALLOC_NO_WATERMARKS,
+  ALLOC_OOM,
+  ALLOC_RESERVES,
+  ALLOC_WMARK_LOW,
+  ALLOC_WMARK_MASK,
+  ALLOC_WMARK_MIN,
+  __GFP_DIRECT_RECLAIM,
+  __GFP_HIGH,
+  __GFP_KSWAPD_RECLAIM,
+  __GFP_MEMALLOC,
+  __GFP_NOMEMALLOC,
+  __GFP_NORETRY,
+  __GFP_RETRY_MAYFAIL,
+  gfpMigratetype,
+  gfpZone,
+} from './gfp.js';
+import { MAX_NR_ZONES, ZONE_NAMES, ZONE_NORMAL, type MemoryLayout, type PfnRange, type ZoneName } from './layout.js';
+import { MemMap } from './memmap.js';
+import {
+  FALLBACKS,
+  MIGRATE_CMA,
+  MIGRATE_HIGHATOMIC,
+  MIGRATE_ISOLATE,
+  MIGRATE_MOVABLE,
+  MIGRATE_PCPTYPES,
+  MIGRATE_RECLAIMABLE,
+  MIGRATE_TYPES,
+  MIGRATE_UNMOVABLE,
+} from './migratetype.js';
+import { NR_PAGE_KINDS, PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_ISOLATED, PG_LRU, PG_PCP, PageKind, isMovableKind } from './page-flags.js';
+import { PAGE_ALLOC_COSTLY_ORDER, PerCpuPages } from './pcp.js';
+import { VmEvents } from './vmstat.js';
+import { DEFAULT_WATERMARK_BOOST_FACTOR, multFrac } from './watermarks.js';
+import { Zone } from './zone.js';
+
+export { PAGE_ALLOC_COSTLY_ORDER };
+/** MAX_RECLAIM_RETRIES: bound of the slow path's reclaim loop. */
+export const MAX_RECLAIM_RETRIES = 16;
+
+/** Why an allocation failed. */
+export type AllocFailureReason =
+  /** No populated zone at or below the highest zone the gfp flags allow. */
+  | 'no-zone'
+  /** Free pages at or below the watermark (plus lowmem reserve) in every allowed zone. */
+  | 'watermark'
+  /** Enough free pages in some zone, but no free block of the order in a usable list. */
+  | 'fragmentation'
+  /** order > MAX_PAGE_ORDER (Linux warns and returns NULL). */
+  | 'order-too-large';
+
+/** An allocation failure, reported as an outcome (never thrown). */
+export interface AllocFailure {
+  ok: false;
+  order: number;
+  gfp: number;
+  /** The preferred zone (highest populated zone the request may use), or 'none'. */
+  zone: ZoneName | 'none';
+  reason: AllocFailureReason;
+  /** NR_FREE_PAGES summed over the zones the request may use. */
+  freePages: number;
+}
+
+/** allocPages() returns a pfn (a number) on success. */
+export type AllocResult = number | AllocFailure;
+
+export function isAllocFailure(r: AllocResult): r is AllocFailure {
+  return typeof r !== 'number';
+}
+
+/**
+ * Calls out of the allocator's slow path into reclaim and compaction (built on top of this
+ * core). Defaults do nothing, so an allocation that does not fit fails with an outcome.
+ */
+export interface MmHooks {
+  /** wakeup_kswapd(): the zone fell below its low watermark (or a fallback boosted it). */
+  wakeKswapd(zoneIdx: number, order: number, highestZoneIdx: number): void;
+  /** __alloc_pages_direct_compact(); the allocator retries after it returns. */
+  directCompact(order: number, gfp: number, highestZoneIdx: number): void;
+  /** __alloc_pages_direct_reclaim(): returns pages reclaimed (progress). */
+  directReclaim(order: number, gfp: number, highestZoneIdx: number): number;
+  /** __alloc_pages_may_oom(): returns true if it freed memory (e.g. killed a task). */
+  outOfMemory(order: number, gfp: number, highestZoneIdx: number): boolean;
+  /** mm_page_alloc_extfrag: an allocation fell back to another migratetype's free list. */
+  extfrag(pfn: number, order: number, fallbackOrder: number, startMt: number, fallbackMt: number, claimed: boolean): void;
+}
+
+export const NO_HOOKS: MmHooks = {
+  wakeKswapd: () => {},
+  directCompact: () => {},
+  directReclaim: () => 0,
+  outOfMemory: () => false,
+  extfrag: () => {},
+};
+
+export interface PageAllocOptions {
+  /** Per-cpu page lists (default true, as in Linux). */
+  pcp?: boolean;
+  /** CONFIG_CMA: shows the CMA migratetype in /proc (default true). */
+  configCma?: boolean;
+  /** CONFIG_ZONE_DMA32: first pass in ZONE_NORMAL uses ALLOC_NOFRAGMENT (default true). */
+  configZoneDma32?: boolean;
+  /** vm.lowmem_reserve_ratio (default [256, 256, 32, 0]). */
+  lowmemReserveRatio?: number[];
+  /** vm.watermark_boost_factor (default 15000; 0 disables boosting). */
+  watermarkBoostFactor?: number;
+  /** List heads kept for code built on top (LRU lists, isolation lists...). Default 4096. */
+  spareListHeads?: number;
+}
+
+/** A called-back function that sees every block entering (+1) or leaving (-1) a buddy list. */
+export type FreeListHook = (pfn: number, order: number, delta: 1 | -1) => void;
+
+const hexPfn = (pfn: number): string => '0x' + pfn.toString(16);
+
+export class PageAllocator {
+  readonly memmap: MemMap;
+  readonly startPfn: number;
+  readonly endPfn: number;
+  readonly pageShift: number;
+  /** MAX_PAGE_ORDER (inclusive). */
+  readonly maxOrder: number;
+  /** NR_PAGE_ORDERS = MAX_PAGE_ORDER + 1. */
+  readonly nrOrders: number;
+  readonly pageblockOrder: number;
+  readonly pageblockNrPages: number;
+  readonly nrCpus: number;
+  /** CMA areas of the layout (their pageblocks are MIGRATE_CMA). */
+  readonly cmaAreas: readonly PfnRange[];
+  /** All MAX_NR_ZONES zones in zone_idx order; those the layout lacks are empty. */
+  readonly zones: Zone[];
+  readonly events = new VmEvents();
+  readonly pcp: PerCpuPages | null;
+  readonly configCma: boolean;
+  readonly configZoneDma32: boolean;
+  readonly watermarkBoostFactor: number;
+  /** Node index of the head of free_list (zone 0, order 0, migratetype 0). */
+  readonly freeHeadBase: number;
+  /** free_area[order].nr_free, indexed by zone * nrOrders + order. */
+  readonly nrFree: Int32Array;
+  hooks: MmHooks = NO_HOOKS;
+  /** Optional observer of buddy free-list membership (for allocator-hook PASR policies). */
+  freeListHook: FreeListHook | null = null;
+  /**
+   * Optional source of stat items the core cannot know (LRU active/inactive split, mapped,
+   * isolated...): return a value to override the core's, or undefined. zoneIdx -1 = node.
+   */
+  statSource: ((name: string, zoneIdx: number) => number | undefined) | null = null;
+  /** pgdat->kswapd_failures >= MAX_RECLAIM_RETRIES, set by reclaim code; shown in zoneinfo. */
+  nodeUnreclaimable = false;
+
+  // Hot-path aliases of the memmap arrays.
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly kind: Uint8Array;
+  private readonly ord: Uint8Array;
+  private readonly flags: Uint8Array;
+  private readonly age: Uint8Array;
+  /** Populated zones in ascending order, and their end pfns, for pfn -> zone lookup. */
+  private readonly popZone: Int32Array;
+  private readonly popEnd: Float64Array;
+  /** Zone the last successful getPageFromFreelist() allocated from. */
+  private lastZoneIdx = -1;
+  /** Scratch results of prepMoveFreepagesBlock(). */
+  private scanFree = 0;
+  private scanMovable = 0;
+
+  constructor(layout: MemoryLayout, options: PageAllocOptions = {}) {
+    this.startPfn = layout.startPfn;
+    this.endPfn = layout.startPfn + layout.nrPages;
+    this.pageShift = layout.pageShift;
+    this.maxOrder = layout.maxOrder;
+    this.nrOrders = layout.maxOrder + 1;
+    this.pageblockOrder = layout.pageblockOrder;
+    this.pageblockNrPages = 2 ** layout.pageblockOrder;
+    this.nrCpus = layout.nrCpus;
+    this.cmaAreas = layout.cma.map((c) => ({ startPfn: c.startPfn, endPfn: c.endPfn }));
+    this.configCma = options.configCma ?? true;
+    this.configZoneDma32 = options.configZoneDma32 ?? true;
+    this.watermarkBoostFactor = options.watermarkBoostFactor ?? DEFAULT_WATERMARK_BOOST_FACTOR;
+    if (!this.configCma && layout.cma.length > 0) throw new Error('memory layout has CMA areas but configCma is false');
+
+    const nrFreeLists = MAX_NR_ZONES * this.nrOrders * MIGRATE_TYPES;
+    const usePcp = options.pcp ?? true;
+    const pcpHeads = usePcp ? MAX_NR_ZONES * layout.nrCpus * 12 : 0;
+    const spare = options.spareListHeads ?? 4096;
+    this.memmap = new MemMap(layout.startPfn, layout.nrPages, layout.pageblockOrder, nrFreeLists + pcpHeads + spare);
+    this.freeHeadBase = this.memmap.allocListHeads(nrFreeLists);
+    this.pcp = usePcp ? new PerCpuPages(this.memmap, layout.nrCpus) : null;
+    this.nrFree = new Int32Array(MAX_NR_ZONES * this.nrOrders);
+    this.next = this.memmap.next;
+    this.prev = this.memmap.prev;
+    this.kind = this.memmap.kind;
+    this.ord = this.memmap.order;
+    this.flags = this.memmap.flags;
+    this.age = this.memmap.age;
+
+    this.zones = ZONE_NAMES.map((name, i) => new Zone(i, name));
+    let lastEnd = layout.startPfn;
+    for (const z of this.zones) {
+      const lz = layout.zones.find((x) => x.name === z.name);
+      if (lz) {
+        z.zoneStartPfn = lz.startPfn;
+        z.spannedPages = lz.endPfn - lz.startPfn;
+        z.presentPages = z.spannedPages;
+        lastEnd = lz.endPfn;
+      } else {
+        // Empty zones sit at the end of the previous one (as Linux places them).
+        z.zoneStartPfn = lastEnd;
+      }
+      z.lowmemReserve = new Array<number>(MAX_NR_ZONES).fill(0);
+    }
+    const pop = this.zones.filter((z) => z.populated);
+    this.popZone = Int32Array.from(pop.map((z) => z.idx));
+    this.popEnd = Float64Array.from(pop.map((z) => z.endPfn));
+
+    // memmap_init(): every pageblock starts MIGRATE_MOVABLE (fill with the value 1).
+    this.memmap.pageblockFlags.fill(MIGRATE_MOVABLE);
+    for (const c of layout.cma) {
+      for (let pfn = c.startPfn; pfn < c.endPfn; pfn += this.pageblockNrPages) this.memmap.setPageblockMigratetype(pfn, MIGRATE_CMA);
+      const z = this.zones[this.zoneIdxOf(c.startPfn)]!;
+      z.cmaPages += c.endPfn - c.startPfn;
+    }
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  /** page_zonenum(): zone index of a pfn inside DRAM. */
+  zoneIdxOf(pfn: number): number {
+    const ends = this.popEnd;
+    for (let i = 0; i < ends.length; i++) if (pfn < ends[i]!) return this.popZone[i]!;
+    return -1;
+  }
+
+  zoneOf(pfn: number): Zone {
+    const i = this.zoneIdxOf(pfn);
+    if (i < 0 || pfn < this.startPfn) throw new RangeError(`pfn ${hexPfn(pfn)} is outside DRAM [${hexPfn(this.startPfn)}, ${hexPfn(this.endPfn)})`);
+    return this.zones[i]!;
+  }
+
+  /** Node index of free_area[order].free_list[mt] of a zone. */
+  freeListHead(zoneIdx: number, order: number, mt: number): number {
+    return this.freeHeadBase + (zoneIdx * this.nrOrders + order) * MIGRATE_TYPES + mt;
+  }
+
+  /** PageBuddy(). */
+  isBuddy(pfn: number): boolean {
+    return (this.flags[pfn - this.startPfn]! & PG_BUDDY) !== 0;
+  }
+
+  /** buddy_order() of a PageBuddy head. */
+  buddyOrder(pfn: number): number {
+    return this.ord[pfn - this.startPfn]!;
+  }
+
+  /**
+   * The head pfn of the buddy free block containing pfn, or -1 if pfn is not free in the buddy
+   * lists (is_free_buddy_page()).
+   */
+  findFreeBlock(pfn: number): number {
+    for (let order = 0; order < this.nrOrders; order++) {
+      const head = pfn - (pfn & ((1 << order) - 1));
+      if (head < this.startPfn) return -1;
+      const hi = head - this.startPfn;
+      if (this.flags[hi]! & PG_BUDDY && this.ord[hi]! >= order) return head;
+    }
+    return -1;
+  }
+
+  // ---- free list primitives (__add_to_free_list / __del_page_from_free_list) ------------------
+
+  /** Put a free block on free_list[mt] of its order (head, or tail if `tail`), mark it PageBuddy. */
+  private addToFreeList(idx: number, zoneIdx: number, order: number, mt: number, tail: boolean): void {
+    const h = this.freeHeadBase + (zoneIdx * this.nrOrders + order) * MIGRATE_TYPES + mt;
+    const next = this.next;
+    const prev = this.prev;
+    if (tail) {
+      const p = prev[h]!;
+      next[idx] = h;
+      prev[idx] = p;
+      next[p] = idx;
+      prev[h] = idx;
+    } else {
+      const n = next[h]!;
+      next[idx] = n;
+      prev[idx] = h;
+      prev[n] = idx;
+      next[h] = idx;
+    }
+    this.flags[idx] = PG_BUDDY;
+    this.ord[idx] = order;
+    this.nrFree[zoneIdx * this.nrOrders + order]++;
+    if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, 1);
+  }
+
+  /** Take a free block off its list and clear PageBuddy (no NR_FREE_PAGES accounting). */
+  private delFromFreeList(idx: number, zoneIdx: number, order: number): void {
+    const next = this.next;
+    const prev = this.prev;
+    const n = next[idx]!;
+    const p = prev[idx]!;
+    next[p] = n;
+    prev[n] = p;
+    next[idx] = -1;
+    prev[idx] = -1;
+    this.flags[idx] = 0;
+    this.nrFree[zoneIdx * this.nrOrders + order]--;
+    if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, -1);
+  }
+
+  /** move_to_free_list(): move a free block to the tail of another migratetype's list. */
+  private moveToFreeList(idx: number, zone: Zone, order: number, oldMt: number, newMt: number): void {
+    const h = this.freeHeadBase + (zone.idx * this.nrOrders + order) * MIGRATE_TYPES + newMt;
+    this.memmap.listMoveTail(idx, h);
+    this.accountFreepages(zone, -(1 << order), oldMt);
+    this.accountFreepages(zone, 1 << order, newMt);
+  }
+
+  /** account_freepages(): NR_FREE_PAGES, NR_FREE_CMA_PAGES, nr_free_highatomic; ISOLATE not counted. */
+  private accountFreepages(zone: Zone, nrPages: number, mt: number): void {
+    if (mt === MIGRATE_ISOLATE) return;
+    zone.nrFreePages += nrPages;
+    if (mt === MIGRATE_CMA) zone.nrFreeCma += nrPages;
+    else if (mt === MIGRATE_HIGHATOMIC) zone.nrFreeHighatomic += nrPages;
+  }
+
+  // ---- freeing -------------------------------------------------------------------------------
+
+  /**
+   * __free_one_page(): put a free block of `order` at `pfn` (of pageblock type `mt`) on the
+   * lists, merging it with its free buddies.
+   *
+   *  (a) the buddy of (pfn, order) is pfn ^ (1 << order); it merges only if it is PageBuddy
+   *      with the same order and inside the same zone (page_is_buddy());
+   *  (b) from pageblock_order up, buddies of different types merge only if both types are
+   *      mergeable (PCP types); the merged buddy's pageblocks take the freed block's type;
+   *  (c) the merged block starts at pfn & buddy_pfn; merging stops at MAX_PAGE_ORDER;
+   *  (d) the block goes to the list tail when the caller asks (FPI_TO_TAIL) or when the buddy
+   *      of its would-be parent is free (buddy_merge_likely()), so it stays free longer.
+   */
+  freeOneBlock(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean): void {
+    const base = this.startPfn;
+    const zs = zone.zoneStartPfn;
+    const ze = zs + zone.spannedPages;
+    const z = zone.idx;
+    const flags = this.flags;
+    const ord = this.ord;
+    const maxOrder = this.maxOrder;
+    const pbOrder = this.pageblockOrder;
+    this.accountFreepages(zone, 1 << order, mt);
+    let buddyPfn = -1;
+    while (order < maxOrder) {
+      buddyPfn = pfn ^ (1 << order);
+      if (buddyPfn < zs || buddyPfn >= ze) break;
+      const bi = buddyPfn - base;
+      if ((flags[bi]! & PG_BUDDY) === 0 || ord[bi] !== order) break;
+      let buddyMt = mt;
+      if (order >= pbOrder) {
+        buddyMt = this.memmap.getPageblockMigratetype(buddyPfn);
+        if (mt !== buddyMt && (mt >= MIGRATE_PCPTYPES || buddyMt >= MIGRATE_PCPTYPES)) break;
+      }
+      this.delFromFreeList(bi, z, order);
+      if (buddyMt !== mt) this.changePageblockRange(buddyPfn, order, mt);
+      pfn &= buddyPfn;
+      order++;
+    }
+    let tail = toTail;
+    if (!tail && order < maxOrder - 1) {
+      // buddy_merge_likely(): is the buddy of the parent block free at order + 1?
+      const higher = buddyPfn & pfn;
+      const hb = higher ^ (1 << (order + 1));
+      if (hb >= zs && hb < ze) {
+        const hi = hb - base;
+        tail = (flags[hi]! & PG_BUDDY) !== 0 && ord[hi] === order + 1;
+      }
+    }
+    this.addToFreeList(pfn - base, z, order, mt, tail);
+  }
+
+  /**
+   * free_one_page() / split_large_buddy(): free a block, cut into pageblock-sized pieces when
+   * larger than a pageblock, each freed with its own pageblock's migratetype.
+   */
+  freeOnePage(pfn: number, order: number, zone: Zone, toTail: boolean): void {
+    const end = pfn + 2 ** order;
+    if (order > this.pageblockOrder) order = this.pageblockOrder;
+    const step = 2 ** order;
+    do {
+      this.freeOneBlock(pfn, zone, order, this.memmap.getPageblockMigratetype(pfn), toTail);
+      pfn += step;
+    } while (pfn < end);
+  }
+
+  /**
+   * __free_pages(): free an allocated block (head pfn and the order it was allocated with).
+   * Misuse (double free, wrong order, page still on an LRU list) is a bug and throws, like
+   * bad_page(). Orders up to PAGE_ALLOC_COSTLY_ORDER go through the per-cpu lists.
+   */
+  freePages(pfn: number, order: number, cpu = 0): void {
+    const idx = pfn - this.startPfn;
+    if (!(idx >= 0 && pfn < this.endPfn) || !Number.isInteger(pfn)) {
+      throw new RangeError(`freePages: pfn ${pfn} is outside DRAM [${hexPfn(this.startPfn)}, ${hexPfn(this.endPfn)})`);
+    }
+    const fl = this.flags[idx]!;
+    if ((fl & PG_HEAD) === 0 || this.ord[idx] !== order) {
+      throw new Error(`freePages: bad page state at pfn ${hexPfn(pfn)}: ${this.describePage(pfn)}; cannot free it as an order-${order} block`);
+    }
+    if (fl & (PG_LRU | PG_ISOLATED)) {
+      throw new Error(`freePages: bad page state at pfn ${hexPfn(pfn)}: still on an LRU list or isolated (flags 0x${fl.toString(16)})`);
+    }
+    if ((cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) throw new RangeError(`freePages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
+    const zone = this.zoneOf(pfn);
+    const n = 1 << order;
+    const kind = this.kind;
+    const nrKind = zone.nrKind;
+    // free_pages_prepare(): every page of the block must be in use.
+    for (let i = idx; i < idx + n; i++) {
+      const k = kind[i]!;
+      if (k === PageKind.FREE) throw new Error(`freePages: bad page state at pfn ${hexPfn(i + this.startPfn)} (page ${i - idx} of the order-${order} block at ${hexPfn(pfn)}): already free`);
+      nrKind[k]--;
+      kind[i] = PageKind.FREE;
+      this.flags[i] = 0;
+      this.age[i] = 0;
+    }
+    this.events.pgfree += n;
+    if (this.pcp !== null && order <= PAGE_ALLOC_COSTLY_ORDER) {
+      this.pcp.free(this, zone, pfn, order, cpu);
+    } else {
+      this.freeOnePage(pfn, order, zone, false);
+    }
+  }
+
+  /**
+   * __free_pages_core() at boot or when memory comes online: hand a range of reserved (or
+   * never-used) pages to the buddy allocator in the largest aligned chunks
+   * (__free_pages_memory()), to the tail of the lists (FPI_TO_TAIL). Pages must not be free.
+   */
+  freePagesCore(startPfn: number, endPfn: number, checked = true): void {
+    let pfn = startPfn;
+    while (pfn < endPfn) {
+      const zone = this.zoneOf(pfn);
+      const stop = Math.min(endPfn, zone.endPfn);
+      while (pfn < stop) {
+        let order = pfn === 0 ? this.maxOrder : Math.min(this.maxOrder, ctz(pfn));
+        while (pfn + 2 ** order > stop) order--;
+        const idx = pfn - this.startPfn;
+        const n = 2 ** order;
+        for (let i = idx; checked && i < idx + n; i++) {
+          const k = this.kind[i]!;
+          if (k === PageKind.FREE) {
+            if (this.flags[i]! !== 0 || this.findFreeBlock(i + this.startPfn) >= 0) throw new Error(`freePagesCore: pfn ${hexPfn(i + this.startPfn)} is already free`);
+            continue;
+          }
+          zone.nrKind[k]--;
+          this.kind[i] = PageKind.FREE;
+          this.flags[i] = 0;
+        }
+        this.freeOnePage(pfn, order, zone, true);
+        pfn += n;
+      }
+    }
+  }
+
+  // ---- allocation: buddy lists ---------------------------------------------------------------
+
+  /**
+   * expand(): split a block of order `high` at pfn down to order `low`, putting the upper
+   * halves on the lists of orders high-1 .. low (at the head). Returns the pages added.
+   */
+  private expand(zone: Zone, pfn: number, low: number, high: number, mt: number): number {
+    let size = 1 << high;
+    let added = 0;
+    const idx = pfn - this.startPfn;
+    const z = zone.idx;
+    while (high > low) {
+      high--;
+      size >>= 1;
+      this.addToFreeList(idx + size, z, high, mt, false);
+      added += size;
+    }
+    return added;
+  }
+
+  /** page_del_and_expand(). */
+  private pageDelAndExpand(zone: Zone, pfn: number, low: number, high: number, mt: number): void {
+    this.delFromFreeList(pfn - this.startPfn, zone.idx, high);
+    const nr = (1 << high) - this.expand(zone, pfn, low, high, mt);
+    this.accountFreepages(zone, -nr, mt);
+  }
+
+  /**
+   * __rmqueue_smallest(): the first block of the smallest order >= `order` on free_list[mt],
+   * split down to `order`. Returns the pfn or -1.
+   */
+  rmqueueSmallest(zone: Zone, order: number, mt: number): number {
+    const next = this.next;
+    let h = this.freeHeadBase + (zone.idx * this.nrOrders + order) * MIGRATE_TYPES + mt;
+    for (let o = order; o <= this.maxOrder; o++, h += MIGRATE_TYPES) {
+      const first = next[h]!;
+      if (first === h) continue;
+      const pfn = first + this.startPfn;
+      this.pageDelAndExpand(zone, pfn, order, o, mt);
+      return pfn;
+    }
+    return -1;
+  }
+
+  /**
+   * should_try_claim_block() (v6.15+): whether a fallback at current order may claim the whole
+   * pageblock: always from pageblock_order / 2 up, and at any order for UNMOVABLE and
+   * RECLAIMABLE requests (they would otherwise pollute a movable block permanently).
+   */
+  private shouldTryClaimBlock(order: number, startMt: number): boolean {
+    if (order >= this.pageblockOrder) return true;
+    if (order >= this.pageblockOrder >> 1) return true;
+    if (startMt === MIGRATE_RECLAIMABLE || startMt === MIGRATE_UNMOVABLE) return true;
+    return false;
+  }
+
+  /**
+   * find_suitable_fallback(): the first non-empty fallback list of this order, -1 if none, or
+   * -2 when `claimable` and the order is too low to claim a block.
+   */
+  findSuitableFallback(zone: Zone, order: number, mt: number, claimable: boolean): number {
+    if (claimable && !this.shouldTryClaimBlock(order, mt)) return -2;
+    if (this.nrFree[zone.idx * this.nrOrders + order] === 0) return -1;
+    const fb = FALLBACKS[mt]!;
+    for (let i = 0; i < 2; i++) {
+      const h = this.freeHeadBase + (zone.idx * this.nrOrders + order) * MIGRATE_TYPES + fb[i]!;
+      if (this.next[h] !== h) return fb[i]!;
+    }
+    return -1;
+  }
+
+  /**
+   * prep_move_freepages_block(): false if the pageblock of pfn straddles the zone; otherwise
+   * counts its free pages (PageBuddy blocks) and movable pages (LRU or balloon) into
+   * scanFree / scanMovable.
+   */
+  private prepMoveFreepagesBlock(zone: Zone, pfn: number, count: boolean): boolean {
+    const start = pfn - (pfn & (this.pageblockNrPages - 1));
+    const end = start + this.pageblockNrPages;
+    if (!zone.spansPfn(start) || !zone.spansPfn(end - 1)) return false;
+    if (count) {
+      let free = 0;
+      let movable = 0;
+      const base = this.startPfn;
+      for (let p = start; p < end; ) {
+        const i = p - base;
+        if (this.flags[i]! & PG_BUDDY) {
+          const nr = 1 << this.ord[i]!;
+          free += nr;
+          p += nr;
+          continue;
+        }
+        if (isMovableKind(this.kind[i]!) || this.flags[i]! & PG_LRU) movable++;
+        p++;
+      }
+      this.scanFree = free;
+      this.scanMovable = movable;
+    }
+    return true;
+  }
+
+  /** __move_freepages_block(): move every free block of an aligned pageblock to newMt's lists. */
+  private moveFreepagesBlockRaw(zone: Zone, startPfn: number, oldMt: number, newMt: number): number {
+    const end = startPfn + this.pageblockNrPages;
+    const base = this.startPfn;
+    let moved = 0;
+    for (let p = startPfn; p < end; ) {
+      const i = p - base;
+      if ((this.flags[i]! & PG_BUDDY) === 0) {
+        p++;
+        continue;
+      }
+      const order = this.ord[i]!;
+      this.moveToFreeList(i, zone, order, oldMt, newMt);
+      p += 1 << order;
+      moved += 1 << order;
+    }
+    return moved;
+  }
+
+  /**
+   * move_freepages_block(): move the free pages of pfn's pageblock from oldMt's to newMt's
+   * lists and retype the pageblock. Returns pages moved, or -1 if the block straddles zones.
+   * The pageblock must not be covered by a free block larger than itself (see
+   * moveFreepagesBlockIsolate() for that case).
+   */
+  moveFreepagesBlock(pfn: number, oldMt: number, newMt: number): number {
+    const zone = this.zoneOf(pfn);
+    if (!this.prepMoveFreepagesBlock(zone, pfn, false)) return -1;
+    const start = pfn - (pfn & (this.pageblockNrPages - 1));
+    const res = this.moveFreepagesBlockRaw(zone, start, oldMt, newMt);
+    this.memmap.setPageblockMigratetype(start, newMt);
+    return res;
+  }
+
+  /**
+   * __move_freepages_block_isolate() (v6.16+, isolation as a standalone pageblock bit): isolate
+   * or un-isolate pfn's pageblock, moving its free pages to / from the ISOLATE lists. A free
+   * block larger than the pageblock that covers it is taken off the lists and freed again in
+   * pageblock pieces (split_large_buddy()), so that only this pageblock changes. Returns false
+   * if the block straddles zones or is already in the requested state.
+   */
+  moveFreepagesBlockIsolate(pfn: number, isolate: boolean): boolean {
+    const zone = this.zoneOf(pfn);
+    if (isolate === this.memmap.isPageblockIsolated(pfn)) return false;
+    if (!this.prepMoveFreepagesBlock(zone, pfn, false)) return false;
+    const start = pfn - (pfn & (this.pageblockNrPages - 1));
+    const toggle = (): void => {
+      if (isolate) this.memmap.setPageblockMigratetype(start, MIGRATE_ISOLATE);
+      else this.memmap.clearPageblockIsolate(start);
+    };
+    if (this.pageblockOrder < this.maxOrder) {
+      // find_large_buddy(): a free block that starts before this pageblock and covers it?
+      let large = -1;
+      for (let order = this.pageblockOrder + 1; order <= this.maxOrder; order++) {
+        const head = start - (start & ((1 << order) - 1));
+        if (head < zone.zoneStartPfn) break;
+        const hi = head - this.startPfn;
+        if (this.flags[hi]! & PG_BUDDY && this.ord[hi]! >= order) {
+          large = head;
+          break;
+        }
+      }
+      const si = start - this.startPfn;
+      if (large < 0 && this.flags[si]! & PG_BUDDY && this.ord[si]! > this.pageblockOrder) large = start;
+      if (large >= 0) {
+        const li = large - this.startPfn;
+        const order = this.ord[li]!;
+        this.delFromFreeList(li, zone.idx, order);
+        this.accountFreepages(zone, -(1 << order), this.memmap.getPageblockMigratetype(large));
+        toggle();
+        this.freeOnePage(large, order, zone, false);
+        return true;
+      }
+    }
+    const raw = this.memmap.getPageblockRawMigratetype(start);
+    if (isolate) this.moveFreepagesBlockRaw(zone, start, raw, MIGRATE_ISOLATE);
+    else this.moveFreepagesBlockRaw(zone, start, MIGRATE_ISOLATE, raw);
+    toggle();
+    return true;
+  }
+
+  /** change_pageblock_range(): retype all pageblocks of a block of order >= pageblock_order. */
+  changePageblockRange(pfn: number, order: number, mt: number): void {
+    const n = order > this.pageblockOrder ? 2 ** (order - this.pageblockOrder) : 1;
+    for (let i = 0; i < n; i++) this.memmap.setPageblockMigratetype(pfn + i * this.pageblockNrPages, mt);
+  }
+
+  /**
+   * boost_watermark(): after a fragmenting fallback, raise the zone's watermarks by a pageblock
+   * (up to watermark_boost_factor of the high watermark) so kswapd reclaims a little more.
+   */
+  private boostWatermark(zone: Zone): boolean {
+    if (!this.watermarkBoostFactor) return false;
+    if (this.pageblockNrPages * 4 > zone.managedPages) return false;
+    let maxBoost = multFrac(zone.watermark[2]!, this.watermarkBoostFactor, 10000);
+    if (!maxBoost) return false;
+    maxBoost = Math.max(this.pageblockNrPages, maxBoost);
+    zone.watermarkBoost = Math.min(zone.watermarkBoost + this.pageblockNrPages, maxBoost);
+    return true;
+  }
+
+  /**
+   * try_to_claim_block() (v6.15+): claim the pageblock of a fallback block for startMt.
+   *  (a) a block of order >= pageblock_order is taken whole and all its pageblocks retyped;
+   *  (b) otherwise the watermark is boosted, and the pageblock is claimed (retyped, its free
+   *      pages moved) when free + compatible pages >= half a pageblock: compatible pages are the
+   *      movable ones for a MOVABLE request, and for UNMOVABLE/RECLAIMABLE requests falling back
+   *      into a MOVABLE block every non-free non-movable page; into UNMOVABLE/RECLAIMABLE
+   *      blocks none (the types cannot be told apart);
+   *  (c) a pageblock straddling the zone boundary is never claimed.
+   * Returns the allocated pfn, or -1 if the block was not claimed.
+   */
+  private tryToClaimBlock(zone: Zone, pfn: number, currentOrder: number, order: number, startMt: number, blockMt: number, allocFlags: number): number {
+    if (currentOrder >= this.pageblockOrder) {
+      this.delFromFreeList(pfn - this.startPfn, zone.idx, currentOrder);
+      this.accountFreepages(zone, -(1 << currentOrder), blockMt);
+      this.changePageblockRange(pfn, currentOrder, startMt);
+      const added = this.expand(zone, pfn, order, currentOrder, startMt);
+      this.accountFreepages(zone, added, startMt);
+      return pfn;
+    }
+    if (this.boostWatermark(zone) && allocFlags & ALLOC_KSWAPD) zone.boostedWatermark = true;
+    if (!this.prepMoveFreepagesBlock(zone, pfn, true)) return -1;
+    const freePages = this.scanFree;
+    const movablePages = this.scanMovable;
+    let alikePages: number;
+    if (startMt === MIGRATE_MOVABLE) alikePages = movablePages;
+    else if (blockMt === MIGRATE_MOVABLE) alikePages = this.pageblockNrPages - (freePages + movablePages);
+    else alikePages = 0;
+    if (freePages + alikePages >= this.pageblockNrPages >> 1) {
+      const start = pfn - (pfn & (this.pageblockNrPages - 1));
+      this.moveFreepagesBlockRaw(zone, start, blockMt, startMt);
+      this.memmap.setPageblockMigratetype(start, startMt);
+      return this.rmqueueSmallest(zone, order, startMt);
+    }
+    return -1;
+  }
+
+  /**
+   * __rmqueue_claim(): from the largest order down, look for a fallback block whose pageblock
+   * can be claimed for the request. With ALLOC_NOFRAGMENT only whole pageblocks are taken.
+   */
+  private rmqueueClaim(zone: Zone, order: number, startMt: number, allocFlags: number): number {
+    let minOrder = order;
+    if (order < this.pageblockOrder && allocFlags & ALLOC_NOFRAGMENT) minOrder = this.pageblockOrder;
+    for (let co = this.maxOrder; co >= minOrder; co--) {
+      const fmt = this.findSuitableFallback(zone, co, startMt, true);
+      if (fmt === -1) continue;
+      if (fmt === -2) break;
+      const pfn = this.next[this.freeListHead(zone.idx, co, fmt)]! + this.startPfn;
+      const page = this.tryToClaimBlock(zone, pfn, co, order, startMt, fmt, allocFlags);
+      if (page >= 0) {
+        this.events.fallback_claim++;
+        this.hooks.extfrag(page, order, co, startMt, fmt, true);
+        return page;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * __rmqueue_steal(): take the smallest fallback block that fits, leaving its pageblock's type
+   * alone (the split remainders go back to the fallback type's lists).
+   */
+  private rmqueueSteal(zone: Zone, order: number, startMt: number): number {
+    for (let co = order; co <= this.maxOrder; co++) {
+      const fmt = this.findSuitableFallback(zone, co, startMt, false);
+      if (fmt === -1) continue;
+      const pfn = this.next[this.freeListHead(zone.idx, co, fmt)]! + this.startPfn;
+      this.pageDelAndExpand(zone, pfn, order, co, fmt);
+      this.events.fallback_steal++;
+      this.hooks.extfrag(pfn, order, co, startMt, fmt, false);
+      return pfn;
+    }
+    return -1;
+  }
+
+  /**
+   * __rmqueue(): (a) movable requests use CMA first when more than half of the zone's free
+   * pages are CMA; (b) the requested list; (c) CMA for movable requests; (d) claim a fallback
+   * pageblock; (e) unless ALLOC_NOFRAGMENT, steal a fallback block. CMA, HIGHATOMIC and
+   * ISOLATE lists are never fallback sources. (Linux's rmqueue_mode caching only skips steps
+   * known to fail inside one rmqueue_bulk() call; the result is the same.)
+   */
+  rmqueue(zone: Zone, order: number, mt: number, allocFlags: number): number {
+    let page: number;
+    if (allocFlags & ALLOC_CMA && zone.nrFreeCma > Math.floor(zone.nrFreePages / 2)) {
+      page = this.rmqueueSmallest(zone, order, MIGRATE_CMA);
+      if (page >= 0) return page;
+    }
+    page = this.rmqueueSmallest(zone, order, mt);
+    if (page >= 0) return page;
+    if (allocFlags & ALLOC_CMA) {
+      page = this.rmqueueSmallest(zone, order, MIGRATE_CMA);
+      if (page >= 0) return page;
+    }
+    page = this.rmqueueClaim(zone, order, mt, allocFlags);
+    if (page >= 0) return page;
+    if ((allocFlags & ALLOC_NOFRAGMENT) === 0) return this.rmqueueSteal(zone, order, mt);
+    return -1;
+  }
+
+  /** rmqueue_bulk(): move up to `count` blocks to the tail of a pcp list; returns how many. */
+  rmqueueBulk(zone: Zone, order: number, count: number, listHead: number, mt: number, allocFlags: number): number {
+    const base = this.startPfn;
+    let i = 0;
+    for (; i < count; i++) {
+      const pfn = this.rmqueue(zone, order, mt, allocFlags);
+      if (pfn < 0) break;
+      const idx = pfn - base;
+      this.memmap.listAddTail(idx, listHead);
+      this.flags[idx] = PG_PCP;
+      this.ord[idx] = order;
+    }
+    return i;
+  }
+
+  /**
+   * rmqueue_buddy(): HIGHATOMIC reserve first for ALLOC_HIGHATOMIC, then __rmqueue(); atomic and
+   * OOM-victim requests may use the HIGHATOMIC reserve as a last resort.
+   */
+  private rmqueueBuddy(zone: Zone, order: number, allocFlags: number, mt: number): number {
+    let page = -1;
+    if (allocFlags & ALLOC_HIGHATOMIC) page = this.rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
+    if (page < 0) {
+      page = this.rmqueue(zone, order, mt, allocFlags);
+      if (page < 0 && allocFlags & (ALLOC_OOM | ALLOC_NON_BLOCK)) page = this.rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
+    }
+    return page;
+  }
+
+  /** rmqueue(): per-cpu lists for small orders, else the buddy lists. */
+  private rmqueueZone(zone: Zone, order: number, allocFlags: number, mt: number, cpu: number): number {
+    let page = -1;
+    if (this.pcp !== null && order <= PAGE_ALLOC_COSTLY_ORDER) {
+      page = this.pcp.rmqueue(this, zone, order, mt, allocFlags, cpu);
+    }
+    if (page < 0) page = this.rmqueueBuddy(zone, order, allocFlags, mt);
+    if (allocFlags & ALLOC_KSWAPD && zone.boostedWatermark) {
+      zone.boostedWatermark = false;
+      this.hooks.wakeKswapd(zone.idx, 0, zone.idx);
+    }
+    return page;
+  }
+
+  // ---- watermarks ----------------------------------------------------------------------------
+
+  /** __zone_watermark_unusable_free(). */
+  private unusableFree(zone: Zone, order: number, allocFlags: number): number {
+    let unusable = (1 << order) - 1;
+    if ((allocFlags & ALLOC_RESERVES) === 0) unusable += zone.nrFreeHighatomic;
+    if ((allocFlags & ALLOC_CMA) === 0) unusable += zone.nrFreeCma;
+    return unusable;
+  }
+
+  /**
+   * __zone_watermark_ok(): free pages (minus what the request cannot use) must exceed the mark
+   * plus lowmem_reserve; reserves lower the mark (__GFP_HIGH: -1/2, then non-blocking: -1/4,
+   * OOM victims: -1/2); for order > 0 a free block of at least that order must exist on a list
+   * the request may use.
+   */
+  zoneWatermarkOk(zone: Zone, order: number, mark: number, highestZoneIdx: number, allocFlags: number, freePages = zone.nrFreePages): boolean {
+    let min = mark;
+    freePages -= this.unusableFree(zone, order, allocFlags);
+    if (allocFlags & ALLOC_RESERVES) {
+      if (allocFlags & ALLOC_MIN_RESERVE) {
+        min -= Math.floor(min / 2);
+        if (allocFlags & ALLOC_NON_BLOCK) min -= Math.floor(min / 4);
+      }
+      if (allocFlags & ALLOC_OOM) min -= Math.floor(min / 2);
+    }
+    if (freePages <= min + zone.lowmemReserve[highestZoneIdx]!) return false;
+    if (order === 0) return true;
+    for (let o = order; o <= this.maxOrder; o++) {
+      if (this.nrFree[zone.idx * this.nrOrders + o] === 0) continue;
+      const h = this.freeListHead(zone.idx, o, 0);
+      for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (this.next[h + mt] !== h + mt) return true;
+      if (allocFlags & ALLOC_CMA && this.next[h + MIGRATE_CMA] !== h + MIGRATE_CMA) return true;
+      if (allocFlags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && this.next[h + MIGRATE_HIGHATOMIC] !== h + MIGRATE_HIGHATOMIC) return true;
+    }
+    return false;
+  }
+
+  /** zone_watermark_fast(). */
+  private zoneWatermarkFast(zone: Zone, order: number, mark: number, highestZoneIdx: number, allocFlags: number): boolean {
+    const freePages = zone.nrFreePages;
+    if (order === 0) {
+      let usable = freePages;
+      const reserved = this.unusableFree(zone, 0, allocFlags);
+      usable -= Math.min(usable, reserved);
+      if (usable > mark + zone.lowmemReserve[highestZoneIdx]!) return true;
+    }
+    if (this.zoneWatermarkOk(zone, order, mark, highestZoneIdx, allocFlags, freePages)) return true;
+    if (order === 0 && allocFlags & ALLOC_MIN_RESERVE && zone.watermarkBoost && (allocFlags & ALLOC_WMARK_MASK) === ALLOC_WMARK_MIN) {
+      return this.zoneWatermarkOk(zone, order, zone.watermark[0]!, highestZoneIdx, allocFlags, freePages);
+    }
+    return false;
+  }
+
+  // ---- allocation: the zonelist walk and the slow path ---------------------------------------
+
+  /**
+   * get_page_from_freelist(): walk the zonelist from the highest allowed zone down; allocate
+   * from the first zone that passes its watermark. A pass with ALLOC_NOFRAGMENT that finds
+   * nothing is repeated without it. Returns the pfn (zone in lastZoneIdx) or -1.
+   */
+  private getPageFromFreelist(order: number, allocFlags: number, highestZoneIdx: number, mt: number, cpu: number): number {
+    for (;;) {
+      const wmark = allocFlags & ALLOC_WMARK_MASK;
+      for (let z = highestZoneIdx; z >= 0; z--) {
+        const zone = this.zones[z]!;
+        if (!zone.populated) continue;
+        const mark = zone.watermark[wmark]! + zone.watermarkBoost;
+        if (!this.zoneWatermarkFast(zone, order, mark, highestZoneIdx, allocFlags)) {
+          if ((allocFlags & ALLOC_NO_WATERMARKS) === 0) continue;
+        }
+        const page = this.rmqueueZone(zone, order, allocFlags, mt, cpu);
+        if (page >= 0) {
+          if (allocFlags & ALLOC_HIGHATOMIC) this.reserveHighatomicPageblock(page, order, zone);
+          this.lastZoneIdx = z;
+          return page;
+        }
+      }
+      if (allocFlags & ALLOC_NOFRAGMENT) {
+        allocFlags &= ~ALLOC_NOFRAGMENT;
+        continue;
+      }
+      return -1;
+    }
+  }
+
+  /** The preferred zone: first populated zone at or below highestZoneIdx, or -1. */
+  preferredZoneIdx(highestZoneIdx: number): number {
+    for (let z = highestZoneIdx; z >= 0; z--) if (this.zones[z]!.populated) return z;
+    return -1;
+  }
+
+  /**
+   * __alloc_pages(): allocate 2^order contiguous pages for an owner kind. Returns the first
+   * pfn, or an AllocFailure outcome (never throws for lack of memory). A malformed request
+   * (bad gfp combination, kind FREE) is a bug and throws.
+   *  (a) fast path: ALLOC_WMARK_LOW, plus ALLOC_NOFRAGMENT when the preferred zone is NORMAL
+   *      (alloc_flags_nofragment()), plus ALLOC_CMA for movable requests;
+   *  (b) slow path: wake kswapd, retry at the min watermark with the gfp's reserve rights;
+   *      then, if the request may block, direct compaction / reclaim hooks with retries, one
+   *      pcp drain and HIGHATOMIC unreserve, and finally the OOM hook.
+   */
+  allocPages(order: number, gfp: number, kind: number, cpu = 0): AllocResult {
+    if (!(order >= 0 && order <= this.maxOrder) || (order | 0) !== order) {
+      if (Number.isInteger(order) && order > this.maxOrder) return this.allocFailure(order, gfp, 'order-too-large');
+      throw new RangeError(`allocPages: order ${order} is not an integer in [0, ${this.maxOrder}]`);
+    }
+    if (!(kind > PageKind.FREE && kind < NR_PAGE_KINDS) || (kind | 0) !== kind) {
+      throw new RangeError(`allocPages: owner kind ${kind} is not one of ${PAGE_KIND_NAMES.slice(1).join(', ')}`);
+    }
+    if ((cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) throw new RangeError(`allocPages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
+    const highest = gfpZone(gfp);
+    const mt = gfpMigratetype(gfp);
+    if (highest < 0 || mt < 0) throw new RangeError(`allocPages: gfp 0x${gfp.toString(16)} is an invalid combination (zone or mobility bits)`);
+    let allocFlags = ALLOC_WMARK_LOW | (gfp & __GFP_KSWAPD_RECLAIM);
+    if (mt === MIGRATE_MOVABLE && this.configCma) allocFlags |= ALLOC_CMA;
+    if (this.configZoneDma32 && this.preferredZoneIdx(highest) === ZONE_NORMAL) allocFlags |= ALLOC_NOFRAGMENT;
+    let page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
+    if (page < 0) page = this.allocPagesSlowpath(order, gfp, highest, mt, cpu);
+    if (page < 0) {
+      if (this.preferredZoneIdx(highest) < 0) return this.allocFailure(order, gfp, 'no-zone');
+      return this.allocFailure(order, gfp, this.classifyFailure(order, gfp, highest, mt));
+    }
+    this.prepNewPage(page, order, kind, this.lastZoneIdx);
+    return page;
+  }
+
+  /** gfp_to_alloc_flags() with gfp_to_alloc_flags_cma(). */
+  private gfpToAllocFlags(gfp: number, order: number, mt: number): number {
+    let f = ALLOC_WMARK_MIN | (gfp & (__GFP_HIGH | __GFP_KSWAPD_RECLAIM));
+    if ((gfp & __GFP_DIRECT_RECLAIM) === 0 && (gfp & __GFP_NOMEMALLOC) === 0) {
+      f |= ALLOC_NON_BLOCK;
+      if (order > 0) f |= ALLOC_HIGHATOMIC;
+    }
+    if (mt === MIGRATE_MOVABLE && this.configCma) f |= ALLOC_CMA;
+    return f;
+  }
+
+  private allocPagesSlowpath(order: number, gfp: number, highest: number, mt: number, cpu: number): number {
+    if (this.preferredZoneIdx(highest) < 0) return -1;
+    let allocFlags = this.gfpToAllocFlags(gfp, order, mt);
+    if (allocFlags & ALLOC_KSWAPD) this.wakeAllKswapds(order, highest);
+    let page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
+    if (page >= 0) return page;
+    if (gfp & __GFP_MEMALLOC && (gfp & __GFP_NOMEMALLOC) === 0) {
+      allocFlags = (allocFlags & ~ALLOC_WMARK_MASK) | ALLOC_NO_WATERMARKS;
+      page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
+      if (page >= 0) return page;
+    }
+    if ((gfp & __GFP_DIRECT_RECLAIM) === 0) return -1;
+    let drained = false;
+    for (let retries = 0; retries <= MAX_RECLAIM_RETRIES; retries++) {
+      if (order > 0) {
+        this.hooks.directCompact(order, gfp, highest);
+        page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
+        if (page >= 0) return page;
+      }
+      if (this.hooks !== NO_HOOKS) this.events.allocstall[highest]++;
+      const progress = this.hooks.directReclaim(order, gfp, highest);
+      page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
+      if (page >= 0) return page;
+      if (!drained) {
+        this.unreserveHighatomicPageblock(highest, mt, false);
+        this.drainAllPages();
+        drained = true;
+        page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
+        if (page >= 0) return page;
+      }
+      if (progress <= 0) break;
+      if (gfp & __GFP_NORETRY) break;
+      if (order > PAGE_ALLOC_COSTLY_ORDER && (gfp & __GFP_RETRY_MAYFAIL) === 0) break;
+    }
+    // should_reclaim_retry() gives up: last resort is the highatomic reserve, then the OOM path.
+    if (this.unreserveHighatomicPageblock(highest, mt, true)) {
+      page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
+      if (page >= 0) return page;
+    }
+    if (order <= PAGE_ALLOC_COSTLY_ORDER && (gfp & __GFP_NORETRY) === 0 && this.hooks.outOfMemory(order, gfp, highest)) {
+      page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
+      if (page >= 0) return page;
+    }
+    return -1;
+  }
+
+  /** wake_all_kswapds(): every populated zone of the zonelist below its low watermark. */
+  private wakeAllKswapds(order: number, highest: number): void {
+    for (let z = highest; z >= 0; z--) {
+      const zone = this.zones[z]!;
+      if (!zone.populated) continue;
+      this.hooks.wakeKswapd(z, order, highest);
+      return; // one node: kswapd balances all its zones up to highest
+    }
+  }
+
+  private classifyFailure(order: number, gfp: number, highest: number, mt: number): AllocFailureReason {
+    const flags = this.gfpToAllocFlags(gfp, order, mt);
+    for (let z = highest; z >= 0; z--) {
+      const zone = this.zones[z]!;
+      if (!zone.populated) continue;
+      if (this.zoneWatermarkOk(zone, 0, zone.minWmark + (1 << order) - 1, highest, flags)) return 'fragmentation';
+    }
+    return 'watermark';
+  }
+
+  private allocFailure(order: number, gfp: number, reason: AllocFailureReason): AllocFailure {
+    const highest = gfpZone(gfp);
+    const pz = highest >= 0 ? this.preferredZoneIdx(highest) : -1;
+    let free = 0;
+    for (let z = Math.max(highest, -1); z >= 0; z--) free += this.zones[z]!.nrFreePages;
+    this.events.alloc_fail++;
+    return { ok: false, order, gfp, zone: pz >= 0 ? this.zones[pz]!.name : 'none', reason, freePages: free };
+  }
+
+  /** prep_new_page(): give the block its owner kind and the PG_HEAD/order of an allocation. */
+  private prepNewPage(pfn: number, order: number, kind: number, zoneIdx: number): void {
+    const idx = pfn - this.startPfn;
+    const n = 1 << order;
+    const k = this.kind;
+    for (let i = idx; i < idx + n; i++) k[i] = kind;
+    this.flags[idx] = PG_HEAD;
+    this.ord[idx] = order;
+    const zone = this.zones[zoneIdx]!;
+    zone.nrKind[kind] += n;
+    this.events.pgalloc[zoneIdx] += n;
+    this.events.numa_hit[zoneIdx]++;
+  }
+
+  // ---- highatomic reserve --------------------------------------------------------------------
+
+  /**
+   * reserve_highatomic_pageblock(): after a high-order atomic allocation, set aside its
+   * pageblock for future ones, up to about 1 % of the zone (none if 1 % is below a pageblock).
+   */
+  private reserveHighatomicPageblock(pfn: number, order: number, zone: Zone): void {
+    const onePercent = Math.floor(zone.managedPages / 100);
+    if (onePercent < this.pageblockNrPages) return;
+    const maxManaged = Math.ceil(onePercent / this.pageblockNrPages) * this.pageblockNrPages;
+    if (zone.nrReservedHighatomic >= maxManaged) return;
+    const mt = this.memmap.getPageblockMigratetype(pfn);
+    if (mt >= MIGRATE_PCPTYPES) return;
+    if (order < this.pageblockOrder) {
+      if (this.moveFreepagesBlock(pfn, mt, MIGRATE_HIGHATOMIC) === -1) return;
+      zone.nrReservedHighatomic += this.pageblockNrPages;
+    } else {
+      this.changePageblockRange(pfn, order, MIGRATE_HIGHATOMIC);
+      zone.nrReservedHighatomic += 2 ** order;
+    }
+  }
+
+  /**
+   * unreserve_highatomic_pageblock(): give one HIGHATOMIC pageblock back to `mt` (keeping one
+   * pageblock per zone unless `force`). Returns true if one was released.
+   */
+  unreserveHighatomicPageblock(highest: number, mt: number, force: boolean): boolean {
+    for (let z = highest; z >= 0; z--) {
+      const zone = this.zones[z]!;
+      if (!zone.populated) continue;
+      if (!force && zone.nrReservedHighatomic <= this.pageblockNrPages) continue;
+      for (let order = 0; order <= this.maxOrder; order++) {
+        const h = this.freeListHead(z, order, MIGRATE_HIGHATOMIC);
+        const first = this.next[h]!;
+        if (first === h) continue;
+        const pfn = first + this.startPfn;
+        let size = Math.max(this.pageblockNrPages, 2 ** order);
+        if (size > zone.nrReservedHighatomic) size = zone.nrReservedHighatomic;
+        zone.nrReservedHighatomic -= size;
+        let ret: number;
+        if (order < this.pageblockOrder) {
+          ret = this.moveFreepagesBlock(pfn, MIGRATE_HIGHATOMIC, mt);
+        } else {
+          this.moveToFreeList(first, zone, order, MIGRATE_HIGHATOMIC, mt);
+          this.changePageblockRange(pfn, order, mt);
+          ret = 1;
+        }
+        if (ret > 0) return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- per-cpu lists -------------------------------------------------------------------------
+
+  /** drain_all_pages(): return every pcp page of every zone and CPU to the buddy lists. */
+  drainAllPages(): void {
+    if (this.pcp === null) return;
+    for (const zone of this.zones) {
+      if (!zone.populated) continue;
+      for (let cpu = 0; cpu < this.nrCpus; cpu++) this.pcp.drainZone(this, zone, cpu);
+    }
+  }
+
+  // ---- primitives for reclaim, migration, compaction, isolation built on top -----------------
+
+  /**
+   * __isolate_free_page(): take a free buddy block off the lists for the caller (compaction's
+   * free scanner, alloc_contig_range()). Obeys the min watermark unless the block is in an
+   * isolated pageblock; a block of at least half a pageblock retypes its mergeable pageblocks
+   * MOVABLE. Returns the pages taken (0 if refused). The pages stay kind FREE and unflagged:
+   * the caller must give them an owner (setPageKind / markAllocated) or put them back.
+   */
+  isolateFreePage(pfn: number, order: number): number {
+    const idx = pfn - this.startPfn;
+    if ((this.flags[idx]! & PG_BUDDY) === 0 || this.ord[idx] !== order) {
+      throw new Error(`isolateFreePage: pfn ${hexPfn(pfn)} is not a free order-${order} block (${this.describePage(pfn)})`);
+    }
+    const zone = this.zoneOf(pfn);
+    const mt = this.memmap.getPageblockMigratetype(pfn);
+    if (mt !== MIGRATE_ISOLATE) {
+      const watermark = zone.watermark[0]! + (1 << order);
+      if (!this.zoneWatermarkOk(zone, 0, watermark, 0, ALLOC_CMA)) return 0;
+    }
+    this.delFromFreeList(idx, zone.idx, order);
+    this.accountFreepages(zone, -(1 << order), mt);
+    if (order >= this.pageblockOrder - 1) {
+      const end = pfn + (1 << order) - 1;
+      for (let p = pfn; p < end; p += this.pageblockNrPages) {
+        const bmt = this.memmap.getPageblockMigratetype(p);
+        if (bmt < MIGRATE_PCPTYPES) this.moveFreepagesBlock(p, bmt, MIGRATE_MOVABLE);
+      }
+    }
+    return 1 << order;
+  }
+
+  /** __putback_isolated_page(): return a block taken by isolateFreePage() (kind FREE) to the lists. */
+  putbackIsolatedPage(pfn: number, order: number): void {
+    const zone = this.zoneOf(pfn);
+    this.freeOneBlock(pfn, zone, order, this.memmap.getPageblockMigratetype(pfn), false);
+  }
+
+  /**
+   * Give a block the caller holds (isolated free pages, or pages of another kind) an owner kind
+   * and make it an allocated block of `order` (like prep_new_page() + post_alloc_hook()).
+   */
+  markAllocated(pfn: number, order: number, kind: number): void {
+    const idx = pfn - this.startPfn;
+    const zone = this.zoneOf(pfn);
+    const n = 1 << order;
+    for (let i = idx; i < idx + n; i++) {
+      if (this.flags[i]! & (PG_BUDDY | PG_PCP)) throw new Error(`markAllocated: pfn ${hexPfn(i + this.startPfn)} is on a free list`);
+      const old = this.kind[i]!;
+      if (old !== PageKind.FREE) zone.nrKind[old]--;
+      this.kind[i] = kind;
+      this.flags[i] = 0;
+    }
+    zone.nrKind[kind] += n;
+    this.flags[idx] = PG_HEAD;
+    this.ord[idx] = order;
+  }
+
+  /** Change the owner kind of allocated pages (e.g. file clean -> dirty, anon -> balloon). */
+  setPageKind(pfn: number, nrPages: number, kind: number): void {
+    if (!(kind > PageKind.FREE && kind < NR_PAGE_KINDS)) throw new RangeError(`setPageKind: kind ${kind} must be an owner kind (not FREE)`);
+    const idx = pfn - this.startPfn;
+    for (let i = idx; i < idx + nrPages; i++) {
+      const old = this.kind[i]!;
+      if (old === PageKind.FREE) throw new Error(`setPageKind: pfn ${hexPfn(i + this.startPfn)} is free`);
+      const zone = this.zones[this.zoneIdxOf(i + this.startPfn)]!;
+      zone.nrKind[old]--;
+      zone.nrKind[kind]++;
+      this.kind[i] = kind;
+    }
+  }
+
+  /** split_page(): turn an allocated order-n block into 2^n order-0 allocated pages. */
+  splitPage(pfn: number, order: number): void {
+    const idx = pfn - this.startPfn;
+    if ((this.flags[idx]! & PG_HEAD) === 0 || this.ord[idx] !== order) {
+      throw new Error(`splitPage: pfn ${hexPfn(pfn)} is not an allocated order-${order} block (${this.describePage(pfn)})`);
+    }
+    for (let i = idx; i < idx + (1 << order); i++) {
+      this.flags[i] = this.flags[i]! | PG_HEAD;
+      this.ord[i] = 0;
+    }
+  }
+
+  /** A one-line description of a page's state for error messages. */
+  describePage(pfn: number): string {
+    if (!this.memmap.pfnValid(pfn)) return `pfn ${pfn} outside DRAM`;
+    const i = pfn - this.startPfn;
+    const f = this.flags[i]!;
+    const parts = [`kind ${PAGE_KIND_NAMES[this.kind[i]!] ?? this.kind[i]}`, `flags 0x${f.toString(16)}`];
+    if (f & (PG_BUDDY | PG_PCP | PG_HEAD)) parts.push(`order ${this.ord[i]}`);
+    const fb = this.findFreeBlock(pfn);
+    if (fb >= 0 && fb !== pfn) parts.push(`inside the free order-${this.ord[fb - this.startPfn]} block at ${hexPfn(fb)}`);
+    return parts.join(', ');
+  }
+}
+
+/** Count trailing zeros of a positive integer below 2^53 (__ffs()). */
+function ctz(x: number): number {
+  if (x <= 0xffffffff) return 31 - Math.clz32(x & -x);
+  let n = 0;
+  while (x % 2 === 0) {
+    x /= 2;
+    n++;
+  }
+  return n;
+}
