@@ -14,7 +14,9 @@ import { parseMdOutput } from './md-format.js';
  *      (a second call while one runs is a programming error and throws).
  *  (c) a command longer than the line cap (512) is refused before anything is sent: U-Boot
  *      would answer the extra characters with BEL and still run the truncated line.
- *  (d) replies are accumulated until the text ends with `\r\n=> `; the echoed command line
+ *  (d) replies are accumulated until the first `\r\n=> ` (uboot-console.md §7 matches
+ *      /\r\n=> $/ on the buffer; the first occurrence is the same point, and also holds when
+ *      stray output follows the prompt in the same fragment); the echoed command line
  *      must come back first, exactly, and is stripped before parsing. A different echo means
  *      the board may have run a different command: that is an error, never ignored.
  *  (e) failures are detected from the text: `Unknown command`, usage text, and a reset
@@ -180,7 +182,7 @@ export class UbootConsole {
   async command(line: string, options: CommandOptions = {}): Promise<string> {
     this.validate(line);
     return this.exclusive(async () => {
-      if (this.closedWith) throw this.disconnectedError(line + '\r');
+      if (this.closedWith) throw new ConsoleError('disconnected', `${this.closedWith.summary}; ${JSON.stringify(line)} was not sent`, '', '');
       if (!this.synced) await this.syncLocked({});
       await this.checkStray();
       const attempts = options.retry ? 1 + this.o.readRetries : 1;
@@ -267,13 +269,16 @@ export class UbootConsole {
   }
 
   private async send(text: string): Promise<void> {
-    if (this.closedWith) throw this.disconnectedError(text);
+    // A failed or refused write sent nothing: the error's `sent` stays empty, and the
+    // summary names what was about to go out.
+    const attempted = `; ${showTraffic(text)} was not sent`;
+    if (this.closedWith) throw new ConsoleError('disconnected', this.closedWith.summary + attempted, '', this.rx);
     this.o.onTraffic?.('tx', text);
     try {
       await this.stream.write(textToBytes(text));
     } catch (e) {
       this.closedWith ??= new ConsoleError('disconnected', `writing to the console failed (${(e as Error).message}); the board or adapter went away`, '', '');
-      throw this.disconnectedError(text);
+      throw new ConsoleError('disconnected', this.closedWith.summary + attempted, '', this.rx);
     }
   }
 
@@ -395,12 +400,16 @@ export class UbootConsole {
       }
     }
     await this.send(line.slice(typed) + '\r');
-    const endRe = new RegExp(`\\r\\n${escapeRe(this.o.prompt)}$`);
-    let outcome: 'reset' | 'done';
+    // The first `\r\n=> ` ends the reply. (Not only "the buffer ends with it": the prompt
+    // and whatever follows it, such as stray output, can arrive in one fragment, or before
+    // this wait starts.) Text after the prompt stays in the buffer for checkStray.
+    const marker = '\r\n' + this.o.prompt;
+    let outcome: 'reset' | number;
     try {
-      outcome = await this.wait(timeoutMs, (rx): 'reset' | 'done' | undefined => {
+      outcome = await this.wait(timeoutMs, (rx): 'reset' | number | undefined => {
         if (RESET_RE.test(rx) || (!options.allowBanner && BANNER_RE.test(rx))) return 'reset';
-        return endRe.test(rx) ? 'done' : undefined;
+        const at = rx.indexOf(marker);
+        return at >= 0 ? at + marker.length : undefined;
       });
     } catch (e) {
       if (e instanceof WaitTimeout) {
@@ -413,8 +422,12 @@ export class UbootConsole {
       if (e instanceof ConsoleError && e.code === 'disconnected') throw new ConsoleError('disconnected', e.summary, sent, this.rx);
       throw e;
     }
-    const rx = this.rx;
-    this.rx = '';
+    let rx = this.rx;
+    if (outcome === 'reset') this.rx = '';
+    else {
+      rx = this.rx.slice(0, outcome);
+      this.rx = this.rx.slice(outcome);
+    }
     if (outcome === 'reset') {
       this.synced = false;
       throw new ConsoleError(
