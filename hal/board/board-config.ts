@@ -58,6 +58,14 @@ export interface DieConfig {
   /** Channel letter where channels have their own MRs (`a`, `b`), else undefined. */
   readonly channel?: string;
   readonly part: DramPart;
+  /**
+   * Chips (or lockstep channels) that receive this die's MRW together: die data width / part I/O
+   * width. 1 for a x32 part on a 32-bit bus; 2 for an LPDDR4 rank whose two x16 channels share MRs.
+   * Filled by the loader.
+   */
+  readonly chips?: number;
+  /** Bytes of DRAM behind this die id: densityMbit * 2^17 * chips. Filled by the loader. */
+  readonly sizeBytes?: number;
 }
 
 export interface ControllerConfig {
@@ -71,6 +79,10 @@ export interface ControllerConfig {
   /** Extra register blocks this controller uses (e.g. `dmm` for the OMAP DMM LISA, `perf` for the uMCTL2 perf monitor). */
   readonly blocks: Readonly<Record<string, { readonly base: number; readonly registers: Readonly<Record<string, number>> }>>;
   readonly dies: readonly DieConfig[];
+  /** Data bus width in bits, all channels together (default 32). Filled by the loader. */
+  readonly busWidth?: number;
+  /** Channel letters when each channel has its own mode registers, else []. Filled by the loader. */
+  readonly channels?: readonly string[];
 }
 
 /** Which physical-address bits (relative to the region start) carry each DRAM coordinate, LSB first. */

@@ -1,0 +1,508 @@
+/**
+ * Consistency checks of a parsed board (stage 4 of load-board.ts): what a JSON Schema cannot say.
+ * Each problem names the JSON path of the value to fix.
+ *
+ * Rules (one function each, in this order):
+ *  (a) parts: density/width exist in the standard's table; MR8 encodes them; power table ascends;
+ *  (b) controllers: unique ids; register and block names known for the kind; dies addressed the way
+ *      the kind addresses them (cs / rank / channel); parts exist; die ids unique; widths fit the bus;
+ *  (c) DRAM: page-aligned, inside the physical address space; the dies add up to dram.size;
+ *  (d) the PASR mask register exists on every part;
+ *  (e) address map: explicit or derived from registers (both must agree), consistent with the dies
+ *      (hal/address-map/check.ts);
+ *  (f) PASR sections: power of two, whole pages, one segment (or bank) per die per section;
+ *      interleave groups name known dies, once each, and are exactly the dies the address map
+ *      interleaves below the section size;
+ *  (g) reserved ranges and CMA inside DRAM, not overlapping;
+ *  (h) kernel: pageblockOrder <= maxOrder, zones ordered and ending where ZONE_MOVABLE starts,
+ *      memory blocks and ZONE_MOVABLE in whole blocks;
+ *  (i) every `unverified` entry names something in the file.
+ */
+import type { AddressMapConfig, BoardConfig, DieConfig, DramPart, PasrConfig } from './board-config.js';
+import { formatBytes, hexAddr, type BoardProblem, type PathSegment } from './board-problem.js';
+import type { JsonSource } from './json-source.js';
+import { didYouMean } from './board-schema.js';
+import { addressMapProblems, compareBits, CONTROLLER_REGISTERS, mr8Mismatch, partGeometry, type DieGeometry, type Geometry } from './board-checks.js';
+import type { Derivation } from './register-address-map.js';
+import { PHYS_LIMIT } from './quantity.js';
+
+export interface BuiltBoard {
+  readonly board: Omit<BoardConfig, 'addressMap'> & { addressMap: AddressMapConfig | undefined };
+  readonly explicitMap: AddressMapConfig | undefined;
+  readonly derivation: Derivation;
+  readonly diePaths: ReadonlyMap<DieConfig, PathSegment[]>;
+  readonly partsByName: ReadonlyMap<string, DramPart>;
+  readonly rawDiePartNames: readonly (readonly string[])[];
+}
+
+const isPow2 = (x: number): boolean => Number.isInteger(x) && x > 0 && 2 ** Math.round(Math.log2(x)) === x;
+const log2 = (x: number): number => Math.round(Math.log2(x));
+const list = (xs: readonly (string | number)[]): string => xs.join(', ');
+
+class Checker {
+  readonly out: BoardProblem[] = [];
+  readonly geometry = new Map<string, Geometry>();
+  constructor(
+    readonly b: BuiltBoard,
+    readonly src: JsonSource,
+  ) {}
+  add(path: PathSegment[], message: string, atKey = false): void {
+    this.out.push(this.src.problem(path, message, atKey));
+  }
+  get board() {
+    return this.b.board;
+  }
+}
+
+// (a) parts
+function checkParts(c: Checker): void {
+  const std = c.board.standard;
+  for (const [name, p] of c.b.partsByName) {
+    const at: PathSegment[] = ['dram', 'parts', name];
+    const g = partGeometry(std, p.densityMbit, p.ioWidth);
+    if (typeof g === 'string') c.add([...at, 'densityMbit'], g);
+    else c.geometry.set(name, g);
+    const why = mr8Mismatch(std, p.mr8, p.densityMbit, p.ioWidth);
+    if (why) c.add([...at, 'mr8'], why);
+    p.power.forEach((pt, i) => {
+      if (i > 0 && pt.temperatureC <= p.power[i - 1]!.temperatureC) {
+        c.add([...at, 'power', i, 'temperatureC'], `temperatures must ascend: ${pt.temperatureC} °C after ${p.power[i - 1]!.temperatureC} °C`);
+      }
+      const seen = new Set<string>();
+      pt.rails.forEach((r, j) => {
+        if (seen.has(r.rail)) c.add([...at, 'power', i, 'rails', j, 'rail'], `rail ${r.rail} is listed twice at ${pt.temperatureC} °C`);
+        seen.add(r.rail);
+      });
+    });
+  }
+}
+
+const CS_KINDS = new Set(['ti-emif', 'fsl-mmdc', 'ste-prcmu']);
+const MAX_CS: Record<string, number> = { 'ti-emif': 1, 'fsl-mmdc': 1, 'ste-prcmu': 1, 'snps-umctl2': 3 };
+
+// (b) controllers and dies
+function checkControllers(c: Checker): void {
+  const ids = new Map<string, number>();
+  const dieIds = new Map<string, PathSegment[]>();
+  const partNames = [...c.b.partsByName.keys()];
+  c.board.controllers.forEach((ctrl, ci) => {
+    const at: PathSegment[] = ['controllers', ci];
+    const prev = ids.get(ctrl.id);
+    if (prev !== undefined) c.add([...at, 'id'], `duplicate controller id "${ctrl.id}" (also controllers[${prev}])`);
+    else ids.set(ctrl.id, ci);
+
+    const known = CONTROLLER_REGISTERS[ctrl.kind];
+    for (const name of Object.keys(ctrl.registers)) {
+      if (!known.registers.includes(name)) {
+        c.add([...at, 'registers', name], `unknown register ${name} for a ${ctrl.kind} controller${didYouMean(name, known.registers)}`, true);
+      }
+    }
+    for (const [bname, blk] of Object.entries(ctrl.blocks)) {
+      const regs = known.blocks[bname];
+      if (!regs) {
+        const kinds = Object.keys(known.blocks);
+        c.add([...at, 'blocks', bname], `unknown block "${bname}" for a ${ctrl.kind} controller (known: ${kinds.length ? list(kinds) : 'none'})`, true);
+        continue;
+      }
+      for (const name of Object.keys(blk.registers)) {
+        if (!regs.includes(name)) c.add([...at, 'blocks', bname, 'registers', name], `unknown register ${name} in block ${bname}${didYouMean(name, regs)}`, true);
+      }
+    }
+    const channels = ctrl.channels ?? [];
+    if (channels.length > 0 && ctrl.kind !== 'snps-umctl2') {
+      c.add([...at, 'channels'], `a ${ctrl.kind} controller has no channels with their own mode registers`);
+    }
+    const busWidth = ctrl.busWidth ?? 32;
+    const dieWidth = busWidth / Math.max(1, channels.length);
+    if (channels.length > 0 && !Number.isInteger(dieWidth)) c.add([...at, 'channels'], `${channels.length} channels do not divide a ${busWidth}-bit bus`);
+    const end = ctrl.base + 0x1000;
+    if (ctrl.base < c.board.dramBase + c.board.dramSize && end > c.board.dramBase) {
+      c.add([...at, 'base'], `${hexAddr(ctrl.base)} lies inside DRAM (${hexAddr(c.board.dramBase)}-${hexAddr(c.board.dramBase + c.board.dramSize)})`);
+    }
+
+    ctrl.dies.forEach((die, di) => {
+      const dat: PathSegment[] = [...at, 'dies', di];
+      const rawNode = c.src.nodeAt(dat);
+      const has = (k: string): boolean => !!rawNode?.children?.some((p) => p.children?.[0]?.value === k);
+      if (CS_KINDS.has(ctrl.kind)) {
+        if (!has('cs')) c.add(dat, `a ${ctrl.kind} die is addressed by chip select: give "cs"${has('rank') ? ', not "rank"' : ''}`);
+        else if (has('rank')) c.add([...dat, 'rank'], `a ${ctrl.kind} die is addressed by "cs" only`, true);
+        if (has('channel')) c.add([...dat, 'channel'], `a ${ctrl.kind} controller has no channels with their own mode registers`, true);
+      } else {
+        if (!has('rank')) c.add(dat, `a ${ctrl.kind} die is addressed by rank: give "rank"${has('cs') ? ', not "cs"' : ''}`);
+        else if (has('cs')) c.add([...dat, 'cs'], `a ${ctrl.kind} die is addressed by "rank" only`, true);
+        if (channels.length > 0 && !has('channel')) c.add(dat, `controller ${ctrl.id} lists channels ${list(channels)}: give the die's "channel"`);
+        if (channels.length === 0 && has('channel')) c.add([...dat, 'channel'], `controller ${ctrl.id} lists no channels (one MRW reaches every channel)`, true);
+        if (channels.length > 0 && die.channel !== undefined && !channels.includes(die.channel)) {
+          c.add([...dat, 'channel'], `channel "${die.channel}" is not one of controller ${ctrl.id}'s channels (${list(channels)})`);
+        }
+      }
+      if (die.rank > MAX_CS[ctrl.kind]!) c.add([...dat, has('cs') ? 'cs' : 'rank'], `a ${ctrl.kind} controller has ${MAX_CS[ctrl.kind]! + 1} chip selects (0-${MAX_CS[ctrl.kind]!}), got ${die.rank}`);
+      const partName = c.b.rawDiePartNames[ci]![di]!;
+      const part = c.b.partsByName.get(partName);
+      if (!part) c.add([...dat, 'part'], `unknown part "${partName}" (parts: ${list(partNames)})${didYouMean(partName, partNames)}`);
+      else if (dieWidth < part.ioWidth || dieWidth % part.ioWidth !== 0) {
+        c.add([...dat, 'part'], `a x${part.ioWidth} part does not fit the ${dieWidth}-bit data path of ${die.id}`);
+      }
+      const other = dieIds.get(die.id);
+      if (other) c.add(dat, `duplicate die id ${die.id} (also ${formatSegs(other)})`);
+      else dieIds.set(die.id, dat);
+    });
+  });
+}
+
+function formatSegs(p: PathSegment[]): string {
+  return p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+// (c) DRAM window and capacity
+function checkDram(c: Checker): void {
+  const { dramBase, dramSize, kernel } = c.board;
+  if (dramSize === 0) c.add(['dram', 'size'], 'must be more than 0');
+  if (dramBase + dramSize > PHYS_LIMIT) c.add(['dram', 'size'], `DRAM would end at ${hexAddr(dramBase + dramSize)}, beyond the 48-bit physical address space`);
+  if (dramBase % kernel.pageSize !== 0) c.add(['dram', 'base'], `${hexAddr(dramBase)} is not a multiple of the page size (${formatBytes(kernel.pageSize)})`);
+  if (dramSize % kernel.pageSize !== 0) c.add(['dram', 'size'], `${formatBytes(dramSize)} is not a whole number of pages (${formatBytes(kernel.pageSize)})`);
+  const dies = c.board.dies.filter((d) => c.b.partsByName.has(d.part.name));
+  if (dies.length !== c.board.dies.length || dies.length === 0) return;
+  const total = dies.reduce((s, d) => s + (d.sizeBytes ?? 0), 0);
+  if (total !== dramSize) {
+    const sizes = new Map<number, number>();
+    for (const d of dies) sizes.set(d.sizeBytes ?? 0, (sizes.get(d.sizeBytes ?? 0) ?? 0) + 1);
+    const how = [...sizes].map(([s, k]) => `${k} × ${formatBytes(s)}`).join(' + ');
+    c.add(['dram', 'size'], `is ${formatBytes(dramSize)}, but the ${dies.length} dies add up to ${formatBytes(total)} (${how})`);
+  }
+}
+
+// (d) mask register
+function checkMaskRegister(c: Checker): void {
+  const mr = c.board.pasr.maskRegister;
+  const std = c.board.standard;
+  const at: PathSegment[] = ['pasr', 'maskRegister'];
+  if (mr === 'MR23' && std !== 'LPDDR5') {
+    c.add(at, `MR23 is the LPDDR5 segment mask; ${std} parts mask segments with MR17${std.startsWith('LPDDR4') ? ' (their MR23 is the DQS oscillator count)' : ''}`);
+    return;
+  }
+  if (mr === 'MR17' && std === 'LPDDR5') {
+    c.add(at, 'LPDDR5 has no MR17: its segment mask is MR23');
+    return;
+  }
+  if (mr === 'MR16' && std === 'LPDDR5') {
+    c.add(at, 'LPDDR5 has no bank mask (MR16): mask segments with MR23');
+    return;
+  }
+  for (const [name, g] of c.geometry) {
+    const p = c.b.partsByName.get(name)!;
+    if ((mr === 'MR17' || mr === 'MR23') && g.segmentMaskMr !== Number(mr.slice(2))) {
+      c.add(at, `part "${name}" (${std} ${p.densityMbit} Mbit) has no ${mr}: LPDDR2 has MR17 on 1-8 Gb S4 parts only`);
+    }
+    if (mr === 'MR16' && g.bankMaskKind !== 'bitmask') {
+      c.add(at, `part "${name}" (${std} ${p.densityMbit} Mbit) has no MR16 bank mask${g.bankMaskKind === 's2-code' ? ': on S2 parts MR16 is a PASR fraction code' : ''}`);
+    }
+  }
+}
+
+function bitsText(bits: readonly number[]): string {
+  return `[${bits.join(', ')}]`;
+}
+
+// (e) address map
+function checkAddressMap(c: Checker): AddressMapConfig | undefined {
+  const { explicitMap, derivation } = c.b;
+  const ctrlIds = c.board.controllers.map((x) => x.id);
+  if (!explicitMap) {
+    if (derivation.ok === true) return c.board.addressMap;
+    const kinds = [...new Set(c.board.controllers.map((x) => x.kind))].join(', ');
+    c.add(
+      ['addressMap'],
+      derivation.ok === false
+        ? `required: the register images do not determine the address map (${derivation.reason})`
+        : `required: ${kinds} registers do not determine the address map`,
+    );
+    return undefined;
+  }
+  let ok = true;
+  explicitMap.controllers.forEach((id, i) => {
+    if (!ctrlIds.includes(id)) {
+      c.add(['addressMap', 'controllers', i], `unknown controller "${id}" (controllers: ${list(ctrlIds)})`);
+      ok = false;
+    } else if (explicitMap.controllers.indexOf(id) !== i) {
+      c.add(['addressMap', 'controllers', i], `controller "${id}" is listed twice`);
+      ok = false;
+    }
+  });
+  for (const id of ctrlIds) {
+    if (!explicitMap.controllers.includes(id)) {
+      c.add(['addressMap', 'controllers'], `does not list controller "${id}"`);
+      ok = false;
+    }
+  }
+  const chans = [...new Set(c.board.controllers.flatMap((x) => x.channels ?? []))];
+  if (explicitMap.channels.join() !== chans.join()) {
+    c.add(['addressMap', 'channels'], `is [${list(explicitMap.channels)}], but the controllers' channels are [${list(chans)}]`);
+    ok = false;
+  }
+  if (derivation.ok === true) {
+    for (const d of compareBits(explicitMap.bits, derivation.map.bits)) {
+      c.add(['addressMap', 'bits', d.coordinate], `${bitsText(d.explicit)} but the register images give ${bitsText(d.derived)} (${derivation.map.from})`);
+      ok = false;
+    }
+    if (derivation.map.controllers.join() !== explicitMap.controllers.join()) {
+      c.add(['addressMap', 'controllers'], `[${list(explicitMap.controllers)}] but the register images give [${list(derivation.map.controllers)}] (${derivation.map.from})`);
+      ok = false;
+    }
+  }
+  return ok ? explicitMap : undefined;
+}
+
+function dieGeometries(c: Checker): DieGeometry[] {
+  return c.board.dies.map((d) => {
+    const g = c.geometry.get(d.part.name);
+    const ctrl = c.board.controllers.find((x) => x.id === d.controller)!;
+    const dieWidth = (ctrl.busWidth ?? 32) / Math.max(1, (ctrl.channels ?? []).length);
+    return {
+      id: d.id,
+      controller: d.controller,
+      rank: d.rank,
+      channel: d.channel,
+      ...(g
+        ? {
+            rowBits: g.rowBits,
+            bankBits: log2(g.banks),
+            columnBits: g.columnBits,
+            byteBits: log2(dieWidth / 8),
+            ...(isPow2(g.rows) ? {} : { rows: g.rows }),
+          }
+        : {}),
+    };
+  });
+}
+
+/** `addressMap.bits.bank[1]` -> path segments. */
+function parsePath(p: string): PathSegment[] {
+  const out: PathSegment[] = [];
+  for (const m of p.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
+}
+
+function checkMapConsistency(c: Checker, map: AddressMapConfig): boolean {
+  const problems = addressMapProblems(map, c.board.dramSize, dieGeometries(c));
+  const derivedOnly = !c.b.explicitMap && c.b.derivation.ok === true ? c.b.derivation.map.from : undefined;
+  for (const p of problems) c.add(parsePath(p.path), derivedOnly ? `${p.message} (address map derived from ${derivedOnly})` : p.message);
+  return problems.length === 0;
+}
+
+// (f) PASR sections and interleave groups
+function checkSections(c: Checker, map: AddressMapConfig | undefined): void {
+  const pasr: PasrConfig = c.board.pasr;
+  const { pageSize } = c.board.kernel;
+  const S = pasr.sectionBytes;
+  const at: PathSegment[] = ['pasr', 'sectionBytes'];
+  if (!isPow2(S)) c.add(at, `${formatBytes(S)} is not a power of two`);
+  else if (S % pageSize !== 0) c.add(at, `${formatBytes(S)} is not a multiple of the page size (${formatBytes(pageSize)})`);
+
+  // Group names.
+  const dieIds = c.board.dies.map((d) => d.id);
+  const groupOf = new Map<string, number>();
+  let namesOk = true;
+  pasr.interleave.forEach((g, gi) => {
+    g.forEach((id, k) => {
+      const path: PathSegment[] = ['pasr', 'interleave', gi, k];
+      if (!dieIds.includes(id)) {
+        c.add(path, `unknown die "${id}" (dies: ${list(dieIds)})${didYouMean(id, dieIds)}`);
+        namesOk = false;
+      } else if (groupOf.has(id)) {
+        const prev = groupOf.get(id)!;
+        c.add(path, prev === gi ? `die ${id} is listed twice in this group` : `die ${id} is already in pasr.interleave[${prev}]`);
+        namesOk = false;
+      } else groupOf.set(id, gi);
+    });
+  });
+  if (!map || !isPow2(S) || !namesOk) return;
+
+  const sBit = log2(S);
+  const bits = map.bits;
+  // Segment (or bank) bits and the bits that must sit below them.
+  const segmentMask = pasr.maskRegister !== 'MR16';
+  const unitBits = segmentMask ? bits.row.slice(-3) : [...bits.bank];
+  const unitName = segmentMask ? `${pasr.maskRegister} segments (top 3 row bits: ${list(unitBits)})` : `MR16 banks (bank bits: ${list(unitBits)})`;
+  const inner: [string, readonly number[]][] = segmentMask
+    ? [
+        ['bank', bits.bank],
+        ['row', bits.row.slice(0, -3)],
+        ['column', bits.column],
+        ['byte', bits.byte],
+      ]
+    : [
+        ['row', bits.row],
+        ['column', bits.column],
+        ['byte', bits.byte],
+      ];
+  const lowest = Math.min(...unitBits);
+  const above = inner.flatMap(([name, list_]) => list_.filter((b) => b > lowest).map((b) => `${name} bit ${b}`));
+  if (above.length > 0) {
+    c.add(
+      ['pasr', 'maskRegister'],
+      `${unitName} are not whole sections with this address map: ${above[0]} lies above them` +
+        (segmentMask ? ' (a bank-row-column map masks banks with MR16)' : ' (a row-bank-column map masks segments with MR17)'),
+    );
+    return;
+  }
+  if (lowest !== sBit) {
+    c.add(at, `is ${formatBytes(S)}, but ${unitName} start at address bit ${lowest}: a section is ${formatBytes(2 ** lowest)}`);
+    return;
+  }
+
+  // Interleave groups: dies that differ only in die-select bits below the section share every section.
+  const regions = map.regions.length > 0 ? map.regions : [{ offset: 0, size: c.board.dramSize, fixed: {} }];
+  const select: [string, readonly number[], (d: DieConfig) => number][] = [
+    ['controller', bits.controller, (d) => map.controllers.indexOf(d.controller)],
+    ['channel', map.channels.length > 0 ? bits.channel : [], (d) => (d.channel === undefined ? 0 : map.channels.indexOf(d.channel))],
+    ['rank', bits.rank, (d) => d.rank],
+  ];
+  const keyOf = (d: DieConfig): string =>
+    select
+      .map(([, bl, val]) => {
+        const v = val(d);
+        return bl.map((b, i) => (b >= sBit ? String(Math.floor(v / 2 ** i) % 2) : '*')).join('');
+      })
+      .join('|');
+  const lowBits = select.flatMap(([name, bl]) => bl.filter((b) => b < sBit).map((b) => `${name} bit ${b}`));
+  const expected = new Map<string, string[]>();
+  for (const d of c.board.dies) {
+    const k = regions.some((r) => Object.keys(r.fixed).length > 0) ? d.id : keyOf(d);
+    expected.set(k, [...(expected.get(k) ?? []), d.id]);
+  }
+  const expectedOf = new Map<string, string[]>();
+  for (const g of expected.values()) for (const id of g) expectedOf.set(id, g);
+  const section = formatBytes(S);
+  const covered = new Set<string>();
+  pasr.interleave.forEach((g, gi) => {
+    const want = expectedOf.get(g[0]!)!;
+    const stranger = g.find((id) => !want.includes(id));
+    if (stranger) {
+      const d1 = c.board.dies.find((d) => d.id === g[0])!;
+      const d2 = c.board.dies.find((d) => d.id === stranger)!;
+      const diff = select.flatMap(([name, bl, val]) => bl.filter((b, i) => b >= sBit && Math.floor(val(d1) / 2 ** i) % 2 !== Math.floor(val(d2) / 2 ** i) % 2).map((b) => `${name} bit ${b}`));
+      c.add(['pasr', 'interleave', gi], `dies ${g[0]} and ${stranger} are not interleaved: ${diff[0] ?? 'an address bit'} selects between them above the ${section} section`);
+      return;
+    }
+    if (g.length !== want.length) {
+      c.add(['pasr', 'interleave', gi], `lists ${list(g)}, but the address map interleaves ${list(want)} below the ${section} section (${list(lowBits)})`);
+    }
+    for (const id of want) covered.add(id);
+  });
+  for (const g of expected.values()) {
+    if (g.length > 1 && !g.some((id) => covered.has(id))) {
+      c.add(['pasr', 'interleave'], `dies ${list(g)} share every ${section} section (${list(lowBits)} below it), but no group lists them`);
+    }
+  }
+}
+
+// (g) reserved ranges and CMA
+function checkRanges(c: Checker): void {
+  const { dramBase, dramSize } = c.board;
+  const dramEnd = dramBase + dramSize;
+  const all: { path: PathSegment[]; name: string; base: number; end: number }[] = [];
+  const each = (ranges: readonly { name: string; base: number; size: number }[], prefix: PathSegment[], what: string): void => {
+    ranges.forEach((r, i) => {
+      const path = [...prefix, i];
+      if (r.size === 0) {
+        c.add([...path, 'size'], 'must be more than 0');
+        return;
+      }
+      const end = r.base + r.size;
+      if (r.base < dramBase || end > dramEnd) {
+        c.add(path, `${what} "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} lies outside DRAM (${hexAddr(dramBase)}-${hexAddr(dramEnd)})`);
+        return;
+      }
+      for (const o of all) {
+        if (r.base < o.end && o.base < end) {
+          c.add(path, `${what} "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} overlaps ${formatSegs(o.path)} "${o.name}" (${hexAddr(o.base)}-${hexAddr(o.end)})`);
+        }
+      }
+      all.push({ path, name: r.name, base: r.base, end });
+    });
+  };
+  each(c.board.reserved, ['reserved'], 'range');
+  each(c.board.kernel.cma, ['kernel', 'cma'], 'CMA area');
+}
+
+// (h) kernel settings
+const ZONE_RANK: Record<string, number> = { DMA: 0, DMA32: 1, Normal: 2 };
+
+function checkKernel(c: Checker): void {
+  const k = c.board.kernel;
+  const { dramBase, dramSize } = c.board;
+  const dramEnd = dramBase + dramSize;
+  if (k.pageblockOrder > k.maxOrder) c.add(['kernel', 'pageblockOrder'], `${k.pageblockOrder} is above kernel.maxOrder ${k.maxOrder}`);
+  const maxBlock = k.pageSize * 2 ** k.maxOrder;
+  if (!isPow2(k.memoryBlockBytes)) c.add(['kernel', 'memoryBlockBytes'], `${formatBytes(k.memoryBlockBytes)} is not a power of two`);
+  else if (k.memoryBlockBytes < maxBlock) c.add(['kernel', 'memoryBlockBytes'], `${formatBytes(k.memoryBlockBytes)} is smaller than a MAX_ORDER block (${formatBytes(maxBlock)})`);
+  else if (dramBase % k.memoryBlockBytes !== 0) c.add(['kernel', 'memoryBlockBytes'], `DRAM base ${hexAddr(dramBase)} is not aligned to a ${formatBytes(k.memoryBlockBytes)} memory block`);
+  if (k.movableBytes >= dramSize) c.add(['kernel', 'movableBytes'], `${formatBytes(k.movableBytes)} leaves nothing for the kernel (DRAM is ${formatBytes(dramSize)})`);
+  else if (isPow2(k.memoryBlockBytes) && k.movableBytes % k.memoryBlockBytes !== 0) {
+    c.add(['kernel', 'movableBytes'], `${formatBytes(k.movableBytes)} is not a whole number of memory blocks (${formatBytes(k.memoryBlockBytes)})`);
+  }
+  let prevEnd = dramBase;
+  let prevRank = -1;
+  k.zones.forEach((z, i) => {
+    const at: PathSegment[] = ['kernel', 'zones', i];
+    const rank = ZONE_RANK[z.name]!;
+    if (rank <= prevRank) c.add([...at, 'name'], `zone ${z.name} after ${k.zones[i - 1]!.name}: zones go DMA, DMA32, Normal, each once`);
+    prevRank = Math.max(prevRank, rank);
+    if (z.end <= prevEnd) c.add([...at, 'end'], `${hexAddr(z.end)} is not above ${i === 0 ? 'the DRAM base' : "the previous zone's end"} (${hexAddr(prevEnd)})`);
+    else if (z.end > dramEnd) c.add([...at, 'end'], `${hexAddr(z.end)} is beyond the end of DRAM (${hexAddr(dramEnd)})`);
+    else if (z.end % k.pageSize !== 0) c.add([...at, 'end'], `${hexAddr(z.end)} is not page-aligned`);
+    prevEnd = Math.max(prevEnd, z.end);
+  });
+  const last = k.zones[k.zones.length - 1];
+  const movableStart = dramEnd - k.movableBytes;
+  if (last && last.end > dramBase && last.end <= dramEnd && k.movableBytes < dramSize && last.end !== movableStart) {
+    c.add(
+      ['kernel', 'zones', k.zones.length - 1, 'end'],
+      `the last zone must end where ZONE_MOVABLE starts: DRAM end ${hexAddr(dramEnd)} - movableBytes ${formatBytes(k.movableBytes)} = ${hexAddr(movableStart)}, got ${hexAddr(last.end)}`,
+    );
+  }
+}
+
+// (i) unverified entries
+function resolves(src: JsonSource, segs: string[]): boolean {
+  const walk = (node: ReturnType<JsonSource['nodeAt']>, i: number): boolean => {
+    if (!node) return false;
+    if (i === segs.length) return true;
+    const s = segs[i]!;
+    const kids =
+      node.type === 'object'
+        ? (node.children ?? []).filter((p) => s === '*' || p.children?.[0]?.value === s).map((p) => p.children?.[1])
+        : node.type === 'array'
+          ? (node.children ?? []).filter((_, k) => s === '*' || String(k) === s)
+          : [];
+    return kids.some((k) => walk(k, i + 1));
+  };
+  return walk(src.root, 0);
+}
+
+function checkUnverified(c: Checker): void {
+  c.board.unverified.forEach((entry, i) => {
+    const path = entry.split(' ')[0]!;
+    const segs = [...path.matchAll(/([^.[\]]+)|\[(\d+|\*)\]/g)].map((m) => m[2] ?? m[1]!);
+    if (!resolves(c.src, segs)) c.add(['unverified', i], `"${path}" names nothing in this file`);
+  });
+}
+
+/** All consistency problems of a built board ([] when it is consistent). */
+export function boardProblems(b: BuiltBoard, src: JsonSource): BoardProblem[] {
+  const c = new Checker(b, src);
+  checkParts(c);
+  checkControllers(c);
+  checkDram(c);
+  checkMaskRegister(c);
+  const structural = c.out.length;
+  let map = checkAddressMap(c);
+  if (map && structural === 0 && !checkMapConsistency(c, map)) map = undefined;
+  checkSections(c, structural === 0 ? map : undefined);
+  checkRanges(c);
+  checkKernel(c);
+  checkUnverified(c);
+  return c.out;
+}
