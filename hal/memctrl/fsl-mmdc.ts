@@ -11,6 +11,7 @@ import {
   fieldIn,
   nonNegativeNs,
   type BoundDie,
+  type ImageRefusal,
   type MappedDevice,
   type MemoryController,
 } from './memory-controller.js';
@@ -216,6 +217,15 @@ export const FSL_MMDC: BlockDecl = block('MMDC', 0x4000, [
   plain('MPDCCR', 0x8c0),
 ]);
 
+/** Image values the MMDC model refuses (state reached only through register sequences). */
+export const mmdcImageRefusal: ImageRefusal = (reg, value) => {
+  if (reg.name === 'MDSCR' && value !== 0) return 'the boot image must end with MDSCR = 0 (a pending CON_REQ stalls the bus; commands are issued by writing MDSCR)';
+  if (reg.name === 'MAPSR' && ['DVFS', 'LPMD', 'DVACK', 'LPACK'].some((n) => fieldIn(reg, n, value) !== 0)) {
+    return 'DVFS/LPMD/ACK bits would start the MMDC in self-refresh; self-refresh is entered by writing MAPSR';
+  }
+  return undefined;
+};
+
 export interface FslMmdcOptions {
   /** Delay from CON_REQ rising to CON_ACK rising (✖ model parameter; default 100 ns, 0 = at once). */
   readonly conAckDelayNs?: number;
@@ -256,13 +266,7 @@ export class FslMmdc implements MemoryController {
     this.dies = this.bound.map((b) => b.port);
     this.pacer = new MrPacer(clock, options.mrGapNs);
     this.mmdc = new RegisterBlock(FSL_MMDC, config.id, config.base, trace);
-    applyRegisterImage(where, this.mmdc, config.registers, (reg, value) => {
-      if (reg.name === 'MDSCR' && value !== 0) return 'the boot image must end with MDSCR = 0 (a pending CON_REQ stalls the bus; commands are issued by writing MDSCR)';
-      if (reg.name === 'MAPSR' && (value & ((1 << 20) | (1 << 21) | (1 << 24) | (1 << 25))) !== 0) {
-        return 'DVFS/LPMD/ACK bits would start the MMDC in self-refresh; self-refresh is entered by writing MAPSR';
-      }
-      return undefined;
-    });
+    applyRegisterImage(where, this.mmdc, config.registers, mmdcImageRefusal);
     this.devices = [{ base: config.base, device: this.mmdc }];
     this.blocks = { mmdc: this.mmdc };
     this.mmdc.onWrite('MDSCR', (next, old) => this.specialCommandWrite(next, old));

@@ -2,7 +2,7 @@ import type { ControllerConfig, ControllerKind, DieConfig } from '../board/board
 import type { DiePort } from '../lpddr/die-port.js';
 import type { MmioBus, MmioDevice } from '../mmio-bus.js';
 import type { RegisterBlock } from '../regs/register-block.js';
-import { fieldOf, type RegisterDecl } from '../regs/register.js';
+import { fieldOf, type BlockDecl, type RegisterDecl } from '../regs/register.js';
 import { extract } from '../bits.js';
 
 /**
@@ -82,31 +82,42 @@ export function bindDies(where: string, config: ControllerConfig, ports: readonl
   return out;
 }
 
+/** Why a register image value is not acceptable for a model (undefined = fine). */
+export type ImageRefusal = (reg: RegisterDecl, value: number) => string | undefined;
+
+/**
+ * Problems of a register image against a block declaration, one message each: unknown
+ * register names, values that are not 32-bit unsigned integers, values `refuse` rejects.
+ */
+export function imageProblems(where: string, decl: BlockDecl, image: Readonly<Record<string, number>>, refuse?: ImageRefusal): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(image)) {
+    const reg = decl.registers.find((r) => r.name === name);
+    if (!reg) {
+      out.push(`${where}: unknown register ${name} in the register image (known: ${decl.registers.map((r) => r.name).join(', ')})`);
+      continue;
+    }
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      out.push(`${where}: register ${name} = ${value} is not a 32-bit unsigned value`);
+      continue;
+    }
+    const why = refuse?.(reg, value >>> 0);
+    if (why) out.push(`${where}: register ${name} = 0x${(value >>> 0).toString(16)} refused: ${why}`);
+  }
+  return out;
+}
+
 /**
  * Load a register image (datasheet name -> value, from the board config) into a block through
  * the backdoor: no trace, no side effects. The image is the state the boot loader left.
  * `refuse` returns a reason when a value would put the model in a state it can only reach
  * through a register sequence (e.g. self-refresh), so such images fail loudly.
+ * Throws the first problem `imageProblems` finds.
  */
-export function applyRegisterImage(
-  where: string,
-  block: RegisterBlock,
-  image: Readonly<Record<string, number>>,
-  refuse?: (reg: RegisterDecl, value: number) => string | undefined,
-): void {
-  const known = block.decl.registers;
-  for (const [name, value] of Object.entries(image)) {
-    const reg = known.find((r) => r.name === name);
-    if (!reg) {
-      throw new Error(`${where}: unknown register ${name} in the register image (known: ${known.map((r) => r.name).join(', ')})`);
-    }
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-      throw new Error(`${where}: register ${name} = ${value} is not a 32-bit unsigned value`);
-    }
-    const why = refuse?.(reg, value >>> 0);
-    if (why) throw new Error(`${where}: register ${name} = 0x${(value >>> 0).toString(16)} refused: ${why}`);
-    block.set(name, value >>> 0);
-  }
+export function applyRegisterImage(where: string, block: RegisterBlock, image: Readonly<Record<string, number>>, refuse?: ImageRefusal): void {
+  const problems = imageProblems(where, block.decl, image, refuse);
+  if (problems.length > 0) throw new Error(problems[0]);
+  for (const [name, value] of Object.entries(image)) block.set(name, value >>> 0);
 }
 
 /** Reject extra blocks (`config.blocks` keys) this controller kind does not have. */

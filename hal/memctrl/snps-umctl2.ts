@@ -11,6 +11,7 @@ import {
   fieldIn,
   nonNegativeNs,
   type BoundDie,
+  type ImageRefusal,
   type MappedDevice,
   type MemoryController,
 } from './memory-controller.js';
@@ -67,23 +68,149 @@ function addrmap(name: string, offset: number, fields: readonly FieldDecl[]): Re
 export const UMCTL2_OPERATING_MODE = { INIT: 0, NORMAL: 1, POWER_DOWN: 2, SELF_REFRESH: 3 } as const;
 export const UMCTL2_SELFREF_TYPE = { NONE: 0, SOFTWARE: 2, AUTOMATIC: 3 } as const;
 
-const DRAMTMG = [
-  ['DRAMTMG0', 0x100],
-  ['DRAMTMG1', 0x104],
-  ['DRAMTMG2', 0x108],
-  ['DRAMTMG3', 0x10c],
-  ['DRAMTMG4', 0x110],
-  ['DRAMTMG5', 0x114],
-  ['DRAMTMG6', 0x118],
-  ['DRAMTMG7', 0x11c],
-  ['DRAMTMG8', 0x120],
-  ['DRAMTMG12', 0x130],
-  ['DRAMTMG13', 0x134],
-  ['DRAMTMG14', 0x138],
-  ['DRAMTMG17', 0x144],
-] as const;
+/** Registers declared without a field layout: name, offset, read-only? (u-boot arch-imx8m/ddr.h ✔ UB-8M). */
+const PLAIN: readonly (readonly [string, number, boolean?])[] = [
+  ['MSTR1', 0x008],
+  ['HWFFCCTL', 0x03c],
+  ['HWFFCSTAT', 0x040, true],
+  ['RFSHCTL2', 0x058],
+  ['ECCCFG0', 0x070],
+  ['ECCCFG1', 0x074],
+  ['ECCSTAT', 0x078, true],
+  ['ECCCLR', 0x07c],
+  ['ECCERRCNT', 0x080, true],
+  ['ECCCADDR0', 0x084, true],
+  ['ECCCADDR1', 0x088, true],
+  ['ECCCSYN0', 0x08c, true],
+  ['ECCCSYN1', 0x090, true],
+  ['ECCCSYN2', 0x094, true],
+  ['ECCBITMASK0', 0x098, true],
+  ['ECCBITMASK1', 0x09c, true],
+  ['ECCBITMASK2', 0x0a0, true],
+  ['ECCUADDR0', 0x0a4, true],
+  ['ECCUADDR1', 0x0a8, true],
+  ['ECCUSYN0', 0x0ac, true],
+  ['ECCUSYN1', 0x0b0, true],
+  ['ECCUSYN2', 0x0b4, true],
+  ['ECCPOISONADDR0', 0x0b8],
+  ['ECCPOISONADDR1', 0x0bc],
+  ['CRCPARCTL0', 0x0c0],
+  ['CRCPARCTL1', 0x0c4],
+  ['CRCPARCTL2', 0x0c8],
+  ['CRCPARSTAT', 0x0cc, true],
+  ['INIT0', 0x0d0],
+  ['INIT1', 0x0d4],
+  ['INIT2', 0x0d8],
+  ['INIT5', 0x0e4],
+  ['INIT6', 0x0e8],
+  ['INIT7', 0x0ec],
+  ['DIMMCTL', 0x0f0],
+  ['RANKCTL', 0x0f4],
+  ...Array.from({ length: 18 }, (_, n) => [`DRAMTMG${n}`, 0x100 + 4 * n] as const),
+  ['ZQCTL0', 0x180],
+  ['ZQCTL1', 0x184],
+  ['ZQCTL2', 0x188],
+  ['ZQSTAT', 0x18c, true],
+  ['DFITMG0', 0x190],
+  ['DFITMG1', 0x194],
+  ['DFILPCFG0', 0x198],
+  ['DFILPCFG1', 0x19c],
+  ['DFIUPD0', 0x1a0],
+  ['DFIUPD1', 0x1a4],
+  ['DFIUPD2', 0x1a8],
+  ['DFIMISC', 0x1b0],
+  ['DFITMG2', 0x1b4],
+  ['DFITMG3', 0x1b8],
+  ['DFISTAT', 0x1bc, true],
+  ['DBICTL', 0x1c0],
+  ['DFIPHYMSTR', 0x1c4],
+  ['TRAINCTL0', 0x1d0],
+  ['TRAINCTL1', 0x1d4],
+  ['TRAINCTL2', 0x1d8],
+  ['TRAINSTAT', 0x1dc, true],
+  ['ODTCFG', 0x240],
+  ['ODTMAP', 0x244],
+  ['SCHED', 0x250],
+  ['SCHED1', 0x254],
+  ['PERFHPR1', 0x25c],
+  ['PERFLPR1', 0x264],
+  ['PERFWR1', 0x26c],
+  ['PERFVPR1', 0x274],
+  ['PERFVPW1', 0x278],
+  ...Array.from({ length: 6 }, (_, n) => [`DQMAP${n}`, 0x280 + 4 * n] as const),
+  ['DBG0', 0x300],
+  ['DBG1', 0x304],
+  ['DBGCAM', 0x308, true],
+  ['DBGCMD', 0x30c],
+  ['DBGSTAT', 0x310, true],
+  ['OCPARCFG0', 0x330],
+  ['OCPARCFG1', 0x334],
+  ['OCPARCFG2', 0x338],
+  ['OCPARCFG3', 0x33c],
+  ['OCPARSTAT0', 0x340, true],
+  ['OCPARSTAT1', 0x344, true],
+  ['OCPARWLOG0', 0x348, true],
+  ['OCPARWLOG1', 0x34c, true],
+  ['OCPARWLOG2', 0x350, true],
+  ['OCPARAWLOG0', 0x354, true],
+  ['OCPARAWLOG1', 0x358, true],
+  ['OCPARRLOG0', 0x35c, true],
+  ['OCPARRLOG1', 0x360, true],
+  ['OCPARARLOG0', 0x364, true],
+  ['OCPARARLOG1', 0x368, true],
+  ['POISONCFG', 0x36c],
+  ['POISONSTAT', 0x370, true],
+  ['PSTAT', 0x3fc, true],
+  ['PCCFG', 0x400],
+  ['PCFGC_0', 0x40c],
+  ['PCFGIDMASKCH', 0x410],
+  ['PCFGIDVALUECH', 0x414],
+  ['PCFGQOS0_0', 0x494],
+  ['PCFGQOS1_0', 0x498],
+  ['PCFGWQOS0_0', 0x49c],
+  ['PCFGWQOS1_0', 0x4a0],
+  ...[0, 1, 2, 3].flatMap((n) => [
+    [`PCFGR_${n}`, 0x404 + 0xb0 * n] as const,
+    [`PCFGW_${n}`, 0x408 + 0xb0 * n] as const,
+  ]),
+  ...[1, 2, 3].map((n) => [`PCTRL_${n}`, 0x490 + 0xb0 * n] as const),
+  ['SARBASE0', 0xf04],
+  ['SARSIZE0', 0xf08],
+  ['SBRCTL', 0xf24],
+  ['SBRSTAT', 0xf28, true],
+  ['SBRWDATA0', 0xf2c],
+  ['SBRWDATA1', 0xf30],
+  ['PDCH', 0xf34],
+];
 
-export const SNPS_UMCTL2: BlockDecl = block('DDRC', 0x4000, [
+/** Per-frequency-set shadow registers FREQ1..FREQ3 at 0x1000 * (n + 1) + offset (i.MX8M ✔ UB-8M). */
+const FREQ_SHADOWS: readonly (readonly [string, number])[] = [
+  ['DERATEEN', 0x020],
+  ['DERATEINT', 0x024],
+  ['RFSHCTL0', 0x050],
+  ['RFSHTMG', 0x064],
+  ['INIT3', 0x0dc],
+  ['INIT4', 0x0e0],
+  ['INIT6', 0x0e8],
+  ['INIT7', 0x0ec],
+  ...Array.from({ length: 18 }, (_, n) => [`DRAMTMG${n}`, 0x100 + 4 * n] as const),
+  ['ZQCTL0', 0x180],
+  ['DFITMG0', 0x190],
+  ['DFITMG1', 0x194],
+  ['DFITMG2', 0x1b4],
+  ['DFITMG3', 0x1b8],
+  ['ODTCFG', 0x240],
+];
+
+function plainRegisters(): RegisterDecl[] {
+  const out = PLAIN.map(([n, o, ro]) => (ro ? plainRo(n, o) : plain(n, o)));
+  for (const set of [1, 2, 3]) {
+    for (const [n, o] of FREQ_SHADOWS) out.push(plain(`FREQ${set}_${n}`, 0x1000 * (set + 1) + o, `frequency set ${set} shadow of ${n}`));
+  }
+  return out;
+}
+
+export const SNPS_UMCTL2: BlockDecl = block('DDRC', 0x10000, [
   reg32('MSTR', 0x000, {
     fields: [
       f('DEVICE_CONFIG', 30, 2),
@@ -132,8 +259,6 @@ export const SNPS_UMCTL2: BlockDecl = block('DDRC', 0x4000, [
   }),
   reg32('MRSTAT', 0x018, { fields: [f('PDA_DONE', 8, 1, 'ro'), f('MR_WR_BUSY', 0, 1, 'ro', 'an MR command is in flight')] }),
   reg32('MRCTRL2', 0x01c, { fields: [f('MR_DEVICE_SEL', 0, 32)] }),
-  plain('DERATEEN', 0x020),
-  plain('DERATEINT', 0x024),
   reg32('PWRCTL', 0x030, {
     fields: [
       f('LPDDR4_SR_ALLOWED', 8, 1, 'rw', '◐ LPDDR4 configurations'),
@@ -153,34 +278,8 @@ export const SNPS_UMCTL2: BlockDecl = block('DDRC', 0x4000, [
   reg32('RFSHCTL1', 0x054, { fields: [f('REFRESH_TIMER1_START_VALUE_X32', 16, 12), f('REFRESH_TIMER0_START_VALUE_X32', 0, 12)] }),
   reg32('RFSHCTL3', 0x060, { fields: [f('REFRESH_MODE', 4, 3), f('REFRESH_UPDATE_LEVEL', 1, 1), f('DIS_AUTO_REFRESH', 0, 1)] }),
   reg32('RFSHTMG', 0x064, { fields: [f('T_RFC_NOM_X1_X32', 16, 12), f('T_RFC_MIN', 0, 10)] }),
-  plain('INIT0', 0x0d0),
-  plain('INIT1', 0x0d4),
-  plain('INIT2', 0x0d8),
   reg32('INIT3', 0x0dc, { fields: [f('MR', 16, 16, 'rw', 'LPDDR4: MR1 value'), f('EMR', 0, 16, 'rw', 'LPDDR4: MR2 value')] }),
   reg32('INIT4', 0x0e0, { fields: [f('EMR2', 16, 16, 'rw', 'LPDDR4: MR3 value'), f('EMR3', 0, 16, 'rw', 'LPDDR4: MR13 value')] }),
-  plain('INIT5', 0x0e4),
-  plain('INIT6', 0x0e8),
-  plain('INIT7', 0x0ec),
-  plain('DIMMCTL', 0x0f0),
-  plain('RANKCTL', 0x0f4),
-  ...DRAMTMG.map(([n, o]) => plain(n, o)),
-  plain('ZQCTL0', 0x180),
-  plain('ZQCTL1', 0x184),
-  plain('ZQCTL2', 0x188),
-  plainRo('ZQSTAT', 0x18c),
-  plain('DFITMG0', 0x190),
-  plain('DFITMG1', 0x194),
-  plain('DFILPCFG0', 0x198),
-  plain('DFILPCFG1', 0x19c),
-  plain('DFIUPD0', 0x1a0),
-  plain('DFIUPD1', 0x1a4),
-  plain('DFIUPD2', 0x1a8),
-  plain('DFIMISC', 0x1b0),
-  plain('DFITMG2', 0x1b4),
-  plain('DFITMG3', 0x1b8),
-  plainRo('DFISTAT', 0x1bc),
-  plain('DBICTL', 0x1c0),
-  plain('DFIPHYMSTR', 0x1c4),
   addrmap('ADDRMAP0', 0x200, [f('ADDRMAP_CS_BIT1', 8, 5), f('ADDRMAP_CS_BIT0', 0, 5)]),
   addrmap('ADDRMAP1', 0x204, [f('ADDRMAP_BANK_B2', 16, 6), f('ADDRMAP_BANK_B1', 8, 6), f('ADDRMAP_BANK_B0', 0, 6)]),
   addrmap('ADDRMAP2', 0x208, [f('ADDRMAP_COL_B5', 24, 4), f('ADDRMAP_COL_B4', 16, 4), f('ADDRMAP_COL_B3', 8, 5), f('ADDRMAP_COL_B2', 0, 4)]),
@@ -199,31 +298,10 @@ export const SNPS_UMCTL2: BlockDecl = block('DDRC', 0x4000, [
   addrmap('ADDRMAP9', 0x224, [f('ADDRMAP_ROW_B5', 24, 4), f('ADDRMAP_ROW_B4', 16, 4), f('ADDRMAP_ROW_B3', 8, 4), f('ADDRMAP_ROW_B2', 0, 4)]),
   addrmap('ADDRMAP10', 0x228, [f('ADDRMAP_ROW_B9', 24, 4), f('ADDRMAP_ROW_B8', 16, 4), f('ADDRMAP_ROW_B7', 8, 4), f('ADDRMAP_ROW_B6', 0, 4)]),
   addrmap('ADDRMAP11', 0x22c, [f('ADDRMAP_ROW_B10', 0, 4)]),
-  plain('ODTCFG', 0x240),
-  plain('ODTMAP', 0x244),
-  plain('SCHED', 0x250),
-  plain('SCHED1', 0x254),
-  plain('PERFHPR1', 0x25c),
-  plain('PERFLPR1', 0x264),
-  plain('PERFWR1', 0x26c),
-  plain('DBG0', 0x300),
-  plain('DBG1', 0x304),
-  plainRo('DBGCAM', 0x308),
-  plain('DBGCMD', 0x30c),
-  plainRo('DBGSTAT', 0x310),
   reg32('SWCTL', 0x320, { fields: [f('SW_DONE', 0, 1)] }),
   reg32('SWSTAT', 0x324, { fields: [f('SW_DONE_ACK', 0, 1, 'ro', 'follows SWCTL.SW_DONE')] }),
-  plain('POISONCFG', 0x36c),
-  plainRo('POISONSTAT', 0x370),
-  plainRo('PSTAT', 0x3fc),
-  plain('PCCFG', 0x400),
-  plain('PCFGR_0', 0x404),
-  plain('PCFGW_0', 0x408),
   reg32('PCTRL_0', 0x490, { fields: [f('PORT_EN', 0, 1)] }),
-  plain('PCFGQOS0_0', 0x494),
-  plain('PCFGQOS1_0', 0x498),
-  plain('PCFGWQOS0_0', 0x49c),
-  plain('PCFGWQOS1_0', 0x4a0),
+  ...plainRegisters(),
 ]);
 
 /**
@@ -232,6 +310,7 @@ export const SNPS_UMCTL2: BlockDecl = block('DDRC', 0x4000, [
  * ✖ window size.
  */
 export const IMX8M_DDRC_PERF: BlockDecl = block('DDRC_PERF_MON', 0x1000, [
+  ...[0, 1, 2, 3].flatMap((n) => [plain(`CNT${n}_CTL`, 4 * n, 'perf counter control'), plainRo(`CNT${n}_DAT`, 0x20 + 4 * n, 'perf counter value')]),
   reg32('MRR0_DAT', 0x40, {
     fields: [
       f('MRR_DATA_VALID', 3, 1, 'ro', 'MRR data valid in MRR1_DAT'),
@@ -241,6 +320,18 @@ export const IMX8M_DDRC_PERF: BlockDecl = block('DDRC_PERF_MON', 0x1000, [
   }),
   reg32('MRR1_DAT', 0x44, { fields: [f('MRR_DATA', 0, 32, 'ro', 'MRR data, byte lane n = channel n ◐')] }),
 ]);
+
+/** Image values the uMCTL2 model refuses (status it computes, state reached only through register sequences). */
+export const umctl2ImageRefusal: ImageRefusal = (reg, value) => {
+  if (reg.name === 'STAT' || reg.name === 'MRSTAT' || reg.name === 'SWSTAT') return `${reg.name} is status the model computes`;
+  if (reg.name === 'PWRCTL' && fieldIn(reg, 'SELFREF_SW', value)) return 'SELFREF_SW = 1 would start in self-refresh; self-refresh is entered by writing PWRCTL';
+  if (reg.name === 'MRCTRL0' && fieldIn(reg, 'MR_WR', value)) return 'MR_WR is a trigger, not state';
+  return undefined;
+};
+
+/** Image values refused in the perf-monitor block. */
+export const umctl2PerfImageRefusal: ImageRefusal = (reg) =>
+  reg.name === 'MRR0_DAT' || reg.name === 'MRR1_DAT' ? `${reg.name} holds MRR state, not configuration` : undefined;
 
 export interface SnpsUmctl2Options {
   /** MRSTAT.MR_WR_BUSY window of one MR command (✖ model parameter; default 2000 ns). */
@@ -283,21 +374,14 @@ export class SnpsUmctl2 implements MemoryController {
     this.dies = this.bound.map((b) => b.port);
     this.pacer = new MrPacer(clock, options.mrGapNs);
     this.ddrc = new RegisterBlock(SNPS_UMCTL2, config.id, config.base, trace);
-    applyRegisterImage(where, this.ddrc, config.registers, (reg, value) => {
-      if (reg.name === 'STAT' || reg.name === 'MRSTAT' || reg.name === 'SWSTAT') return `${reg.name} is status the model computes`;
-      if (reg.name === 'PWRCTL' && fieldIn(reg, 'SELFREF_SW', value)) return 'SELFREF_SW = 1 would start in self-refresh; self-refresh is entered by writing PWRCTL';
-      if (reg.name === 'MRCTRL0' && fieldIn(reg, 'MR_WR', value)) return 'MR_WR is a trigger, not state';
-      return undefined;
-    });
+    applyRegisterImage(where, this.ddrc, config.registers, umctl2ImageRefusal);
     this.ddrc.setField('STAT', 'OPERATING_MODE', UMCTL2_OPERATING_MODE.NORMAL);
     const devices: MappedDevice[] = [{ base: config.base, device: this.ddrc }];
     const blocks: Record<string, RegisterBlock> = { ddrc: this.ddrc };
     const perfBlock = config.blocks.perf;
     if (perfBlock) {
       this.perf = new RegisterBlock(IMX8M_DDRC_PERF, `${config.id}.perf`, perfBlock.base, trace);
-      applyRegisterImage(`${where} block perf`, this.perf, perfBlock.registers, (reg) =>
-        reg.name === 'MRR0_DAT' || reg.name === 'MRR1_DAT' ? `${reg.name} holds MRR state, not configuration` : undefined,
-      );
+      applyRegisterImage(`${where} block perf`, this.perf, perfBlock.registers, umctl2PerfImageRefusal);
       devices.push({ base: perfBlock.base, device: this.perf });
       blocks.perf = this.perf;
       this.perf.onWrite('MRR0_DAT', (next) => {

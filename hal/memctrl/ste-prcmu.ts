@@ -11,6 +11,7 @@ import {
   fieldIn,
   nonNegativeNs,
   type BoundDie,
+  type ImageRefusal,
   type MappedDevice,
   type MemoryController,
 } from './memory-controller.js';
@@ -153,6 +154,12 @@ export function prcmuDecls(layout: PrcmuLayout = PRCMU_LAYOUT_DB8500): PrcmuDecl
   return { prcmu, tcdm, reqMb0PowerState };
 }
 
+/** Image values the PRCMU model refuses: mailbox and firmware state it computes. */
+export const prcmuImageRefusal: ImageRefusal = (reg) =>
+  ['PRCM_MBOX_CPU_VAL', 'PRCM_ARM_IT1_VAL', 'PRCM_MBOX_HEADER_ACK', 'PRCM_ACK_MB0', 'PRCM_XP70_CUR_PWR_STATE'].includes(reg.name)
+    ? `${reg.name} is firmware state the model computes`
+    : undefined;
+
 export interface StePrcmuOptions {
   readonly layout?: PrcmuLayout;
   /** Time the PRCMU firmware takes to pick up a mailbox-0 request (✖ model parameter; default 5000 ns). */
@@ -204,12 +211,8 @@ export class StePrcmu implements MemoryController {
     this.decls = decls;
     this.regs = new RegisterBlock(decls.prcmu, config.id, config.base, trace);
     this.tcdm = new RegisterBlock(decls.tcdm, `${config.id}.tcdm`, tcdmBlock.base, trace);
-    const noState = (reg: RegisterDecl) =>
-      ['PRCM_MBOX_CPU_VAL', 'PRCM_ARM_IT1_VAL', 'PRCM_MBOX_HEADER_ACK', 'PRCM_ACK_MB0', 'PRCM_XP70_CUR_PWR_STATE'].includes(reg.name)
-        ? `${reg.name} is firmware state the model computes`
-        : undefined;
-    applyRegisterImage(where, this.regs, config.registers, noState);
-    applyRegisterImage(`${where} block tcdm`, this.tcdm, tcdmBlock.registers, noState);
+    applyRegisterImage(where, this.regs, config.registers, prcmuImageRefusal);
+    applyRegisterImage(`${where} block tcdm`, this.tcdm, tcdmBlock.registers, prcmuImageRefusal);
     this.tcdm.setField('PRCM_XP70_CUR_PWR_STATE', 'CUR_PWR_STATE', this.layout.apState.execute);
     this.devices = [
       { base: config.base, device: this.regs },

@@ -8,7 +8,9 @@ import {
   applyRegisterImage,
   bindDies,
   checkBlockKeys,
+  fieldIn,
   type BoundDie,
+  type ImageRefusal,
   type MappedDevice,
   type MemoryController,
 } from './memory-controller.js';
@@ -195,6 +197,12 @@ export const TI_EMIF_ES2: BlockDecl = block('EMIF', 0x400, emifRegisters(true));
 /** PWR_MGMT_CTRL.LP_MODE values ✔ UB-EMIF. */
 export const EMIF_LP_MODE = { DISABLE: 0, CLOCK_STOP: 1, SELF_REFRESH: 2, PWR_DN: 3 } as const;
 
+/** Image values the EMIF model refuses (state reached only through register sequences). */
+export const emifImageRefusal: ImageRefusal = (reg, value) =>
+  reg.name === 'PWR_MGMT_CTRL' && fieldIn(reg, 'LP_MODE', value) === EMIF_LP_MODE.SELF_REFRESH
+    ? 'LP_MODE = 2 would start the EMIF in self-refresh; self-refresh is entered by writing PWR_MGMT_CTRL'
+    : undefined;
+
 export interface TiEmifOptions {
   /** OMAP4430 ES2.0: declare LPDDR2_MODE_REG_DATA_ES2 at 0x48. */
   readonly es2DataAlias?: boolean;
@@ -232,11 +240,7 @@ export class TiEmif implements MemoryController {
     this.dies = this.bound.map((b) => b.port);
     this.pacer = new MrPacer(clock, options.mrGapNs);
     this.emif = new RegisterBlock(options.es2DataAlias ? TI_EMIF_ES2 : TI_EMIF, config.id, config.base, trace);
-    applyRegisterImage(where, this.emif, config.registers, (reg, value) =>
-      reg.name === 'PWR_MGMT_CTRL' && ((value >>> 8) & 7) === EMIF_LP_MODE.SELF_REFRESH
-        ? 'LP_MODE = 2 would start the EMIF in self-refresh; self-refresh is entered by writing PWR_MGMT_CTRL'
-        : undefined,
-    );
+    applyRegisterImage(where, this.emif, config.registers, emifImageRefusal);
     const dmmBlock = config.blocks.dmm;
     this.dmm = dmmBlock ? new TiDmm(`${config.id}.dmm`, dmmBlock.base, dmmBlock.registers, trace) : undefined;
     const devices: MappedDevice[] = [{ base: config.base, device: this.emif }];
