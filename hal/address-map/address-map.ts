@@ -101,6 +101,20 @@ interface Die {
 }
 
 const TWO32 = 4294967296;
+/** POW2[n] = 2^n for bit positions 0-64 (coordinate values stay below 2^31: `>>>` is safe on them). */
+const POW2: readonly number[] = Array.from({ length: 65 }, (_, n) => 2 ** n);
+
+/** Value of the bits at `positions` (LSB first) of the address lo + hi * 2^32. */
+function gather(positions: readonly number[], lo: number, hi: number): number {
+  let v = 0;
+  let weight = 1;
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!;
+    if ((p < 32 ? (lo >>> p) & 1 : (hi >>> (p - 32)) & 1) === 1) v += weight;
+    weight *= 2;
+  }
+  return v;
+}
 
 export class AddressMap {
   readonly config: AddressMapConfig;
@@ -113,11 +127,13 @@ export class AddressMap {
   /** Banks per die (2^bits.bank.length). */
   readonly banks: number;
   readonly dieIds: readonly string[];
+  /** Rows per segment (2^(rowBits - 3)). */
+  readonly segmentRows: number;
   private readonly bits: AddressBits;
   private readonly hasChannels: boolean;
   private readonly regions: readonly Region[];
   private readonly dies: readonly Die[];
-  private readonly dieByKey = new Map<string, number>();
+  private readonly dieByKey = new Map<number, number>();
   private readonly dieById = new Map<string, number>();
 
   constructor(config: AddressMapConfig, dramBase: number, dramSize: number, dies: readonly AddressMapDie[], pageSize: number) {
@@ -138,6 +154,7 @@ export class AddressMap {
     this.banks = 2 ** config.bits.bank.length;
     this.hasChannels = config.channels.length > 0;
     const segRows = 2 ** (this.rowBits - 3);
+    this.segmentRows = segRows;
 
     this.dies = dies.map((d, i) => {
       const ctrl = config.controllers.indexOf(d.controller);
@@ -185,8 +202,9 @@ export class AddressMap {
     return new AddressMap(board.addressMap, board.dramBase, board.dramSize, dies, board.kernel.pageSize);
   }
 
-  private key(ctrl: number, ch: number, rank: number): string {
-    return `${ctrl}|${this.hasChannels ? ch : -1}|${rank}`;
+  /** Die lookup key of (controller, channel, rank); the channel counts only when channels own dies. */
+  private key(ctrl: number, ch: number, rank: number): number {
+    return (ctrl * 1024 + (this.hasChannels ? ch + 1 : 0)) * 1024 + rank;
   }
 
   private dieIndex(id: string): number {
@@ -210,38 +228,29 @@ export class AddressMap {
     const rel = off - r.offset;
     const lo = rel % TWO32;
     const hi = (rel - lo) / TWO32;
-    const val = (list: readonly number[]): number => {
-      let v = 0;
-      for (let i = 0; i < list.length; i++) {
-        const p = list[i]!;
-        const bit = p < 32 ? (lo >>> p) & 1 : (hi >>> (p - 32)) & 1;
-        v += bit * 2 ** i;
-      }
-      return v;
-    };
     const b = this.bits;
-    const ctrl = r.fixedController + val(b.controller);
-    const channelIndex = r.fixedChannel + val(b.channel);
-    const rank = r.fixedRank + val(b.rank);
-    const row = val(b.row);
+    const ctrl = r.fixedController + gather(b.controller, lo, hi);
+    const channelIndex = r.fixedChannel + gather(b.channel, lo, hi);
+    const rank = r.fixedRank + gather(b.rank, lo, hi);
+    const row = gather(b.row, lo, hi);
     const di = this.dieByKey.get(this.key(ctrl, channelIndex, rank));
     if (di === undefined) throw new RangeError(`address ${hex(pa)} decodes to controller index ${ctrl}, channel ${channelIndex}, rank ${rank}: no die`);
     const die = this.dies[di]!;
     if (row >= die.rows) throw new RangeError(`address ${hex(pa)} decodes to row ${row} of die ${die.id}, which has ${die.rows} rows`);
-    const channel = this.hasChannels ? this.config.channels[channelIndex] : undefined;
-    return {
+    const out: DecodedAddress = {
       controller: this.config.controllers[ctrl]!,
-      ...(channel !== undefined ? { channel } : {}),
       channelIndex,
       rank,
-      bank: val(b.bank),
+      bank: gather(b.bank, lo, hi),
       row,
-      column: val(b.column),
-      byte: val(b.byte),
+      column: gather(b.column, lo, hi),
+      byte: gather(b.byte, lo, hi),
       die: die.id,
-      segment: Math.floor(row / 2 ** (this.rowBits - 3)),
+      segment: Math.floor(row / this.segmentRows),
       region: ri,
     };
+    if (this.hasChannels) (out as { channel?: string }).channel = this.config.channels[channelIndex];
+    return out;
   }
 
   dieOf(pa: number): string {
@@ -271,17 +280,17 @@ export class AddressMap {
       let reason = '';
       const put = (name: string, list: readonly number[], v: number): void => {
         if (reason !== '') return;
-        if (v < 0 || v >= 2 ** list.length) {
+        if (v < 0 || v >= POW2[list.length]!) {
           reason = `${name} ${v} does not fit ${list.length} ${name} bit${list.length === 1 ? '' : 's'}`;
           return;
         }
         for (let i = 0; i < list.length; i++) {
-          if (Math.floor(v / 2 ** i) % 2 === 0) continue;
+          if (((v >>> i) & 1) === 0) continue;
           if (list[i]! >= r.nBits) {
             reason = `${name} ${v} needs bit ${list[i]}, beyond the ${formatBytes(r.size)} region at ${hex(r.offset)}`;
             return;
           }
-          rel += 2 ** list[i]!;
+          rel += POW2[list[i]!]!;
         }
       };
       put('controller', b.controller, ctrl - r.fixedController);

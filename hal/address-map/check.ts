@@ -200,7 +200,7 @@ export function checkAddressBits(
     if (over.length > 0) {
       problems.push({
         path: `${bitsPath}.${c}`,
-        message: `${plural(list.length, `${c} bit`)} reach ${c} index ${spans(over)}, but ${listPath} lists ${listed}`,
+        message: `${plural(list.length, `${c} bit`)} ${list.length === 1 ? 'reaches' : 'reach'} ${c} index ${spans(over)}, but ${listPath} lists ${listed}`,
       });
     }
   };
@@ -210,7 +210,7 @@ export function checkAddressBits(
   const tooFew = (c: string, list: readonly number[], reached: number[], dieId: string, value: string): void => {
     problems.push({
       path: `${bitsPath}.${c}`,
-      message: `too few ${c} bits: ${plural(list.length, `${c} bit`)} reach only ${c} ${spans(reached)}, but die ${dieId} is ${value}`,
+      message: `too few ${c} bits: ${plural(list.length, `${c} bit`)} ${list.length === 1 ? 'reaches' : 'reach'} only ${c} ${spans(reached)}, but die ${dieId} is ${value}`,
     });
   };
   map.controllers.forEach((id, i) => {
@@ -221,7 +221,10 @@ export function checkAddressBits(
   const seenKeys = new Map<string, string>();
   const keyOf = (ctrl: number, ch: number, rank: number): string => `${ctrl}|${hasChannels ? ch : -1}|${rank}`;
   for (const d of dies) {
-    if (seenIds.has(d.id)) problems.push({ path: `${prefix}`, message: `die id ${d.id} is used twice` });
+    if (seenIds.has(d.id)) {
+      problems.push({ path: prefix, message: `die id ${d.id} is used twice` });
+      continue;
+    }
     seenIds.add(d.id);
     const ci = map.controllers.indexOf(d.controller);
     if (ci < 0) {

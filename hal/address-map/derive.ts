@@ -147,6 +147,7 @@ export function deriveTiEmif(input: TiDeriveInput): DeriveResult {
     rowBits: number;
   }
   const geos: Geo[] = [];
+  const beforeEmifs = problems.length;
   for (const e of used) {
     const emif = input.emifs[e]!;
     const p = path(emif.id, 'SDRAM_CONFIG');
@@ -167,7 +168,7 @@ export function deriveTiEmif(input: TiDeriveInput): DeriveResult {
     if (problems.length > before) continue;
     geos.push({ byteBits: narrow === 0 ? 2 : 1, colBits: 8 + pagesize, bankBits: ibank, csBits: extract(c, 3, 1), rowBits: 9 + rowsize });
   }
-  if (problems.length > 0) return fail(problems);
+  if (problems.length > beforeEmifs) return fail(problems);
   if (geos.length === 2) {
     const [a, b] = geos as [Geo, Geo];
     if (a.byteBits !== b.byteBits || a.colBits !== b.colBits || a.bankBits !== b.bankBits || a.csBits !== b.csBits || a.rowBits !== b.rowBits) {
@@ -193,8 +194,8 @@ export function deriveTiEmif(input: TiDeriveInput): DeriveResult {
       path: secPath,
       message: `SDRAM_CONFIG geometry gives ${used.length} x ${formatBytes(emifBytes)} = ${formatBytes(capacity)}, but the section maps ${formatBytes(sec.size)}`,
     });
-    return fail(problems);
   }
+  if (problems.length > 0) return fail(problems);
   return {
     ok: true,
     map: {
@@ -443,7 +444,7 @@ export function deriveUmctl2(input: Umctl2DeriveInput): DeriveResult {
     taken(cs1 + 7, 'addrmap_cs_bit1', 'ADDRMAP0');
   }
   if (problems.length > 0) return fail(problems);
-  const hifBits = hif.size;
+  const hifBits = Math.max(...hif.keys()) + 1;
   for (let h = 0; h < hifBits; h++) {
     if (!hif.has(h)) {
       problems.push({ path: path(id, 'ADDRMAP0'), message: `HIF bit ${h} is mapped to no SDRAM address bit (HIF bits 0-${hifBits - 1} must all be used)` });
