@@ -269,20 +269,15 @@ class StringTable {
   }
 }
 
-interface PendingRecord {
-  readonly schema: AnyRecordSchema;
-  readonly code: number;
-  readonly body: Record<string, number>;
-  readonly fields?: { name: number; value: number }[];
-}
-
-/** Range checks for one event; every failure names the event (seq, index, kind) and the field. */
+/**
+ * Range checks, one event at a time (one instance reused for all events); every failure names
+ * the event (seq, index, kind) and the field. Checking interns the event's strings.
+ */
 class EventChecker {
-  constructor(
-    private readonly strings: StringTable,
-    private readonly index: number,
-    private readonly event: Record<string, unknown>,
-  ) {}
+  index = 0;
+  event: Record<string, unknown> = {};
+
+  constructor(private readonly strings: StringTable) {}
 
   fail(field: string, problem: string): never {
     const seq = this.event['seq'];
@@ -291,54 +286,53 @@ class EventChecker {
     throw new TraceEncodeError(`cannot encode trace event ${who}${kind}), field ${field}: ${problem}`);
   }
 
-  private num(field: string, v: unknown = this.event[field]): number {
+  private num(field: string, v: unknown): number {
     if (typeof v !== 'number') this.fail(field, `${describe(v)} is not a number`);
     return v;
   }
 
-  u32(field: string, v: unknown = this.event[field]): number {
+  u32(field: string, v: unknown = this.event[field]): void {
     const n = this.num(field, v);
     if (!Number.isInteger(n) || n < 0 || n > U32_MAX) this.fail(field, `${n} does not fit in 32 bits (expected an integer 0..0xffffffff)`);
-    return n;
   }
 
-  u16(field: string): number {
-    const n = this.num(field);
+  u16(field: string): void {
+    const n = this.num(field, this.event[field]);
     if (!Number.isInteger(n) || n < 0 || n > U16_MAX) this.fail(field, `${n} does not fit in 16 bits (expected an integer 0..65535)`);
-    return n;
   }
 
-  u53(field: string): number {
-    const n = this.num(field);
+  u53(field: string): void {
+    const n = this.num(field, this.event[field]);
     if (!Number.isSafeInteger(n) || n < 0) this.fail(field, `${n} is not an integer 0..2^53-1`);
-    return n;
   }
 
-  time(field: string): number {
-    const n = this.num(field);
+  time(field: string): void {
+    const n = this.num(field, this.event[field]);
     if (!Number.isFinite(n) || n < 0) this.fail(field, `${n} is not a finite time >= 0 ns`);
-    return n;
   }
 
-  fraction(field: string): number {
-    const n = this.num(field);
+  fraction(field: string): void {
+    const n = this.num(field, this.event[field]);
     if (!(n >= 0 && n <= 1)) this.fail(field, `${n} is not a fraction in [0, 1]`);
-    return n;
   }
 
-  str(field: string, v: unknown = this.event[field]): number {
-    return this.strings.intern(checkString(v, (p) => this.fail(field, p)));
+  str(field: string, v: unknown = this.event[field]): void {
+    this.strings.intern(checkString(v, (p) => this.fail(field, p)));
   }
 
-  fieldValues(field: string): { name: number; value: number }[] {
+  /** Checks a FieldValues object; returns its number of fields. */
+  fieldValues(field: string): number {
     const v = this.event[field];
     if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(field, `${describe(v)} is not an object of field values`);
-    const entries = Object.entries(v as FieldValues);
-    if (entries.length > U16_MAX) this.fail(field, `${entries.length} fields, at most ${U16_MAX} fit`);
-    return entries.map(([name, value]) => ({
-      name: this.str(`${field}.${name}`, name),
-      value: this.u32(`${field}.${name}`, value),
-    }));
+    let n = 0;
+    for (const name in v) {
+      if (!Object.hasOwn(v, name)) continue;
+      this.str(`${field}.${name}`, name);
+      this.u32(`${field}.${name}`, (v as FieldValues)[name]);
+      n++;
+    }
+    if (n > U16_MAX) this.fail(field, `${n} fields, at most ${U16_MAX} fit`);
+    return n;
   }
 }
 
@@ -356,68 +350,178 @@ function checkString(v: unknown, fail: (problem: string) => never): string {
   return v;
 }
 
-function toRecord(event: TraceEvent, index: number, strings: StringTable): PendingRecord {
+const FIELD_ENTRY_BYTES = layout(FieldEntry).size;
+
+/** Check one event (and intern its strings); returns its encoded size in bytes. */
+function checkEvent(c: EventChecker, event: TraceEvent, index: number): number {
   if (typeof event !== 'object' || event === null) {
     throw new TraceEncodeError(`cannot encode trace event at index ${index}: ${describe(event)} is not an event object`);
   }
-  const c = new EventChecker(strings, index, event as unknown as Record<string, unknown>);
+  c.index = index;
+  c.event = event as unknown as Record<string, unknown>;
   const kind = (event as { kind: unknown }).kind;
   if (typeof kind !== 'string' || !Object.hasOwn(TRACE_KIND_CODES, kind)) {
     c.fail('kind', `unknown event kind ${describe(kind)} (known: ${Object.keys(TRACE_KIND_CODES).join(', ')})`);
   }
   const k = kind as TraceKind;
-  const schema = RECORD_OF[k];
-  const code = TRACE_KIND_CODES[k];
-  const head = { seq: c.u32('seq'), tNs: c.time('tNs') };
+  c.u32('seq');
+  c.time('tNs');
   switch (k) {
-    case 'mmio.write': {
-      const body = { ...head, address: c.u53('address'), value: c.u32('value'), block: c.str('block'), register: c.str('register'), fieldCount: 0 };
-      const fields = c.fieldValues('fields');
-      body.fieldCount = fields.length;
-      return { schema, code, body, fields };
-    }
+    case 'mmio.write':
+      c.u53('address');
+      c.u32('value');
+      c.str('block');
+      c.str('register');
+      return 1 + layout(MmioWriteRecord).size + c.fieldValues('fields') * FIELD_ENTRY_BYTES;
     case 'mmio.read':
-      return { schema, code, body: { ...head, address: c.u53('address'), value: c.u32('value'), block: c.str('block'), register: c.str('register') } };
+      c.u53('address');
+      c.u32('value');
+      c.str('block');
+      c.str('register');
+      break;
     case 'dram.mrw':
     case 'dram.mrr':
-      return { schema, code, body: { ...head, die: c.str('die'), mr: c.u16('mr'), value: c.u32('value'), register: c.str('register') } };
+      c.str('die');
+      c.u16('mr');
+      c.u32('value');
+      c.str('register');
+      break;
     case 'dram.sr.enter':
-      return {
-        schema,
-        code,
-        body: {
-          ...head,
-          die: c.str('die'),
-          bankMask: c.u32('bankMask'),
-          segmentMask: c.u32('segmentMask'),
-          refreshedFraction: c.fraction('refreshedFraction'),
-        },
-      };
+      c.str('die');
+      c.u32('bankMask');
+      c.u32('segmentMask');
+      c.fraction('refreshedFraction');
+      break;
     case 'dram.sr.exit':
-      return { schema, code, body: { ...head, die: c.str('die'), durationNs: c.time('durationNs'), poisonedPages: c.u53('poisonedPages') } };
+      c.str('die');
+      c.time('durationNs');
+      c.u53('poisonedPages');
+      break;
     case 'guest.error':
-      return { schema, code, body: { ...head, source: c.str('source'), message: c.str('message') } };
+      c.str('source');
+      c.str('message');
+      break;
+  }
+  return 1 + layout(RECORD_OF[k]).size;
+}
+
+/**
+ * Writes checked events. One scratch object per record schema is filled and handed to
+ * typed-binary, so writing allocates nothing per event.
+ */
+class RecordWriter {
+  private readonly mmioWrite: bin.Parsed<typeof MmioWriteRecord> = { seq: 0, tNs: 0, address: 0, value: 0, block: 0, register: 0, fieldCount: 0 };
+  private readonly field: bin.Parsed<typeof FieldEntry> = { name: 0, value: 0 };
+  private readonly mmioRead: bin.Parsed<typeof MmioReadRecord> = { seq: 0, tNs: 0, address: 0, value: 0, block: 0, register: 0 };
+  private readonly dramMr: bin.Parsed<typeof DramMrRecord> = { seq: 0, tNs: 0, die: 0, mr: 0, value: 0, register: 0 };
+  private readonly srEnter: bin.Parsed<typeof SrEnterRecord> = { seq: 0, tNs: 0, die: 0, bankMask: 0, segmentMask: 0, refreshedFraction: 0 };
+  private readonly srExit: bin.Parsed<typeof SrExitRecord> = { seq: 0, tNs: 0, die: 0, durationNs: 0, poisonedPages: 0 };
+  private readonly guestError: bin.Parsed<typeof GuestErrorRecord> = { seq: 0, tNs: 0, source: 0, message: 0 };
+
+  constructor(
+    private readonly w: bin.BufferWriter,
+    private readonly strings: StringTable,
+  ) {}
+
+  write(e: TraceEvent): void {
+    const w = this.w;
+    const s = (x: string): number => this.strings.intern(x);
+    bin.u8.write(w, TRACE_KIND_CODES[e.kind]);
+    switch (e.kind) {
+      case 'mmio.write': {
+        const r = this.mmioWrite;
+        r.seq = e.seq;
+        r.tNs = e.tNs;
+        r.address = e.address;
+        r.value = e.value;
+        r.block = s(e.block);
+        r.register = s(e.register);
+        let n = 0;
+        for (const name in e.fields) if (Object.hasOwn(e.fields, name)) n++;
+        r.fieldCount = n;
+        MmioWriteRecord.write(w, r);
+        const f = this.field;
+        for (const name in e.fields) {
+          if (!Object.hasOwn(e.fields, name)) continue;
+          f.name = s(name);
+          f.value = e.fields[name]!;
+          FieldEntry.write(w, f);
+        }
+        return;
+      }
+      case 'mmio.read': {
+        const r = this.mmioRead;
+        r.seq = e.seq;
+        r.tNs = e.tNs;
+        r.address = e.address;
+        r.value = e.value;
+        r.block = s(e.block);
+        r.register = s(e.register);
+        MmioReadRecord.write(w, r);
+        return;
+      }
+      case 'dram.mrw':
+      case 'dram.mrr': {
+        const r = this.dramMr;
+        r.seq = e.seq;
+        r.tNs = e.tNs;
+        r.die = s(e.die);
+        r.mr = e.mr;
+        r.value = e.value;
+        r.register = s(e.register);
+        DramMrRecord.write(w, r);
+        return;
+      }
+      case 'dram.sr.enter': {
+        const r = this.srEnter;
+        r.seq = e.seq;
+        r.tNs = e.tNs;
+        r.die = s(e.die);
+        r.bankMask = e.bankMask;
+        r.segmentMask = e.segmentMask;
+        r.refreshedFraction = e.refreshedFraction;
+        SrEnterRecord.write(w, r);
+        return;
+      }
+      case 'dram.sr.exit': {
+        const r = this.srExit;
+        r.seq = e.seq;
+        r.tNs = e.tNs;
+        r.die = s(e.die);
+        r.durationNs = e.durationNs;
+        r.poisonedPages = e.poisonedPages;
+        SrExitRecord.write(w, r);
+        return;
+      }
+      case 'guest.error': {
+        const r = this.guestError;
+        r.seq = e.seq;
+        r.tNs = e.tNs;
+        r.source = s(e.source);
+        r.message = s(e.message);
+        GuestErrorRecord.write(w, r);
+        return;
+      }
+    }
   }
 }
 
 /**
- * Encode a trace as a `.pasrtrace` file image. Every value is range-checked first; a value that
- * does not fit its field throws TraceEncodeError naming the event's seq, index, kind and field.
+ * Encode a trace as a `.pasrtrace` file image. Every value is range-checked first (pass 1, which
+ * also interns strings and measures); a value that does not fit its field throws TraceEncodeError
+ * naming the event's seq, index, kind and field, and nothing is written. Pass 2 writes.
  */
 export function encodeTrace(trace: TraceFile): Uint8Array {
   const strings = new StringTable();
   const board = strings.intern(checkString(trace.board, (p) => fileFail(`board name ${p}`)));
   const creator = strings.intern(checkString(trace.creator ?? 'pasr-emu', (p) => fileFail(`creator ${p}`)));
-  if (!Array.isArray(trace.events)) fileFail(`events is ${describe(trace.events)}, not an array`);
-  if (trace.events.length > U32_MAX) fileFail(`${trace.events.length} events, at most ${U32_MAX} fit`);
+  const events = trace.events;
+  if (!Array.isArray(events)) fileFail(`events is ${describe(events)}, not an array`);
+  if (events.length > U32_MAX) fileFail(`${events.length} events, at most ${U32_MAX} fit`);
 
-  const records: PendingRecord[] = new Array(trace.events.length);
+  const checker = new EventChecker(strings);
   let eventBytes = 0;
-  for (let i = 0; i < trace.events.length; i++) {
-    const r = toRecord(trace.events[i]!, i, strings);
-    records[i] = r;
-    eventBytes += 1 + layout(r.schema).size + (r.fields ? r.fields.length * layout(FieldEntry).size : 0);
-  }
+  for (let i = 0; i < events.length; i++) eventBytes += checkEvent(checker, events[i]!, i);
   if (eventBytes > U32_MAX) fileFail(`the events take ${eventBytes} bytes, more than the 4 GiB a version-1 file holds`);
   if (strings.list.length > U32_MAX) fileFail(`${strings.list.length} distinct strings, at most ${U32_MAX} fit`);
 
@@ -425,13 +529,10 @@ export function encodeTrace(trace: TraceFile): Uint8Array {
   const out = new Uint8Array(total);
   const w = new bin.BufferWriter(out.buffer, { endianness: 'little' });
   Preamble.write(w, { magic: Uint8Array.from(TRACE_MAGIC), version: TRACE_FORMAT_VERSION });
-  HeaderV1.write(w, { flags: 0, stringCount: strings.list.length, eventCount: records.length, eventBytes, board, creator });
+  HeaderV1.write(w, { flags: 0, stringCount: strings.list.length, eventCount: events.length, eventBytes, board, creator });
   for (const s of strings.list) bin.string.write(w, s);
-  for (const r of records) {
-    bin.u8.write(w, r.code);
-    (r.schema as typeof MmioReadRecord).write(w, r.body as bin.Parsed<typeof MmioReadRecord>);
-    if (r.fields) for (const f of r.fields) FieldEntry.write(w, f);
-  }
+  const records = new RecordWriter(w, strings);
+  for (const e of events) records.write(e);
   if (w.currentByteOffset !== total - CRC_BYTES) {
     throw new Error(`trace encoder wrote ${w.currentByteOffset} bytes, measured ${total - CRC_BYTES} (bug)`);
   }
@@ -456,6 +557,14 @@ class Decoder {
   private readonly r: bin.BufferReader;
   private readonly end: number;
   private strings: string[] = [];
+  // Where the decoder is, for messages (built only when something fails).
+  private eventNo = 0;
+  private eventCount = 0;
+  private eventAt = 0;
+  private eventBytes = 0;
+  private sectionEnd = 0;
+  private rec: Record<string, number> = {};
+  private schema: AnyRecordSchema = HeaderV1;
 
   constructor(
     bytes: Uint8Array,
@@ -479,26 +588,32 @@ class Decoder {
     this.fail(`truncated at byte ${this.end} (${where})`, this.end);
   }
 
+  private where(): string {
+    return this.eventNo === 0 ? 'header' : `event ${this.eventNo} of ${this.eventCount}`;
+  }
+
   /**
    * Read a fixed-size object schema that must end by `limit`. When it would not, name the first
-   * field that crosses: a truncation when `limit` is the end of the file, else `overrun(field)`.
+   * field that crosses: a truncation when `limit` is the end of the file, else (inside the event
+   * section) an event count mismatch.
    */
-  private readFixed<S extends AnyRecordSchema>(
-    schema: S,
-    limit: number,
-    where: string,
-    overrun?: (field: string) => never,
-    fieldPrefix = '',
-  ): bin.Parsed<S> {
+  private readFixed<S extends AnyRecordSchema>(schema: S, limit: number, fieldIndex = -1): bin.Parsed<S> {
     const lay = layout(schema);
     const start = this.pos;
     if (start + lay.size > limit) {
       const slot = lay.slots.find((s) => start + s.offset + s.size > limit) ?? lay.slots[lay.slots.length - 1]!;
-      const field = fieldPrefix + slot.name;
-      if (limit >= this.end || !overrun) this.truncated(`${where}, field ${field}`);
-      overrun(field);
+      this.ranOut(limit, (fieldIndex >= 0 ? `fields[${fieldIndex}].` : '') + slot.name);
     }
     return schema.read(this.r) as bin.Parsed<S>;
+  }
+
+  private ranOut(limit: number, field: string): never {
+    if (limit >= this.end || this.eventNo === 0) this.truncated(`${this.where()}, field ${field}`);
+    this.fail(
+      `event count mismatch: the header says ${this.eventCount} events in ${this.eventBytes} bytes (ending at byte ${this.sectionEnd}), ` +
+        `but ${this.where()} (starting at byte ${this.eventAt}, field ${field}) runs past that end`,
+      this.eventAt,
+    );
   }
 
   run(): DecodedTrace {
@@ -518,15 +633,14 @@ class Decoder {
     if (version !== TRACE_FORMAT_VERSION) {
       this.fail(`unsupported version ${version} (this pasr reads version ${TRACE_FORMAT_VERSION})`, 8);
     }
-    const h = this.readFixed(HeaderV1, this.end, 'header');
+    const h = this.readFixed(HeaderV1, this.end);
     if (h.flags !== 0) this.fail(`unsupported header flags 0x${h.flags.toString(16).padStart(4, '0')} (version 1 defines none)`, 10);
 
     // (b) string table.
     const strings: string[] = [];
     for (let i = 0; i < h.stringCount; i++) {
       const start = this.pos;
-      const nul = this.buf.indexOf(0, start);
-      if (nul < 0) this.truncated(`string table, string ${i + 1} of ${h.stringCount}`);
+      if (this.buf.indexOf(0, start) < 0) this.truncated(`string table, string ${i + 1} of ${h.stringCount}`);
       try {
         strings.push(bin.string.read(this.r));
       } catch {
@@ -534,128 +648,133 @@ class Decoder {
       }
     }
     this.strings = strings;
-    const board = this.stringAt(h.board, 'header, field board', 24);
-    const creator = this.stringAt(h.creator, 'header, field creator', 28);
+    if (h.board >= strings.length) this.fail(`string index ${h.board} out of range (${strings.length} strings) in header, field board at byte 24`, 24);
+    if (h.creator >= strings.length) this.fail(`string index ${h.creator} out of range (${strings.length} strings) in header, field creator at byte 28`, 28);
 
     // (c) events.
-    const sectionStart = this.pos;
-    const sectionEnd = sectionStart + h.eventBytes;
-    const limit = Math.min(sectionEnd, this.end);
-    const events: TraceEvent[] = [];
     const n = h.eventCount;
+    this.eventCount = n;
+    this.eventBytes = h.eventBytes;
+    this.sectionEnd = this.pos + h.eventBytes;
+    const limit = Math.min(this.sectionEnd, this.end);
+    const events: TraceEvent[] = [];
     for (let k = 1; k <= n; k++) {
       const at = this.pos;
-      const where = `event ${k} of ${n}`;
-      const overrun = (field: string): never =>
-        this.fail(
-          `event count mismatch: the header says ${n} events in ${h.eventBytes} bytes (ending at byte ${sectionEnd}), ` +
-            `but ${where} (starting at byte ${at}, field ${field}) runs past that end`,
-          at,
-        );
-      if (at + 1 > limit) {
-        if (limit >= this.end) this.truncated(`${where}, field kind`);
-        overrun('kind');
-      }
+      this.eventNo = k;
+      this.eventAt = at;
+      if (at + 1 > limit) this.ranOut(limit, 'kind');
       const code = bin.u8.read(this.r);
       const kind = KIND_BY_CODE.get(code);
-      if (kind === undefined) this.fail(`unknown event kind 0x${hex2(code)} at byte ${at} (${where})`, at);
-      events.push(this.readEvent(kind, at, where, limit, overrun));
+      if (kind === undefined) this.fail(`unknown event kind 0x${hex2(code)} at byte ${at} (${this.where()})`, at);
+      events.push(this.readEvent(kind, limit));
     }
-    if (this.pos < sectionEnd) {
-      if (this.pos >= this.end) this.truncated(`after event ${n} of ${n}; the header says the event section ends at byte ${sectionEnd}`);
+    if (this.pos < this.sectionEnd) {
+      if (this.pos >= this.end) this.truncated(`after event ${n} of ${n}; the header says the event section ends at byte ${this.sectionEnd}`);
       this.fail(
-        `event count mismatch: the header says ${n} events in ${h.eventBytes} bytes (ending at byte ${sectionEnd}), ` +
-          `but the ${n} events end at byte ${this.pos}, ${sectionEnd - this.pos} bytes early`,
+        `event count mismatch: the header says ${n} events in ${h.eventBytes} bytes (ending at byte ${this.sectionEnd}), ` +
+          `but the ${n} events end at byte ${this.pos}, ${this.sectionEnd - this.pos} bytes early`,
         this.pos,
       );
     }
 
     // (d) CRC-32 trailer, then nothing.
-    if (this.end < sectionEnd + CRC_BYTES) this.truncated('CRC-32 trailer');
+    const crcAt = this.sectionEnd;
+    if (this.end < crcAt + CRC_BYTES) this.truncated('CRC-32 trailer');
     const stored = bin.u32.read(this.r);
-    const computed = crc32(this.buf, 0, sectionEnd);
+    const computed = crc32(this.buf, 0, crcAt);
     if (stored !== computed) {
-      this.fail(`CRC mismatch (file corrupted): stored CRC-32 ${hex8(stored)}, computed ${hex8(computed)} over bytes 0..${sectionEnd - 1}`, sectionEnd);
+      this.fail(`CRC mismatch (file corrupted): stored CRC-32 ${hex8(stored)}, computed ${hex8(computed)} over bytes 0..${crcAt - 1}`, crcAt);
     }
     if (this.end > this.pos) {
       this.fail(`${this.end - this.pos} trailing bytes after the CRC-32 trailer (the file should end at byte ${this.pos})`, this.pos);
     }
-    return { board, creator, events };
+    return { board: strings[h.board]!, creator: strings[h.creator]!, events };
   }
 
-  private stringAt(i: number, where: string, offset: number): string {
+  // Checks on decoded values (invariants b and e): a hand-crafted file with a valid CRC cannot
+  // smuggle in an out-of-range string index, a NaN time or an unsafe integer.
+
+  private bad(field: string, problem: string): never {
+    const lay = layout(this.schema);
+    const slot = lay.slots.find((s) => s.name === field);
+    this.fail(`${this.where()} (seq ${this.rec['seq']}) at byte ${this.eventAt}: field ${field} ${problem}`, this.eventAt + 1 + (slot?.offset ?? 0));
+  }
+
+  private str(field: string): string {
+    const i = this.rec[field]!;
     if (i >= this.strings.length) {
-      this.fail(`string index ${i} out of range (${this.strings.length} strings) in ${where} at byte ${offset}`, offset);
+      const slot = layout(this.schema).slots.find((s) => s.name === field)!;
+      this.fail(
+        `string index ${i} out of range (${this.strings.length} strings) in ${this.where()} (seq ${this.rec['seq']}) at byte ${this.eventAt}, field ${field}`,
+        this.eventAt + 1 + slot.offset,
+      );
     }
     return this.strings[i]!;
   }
 
-  private readEvent(kind: TraceKind, at: number, where: string, limit: number, overrun: (field: string) => never): TraceEvent {
+  private time(field: string): number {
+    const t = this.rec[field]!;
+    if (!Number.isFinite(t) || t < 0) this.bad(field, `is ${t}, not a finite time >= 0`);
+    return t;
+  }
+
+  private safe(field: string): number {
+    const x = this.rec[field]!;
+    if (!Number.isSafeInteger(x)) this.bad(field, `is ${x}, above 2^53-1`);
+    return x;
+  }
+
+  private readEvent(kind: TraceKind, limit: number): TraceEvent {
     const schema = RECORD_OF[kind];
-    const rec = this.readFixed(schema, limit, where, overrun) as unknown as Record<string, number>;
-    const lay = layout(schema);
-    // Values are checked against what the encoder accepts (invariant e), so a hand-crafted file
-    // with a valid CRC cannot smuggle in a NaN time or an unsafe integer.
-    const ctx = `${where} (seq ${rec['seq']}) at byte ${at}`;
-    const fieldAt = (name: string): number => at + 1 + lay.slots.find((s) => s.name === name)!.offset;
-    const s = (name: string): string => {
-      const i = rec[name]!;
-      if (i >= this.strings.length) {
-        this.fail(`string index ${i} out of range (${this.strings.length} strings) in ${ctx}, field ${name}`, fieldAt(name));
-      }
-      return this.strings[i]!;
-    };
-    const time = (name: string): number => {
-      const t = rec[name]!;
-      if (!Number.isFinite(t) || t < 0) this.fail(`${ctx}: field ${name} is ${t}, not a finite time >= 0`, fieldAt(name));
-      return t;
-    };
-    const safe = (name: string): number => {
-      const x = rec[name]!;
-      if (!Number.isSafeInteger(x)) this.fail(`${ctx}: field ${name} is ${x}, above 2^53-1`, fieldAt(name));
-      return x;
-    };
+    this.schema = schema;
+    const rec = this.readFixed(schema, limit) as unknown as Record<string, number>;
+    this.rec = rec;
     const seq = rec['seq']!;
-    const tNs = time('tNs');
+    const tNs = this.time('tNs');
     switch (kind) {
       case 'mmio.write': {
-        const address = safe('address');
+        const address = this.safe('address');
         const value = rec['value']!;
-        const block = s('block');
-        const register = s('register');
+        const block = this.str('block');
+        const register = this.str('register');
         const fields: Record<string, number> = {};
         const count = rec['fieldCount']!;
         for (let i = 0; i < count; i++) {
-          const f = this.readFixed(FieldEntry, limit, where, overrun, `fields[${i}].`);
+          const f = this.readFixed(FieldEntry, limit, i);
           if (f.name >= this.strings.length) {
-            this.fail(`string index ${f.name} out of range (${this.strings.length} strings) in ${ctx}, field fields[${i}].name`, this.pos - 8);
+            this.fail(
+              `string index ${f.name} out of range (${this.strings.length} strings) in ${this.where()} (seq ${seq}) at byte ${this.eventAt}, field fields[${i}].name`,
+              this.pos - FIELD_ENTRY_BYTES,
+            );
           }
+          const name = this.strings[f.name]!;
           // defineProperty: a field literally named `__proto__` must stay a field.
-          Object.defineProperty(fields, this.strings[f.name]!, { value: f.value, enumerable: true, writable: true, configurable: true });
+          if (name === '__proto__') Object.defineProperty(fields, name, { value: f.value, enumerable: true, writable: true, configurable: true });
+          else fields[name] = f.value;
         }
         const e: MmioWriteEvent = { seq, tNs, kind, address, value, block, register, fields };
         return e;
       }
       case 'mmio.read': {
-        const e: MmioReadEvent = { seq, tNs, kind, address: safe('address'), value: rec['value']!, block: s('block'), register: s('register') };
+        const e: MmioReadEvent = { seq, tNs, kind, address: this.safe('address'), value: rec['value']!, block: this.str('block'), register: this.str('register') };
         return e;
       }
       case 'dram.mrw': {
-        const e: DramMrwEvent = { seq, tNs, kind, die: s('die'), mr: rec['mr']!, value: rec['value']!, register: s('register') };
+        const e: DramMrwEvent = { seq, tNs, kind, die: this.str('die'), mr: rec['mr']!, value: rec['value']!, register: this.str('register') };
         return e;
       }
       case 'dram.mrr': {
-        const e: DramMrrEvent = { seq, tNs, kind, die: s('die'), mr: rec['mr']!, value: rec['value']!, register: s('register') };
+        const e: DramMrrEvent = { seq, tNs, kind, die: this.str('die'), mr: rec['mr']!, value: rec['value']!, register: this.str('register') };
         return e;
       }
       case 'dram.sr.enter': {
         const fr = rec['refreshedFraction']!;
-        if (!(fr >= 0 && fr <= 1)) this.fail(`${ctx}: field refreshedFraction is ${fr}, not a fraction in [0, 1]`, fieldAt('refreshedFraction'));
+        if (!(fr >= 0 && fr <= 1)) this.bad('refreshedFraction', `is ${fr}, not a fraction in [0, 1]`);
         const e: DramSelfRefreshEnterEvent = {
           seq,
           tNs,
           kind,
-          die: s('die'),
+          die: this.str('die'),
           bankMask: rec['bankMask']!,
           segmentMask: rec['segmentMask']!,
           refreshedFraction: fr,
@@ -663,11 +782,11 @@ class Decoder {
         return e;
       }
       case 'dram.sr.exit': {
-        const e: DramSelfRefreshExitEvent = { seq, tNs, kind, die: s('die'), durationNs: time('durationNs'), poisonedPages: safe('poisonedPages') };
+        const e: DramSelfRefreshExitEvent = { seq, tNs, kind, die: this.str('die'), durationNs: this.time('durationNs'), poisonedPages: this.safe('poisonedPages') };
         return e;
       }
       case 'guest.error': {
-        const e: GuestErrorEvent = { seq, tNs, kind, source: s('source'), message: s('message') };
+        const e: GuestErrorEvent = { seq, tNs, kind, source: this.str('source'), message: this.str('message') };
         return e;
       }
     }
