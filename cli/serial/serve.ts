@@ -1,0 +1,102 @@
+import type { BoardConfig } from '../../hal/board/board-config.js';
+import { Board, type BoardOptions } from '../../hal/board/board.js';
+import { SimClock } from '../../hal/clock.js';
+import { TraceBus } from '../../hal/trace/trace-bus.js';
+import type { ByteStream, Timer } from '../../hal/uboot/byte-stream.js';
+import { UbootConsoleServer, type ConsoleFaults, type ServedBoard, type ServerEvent } from '../../hal/uboot/console-server.js';
+import { hostTimer } from './port-stream.js';
+import { openPty, type Pty } from './pty.js';
+
+/**
+ * The virtual board: an emulated Board behind the virtual U-Boot console, on a real pty.
+ * A data abort (or `reset`) rebuilds the Board from its config, as a real reset brings the
+ * controllers back to the boot loader's register image.
+ */
+
+/** Which U-Boot the board runs: 64-bit on the i.MX8M (uMCTL2) boards, 32-bit ARM otherwise. */
+export function boardArch(config: BoardConfig): 'arm' | 'arm64' {
+  return config.controllers.some((c) => c.kind === 'snps-umctl2') || config.dramBase + config.dramSize > 2 ** 32 ? 'arm64' : 'arm';
+}
+
+export interface VirtualBoardOptions {
+  readonly link?: string;
+  /** Autoboot countdown after the banner, seconds (default 0: prompt at once). */
+  readonly autobootSeconds?: number;
+  readonly faults?: ConsoleFaults;
+  readonly onEvent?: (event: ServerEvent) => void;
+  readonly boardOptions?: BoardOptions;
+  readonly arch?: 'arm' | 'arm64';
+  readonly timer?: Timer;
+  readonly baud?: number;
+}
+
+export interface VirtualBoard {
+  /** The emulated board as it is now (a reset replaces it). */
+  readonly board: Board;
+  readonly server: UbootConsoleServer;
+  /** Resets so far. */
+  readonly resets: number;
+  stop(): void;
+}
+
+/** Serve a board on any byte stream (a pty, or an in-memory link in tests). */
+export function serveBoardOn(stream: ByteStream, config: BoardConfig, options: VirtualBoardOptions = {}): VirtualBoard {
+  const clock = new SimClock();
+  const arch = options.arch ?? boardArch(config);
+  const build = () => new Board(config, clock, new TraceBus(clock), options.boardOptions);
+  const served = (b: Board): ServedBoard => ({ name: config.name, access: b.bus, dramBase: config.dramBase, dramSize: config.dramSize, arch });
+  let board = build();
+  let resets = 0;
+  const server = new UbootConsoleServer(stream, {
+    board: served(board),
+    timer: options.timer ?? hostTimer,
+    clock,
+    autobootSeconds: options.autobootSeconds ?? 0,
+    ...(options.baud !== undefined ? { baud: options.baud } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    onReset: () => {
+      resets++;
+      board = build();
+      return served(board);
+    },
+  });
+  server.start();
+  return {
+    get board() {
+      return board;
+    },
+    server,
+    get resets() {
+      return resets;
+    },
+    stop: () => server.stop(),
+  };
+}
+
+export interface ServedPty extends VirtualBoard {
+  readonly pty: Pty;
+  /** Stop serving and close the pty (removes the link). */
+  close(): Promise<void>;
+}
+
+/** Serve a board on a new pty (socat). */
+export async function serveBoardOnPty(config: BoardConfig, options: VirtualBoardOptions = {}): Promise<ServedPty> {
+  const pty = await openPty(options.link !== undefined ? { link: options.link } : {});
+  const vb = serveBoardOn(pty.stream, config, options);
+  return {
+    get board() {
+      return vb.board;
+    },
+    server: vb.server,
+    get resets() {
+      return vb.resets;
+    },
+    stop: vb.stop,
+    pty,
+    async close() {
+      vb.stop();
+      await pty.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type { Board } from '../../hal/board/board.js';
+import { MemoryManager } from '../mm/memory-manager.js';
+import type { MemoryLayout } from '../mm/layout.js';
+import { buildPasrMap, checkPasrMapInvariants, type PasrMap } from '../pasr/pasr-map.js';
+import type { KernelLog } from './dmesg.js';
+import { memoryLayoutOf } from './memory-layout.js';
+
+export interface KernelBoot {
+  readonly layout: MemoryLayout;
+  readonly mm: MemoryManager;
+  readonly pasr: PasrMap;
+}
+
+const memRange = (start: number, end: number): string =>
+  `[mem 0x${start.toString(16).padStart(16, '0')}-0x${(end - 1).toString(16).padStart(16, '0')}]`;
+
+function mib(bytes: number): string {
+  return bytes >= 2 ** 30 && bytes % 2 ** 30 === 0 ? `${bytes / 2 ** 30} GiB` : bytes >= 2 ** 20 ? `${+(bytes / 2 ** 20).toFixed(2)} MiB` : `${bytes / 1024} KiB`;
+}
+
+/**
+ * The kernel stage of boot: memblock (DRAM, reserved ranges, CMA), zones and the buddy
+ * allocator (mm core), then the PASR map. Logs what Linux logs at the same points
+ * (setup_arch/paging_init, mem_init, the PASR framework's init), with simulated timestamps.
+ */
+export function bootKernel(board: Board, log: KernelLog): KernelBoot {
+  const cfg = board.config;
+  const page = cfg.kernel.pageSize;
+  log.log('', 'Booting Linux on physical CPU 0x0');
+  log.log('', `Machine model: ${cfg.description}`);
+  const layout = memoryLayoutOf(cfg);
+  for (const r of layout.reserved) log.log('memblock', `reserve ${memRange(r.startPfn * page, r.endPfn * page)} ${r.name}`);
+  for (const c of layout.cma) {
+    log.log('', `Reserved memory: created CMA memory pool at 0x${(c.startPfn * page).toString(16).padStart(16, '0')}, size ${((c.endPfn - c.startPfn) * page) / 2 ** 20} MiB`);
+  }
+  log.log('', 'Zone ranges:');
+  for (const name of ['DMA', 'DMA32', 'Normal'] as const) {
+    const z = layout.zones.find((x) => x.name === name);
+    if (name !== 'Normal' && !z && !cfg.kernel.zones.some((x) => x.name === name)) continue;
+    log.log('', `  ${name.padEnd(8)} ${z ? memRange(z.startPfn * page, z.endPfn * page) : 'empty'}`);
+  }
+  log.log('', 'Movable zone start for each node');
+  const movable = layout.zones.find((z) => z.name === 'Movable');
+  if (movable) log.log('', `  Node 0: 0x${(movable.startPfn * page).toString(16).padStart(16, '0')}`);
+  log.log('', 'Early memory node ranges');
+  log.log('', `  node   0: ${memRange(cfg.dramBase, cfg.dramBase + cfg.dramSize)}`);
+  log.log('', `Initmem setup node 0 ${memRange(cfg.dramBase, cfg.dramBase + cfg.dramSize)}`);
+
+  const mm = new MemoryManager(layout, board.clock);
+  const managed = mm.zones.reduce((s, z) => s + z.managedPages, 0);
+  log.log('', `Built 1 zonelists, mobility grouping on.  Total pages: ${managed}`);
+  const reservedPages = layout.reserved.reduce((s, r) => s + r.endPfn - r.startPfn, 0);
+  const cmaPages = layout.cma.reduce((s, r) => s + r.endPfn - r.startPfn, 0);
+  log.log(
+    '',
+    `Memory: ${(mm.nrFreePages() * page) / 1024}K/${cfg.dramSize / 1024}K available (${(reservedPages * page) / 1024}K reserved, ${(cmaPages * page) / 1024}K cma-reserved)`,
+  );
+
+  const pasr = buildPasrMap(cfg, board.addressMap);
+  checkPasrMapInvariants(cfg, pasr);
+  for (const d of board.dies) {
+    const g = d.geometry;
+    log.log(
+      'pasr',
+      `die ${d.id}: ${cfg.standard} ${g.densityMbit} Mbit x${g.ioWidth}, ${g.banks} banks of ${mib(board.addressMap.bankBytes(d.id))}, ${g.segments} segments of ${mib(board.addressMap.segmentBytes(d.id))}`,
+    );
+  }
+  pasr.groups.forEach((g, i) => {
+    if (g.length > 1) log.log('pasr', `group ${i}: ${g.join(' ')} are interleaved: masked together`);
+  });
+  const usable = pasr.units.filter((u) => u.usable);
+  const shapes = [...new Set(pasr.units.map((u) => u.shape))].join('/');
+  log.log('pasr', `${pasr.units.length} units (${pasr.register}), ${usable.length} usable, ${shapes}; section ${mib(cfg.pasr.sectionBytes)}`);
+  for (const u of pasr.units) {
+    const where = u.ranges.length === 1 ? memRange(u.ranges[0]!.startPfn * page, u.ranges[0]!.endPfn * page) : `${u.ranges.length} ranges`;
+    log.log('pasr', `unit ${u.index}: ${u.register} bit ${u.bit} on group ${u.group}: ${where} ${mib(u.bytes)} ${u.shape}${u.usable ? '' : ' (unusable: not whole pages)'}`);
+  }
+  if (pasr.bootParams.length > 0) log.log('pasr', `equivalent RFC boot parameters: ${pasr.bootParams.join(' ')}`);
+  return { layout, mm, pasr };
+}

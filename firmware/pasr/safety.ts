@@ -1,0 +1,88 @@
+import type { Board } from '../../hal/board/board.js';
+import { PageKind, PAGE_KIND_NAMES } from '../mm/page-flags.js';
+import type { MemMap } from '../mm/memmap.js';
+
+/**
+ * The PASR safety invariant: no live page may sit in a masked bank or segment when a die
+ * enters self-refresh. A page is live when it holds data someone needs: anything but free,
+ * ballooned (the balloon owns it precisely so it can be lost) or offline pages.
+ *
+ * `checkSelfRefreshEntry` looks at the masks each die will latch and counts the live pages
+ * touched by them (partly covered pages count: one lost byte corrupts the page).
+ * `countLostPages` is the after-the-fact check: live pages that the board marked poisoned.
+ * Both must be zero on every run; anything else is a violation reported loudly by the caller.
+ */
+export interface SafetyViolation {
+  readonly die: string;
+  readonly bankMask: number;
+  readonly segmentMask: number;
+  readonly livePages: number;
+  /** First live page frame found in the masked area. */
+  readonly firstPfn: number;
+  /** Live pages by owner kind. */
+  readonly byKind: Readonly<Record<string, number>>;
+}
+
+export function isLiveKind(kind: number): boolean {
+  return kind !== PageKind.FREE && kind !== PageKind.BALLOON && kind !== PageKind.OFFLINE;
+}
+
+function liveIn(memmap: MemMap, startPfn: number, endPfn: number, byKind: number[]): { count: number; first: number } {
+  let count = 0;
+  let first = -1;
+  const kind = memmap.kind;
+  const a = Math.max(startPfn, memmap.startPfn);
+  const z = Math.min(endPfn, memmap.endPfn);
+  for (let pfn = a; pfn < z; pfn++) {
+    const k = kind[pfn - memmap.startPfn]!;
+    if (isLiveKind(k)) {
+      if (first < 0) first = pfn;
+      count++;
+      byKind[k]!++;
+    }
+  }
+  return { count, first };
+}
+
+export function checkSelfRefreshEntry(board: Board, memmap: MemMap): SafetyViolation[] {
+  const out: SafetyViolation[] = [];
+  for (const die of board.dies) {
+    const bankMask = die.bankMask;
+    const segmentMask = die.segmentMask;
+    if (bankMask === 0 && segmentMask === 0) continue;
+    const byKind = new Array<number>(PAGE_KIND_NAMES.length).fill(0);
+    let livePages = 0;
+    let firstPfn = -1;
+    board.addressMap.forEachTouchedRange(die.id, bankMask, segmentMask, (s, e) => {
+      const r = liveIn(memmap, s, e, byKind);
+      livePages += r.count;
+      if (firstPfn < 0) firstPfn = r.first;
+    });
+    if (livePages > 0) {
+      const kinds: Record<string, number> = {};
+      byKind.forEach((n, k) => {
+        if (n > 0) kinds[PAGE_KIND_NAMES[k]!] = n;
+      });
+      out.push({ die: die.id, bankMask, segmentMask, livePages, firstPfn, byKind: kinds });
+    }
+  }
+  return out;
+}
+
+/** Live pages whose contents the board lost (poisoned during a self-refresh). */
+export function countLostPages(board: Board, memmap: MemMap): number {
+  let lost = 0;
+  const n = Math.min(board.poisoned.length, memmap.nrPages);
+  const off = memmap.startPfn - board.firstPfn;
+  for (let i = 0; i < n; i++) {
+    if (board.poisoned[i + off] === 1 && isLiveKind(memmap.kind[i]!)) lost++;
+  }
+  return lost;
+}
+
+export function formatViolation(v: SafetyViolation): string {
+  const kinds = Object.entries(v.byKind)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  return `PASR SAFETY VIOLATION: die ${v.die} would enter self-refresh with bank mask 0x${v.bankMask.toString(16)} segment mask 0x${v.segmentMask.toString(16)} over ${v.livePages} live pages (${kinds}), first at pfn 0x${v.firstPfn.toString(16)}`;
+}
