@@ -6,7 +6,7 @@
  * those modules instead of keeping tables of their own.
  */
 import type { AddressBits, AddressMapConfig, ControllerKind, DramStandard } from './board-config.js';
-import { decodeMr8, geometryOf, type Geometry } from '../lpddr/standards.js';
+import { decodeMr8, geometryOf, specOf, type Geometry } from '../lpddr/standards.js';
 import { checkAddressBits, type DieGeometry, type MapProblem } from '../address-map/check.js';
 import { TI_EMIF } from '../memctrl/ti-emif.js';
 import { TI_DMM } from '../memctrl/ti-dmm.js';
@@ -36,7 +36,7 @@ export function mr8Mismatch(standard: DramStandard, mr8: number, densityMbit: nu
     return (e as Error).message;
   }
   const says = `MR8 ${hex2(mr8)} says ${d.densityMbit} Mbit x${d.ioWidth} type ${d.type}`;
-  if (!d.matchesStandard) return `${says}, which is not a ${standard} part`;
+  if (!d.matchesStandard) return `${says}, but ${standard} parts report type ${specOf(standard).mr8.expectedType}`;
   if (d.densityMbit !== densityMbit || d.ioWidth !== ioWidth) return `${says}, but the part is ${densityMbit} Mbit x${ioWidth}`;
   return undefined;
 }

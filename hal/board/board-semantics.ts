@@ -206,11 +206,12 @@ function bitsText(bits: readonly number[]): string {
 }
 
 // (e) address map
-function checkAddressMap(c: Checker): AddressMapConfig | undefined {
+/** The map to check against the dies: explicit (checked against the registers too) or derived; `agrees` false when they differ. */
+function checkAddressMap(c: Checker): { map: AddressMapConfig; agrees: boolean } | undefined {
   const { explicitMap, derivation } = c.b;
   const ctrlIds = c.board.controllers.map((x) => x.id);
   if (!explicitMap) {
-    if (derivation.ok === true) return c.board.addressMap;
+    if (derivation.ok === true && c.board.addressMap) return { map: c.board.addressMap, agrees: true };
     const kinds = [...new Set(c.board.controllers.map((x) => x.kind))].join(', ');
     c.add(
       ['addressMap'],
@@ -221,6 +222,7 @@ function checkAddressMap(c: Checker): AddressMapConfig | undefined {
     return undefined;
   }
   let ok = true;
+  let agrees = true;
   explicitMap.controllers.forEach((id, i) => {
     if (!ctrlIds.includes(id)) {
       c.add(['addressMap', 'controllers', i], `unknown controller "${id}" (controllers: ${list(ctrlIds)})`);
@@ -244,14 +246,14 @@ function checkAddressMap(c: Checker): AddressMapConfig | undefined {
   if (derivation.ok === true) {
     for (const d of compareBits(explicitMap.bits, derivation.map.bits)) {
       c.add(['addressMap', 'bits', d.coordinate], `${bitsText(d.explicit)} but the register images give ${bitsText(d.derived)} (${derivation.map.from})`);
-      ok = false;
+      agrees = false;
     }
     if (derivation.map.controllers.join() !== explicitMap.controllers.join()) {
       c.add(['addressMap', 'controllers'], `[${list(explicitMap.controllers)}] but the register images give [${list(derivation.map.controllers)}] (${derivation.map.from})`);
-      ok = false;
+      agrees = false;
     }
   }
-  return ok ? explicitMap : undefined;
+  return ok ? { map: explicitMap, agrees } : undefined;
 }
 
 function dieGeometries(c: Checker): DieGeometry[] {
@@ -299,9 +301,10 @@ function checkSections(c: Checker, map: AddressMapConfig | undefined): void {
   const at: PathSegment[] = ['pasr', 'sectionBytes'];
   if (!isPow2(S)) c.add(at, `${formatBytes(S)} is not a power of two`);
   else if (S % pageSize !== 0) c.add(at, `${formatBytes(S)} is not a multiple of the page size (${formatBytes(pageSize)})`);
+  const sizeOk = isPow2(S) && S % pageSize === 0;
 
   // Group names.
-  const dieIds = c.board.dies.map((d) => d.id);
+  const dieIds = [...new Set(c.board.dies.map((d) => d.id))];
   const groupOf = new Map<string, number>();
   let namesOk = true;
   pasr.interleave.forEach((g, gi) => {
@@ -317,7 +320,7 @@ function checkSections(c: Checker, map: AddressMapConfig | undefined): void {
       } else groupOf.set(id, gi);
     });
   });
-  if (!map || !isPow2(S) || !namesOk) return;
+  if (!map || !sizeOk || !namesOk) return;
 
   const sBit = log2(S);
   const bits = map.bits;
@@ -498,8 +501,9 @@ export function boardProblems(b: BuiltBoard, src: JsonSource): BoardProblem[] {
   checkDram(c);
   checkMaskRegister(c);
   const structural = c.out.length;
-  let map = checkAddressMap(c);
-  if (map && structural === 0 && !checkMapConsistency(c, map)) map = undefined;
+  const checked = checkAddressMap(c);
+  let map = checked?.agrees ? checked.map : undefined;
+  if (checked && structural === 0 && !checkMapConsistency(c, checked.map)) map = undefined;
   checkSections(c, structural === 0 ? map : undefined);
   checkRanges(c);
   checkKernel(c);

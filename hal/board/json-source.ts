@@ -178,9 +178,15 @@ export function parseJsonSource(text: string): { source: JsonSource; value: unkn
   }
   const source = new JsonSource(text, root);
   const problems: BoardProblem[] = [];
-  for (const e of errors) {
+  // Only the first syntax error: the parser's recovery makes the later ones echoes of it.
+  const e = errors[0];
+  if (e) {
     const code = printParseErrorCode(e.error);
-    problems.push({ ...source.position(e.offset), path: '$', message: `JSON syntax: ${SYNTAX_MESSAGES[code] ?? code}` });
+    const before = text.slice(0, e.offset).trimEnd();
+    const at = text[e.offset];
+    const trailing = (code === 'ValueExpected' || code === 'PropertyNameExpected') && before.endsWith(',') && (at === ']' || at === '}');
+    const message = trailing ? `trailing comma before '${at}' (JSON allows none)` : (SYNTAX_MESSAGES[code] ?? code);
+    problems.push({ ...source.position(trailing ? before.length - 1 : e.offset), path: '$', message: `JSON syntax: ${message}` });
   }
   if (text.trim() === '') problems.splice(0, problems.length, { line: 1, col: 1, path: '$', message: 'file is empty' });
   if (problems.length > 0 || !root) return { source, value: undefined, problems };
