@@ -15,7 +15,7 @@ export interface OpenPortOptions {
 
 /** Turn an open error into a message that says what to do. */
 export function describeOpenError(path: string, message: string): string {
-  if (/Cannot lock port/i.test(message)) {
+  if (/Cannot lock port|Port is locked/i.test(message)) {
     return `${path}: port busy: another process holds it (${message.trim()}); close the other program (screen, minicom, picocom, another pasr) or find it with: fuser -v ${path}`;
   }
   if (/ENOENT|No such file/i.test(message)) return `${path}: no such serial port (list them with: pasr board ports)`;
@@ -23,21 +23,30 @@ export function describeOpenError(path: string, message: string): string {
   return `${path}: cannot open the serial port: ${message.trim()}`;
 }
 
-/** Open a serial port (or pty) with a lock, adapted to the console's byte-stream interface. */
-export function openSerialPort(path: string, options: OpenPortOptions = {}): Promise<PortStream> {
+/** A SerialPort-like class: serialport's SerialPort, or SerialPortMock in tests. */
+export type PortClass = new (options: { path: string; baudRate: number; lock?: boolean; autoOpen?: boolean }) => {
+  open(cb: (err: Error | null) => void): void;
+};
+
+/** Open a port of the given class with a lock, adapted to the console's byte-stream interface. */
+export function openPortWith(Port: PortClass, path: string, options: OpenPortOptions = {}, watchGone?: () => boolean): Promise<PortStream> {
   const baudRate = options.baudRate ?? 115200;
   if (!Number.isInteger(baudRate) || baudRate <= 0) return Promise.reject(new CliError(`--baud ${baudRate}: not a positive integer`));
   return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate, lock: options.lock ?? true, autoOpen: false });
+    const port = new Port({ path, baudRate, lock: options.lock ?? true, autoOpen: false });
     port.open((err) => {
       if (err) {
         reject(new CliError(describeOpenError(path, err.message)));
         return;
       }
-      // A pty (or the link socat made to it) vanishes when its server exits: watch for it.
-      resolve(adaptPort(port as unknown as SerialPortLike, { watchGone: () => !existsSync(path) }));
+      resolve(adaptPort(port as unknown as SerialPortLike, watchGone ? { watchGone } : {}));
     });
   });
+}
+
+/** Open a serial port (or pty) with a lock. A pty (or socat's link to it) vanishes when its server exits: watch for it. */
+export function openSerialPort(path: string, options: OpenPortOptions = {}): Promise<PortStream> {
+  return openPortWith(SerialPort as unknown as PortClass, path, options, () => !existsSync(path));
 }
 
 /** serialport's own listing (spawns `udevadm` on Linux: call through list-ports.ts only). */

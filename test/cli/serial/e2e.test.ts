@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Board } from '../../../hal/board/board.js';
+import { SimClock } from '../../../hal/clock.js';
+import { TraceBus } from '../../../hal/trace/trace-bus.js';
+import { runProgram } from '../../../hal/register-program.js';
+import { boardApply, boardProbe, boardReplay, boardServe } from '../../../cli/serial/commands.js';
+import { firmwareMrPrograms } from '../../../cli/serial/mr-programs.js';
+import { serveBoardOnPty, type ServedPty } from '../../../cli/serial/serve.js';
+import type { BoardConfig } from '../../../hal/board/board-config.js';
+import type { TraceEvent } from '../../../hal/trace/events.js';
+import { captureIo, loadBoard, TEST_CONSOLE } from './helpers.js';
+
+/** Boards whose memory controller the CPU programs with register writes (all shipped ones with a driver). */
+const BOARDS = ['pandaboard-es', 'imx6sl-evk'] as const;
+
+const deps = { consoleOptions: TEST_CONSOLE };
+let served: ServedPty | undefined;
+
+afterEach(async () => {
+  await served?.close();
+  served = undefined;
+});
+
+/** The trace of an emulated run: the driver's MRW program run on the emulated bus. */
+function emulatedRun(config: BoardConfig, dieId: string, mr: number, value: number): { events: TraceEvent[]; board: Board } {
+  const clock = new SimClock();
+  const trace = new TraceBus(clock);
+  const board = new Board(config, clock, trace);
+  const r = runProgram(firmwareMrPrograms.mrw(config, dieId, mr, value), board.bus, clock);
+  if (!r.ok) throw new Error(r.reason);
+  return { events: trace.events, board };
+}
+
+describe('pandaboard-es through a real pty (socat)', () => {
+  it('apply --die emif1.cs0 --mr17 0xf0 leaves LPDDR2_MODE_REG_CONFIG 0x11 and LPDDR2_MODE_REG_DATA 0xf0 in EMIF1', async () => {
+    const config = loadBoard('pandaboard-es');
+    served = await serveBoardOnPty(config);
+    const io = captureIo();
+    expect(await boardApply({ port: served.pty.path, board: config, die: ['emif1.cs0'], mr17: 0xf0 }, io, deps)).toBe(0);
+    const emif1 = served.board.controller('emif1').blocks['emif']!;
+    expect(emif1.get('LPDDR2_MODE_REG_CONFIG')).toBe(0x00000011);
+    expect(emif1.get('LPDDR2_MODE_REG_DATA')).toBe(0x000000f0);
+    expect(served.board.die('emif1.cs0').mr17).toBe(0xf0);
+    expect(served.board.die('emif1.cs1').mr17).toBe(0);
+    expect(io.stdout).toEqual(['emif1.cs0: MR17 = 0xf0', `applied 2 register operations on pandaboard-es over ${served.pty.path}`]);
+  });
+
+  it('prints the exact console commands with --dry-run and opens no port', async () => {
+    const io = captureIo();
+    const rc = await boardApply({ board: loadBoard('pandaboard-es'), die: ['emif1.cs0', 'emif2.cs1'], segments: '4-7', dryRun: true }, io, {
+      openPort: () => Promise.reject(new Error('dry run must not open a port')),
+    });
+    expect(rc).toBe(0);
+    expect(io.stdout).toEqual([
+      '# program apply emif1.cs0 MR17=0xf0, emif2.cs1 MR17=0xf0: 4 operations',
+      '# 0: write (CS0 MR17)',
+      'mw.l 0x4c000050 0x00000011',
+      '# 1: write (MRW MR17=0xf0 -> emif1.cs0)',
+      'mw.l 0x4c000040 0x000000f0',
+      '# 2: write (CS1 MR17)',
+      'mw.l 0x4d000050 0x80000011',
+      '# 3: write (MRW MR17=0xf0 -> emif2.cs1)',
+      'mw.l 0x4d000040 0x000000f0',
+    ]);
+  });
+
+  it('probe prints the identity of every die and exits 1 when the config disagrees with the board', async () => {
+    const config = loadBoard('pandaboard-es');
+    served = await serveBoardOnPty(config);
+    const io = captureIo();
+    expect(await boardProbe({ port: served.pty.path, board: config }, io, deps)).toBe(0);
+    expect(io.stdout).toContain('  emif1.cs0        MR5 0x03 MR6 0x00 MR7 0x00 MR8 0x14  Elpida; S4, 2048 Mbit, x32  ok');
+    expect(io.stdout.at(-1)).toBe('probe: board matches its config');
+
+    const wrongPart = { ...config.dies[0]!.part, mr5: 0x01 };
+    const wrong: BoardConfig = {
+      ...config,
+      dies: config.dies.map((d) => ({ ...d, part: wrongPart })),
+      controllers: config.controllers.map((c) => ({ ...c, registers: { ...c.registers, SDRAM_CONFIG: 0x80001ab1 }, dies: c.dies.map((d) => ({ ...d, part: wrongPart })) })),
+    };
+    const io2 = captureIo();
+    expect(await boardProbe({ port: served.pty.path, board: wrong, json: true }, io2, deps)).toBe(1);
+    const report = JSON.parse(io2.stdout.join('\n')) as { ok: boolean; mismatches: string[] };
+    expect(report.ok).toBe(false);
+    expect(report.mismatches).toContain('emif1.SDRAM_CONFIG at 0x4c000008 reads 0x80001ab9, config says 0x80001ab1');
+    expect(report.mismatches).toContain('emif1.cs0: MR5 0x03, config says 0x01');
+  });
+
+  it('serve --link makes a symlink clients can open, and stops cleanly on abort', async () => {
+    const config = loadBoard('pandaboard-es');
+    const link = join(tmpdir(), `pasr-e2e-${process.pid}-link`);
+    const abort = new AbortController();
+    const io = captureIo();
+    let ready: (v: string) => void;
+    const isReady = new Promise<string>((r) => (ready = r));
+    const serving = boardServe({ board: config, link }, io, { signal: abort.signal, onServing: (i) => ready(i.link!) });
+    expect(await isReady).toBe(link);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    const probeIo = captureIo();
+    expect(await boardProbe({ port: link, board: config }, probeIo, deps)).toBe(0);
+    abort.abort();
+    expect(await serving).toBe(0);
+    expect(existsSync(link)).toBe(false);
+    expect(io.stdout[0]).toMatch(/^serving pandaboard-es \(emif1: ti-emif, emif2: ti-emif\) on \/dev\/pts\/\d+$/);
+  });
+});
+
+describe.each(BOARDS)('%s served on a real pty: probe, apply, replay', (name) => {
+  const config = loadBoard(name);
+  const die = config.dies[0]!.id;
+
+  it('probe reads the controller registers (and MR5-MR8 where the controller can) and matches the config', async () => {
+    served = await serveBoardOnPty(config);
+    const io = captureIo();
+    const rc = await boardProbe({ port: served.pty.path, board: config }, io, deps);
+    expect(io.stderr).toEqual([]);
+    expect(rc).toBe(0);
+    expect(io.stdout.at(-1)).toBe('probe: board matches its config');
+  });
+
+  it('apply --segments 4-7 sets the segment mask of the chosen die (forced past known hazards)', async () => {
+    served = await serveBoardOnPty(config);
+    const io = captureIo();
+    const hazardous = firmwareMrPrograms.mrw(config, die, 17, 0xf0).hazards.length > 0;
+    if (hazardous) {
+      expect(await boardApply({ port: served.pty.path, board: config, die: [die], segments: '4-7' }, io, deps)).toBe(1);
+      expect(io.stderr[0]).toMatch(/^failed: refused to run apply .*\(use --force to run it anyway\)$/);
+      expect(served.board.die(die).mr17).toBe(0);
+    }
+    const io2 = captureIo();
+    expect(await boardApply({ port: served.pty.path, board: config, die: [die], segments: '4-7', force: true }, io2, deps)).toBe(0);
+    expect(served.board.die(die).mr17).toBe(0xf0);
+  });
+
+  it('replay of an emulated run leaves the served board in the same register and mode-register state', async () => {
+    const run = emulatedRun(config, die, 17, 0x0c);
+    served = await serveBoardOnPty(config);
+    const io = captureIo();
+    const writes = run.events.filter((e) => e.kind === 'mmio.write');
+    const rc = await boardReplay({ port: served.pty.path, board: config, trace: run.events, traceName: 'run.pasrtrace', force: true }, io, deps);
+    expect(io.stderr.filter((l) => !l.startsWith('warning: ran despite hazard'))).toEqual([]);
+    expect(rc).toBe(0);
+    expect(io.stdout).toEqual([`replayed ${writes.length} writes of run.pasrtrace on ${name} over ${served.pty.path}`]);
+    expect(served.board.die(die).mr17).toBe(run.board.die(die).mr17);
+    for (const c of run.board.controllers) {
+      for (const [key, blk] of Object.entries(c.blocks)) {
+        const there = served.board.controller(c.id).blocks[key]!;
+        for (const r of blk.decl.registers) expect([c.id, r.name, there.get(r.name)]).toEqual([c.id, r.name, blk.get(r.name)]);
+      }
+    }
+  });
+});
