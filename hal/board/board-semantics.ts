@@ -22,14 +22,23 @@ import type { AddressMapConfig, BoardConfig, DieConfig, DramPart, PasrConfig } f
 import { formatBytes, hexAddr, type BoardProblem, type PathSegment } from './board-problem.js';
 import type { JsonSource } from './json-source.js';
 import { didYouMean } from './board-schema.js';
-import { addressMapProblems, compareBits, CONTROLLER_REGISTERS, mr8Mismatch, partGeometry, type DieGeometry, type Geometry } from './board-checks.js';
-import type { Derivation } from './register-address-map.js';
+import {
+  addressMapProblems,
+  compareBits,
+  controllerRegisterProblems,
+  mr8Mismatch,
+  partGeometry,
+  type DeriveResult,
+  type DieGeometry,
+  type Geometry,
+} from './board-checks.js';
 import { PHYS_LIMIT } from './quantity.js';
 
 export interface BuiltBoard {
   readonly board: Omit<BoardConfig, 'addressMap'> & { addressMap: AddressMapConfig | undefined };
   readonly explicitMap: AddressMapConfig | undefined;
-  readonly derivation: Derivation;
+  /** Address map derived from the register images (undefined until the numbers parsed). */
+  readonly derivation: DeriveResult | undefined;
   readonly diePaths: ReadonlyMap<DieConfig, PathSegment[]>;
   readonly partsByName: ReadonlyMap<string, DramPart>;
   readonly rawDiePartNames: readonly (readonly string[])[];
@@ -91,22 +100,12 @@ function checkControllers(c: Checker): void {
     if (prev !== undefined) c.add([...at, 'id'], `duplicate controller id "${ctrl.id}" (also controllers[${prev}])`);
     else ids.set(ctrl.id, ci);
 
-    const known = CONTROLLER_REGISTERS[ctrl.kind];
-    for (const name of Object.keys(ctrl.registers)) {
-      if (!known.registers.includes(name)) {
-        c.add([...at, 'registers', name], `unknown register ${name} for a ${ctrl.kind} controller${didYouMean(name, known.registers)}`, true);
-      }
-    }
-    for (const [bname, blk] of Object.entries(ctrl.blocks)) {
-      const regs = known.blocks[bname];
-      if (!regs) {
-        const kinds = Object.keys(known.blocks);
-        c.add([...at, 'blocks', bname], `unknown block "${bname}" for a ${ctrl.kind} controller (known: ${kinds.length ? list(kinds) : 'none'})`, true);
-        continue;
-      }
-      for (const name of Object.keys(blk.registers)) {
-        if (!regs.includes(name)) c.add([...at, 'blocks', bname, 'registers', name], `unknown register ${name} in block ${bname}${didYouMean(name, regs)}`, true);
-      }
+    for (const p of controllerRegisterProblems(ctrl.kind, ctrl.registers, ctrl.blocks)) {
+      const where: PathSegment[] = p.block === undefined ? [...at] : [...at, 'blocks', p.block];
+      if (p.register !== undefined) where.push('registers', p.register);
+      const hint = p.known ? didYouMean(p.register ?? '', p.known) : '';
+      const msg = p.register !== undefined && p.known ? `${p.message} for a ${ctrl.kind} controller${p.block ? ` (block ${p.block})` : ''}${hint}` : p.message;
+      c.add(p.register === undefined && p.block === undefined ? [...at, 'blocks'] : where, msg, p.known !== undefined || p.register === undefined);
     }
     const channels = ctrl.channels ?? [];
     if (channels.length > 0 && ctrl.kind !== 'snps-umctl2') {
@@ -201,24 +200,15 @@ function checkMaskRegister(c: Checker): void {
   }
 }
 
-function bitsText(bits: readonly number[]): string {
-  return `[${bits.join(', ')}]`;
-}
-
 // (e) address map
 /** The map to check against the dies: explicit (checked against the registers too) or derived; `agrees` false when they differ. */
 function checkAddressMap(c: Checker): { map: AddressMapConfig; agrees: boolean } | undefined {
   const { explicitMap, derivation } = c.b;
   const ctrlIds = c.board.controllers.map((x) => x.id);
   if (!explicitMap) {
-    if (derivation.ok === true && c.board.addressMap) return { map: c.board.addressMap, agrees: true };
-    const kinds = [...new Set(c.board.controllers.map((x) => x.kind))].join(', ');
-    c.add(
-      ['addressMap'],
-      derivation.ok === false
-        ? `required: the register images do not determine the address map (${derivation.reason})`
-        : `required: ${kinds} registers do not determine the address map`,
-    );
+    if (derivation?.ok && c.board.addressMap) return { map: c.board.addressMap, agrees: true };
+    const why = derivation && !derivation.ok ? derivation.problems[0]?.message : undefined;
+    c.add(['addressMap'], `required: the register images do not determine the address map${why ? ` (${why})` : ''}`);
     return undefined;
   }
   let ok = true;
@@ -243,13 +233,18 @@ function checkAddressMap(c: Checker): { map: AddressMapConfig; agrees: boolean }
     c.add(['addressMap', 'channels'], `is [${list(explicitMap.channels)}], but the controllers' channels are [${list(chans)}]`);
     ok = false;
   }
-  if (derivation.ok === true) {
-    for (const d of compareBits(explicitMap.bits, derivation.map.bits)) {
-      c.add(['addressMap', 'bits', d.coordinate], `${bitsText(d.explicit)} but the register images give ${bitsText(d.derived)} (${derivation.map.from})`);
+  if (derivation?.ok) {
+    const from = 'the register images';
+    for (const p of compareBits(explicitMap.bits, derivation.map.bits)) {
+      c.add(parsePath(p.path), p.message.replace('the controller registers', from));
       agrees = false;
     }
     if (derivation.map.controllers.join() !== explicitMap.controllers.join()) {
-      c.add(['addressMap', 'controllers'], `[${list(explicitMap.controllers)}] but the register images give [${list(derivation.map.controllers)}] (${derivation.map.from})`);
+      c.add(['addressMap', 'controllers'], `[${list(explicitMap.controllers)}] but ${from} give [${list(derivation.map.controllers)}]`);
+      agrees = false;
+    }
+    if (derivation.map.channels.join() !== explicitMap.channels.join()) {
+      c.add(['addressMap', 'channels'], `[${list(explicitMap.channels)}] but ${from} give [${list(derivation.map.channels)}]`);
       agrees = false;
     }
   }
@@ -288,8 +283,8 @@ function parsePath(p: string): PathSegment[] {
 
 function checkMapConsistency(c: Checker, map: AddressMapConfig): boolean {
   const problems = addressMapProblems(map, c.board.dramSize, dieGeometries(c));
-  const derivedOnly = !c.b.explicitMap && c.b.derivation.ok === true ? c.b.derivation.map.from : undefined;
-  for (const p of problems) c.add(parsePath(p.path), derivedOnly ? `${p.message} (address map derived from ${derivedOnly})` : p.message);
+  const derivedOnly = !c.b.explicitMap;
+  for (const p of problems) c.add(parsePath(p.path), derivedOnly ? `${p.message} (address map derived from the register images)` : p.message);
   return problems.length === 0;
 }
 

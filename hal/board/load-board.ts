@@ -32,7 +32,7 @@ import { formatProblem, type BoardProblem, type PathSegment } from './board-prob
 import { parseJsonSource, type JsonSource } from './json-source.js';
 import { schemaProblems } from './board-schema.js';
 import { parseQuantity } from './quantity.js';
-import { deriveAddressMap } from './board-checks.js';
+import { deriveAddressMap, type DeriveResult } from './board-checks.js';
 import { boardProblems, type BuiltBoard } from './board-semantics.js';
 
 export { formatProblem };
@@ -210,21 +210,8 @@ function build(raw: RawBoard, file: string, n: Numbers): BuiltBoard {
       source: 'config',
     };
   }
-  const derivation = deriveAddressMap(
-    controllers.map((c) => ({ id: c.id, kind: c.kind, busWidth: c.busWidth ?? 32, registers: c.registers, blocks: c.blocks })),
-    dramBase,
-  );
-  let addressMap: AddressMapConfig | undefined = explicitMap;
-  if (derivation.ok === true) {
-    const derived: AddressMapConfig = {
-      controllers: derivation.map.controllers,
-      channels: [],
-      bits: derivation.map.bits,
-      regions: [],
-      source: 'registers',
-    };
-    addressMap = explicitMap ? { ...explicitMap, source: 'both' } : derived;
-  }
+  // The derived map (if any) is attached once the numbers are known to be good (attachAddressMap).
+  const addressMap: AddressMapConfig | undefined = explicitMap;
 
   const k = raw.kernel;
   const kernel: KernelConfig = {
@@ -264,7 +251,25 @@ function build(raw: RawBoard, file: string, n: Numbers): BuiltBoard {
     kernel,
     pasr,
   };
-  return { board, explicitMap, derivation, diePaths, partsByName: parts, rawDiePartNames: raw.controllers.map((c) => c.dies.map((d) => d.part)) };
+  return { board, explicitMap, derivation: undefined, diePaths, partsByName: parts, rawDiePartNames: raw.controllers.map((c) => c.dies.map((d) => d.part)) };
+}
+
+/** Derive the address map from the register images; use it when the file gives none, else mark the explicit one checked. */
+function attachAddressMap(built: BuiltBoard): BuiltBoard {
+  const b = built.board;
+  let derivation: DeriveResult;
+  try {
+    derivation = deriveAddressMap(b.controllers, b.dramBase, b.dramSize);
+  } catch (e) {
+    derivation = { ok: false, problems: [{ path: 'controllers', message: `cannot derive the address map: ${(e as Error).message}` }] };
+  }
+  let addressMap = built.explicitMap;
+  if (derivation.ok) {
+    addressMap = built.explicitMap
+      ? { ...built.explicitMap, source: 'both' }
+      : { controllers: derivation.map.controllers, channels: derivation.map.channels, bits: derivation.map.bits, regions: [], source: 'registers' };
+  }
+  return { ...built, derivation, board: { ...b, addressMap } };
 }
 
 function finish(problems: BoardProblem[]): ParseBoardResult {
@@ -285,8 +290,9 @@ export function parseBoardConfig(text: string, file: string): ParseBoardResult {
     const schema = schemaProblems(value, source);
     if (schema.length > 0) return finish(schema);
     const numbers = new Numbers(source);
-    const built = build(value as RawBoard, file, numbers);
+    const unchecked = build(value as RawBoard, file, numbers);
     if (numbers.problems.length > 0) return finish(numbers.problems);
+    const built = attachAddressMap(unchecked);
     const semantic = boardProblems(built, source);
     if (semantic.length > 0) return finish(semantic);
     return { ok: true, board: built.board as BoardConfig };

@@ -18,20 +18,20 @@ function validate(file: string, text: string): string[] {
 const CORPUS: [string, string, string[]][] = [
   ['addressmap-bit-missing.json', "imx6sl-evk: column bit 11 dropped", [
     "addressmap-bit-missing.json:86:13: addressMap.bits: bit 11 is used by no coordinate (a 1 GiB region needs each of bits 0-29 once)",
-    "addressmap-bit-missing.json:92:17: addressMap.bits.column: [2, 3, 4, 5, 6, 7, 8, 9, 10] but the register images give [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] (mmdc MDCTL/MDMISC/MDASP)",
+    "addressmap-bit-missing.json:92:17: addressMap.bits.column: config lists 9 column bits [2, 3, 4, 5, 6, 7, 8, 9, 10], the register images give 10 [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]",
     "addressmap-bit-missing.json:92:17: addressMap.bits.column: die mmdc.cs0 has 10 column bits but addressMap.bits.column lists 9 (and 1 other die)",
   ]],
   ['addressmap-bits-overlap.json', "imx6sl-evk: bank bit 14 replaced by 15 (row 0)", [
     "addressmap-bits-overlap.json:86:13: addressMap.bits: bit 14 is used by no coordinate (a 1 GiB region needs each of bits 0-29 once)",
-    "addressmap-bits-overlap.json:90:15: addressMap.bits.bank: [12, 13, 15] but the register images give [12, 13, 14] (mmdc MDCTL/MDMISC/MDASP)",
+    "addressmap-bits-overlap.json:90:24: addressMap.bits.bank[2]: config says bit 15, the register images give bit 14",
     "addressmap-bits-overlap.json:91:15: addressMap.bits.row[0]: bit 15 is used by both bank[2] and row[0]",
   ]],
   ['addressmap-disagrees-with-registers.json', "pandaboard-es: rank and bank bit 14 swapped against SDRAM_CONFIG + LISA", [
-    "addressmap-disagrees-with-registers.json:88:15: addressMap.bits.rank: [14] but the register images give [15] (emif1/emif2 SDRAM_CONFIG + dmm LISA_MAP_3)",
-    "addressmap-disagrees-with-registers.json:89:15: addressMap.bits.bank: [12, 13, 15] but the register images give [12, 13, 14] (emif1/emif2 SDRAM_CONFIG + dmm LISA_MAP_3)",
+    "addressmap-disagrees-with-registers.json:88:16: addressMap.bits.rank[0]: config says bit 14, the register images give bit 15",
+    "addressmap-disagrees-with-registers.json:89:24: addressMap.bits.bank[2]: config says bit 15, the register images give bit 14",
   ]],
   ['addressmap-required.json', "snowball: addressMap (and its two unverified notes) removed on a PRCMU board", [
-    "addressmap-required.json:1:1: addressMap: required: ste-prcmu registers do not determine the address map",
+    "addressmap-required.json:1:1: addressMap: required: the register images do not determine the address map (the PRCMU firmware owns the DDR controller: no address-map registers to derive from; give addressMap.bits explicitly)",
   ]],
   ['bad-hex.json', "pandaboard-es: dram.base \"0x8000000G\"", [
     "bad-hex.json:27:13: dram.base: bad hex: expected an address like \"0x80000000\" (0x and 1-12 hex digits) or an integer, got \"0x8000000G\"",
@@ -54,7 +54,8 @@ const CORPUS: [string, string, string[]][] = [
     "controllers-not-array.json:57:18: controllers: must be an array, got an object",
   ]],
   ['cs-on-umctl2.json', "imx8mm-evk: uMCTL2 die given \"cs\" instead of \"rank\"", [
-    "cs-on-umctl2.json:74:16: controllers[0].dies[0]: a snps-umctl2 die is addressed by rank: give \"rank\", not \"cs\"",
+    "cs-on-umctl2.json:76:9: controllers[0].dies[0]: a snps-umctl2 die is addressed by rank: give \"rank\", not \"cs\"",
+    "cs-on-umctl2.json:100:21: pasr.interleave[0][0]: unknown die \"ddrc.rank0.cha\" (dies: ddrc.cs0, ddrc.rank0.chb) (did you mean \"ddrc.rank0.chb\"?)",
   ]],
   ['density-not-matching-size.json', "pandaboard-es: part density 1024 Mbit (MR8 0x10) on a 1 GiB board", [
     "density-not-matching-size.json:28:13: dram.size: is 1 GiB, but the 4 dies add up to 512 MiB (4 × 128 MiB)",
@@ -105,7 +106,7 @@ const CORPUS: [string, string, string[]][] = [
     "mr17-on-s2-part.json:113:21: pasr.maskRegister: part \"elpida-ECB240ABACN\" (LPDDR2-S2 2048 Mbit) has no MR17: LPDDR2 has MR17 on 1-8 Gb S4 parts only",
   ]],
   ['mr23-on-lpddr4.json', "imx8mm-evk: pasr.maskRegister MR23 on LPDDR4", [
-    "mr23-on-lpddr4.json:95:21: pasr.maskRegister: MR23 is the LPDDR5 segment mask; LPDDR4 parts mask segments with MR17 (their MR23 is the DQS oscillator count)",
+    "mr23-on-lpddr4.json:99:21: pasr.maskRegister: MR23 is the LPDDR5 segment mask; LPDDR4 parts mask segments with MR17 (their MR23 is the DQS oscillator count)",
   ]],
   ['mr8-wrong-density.json', "pandaboard-es: MR8 0x18 (4 Gb) on a 2 Gb part", [
     "mr8-wrong-density.json:37:16: dram.parts.elpida-ECB240ABACN.mr8: MR8 0x18 says 4096 Mbit x32 type S4, but the part is 2048 Mbit x32",
@@ -171,7 +172,7 @@ const CORPUS: [string, string, string[]][] = [
     "zone-end-not-movable-start.json:103:42: kernel.zones[0].end: the last zone must end where ZONE_MOVABLE starts: DRAM end 0xc0000000 - movableBytes 256 MiB = 0xb0000000, got 0xc0000000",
   ]],
   ['zones-not-ordered.json', "imx8mp-evk: zones Normal before DMA", [
-    "zones-not-ordered.json:106:17: kernel.zones[1].name: zone DMA after Normal: zones go DMA, DMA32, Normal, each once",
+    "zones-not-ordered.json:109:17: kernel.zones[1].name: zone DMA after Normal: zones go DMA, DMA32, Normal, each once",
   ]],
 ];
 

@@ -80,23 +80,28 @@ describe('shipped boards', () => {
     expect(b.pasr).toEqual({ sectionBytes: 64 * MiB, maskRegister: 'MR17', interleave: [] });
   });
 
-  it('imx8mm-evk: one uMCTL2 rank over two lockstep x16 channels, address map derived from ADDRMAP', () => {
+  it('imx8mm-evk: one uMCTL2 rank, one die per x16 channel, address map derived from ADDRMAP', () => {
     const b = load('imx8mm-evk');
     expect([b.standard, b.dramBase, b.dramSize]).toEqual(['LPDDR4', 0x40000000, 2 * GiB]);
-    expect(b.dies.map((d) => [d.id, d.chips, d.sizeBytes])).toEqual([['ddrc.rank0', 2, 2 * GiB]]);
-    expect(b.controllers[0]).toMatchObject({ id: 'ddrc', kind: 'snps-umctl2', base: 0x3d400000, busWidth: 32, channels: [] });
+    expect(b.dies.map((d) => [d.id, d.rank, d.channel, d.chips, d.sizeBytes])).toEqual([
+      ['ddrc.rank0.cha', 0, 'a', 1, GiB],
+      ['ddrc.rank0.chb', 0, 'b', 1, GiB],
+    ]);
+    expect(b.controllers[0]).toMatchObject({ id: 'ddrc', kind: 'snps-umctl2', base: 0x3d400000, busWidth: 32, channels: ['a', 'b'] });
     expect(b.controllers[0]!.blocks.perf!.base).toBe(0x3d800000);
     expect(b.controllers[0]!.registers.MSTR).toBe(0xa1080020);
     expect(b.addressMap.source).toBe('registers');
+    expect(b.addressMap.channels).toEqual(['a', 'b']);
     expect(b.addressMap.bits).toEqual({
       controller: [],
-      channel: [],
+      channel: [1],
       rank: [],
       bank: [12, 13, 14],
       row: [15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30],
       column: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
-      byte: [0, 1],
+      byte: [0],
     });
+    expect(b.pasr.interleave).toEqual([['ddrc.rank0.cha', 'ddrc.rank0.chb']]);
     expect(b.kernel.zones).toEqual([{ name: 'DMA', end: 0xa0000000 }]);
     expect(b.kernel.pageblockOrder).toBe(9);
   });
@@ -116,17 +121,23 @@ describe('shipped boards', () => {
     expect(b.kernel.memoryBlockBytes).toBe(64 * MiB);
   });
 
-  it('imx8mp-evk: two ranks of 12 Gb-per-channel dies, 6 GiB, chip select on address bit 30', () => {
+  it('imx8mp-evk: two ranks x two channels of 12 Gb-per-channel dies, 6 GiB, chip select on address bit 30', () => {
     const b = load('imx8mp-evk');
     expect([b.dramBase, b.dramSize]).toEqual([0x40000000, 6 * GiB]);
-    expect(b.dies.map((d) => [d.id, d.rank, d.sizeBytes])).toEqual([
-      ['ddrc.rank0', 0, 3 * GiB],
-      ['ddrc.rank1', 1, 3 * GiB],
+    expect(b.dies.map((d) => [d.id, d.rank, d.channel, d.sizeBytes])).toEqual([
+      ['ddrc.rank0.cha', 0, 'a', 1.5 * GiB],
+      ['ddrc.rank0.chb', 0, 'b', 1.5 * GiB],
+      ['ddrc.rank1.cha', 1, 'a', 1.5 * GiB],
+      ['ddrc.rank1.chb', 1, 'b', 1.5 * GiB],
     ]);
     expect(b.dies[0]!.part).toMatchObject({ densityMbit: 12288, ioWidth: 16, mr8: 0x14 });
     expect(b.addressMap.source).toBe('both');
-    expect(b.addressMap.bits.rank).toEqual([30]);
+    expect(b.addressMap.bits).toMatchObject({ rank: [30], channel: [1], byte: [0] });
     expect(b.addressMap.bits.row.slice(-3)).toEqual([29, 31, 32]);
+    expect(b.pasr.interleave).toEqual([
+      ['ddrc.rank0.cha', 'ddrc.rank0.chb'],
+      ['ddrc.rank1.cha', 'ddrc.rank1.chb'],
+    ]);
     expect(b.addressMap.regions).toEqual([]);
     expect(b.kernel.zones).toEqual([
       { name: 'DMA', end: 0x100000000 },
