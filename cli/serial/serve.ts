@@ -28,6 +28,8 @@ export interface VirtualBoardOptions {
   readonly arch?: 'arm' | 'arm64';
   readonly timer?: Timer;
   readonly baud?: number;
+  /** CONFIG_SYS_CBSIZE of the served console (default 512). */
+  readonly lineCap?: number;
 }
 
 export interface VirtualBoard {
@@ -53,6 +55,7 @@ export function serveBoardOn(stream: ByteStream, config: BoardConfig, options: V
     clock,
     autobootSeconds: options.autobootSeconds ?? 0,
     ...(options.baud !== undefined ? { baud: options.baud } : {}),
+    ...(options.lineCap !== undefined ? { lineCap: options.lineCap } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     onReset: () => {
