@@ -46,8 +46,19 @@ export function textToBytes(text: string): Uint8Array {
   return out;
 }
 
-/** Show console traffic in messages: control characters escaped, long text cut in the middle. */
+/** Show console traffic in messages: quoted, `\r` `\n` `\t` and `\xNN` escapes, long text cut in the middle. */
 export function showTraffic(text: string, max = 240): string {
   const cut = text.length > max ? `${text.slice(0, max / 3)}…${text.slice(text.length - (2 * max) / 3)}` : text;
-  return JSON.stringify(cut);
+  let out = '"';
+  for (const ch of cut) {
+    const c = ch.charCodeAt(0);
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '…') out += ch;
+    else if (c < 0x20 || (c >= 0x7f && c <= 0xff)) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += ch;
+  }
+  return out + '"';
 }

@@ -467,7 +467,3 @@ export class UbootConsole {
     }
   }
 }
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -97,7 +97,7 @@ describe('faults, end to end through a real pty', () => {
     expect(rc).toBe(1);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(io.stderr[0]).toBe(
-      'failed: op 0 (mw.l 0x4c000050 0x00000011) failed: no "=> " prompt after 2 Ctrl-C over 550 ms (nothing came back): is the board at the U-Boot prompt, on this port, at this baud rate?; sent "\\u0003\\u0003"',
+      'failed: op 0 (mw.l 0x4c000050 0x00000011) failed: no "=> " prompt after 2 Ctrl-C over 550 ms (nothing came back): is the board at the U-Boot prompt, on this port, at this baud rate?; sent "\\x03\\x03"',
     );
     expect(io.stderr).toContain('applied 0 of 4 register operations');
     expect(received).toBe('\x03\x03');

@@ -150,6 +150,7 @@ describe('U-Boot console client: failures', () => {
     const e = await failure(r.console.writeWord(0x41000004, 2));
     expect(e.code).toBe('garbage');
     expect(e.message).toContain('non-text bytes arrived between commands');
+    expect(e.message).toContain('received "\\x00\\xff\\x1b[0m\\x8f"');
     expect(r.tx()).toBe(before);
   });
 
