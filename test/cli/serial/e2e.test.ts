@@ -11,6 +11,7 @@ import { firmwareMrPrograms } from '../../../cli/serial/mr-programs.js';
 import { serveBoardOnPty, type ServedPty } from '../../../cli/serial/serve.js';
 import type { BoardConfig } from '../../../hal/board/board-config.js';
 import type { TraceEvent } from '../../../hal/trace/events.js';
+import { PassThrough } from 'node:stream';
 import { captureIo, loadBoard, TEST_CONSOLE } from './helpers.js';
 
 /** Boards whose memory controller the CPU programs with register writes (all shipped ones with a driver). */
@@ -87,6 +88,26 @@ describe('pandaboard-es through a real pty (socat)', () => {
     expect(report.ok).toBe(false);
     expect(report.mismatches).toContain('emif1.SDRAM_CONFIG at 0x4c000008 reads 0x80001ab9, config says 0x80001ab1');
     expect(report.mismatches).toContain('emif1.cs0: MR5 0x03, config says 0x01');
+  });
+
+  it('draws a replay progress bar on stderr only when stderr is a terminal', async () => {
+    const config = loadBoard('pandaboard-es');
+    const run = emulatedRun(config, 'emif2.cs1', 17, 0x80);
+    served = await serveBoardOnPty(config);
+    const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    let drawn = '';
+    tty.on('data', (b: Buffer) => (drawn += b.toString()));
+    const io = { ...captureIo(), progressStream: tty };
+    expect(await boardReplay({ port: served.pty.path, board: config, trace: run.events }, io, deps)).toBe(0);
+    expect(drawn).toContain('replay [');
+    expect(drawn).toContain('2/2 writes');
+    expect(served.board.die('emif2.cs1').mr17).toBe(0x80);
+
+    const pipe = Object.assign(new PassThrough(), { isTTY: false });
+    let piped = '';
+    pipe.on('data', (b: Buffer) => (piped += b.toString()));
+    expect(await boardReplay({ port: served.pty.path, board: config, trace: run.events }, { ...captureIo(), progressStream: pipe }, deps)).toBe(0);
+    expect(piped).toBe('');
   });
 
   it('serve --link makes a symlink clients can open, and stops cleanly on abort', async () => {
