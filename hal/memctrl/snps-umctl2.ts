@@ -354,6 +354,8 @@ export class SnpsUmctl2 implements MemoryController {
   private readonly mrBusyNs: number;
   private readonly srDelayNs: number;
   private busyWindowOpen = false;
+  /** MRR data captured at the trigger, delivered to the perf monitor when the busy window ends. */
+  private pendingMrr: number | undefined;
   private cancelSr: (() => void) | undefined;
   private selfRefresh = false;
 
@@ -458,8 +460,6 @@ export class SnpsUmctl2 implements MemoryController {
     }
     this.pendingMrr = word;
   }
-
-  private pendingMrr: number | undefined;
 
   private openBusyWindow(read: boolean): void {
     this.busyWindowOpen = true;

@@ -222,8 +222,7 @@ export class TiEmif implements MemoryController {
   private readonly bound: BoundDie[];
   private readonly pacer: MrPacer;
   private selfRefresh = false;
-  /** Set once an MRW was issued with CONFIG.REFRESH_EN (u-boot does it with MR2). */
-  refreshEnabled = false;
+  private refreshEn = false;
 
   constructor(
     config: ControllerConfig,
@@ -261,6 +260,11 @@ export class TiEmif implements MemoryController {
     this.emif.onWrite('PWR_MGMT_CTRL', () => this.powerManagementWrite());
   }
 
+  /** Set once an MRW was issued with CONFIG.REFRESH_EN (u-boot does it with MR2). */
+  get refreshEnabled(): boolean {
+    return this.refreshEn;
+  }
+
   /** True while the EMIF holds its dies in self-refresh (LP_MODE = 2). */
   get inSelfRefresh(): boolean {
     return this.selfRefresh;
@@ -278,7 +282,7 @@ export class TiEmif implements MemoryController {
       this.trace.emit({ kind: 'guest.error', source: this.id, message: `MRW MR${mr} on CS${cs}: no die on that chip select` });
       return;
     }
-    if (this.emif.getField('LPDDR2_MODE_REG_CONFIG', 'REFRESH_EN')) this.refreshEnabled = true;
+    if (this.emif.getField('LPDDR2_MODE_REG_CONFIG', 'REFRESH_EN')) this.refreshEn = true;
     for (const t of targets) this.pacer.issue(t.port, () => t.port.mrw(mr, value & 0xff));
   }
 
