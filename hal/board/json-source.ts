@@ -7,7 +7,8 @@
  *  (a) parse() never throws: any failure of the parser is a problem at a position.
  *  (b) positionOf(path) returns the position of the deepest node on `path` that exists, so a problem
  *      about a missing field points at the object that should hold it.
- *  (c) the plain value handed on (`value`) is built from the same tree the positions come from.
+ *  (c) the plain value handed on (`value`) is built from the same tree the positions come from;
+ *  (d) no list or object handed on has more than MAX_BOARD_COLLECTION entries (bounded validator work).
  */
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { formatPath, type BoardProblem, type PathSegment } from './board-problem.js';
@@ -16,6 +17,8 @@ import { formatPath, type BoardProblem, type PathSegment } from './board-problem
 export const MAX_BOARD_FILE_CHARS = 1 << 20;
 /** Deepest nesting accepted (board files nest 7 levels). */
 export const MAX_BOARD_NESTING = 64;
+/** Most entries in one list or object (the schema's own limits are lower; this keeps the validator's work small). */
+export const MAX_BOARD_COLLECTION = 1024;
 
 const SYNTAX_MESSAGES: Record<string, string> = {
   InvalidSymbol: 'invalid symbol (JSON has no NaN, Infinity, undefined, or unquoted words)',
@@ -190,12 +193,18 @@ export function parseJsonSource(text: string): { source: JsonSource; value: unkn
   }
   if (text.trim() === '') problems.splice(0, problems.length, { line: 1, col: 1, path: '$', message: 'file is empty' });
   if (problems.length > 0 || !root) return { source, value: undefined, problems };
-  problems.push(...duplicateKeys(source, root, []));
-  return { source, value: valueOf(root), problems };
+  problems.push(...structureProblems(source, root, []));
+  return { source, value: problems.length > 0 ? undefined : valueOf(root), problems };
 }
 
-function duplicateKeys(source: JsonSource, node: Node, path: PathSegment[]): BoardProblem[] {
+/** Duplicate keys, and lists or objects too large to be a board file's. */
+function structureProblems(source: JsonSource, node: Node, path: PathSegment[]): BoardProblem[] {
   const out: BoardProblem[] = [];
+  const n = node.children?.length ?? 0;
+  if ((node.type === 'object' || node.type === 'array') && n > MAX_BOARD_COLLECTION) {
+    const what = node.type === 'array' ? 'items' : 'entries';
+    return [{ ...source.position(node.offset), path: formatPath(path), message: `has ${n} ${what}; a board file has at most ${MAX_BOARD_COLLECTION} in one ${node.type === 'array' ? 'list' : 'object'}` }];
+  }
   if (node.type === 'object') {
     const seen = new Map<string, Node>();
     for (const p of node.children ?? []) {
@@ -207,10 +216,10 @@ function duplicateKeys(source: JsonSource, node: Node, path: PathSegment[]): Boa
         const at = source.position(first.offset);
         out.push({ ...source.position(k.offset), path: formatPath([...path, key]), message: `duplicate key "${key}" (first at line ${at.line})` });
       } else seen.set(key, k);
-      if (v) out.push(...duplicateKeys(source, v, [...path, key]));
+      if (v) out.push(...structureProblems(source, v, [...path, key]));
     }
   } else if (node.type === 'array') {
-    (node.children ?? []).forEach((c, i) => out.push(...duplicateKeys(source, c, [...path, i])));
+    (node.children ?? []).forEach((c, i) => out.push(...structureProblems(source, c, [...path, i])));
   }
   return out;
 }

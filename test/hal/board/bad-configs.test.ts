@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatProblem, parseBoardConfig, MAX_PROBLEMS } from '../../../hal/board/load-board.js';
-import { MAX_BOARD_FILE_CHARS, MAX_BOARD_NESTING } from '../../../hal/board/json-source.js';
+import { MAX_BOARD_COLLECTION, MAX_BOARD_FILE_CHARS, MAX_BOARD_NESTING } from '../../../hal/board/json-source.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/bad-configs');
 const BOARDS = join(import.meta.dirname, '../../../board-configs');
@@ -218,14 +218,23 @@ describe('hostile and truncated board files', () => {
     expect(validate('huge.json', huge)).toEqual([`huge.json:1:1: $: file is ${huge.length} characters; a board file is at most ${MAX_BOARD_FILE_CHARS} (is this the right file?)`]);
   });
 
-  it('reports a large but acceptable file with thousands of entries briefly, capped at MAX_PROBLEMS', () => {
-    const obj = JSON.parse(good) as { reserved: unknown[]; unverified: unknown[] };
-    obj.reserved = Array.from({ length: 20000 }, (_, i) => ({ name: `r${i}`, base: i, size: '-1' }));
+  it('refuses a list of 20000 entries by its length, before schema validation', () => {
+    const obj = JSON.parse(good) as { reserved: unknown[] };
+    obj.reserved = Array.from({ length: 20000 }, (_, i) => i);
+    const text = JSON.stringify(obj, null, 1);
+    const before = text.slice(0, text.indexOf('"reserved": [') + '"reserved": '.length);
+    const [line, col] = [before.split('\n').length, before.length - before.lastIndexOf('\n')];
+    expect(validate('many.json', text)).toEqual([`many.json:${line}:${col}: reserved: has 20000 items; a board file has at most ${MAX_BOARD_COLLECTION} in one list`]);
+  });
+
+  it('caps the problem list at MAX_PROBLEMS, saying how many there were', () => {
+    const obj = JSON.parse(good) as { reserved: unknown[] };
+    obj.reserved = Array.from({ length: 200 }, (_, i) => ({ name: `r${i}`, base: 0x80000000 + i * 4096, size: 8192 }));
     const r = parseBoardConfig(JSON.stringify(obj), 'many.json');
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.problems.length).toBeLessThanOrEqual(MAX_PROBLEMS);
-    expect(r.problems.map((p) => `${p.path}: ${p.message}`)).toContain('reserved: has more than 256 items');
+    expect(r.problems).toHaveLength(MAX_PROBLEMS);
+    expect(r.problems[MAX_PROBLEMS - 1]!.message).toMatch(/^too many problems: showing 99 of \d+$/);
   });
 
   it('stops at deeply nested arrays instead of overflowing the stack', () => {
