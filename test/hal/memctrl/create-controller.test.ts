@@ -50,6 +50,17 @@ describe('createController / registerImageProblems', () => {
     for (const ok of [pandaEmif(1), pandaEmif(2), imx6slMmdc(), imx8mmDdrc(), snowballPrcmu()]) expect(registerImageProblems(ok)).toEqual([]);
   });
 
+  it('rejects timing options that are not finite non-negative times', () => {
+    const clock = new SimClock();
+    const trace = new TraceBus(clock);
+    const mk = (config: ControllerConfig, options: Parameters<typeof createController>[4]) => () =>
+      createController(config, config.dies.map((d) => new FakeDie(d.id, clock)), clock, trace, options);
+    expect(mk(imx6slMmdc(), { 'fsl-mmdc': { conAckDelayNs: -1 } })).toThrow('fsl-mmdc mmdc: option conAckDelayNs = -1 is not a finite non-negative time in ns');
+    expect(mk(imx8mmDdrc(), { 'snps-umctl2': { mrBusyNs: Number.NaN } })).toThrow(/option mrBusyNs = NaN/);
+    expect(mk(snowballPrcmu(), { 'ste-prcmu': { firmwareLatencyNs: Infinity } })).toThrow(/option firmwareLatencyNs = Infinity/);
+    expect(mk(pandaEmif(1), { 'ti-emif': { mrGapNs: -5 } })).toThrow('mrGapNs -5 is not a finite non-negative time');
+  });
+
   it('names an unknown controller kind', () => {
     const clock = new SimClock();
     const bogus = { ...pandaEmif(1), kind: 'arm-dmc' } as unknown as ControllerConfig;
