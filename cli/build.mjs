@@ -14,6 +14,8 @@ const common = {
   sourcemap: 'linked',
   external: ['serialport', '@serialport/*'],
   logLevel: 'warning',
+  // jsonc-parser's `main` is a UMD build with dynamic requires that a bundle cannot resolve.
+  mainFields: ['module', 'main'],
   // Bundled CJS dependencies (commander, ajv) call require(): give the ESM bundle one.
   banner: { js: "import { createRequire as __pasrCreateRequire } from 'node:module'; const require = __pasrCreateRequire(import.meta.url);" },
 };

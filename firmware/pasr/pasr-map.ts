@@ -113,3 +113,9 @@ export function checkPasrMapInvariants(config: BoardConfig, pasr: PasrMap): void
     }
   }
 }
+
+/** The masks that stop refreshing one PASR unit: its bit on every die of its group. */
+export function unitMasks(u: PasrUnit): { die: string; bankMask: number; segmentMask: number }[] {
+  const bit = 2 ** u.bit;
+  return u.dies.map((die) => ({ die, bankMask: u.register === 'MR16' ? bit : 0, segmentMask: u.register === 'MR16' ? 0 : bit }));
+}

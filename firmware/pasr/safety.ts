@@ -44,16 +44,21 @@ function liveIn(memmap: MemMap, startPfn: number, endPfn: number, byKind: number
   return { count, first };
 }
 
-export function checkSelfRefreshEntry(board: Board, memmap: MemMap): SafetyViolation[] {
+export interface DieMasks {
+  readonly die: string;
+  readonly bankMask: number;
+  readonly segmentMask: number;
+}
+
+/** Live pages that the given masks would expose, per die (for masks not yet programmed, too). */
+export function checkMasks(board: Board, memmap: MemMap, masks: readonly DieMasks[]): SafetyViolation[] {
   const out: SafetyViolation[] = [];
-  for (const die of board.dies) {
-    const bankMask = die.bankMask;
-    const segmentMask = die.segmentMask;
+  for (const { die, bankMask, segmentMask } of masks) {
     if (bankMask === 0 && segmentMask === 0) continue;
     const byKind = new Array<number>(PAGE_KIND_NAMES.length).fill(0);
     let livePages = 0;
     let firstPfn = -1;
-    board.addressMap.forEachTouchedRange(die.id, bankMask, segmentMask, (s, e) => {
+    board.addressMap.forEachTouchedRange(die, bankMask, segmentMask, (s, e) => {
       const r = liveIn(memmap, s, e, byKind);
       livePages += r.count;
       if (firstPfn < 0) firstPfn = r.first;
@@ -63,10 +68,19 @@ export function checkSelfRefreshEntry(board: Board, memmap: MemMap): SafetyViola
       byKind.forEach((n, k) => {
         if (n > 0) kinds[PAGE_KIND_NAMES[k]!] = n;
       });
-      out.push({ die: die.id, bankMask, segmentMask, livePages, firstPfn, byKind: kinds });
+      out.push({ die, bankMask, segmentMask, livePages, firstPfn, byKind: kinds });
     }
   }
   return out;
+}
+
+/** The check at self-refresh entry: the masks each die will latch. */
+export function checkSelfRefreshEntry(board: Board, memmap: MemMap): SafetyViolation[] {
+  return checkMasks(
+    board,
+    memmap,
+    board.dies.map((d) => ({ die: d.id, bankMask: d.bankMask, segmentMask: d.segmentMask })),
+  );
 }
 
 /** Live pages whose contents the board lost (poisoned during a self-refresh). */

@@ -1,0 +1,58 @@
+/**
+ * `npm run bench`: every benchmark, with the machine it ran on. Prints figures; never fails on
+ * time. `npm run bench -- --json` prints one JSON object (figures keyed by name, plus `machine`).
+ */
+import { cpus, totalmem, platform, arch } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runMmBench } from './mm.bench.js';
+import { runAddressMapBench } from './address-map.bench.js';
+import { runTraceBench } from './trace.bench.js';
+import { runBootBench } from './boot.bench.js';
+import { runMmMechanismsBench } from './mm-mechanisms.bench.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Targets from the issues, for the human-readable listing: [comparison, value]. */
+const TARGETS: Record<string, ['>=' | '<=', number]> = {
+  'buddy.order0.pairsPerSec': ['>=', 10e6],
+  'buddy.pcp.pairsPerSec': ['>=', 50e6],
+  'buddy.churn.opsPerSec': ['>=', 15e6],
+  'boot.64GiB.ms': ['<=', 400],
+  'mm.bytesPerPage': ['<=', 16],
+};
+
+const suites: [string, () => Record<string, number>][] = [
+  ['mm', runMmBench],
+  ['mm-mechanisms', runMmMechanismsBench],
+  ['address-map', runAddressMapBench],
+  ['trace', runTraceBench],
+  ['boot', () => runBootBench(root)],
+];
+
+const json = process.argv.includes('--json');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const figures: Record<string, number> = {};
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${platform()}-${arch()}`,
+};
+if (!json) console.log(`pasr-emu benchmarks on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}); medians of repeated runs\n`);
+for (const [name, run] of suites) {
+  if (only && only !== name) continue;
+  const r = run();
+  Object.assign(figures, r);
+  if (!json) {
+    console.log(`${name}:`);
+    for (const [k, v] of Object.entries(r)) {
+      const t = TARGETS[k];
+      const shown = Math.abs(v) >= 1e5 ? v.toExponential(3) : Number.isInteger(v) ? String(v) : v.toFixed(3);
+      const verdict = t ? `   (target ${t[0]} ${t[1] >= 1e5 ? t[1].toExponential(0) : t[1]}: ${(t[0] === '>=' ? v >= t[1] : v <= t[1]) ? 'met' : 'NOT met'})` : '';
+      console.log(`  ${k.padEnd(40)} ${shown.padStart(12)}${verdict}`);
+    }
+  }
+}
+if (json) console.log(JSON.stringify({ ...figures, machine }, null, 2));

@@ -1,0 +1,68 @@
+/** `pasr board ...`: wiring of the serial-console commands (cli/serial/) to files and the process. */
+import { decodeTrace, TraceFormatError } from '../../hal/trace/codec.js';
+import { loadBoard } from '../board-files.js';
+import { CliError } from '../errors.js';
+import { readInput } from '../files.js';
+import { boardApply, boardPorts, boardProbe, boardReplay, boardServe, processIo } from '../serial/commands.js';
+
+interface PortFlags {
+  port: string;
+  board: string;
+  baud: number;
+  timeout: number;
+}
+
+function done(code: number): void {
+  if (code !== 0) process.exitCode = code;
+}
+
+export async function ports(opts: { json?: boolean }): Promise<void> {
+  done(await boardPorts(opts, processIo()));
+}
+
+export async function serve(opts: { board: string; link?: string }): Promise<void> {
+  const board = loadBoard(opts.board);
+  done(await boardServe(opts.link === undefined ? { board } : { board, link: opts.link }, processIo()));
+}
+
+export async function probe(opts: PortFlags & { json?: boolean }): Promise<void> {
+  const board = loadBoard(opts.board);
+  done(await boardProbe({ port: opts.port, baud: opts.baud, timeout: opts.timeout, board, json: opts.json ?? false }, processIo()));
+}
+
+export async function apply(
+  opts: PortFlags & { die: string[]; mr16?: number; mr17?: number; segments?: string; dryRun?: boolean; force?: boolean },
+): Promise<void> {
+  const board = loadBoard(opts.board);
+  const o: Parameters<typeof boardApply>[0] = {
+    port: opts.port,
+    baud: opts.baud,
+    timeout: opts.timeout,
+    board,
+    die: opts.die,
+    dryRun: opts.dryRun ?? false,
+    force: opts.force ?? false,
+    ...(opts.mr16 !== undefined ? { mr16: opts.mr16 } : {}),
+    ...(opts.mr17 !== undefined ? { mr17: opts.mr17 } : {}),
+    ...(opts.segments !== undefined ? { segments: opts.segments } : {}),
+  };
+  done(await boardApply(o, processIo()));
+}
+
+export async function replay(file: string, opts: PortFlags & { dryRun?: boolean; force?: boolean }): Promise<void> {
+  const board = loadBoard(opts.board);
+  const bytes = readInput(file, 'trace');
+  let events;
+  try {
+    events = decodeTrace(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file).events;
+  } catch (e) {
+    if (e instanceof TraceFormatError) throw new CliError(e.message);
+    throw e;
+  }
+  done(
+    await boardReplay(
+      { port: opts.port, baud: opts.baud, timeout: opts.timeout, board, trace: events, traceName: file, dryRun: opts.dryRun ?? false, force: opts.force ?? false },
+      processIo(),
+    ),
+  );
+}
