@@ -50,6 +50,8 @@ export interface MrPrograms {
    * sentence saying why this controller cannot do an MRR from the CPU.
    */
   mrr(board: BoardConfig, dieId: string, mr: number): { program: RegisterProgram; decode(reads: Readonly<Record<string, number>>): number } | string;
+  /** Every die one MRW addressed to `dieId` reaches (itself included). */
+  reach?(board: BoardConfig, dieId: string): string[];
 }
 
 export interface SerialDeps {
@@ -258,7 +260,7 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
       }
     } catch (e) {
       if (!(e instanceof ConsoleError)) throw e;
-      failure = [`failed reading ${regs[registerChecks.length]!.controller}.${regs[registerChecks.length]!.register}: ${e.message}`];
+      failure = [`failed reading ${regName(regs[registerChecks.length]!)}: ${e.message}`];
       return;
     }
     for (const d of config.dies) {
@@ -293,7 +295,7 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
   });
 
   const mismatches = [
-    ...registerChecks.filter((r) => !r.ok).map((r) => `${r.controller}.${r.register} at ${hex(r.address)} reads ${hex(r.actual!)}, config says ${hex(r.expected)}`),
+    ...registerChecks.filter((r) => !r.ok).map((r) => `${regName(r)} at ${hex(r.address)} reads ${hex(r.actual!)}, config says ${hex(r.expected)}`),
     ...dieChecks.flatMap((d) => d.mismatches.map((m) => `${d.id}: ${m}`)),
   ];
   if (opts.json) {
@@ -315,7 +317,7 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
   } else {
     io.out(`board ${config.name} on ${opts.port}`);
     for (const r of registerChecks) {
-      io.out(`  ${`${r.controller}.${r.register}`.padEnd(34)} ${hex(r.address)}  ${hex(r.actual!)}  ${r.ok ? 'ok' : `MISMATCH (config ${hex(r.expected)})`}`);
+      io.out(`  ${regName(r).padEnd(34)} ${hex(r.address)}  ${hex(r.actual!)}  ${r.ok ? 'ok' : `MISMATCH (config ${hex(r.expected)})`}`);
     }
     for (const d of dieChecks) {
       if (d.skipped) io.out(`  ${d.id.padEnd(16)} MR5-MR8 not read: ${d.skipped}`);
@@ -329,6 +331,11 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
     if (!failure) io.out(mismatches.length === 0 ? 'probe: board matches its config' : `probe: ${mismatches.length} mismatch(es)`);
   }
   return failure || mismatches.length > 0 ? 1 : 0;
+}
+
+/** `emif1.SDRAM_CONFIG`, or `emif1/dmm.LISA_MAP_3` for a register of an extra block. */
+function regName(r: { controller: string; block: string; register: string }): string {
+  return r.block === r.controller ? `${r.controller}.${r.register}` : `${r.controller}/${r.block}.${r.register}`;
 }
 
 function identity(config: BoardConfig, a: { mr5: number; mr8: number }): string {
@@ -408,6 +415,10 @@ export async function boardApply(opts: ApplyOptions, io: SerialIo, deps: SerialD
   const writes = applyWrites(opts);
   const mr = deps.mr ?? (await defaultMr());
   const programs = writes.map((w) => mr.mrw(opts.board, w.die, w.mr, w.value));
+  for (const w of writes) {
+    const others = (mr.reach?.(opts.board, w.die) ?? [w.die]).filter((d) => d !== w.die);
+    if (others.length > 0) io.err(`note: an MRW to ${w.die} also reaches ${others.join(', ')} (they share its command bus)`);
+  }
   const p = concatPrograms(`apply ${writes.map((w) => `${w.die} MR${w.mr}=${hex(w.value, 2)}`).join(', ')}`, programs);
   if (opts.dryRun) {
     for (const l of renderPlan(planConsoleProgram(p))) io.out(l);

@@ -11,6 +11,11 @@ import { openPty, type Pty } from './pty.js';
  * The virtual board: an emulated Board behind the virtual U-Boot console, on a real pty.
  * A data abort (or `reset`) rebuilds the Board from its config, as a real reset brings the
  * controllers back to the boot loader's register image.
+ *
+ * Its simulated clock moves with each received character (one character time at the baud
+ * rate) and, while nothing is received, with the wall clock (a tick every `tickMs`), so work
+ * the hardware finishes on its own (a busy window, a firmware mailbox ack) completes between
+ * commands as it would on a real board.
  */
 
 /** Which U-Boot the board runs: 64-bit on the i.MX8M (uMCTL2) boards, 32-bit ARM otherwise. */
@@ -30,6 +35,8 @@ export interface VirtualBoardOptions {
   readonly baud?: number;
   /** CONFIG_SYS_CBSIZE of the served console (default 512). */
   readonly lineCap?: number;
+  /** Advance the simulated clock with the wall clock every this many ms (0: only per character). Default 20. */
+  readonly tickMs?: number;
 }
 
 export interface VirtualBoard {
@@ -65,6 +72,16 @@ export function serveBoardOn(stream: ByteStream, config: BoardConfig, options: V
     },
   });
   server.start();
+  const timer = options.timer ?? hostTimer;
+  const tickMs = options.tickMs ?? 20;
+  let cancelTick: (() => void) | undefined;
+  const tick = () => {
+    cancelTick = timer.after(tickMs, () => {
+      clock.advance(tickMs * 1e6);
+      tick();
+    });
+  };
+  if (tickMs > 0) tick();
   return {
     get board() {
       return board;
@@ -73,7 +90,10 @@ export function serveBoardOn(stream: ByteStream, config: BoardConfig, options: V
     get resets() {
       return resets;
     },
-    stop: () => server.stop(),
+    stop: () => {
+      cancelTick?.();
+      server.stop();
+    },
   };
 }
 
