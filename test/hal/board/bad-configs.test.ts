@@ -102,6 +102,10 @@ const CORPUS: [string, string, string[]][] = [
   ['mr16-on-row-bank-column.json', "pandaboard-es: pasr.maskRegister MR16 with a row-bank-column map", [
     "mr16-on-row-bank-column.json:113:21: pasr.maskRegister: MR16 banks (bank bits: 12, 13, 14) are not whole sections with this address map: row bit 16 lies above them (a row-bank-column map masks segments with MR17)",
   ]],
+  ['mr17-on-512mbit-part.json', "pandaboard-es: part density 512 Mbit (MR8 0x0c): LPDDR2 below 1 Gb has no MR17", [
+    "mr17-on-512mbit-part.json:28:13: dram.size: is 1 GiB, but the 4 dies add up to 256 MiB (4 × 64 MiB)",
+    "mr17-on-512mbit-part.json:113:21: pasr.maskRegister: part \"elpida-ECB240ABACN\" (LPDDR2-S4 512 Mbit) has no MR17: LPDDR2 has MR17 on 1-8 Gb S4 parts only",
+  ]],
   ['mr17-on-s2-part.json', "pandaboard-es: standard LPDDR2-S2 (MR8 0x15): S2 parts have no MR17", [
     "mr17-on-s2-part.json:113:21: pasr.maskRegister: part \"elpida-ECB240ABACN\" (LPDDR2-S2 2048 Mbit) has no MR17: LPDDR2 has MR17 on 1-8 Gb S4 parts only",
   ]],
@@ -126,8 +130,14 @@ const CORPUS: [string, string, string[]][] = [
   ['pageblock-above-maxorder.json', "imx6sl-evk: kernel.pageblockOrder 11 > maxOrder 10", [
     "pageblock-above-maxorder.json:103:23: kernel.pageblockOrder: 11 is above kernel.maxOrder 10",
   ]],
+  ['prcmu-without-tcdm.json', "snowball: PRCMU tcdm block removed", [
+    "prcmu-without-tcdm.json:61:5: controllers[0].blocks: a ste-prcmu controller needs blocks.tcdm",
+  ]],
   ['register-out-of-range.json', "imx6sl-evk: MDCTL 4294967296", [
     "register-out-of-range.json:64:18: controllers[0].registers.MDCTL: out of range: must be <= 4294967295, got 4294967296",
+  ]],
+  ['register-refused.json', "imx6sl-evk: MDSCR left at 0x00008000 (CON_REQ pending)", [
+    "register-refused.json:71:18: controllers[0].registers.MDSCR: 0x8000 is refused: the boot image must end with MDSCR = 0 (a pending CON_REQ stalls the bus; commands are issued by writing MDSCR)",
   ]],
   ['reserved-outside-dram.json', "pandaboard-es: reserved kernel starts below DRAM", [
     "reserved-outside-dram.json:96:5: reserved[0]: range \"kernel\" 0x7fff0000-0x809f0000 lies outside DRAM (0x80000000-0xc0000000)",
@@ -152,6 +162,9 @@ const CORPUS: [string, string, string[]][] = [
   ]],
   ['unicode-name.json', "pandaboard-es: name \"pandaboard-és\"", [
     "unicode-name.json:3:11: name: must be 1-64 lower-case ASCII letters, digits, '.', '_' or '-', starting with a letter or digit, got \"pandaboard-és\"",
+  ]],
+  ['unknown-block.json', "imx8mm-evk: perf block spelt perfmon", [
+    "unknown-block.json:74:19: controllers[0].blocks.perfmon: unknown block \"perfmon\" for a snps-umctl2 controller (known: perf)",
   ]],
   ['unknown-controller-kind.json', "pandaboard-es: controllers[1].kind \"ti-emif5\"", [
     "unknown-controller-kind.json:72:15: controllers[1].kind: unknown controller kind \"ti-emif5\" (known: ti-emif, fsl-mmdc, snps-umctl2, ste-prcmu)",
