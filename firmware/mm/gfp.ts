@@ -94,6 +94,16 @@ export function gfpZone(gfp: number): number {
   }
 }
 
+/**
+ * gfp_zone() and gfp_migratetype() of the low 5 gfp bits in one table:
+ * (migratetype << 4) | highest zone, or -1 for a BAD combination.
+ */
+export const GFP_DECODE: Int8Array = Int8Array.from({ length: 32 }, (_, bits) => {
+  const zone = gfpZone(bits);
+  const mt = gfpMigratetype(bits);
+  return zone < 0 || mt < 0 ? -1 : (mt << 4) | zone;
+});
+
 /** gfp_migratetype(): MOVABLE, RECLAIMABLE or UNMOVABLE; -1 when both mobility bits are set. */
 export function gfpMigratetype(gfp: number): number {
   const mt = (gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT;

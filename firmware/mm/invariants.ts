@@ -27,6 +27,7 @@ import { MIGRATETYPE_NAMES, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MI
 import type { PageAllocator } from './page-alloc.js';
 import { NR_PAGE_KINDS, PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_PCP, PageKind } from './page-flags.js';
 import { NR_PCP_LISTS } from './pcp.js';
+import { B_FLAGS, B_KIND, B_ORDER } from './memmap.js';
 
 const hex = (n: number): string => '0x' + n.toString(16);
 
@@ -34,7 +35,8 @@ export function checkInvariants(pa: PageAllocator): void {
   const mm = pa.memmap;
   const base = mm.startPfn;
   const nrPages = mm.nrPages;
-  const { next, prev, kind, order: ord, flags } = mm;
+  const w = mm.w;
+  const b = mm.b;
   // 1 = covered by a buddy block, 2 = covered by a pcp block
   const covered = new Uint8Array(nrPages);
   const fail = (msg: string): never => {
@@ -44,14 +46,14 @@ export function checkInvariants(pa: PageAllocator): void {
   const walk = (head: number, what: string, visit: (idx: number) => void): number => {
     let n = 0;
     let prevNode = head;
-    for (let node = next[head]!; node !== head; node = next[node]!) {
+    for (let node = w[3 * head]!; node !== head; node = w[3 * node]!) {
       if (node < 0 || node >= nrPages) fail(`${what}: list links to node ${node}, which is not a page`);
-      if (prev[node] !== prevNode) fail(`${what}: broken back link at pfn ${hex(node + base)}`);
+      if (w[3 * node + 1] !== prevNode) fail(`${what}: broken back link at pfn ${hex(node + base)}`);
       if (++n > nrPages) fail(`${what}: list does not return to its head (cycle)`);
       visit(node);
       prevNode = node;
     }
-    if (prev[head] !== prevNode) fail(`${what}: head's prev does not point at the last entry`);
+    if (w[3 * head + 1] !== prevNode) fail(`${what}: head's prev does not point at the last entry`);
     return n;
   };
 
@@ -61,8 +63,8 @@ export function checkInvariants(pa: PageAllocator): void {
       if (i >= nrPages) fail(`${what}: block at pfn ${hex(idx + base)} runs past the end of DRAM`);
       if (covered[i]) fail(`${what}: pfn ${hex(i + base)} is in two free blocks (or on two lists)`);
       covered[i] = mark;
-      if (kind[i] !== PageKind.FREE) fail(`${what}: pfn ${hex(i + base)} of the free block at ${hex(idx + base)} has kind ${PAGE_KIND_NAMES[kind[i]!]}`);
-      if (i !== idx && flags[i] !== 0) fail(`${what}: tail pfn ${hex(i + base)} of the free block at ${hex(idx + base)} has flags 0x${flags[i]!.toString(16)}`);
+      if (b[12 * i + B_KIND] !== PageKind.FREE) fail(`${what}: pfn ${hex(i + base)} of the free block at ${hex(idx + base)} has kind ${PAGE_KIND_NAMES[b[12 * i + B_KIND]!]}`);
+      if (i !== idx && b[12 * i + B_FLAGS] !== 0) fail(`${what}: tail pfn ${hex(i + base)} of the free block at ${hex(idx + base)} has flags 0x${b[12 * i + B_FLAGS]!.toString(16)}`);
     }
   };
 
@@ -77,8 +79,8 @@ export function checkInvariants(pa: PageAllocator): void {
         const what = `zone ${zone.name} free_area[${o}].free_list[${MIGRATETYPE_NAMES[mt]}]`;
         total += walk(pa.freeListHead(zone.idx, o, mt), what, (idx) => {
           const pfn = idx + base;
-          if (flags[idx] !== PG_BUDDY) fail(`${what}: pfn ${hex(pfn)} has flags 0x${flags[idx]!.toString(16)}, expected PG_BUDDY only`);
-          if (ord[idx] !== o) fail(`${what}: pfn ${hex(pfn)} has buddy order ${ord[idx]}`);
+          if (b[12 * idx + B_FLAGS] !== PG_BUDDY) fail(`${what}: pfn ${hex(pfn)} has flags 0x${b[12 * idx + B_FLAGS]!.toString(16)}, expected PG_BUDDY only`);
+          if (b[12 * idx + B_ORDER] !== o) fail(`${what}: pfn ${hex(pfn)} has buddy order ${b[12 * idx + B_ORDER]}`);
           if (pfn % 2 ** o !== 0) fail(`${what}: pfn ${hex(pfn)} is not aligned to order ${o}`);
           if (pfn < zone.zoneStartPfn || pfn + 2 ** o > zone.endPfn) fail(`${what}: block [${hex(pfn)}, ${hex(pfn + 2 ** o)}) is not inside the zone [${hex(zone.zoneStartPfn)}, ${hex(zone.endPfn)})`);
           coverBlock(idx, o, 1, what);
@@ -113,8 +115,8 @@ export function checkInvariants(pa: PageAllocator): void {
           count +=
             walk(pa.pcp.head(zone.idx, cpu, pindex), what, (idx) => {
               const pfn = idx + base;
-              if (flags[idx] !== PG_PCP) fail(`${what}: pfn ${hex(pfn)} has flags 0x${flags[idx]!.toString(16)}, expected PG_PCP only`);
-              if (ord[idx] !== o) fail(`${what}: pfn ${hex(pfn)} has order ${ord[idx]}`);
+              if (b[12 * idx + B_FLAGS] !== PG_PCP) fail(`${what}: pfn ${hex(pfn)} has flags 0x${b[12 * idx + B_FLAGS]!.toString(16)}, expected PG_PCP only`);
+              if (b[12 * idx + B_ORDER] !== o) fail(`${what}: pfn ${hex(pfn)} has order ${b[12 * idx + B_ORDER]}`);
               if (pfn % 2 ** o !== 0) fail(`${what}: pfn ${hex(pfn)} is not aligned to order ${o}`);
               if (!zone.spansPfn(pfn) || !zone.spansPfn(pfn + 2 ** o - 1)) fail(`${what}: pfn ${hex(pfn)} is outside the zone`);
               coverBlock(idx, o, 2, what);
@@ -132,8 +134,8 @@ export function checkInvariants(pa: PageAllocator): void {
   for (let i = 0; i < nrPages; i++) {
     const pfn = i + base;
     while (pfn >= pa.zones[zi]!.endPfn || !pa.zones[zi]!.populated) zi++;
-    const k = kind[i]!;
-    const f = flags[i]!;
+    const k = b[12 * i + B_KIND]!;
+    const f = b[12 * i + B_FLAGS]!;
     if (k === PageKind.FREE) {
       if (!covered[i]) fail(`pfn ${hex(pfn)} has kind free but is in no free block (lost page)`);
       continue;
@@ -142,10 +144,10 @@ export function checkInvariants(pa: PageAllocator): void {
     if (covered[i]) fail(`pfn ${hex(pfn)} is in a free block but has kind ${PAGE_KIND_NAMES[k]}`);
     if (f & (PG_BUDDY | PG_PCP)) fail(`pfn ${hex(pfn)} (kind ${PAGE_KIND_NAMES[k]}) has PG_BUDDY/PG_PCP but is on no free list`);
     if (f & PG_HEAD) {
-      const o = ord[i]!;
+      const o = b[12 * i + B_ORDER]!;
       if (o > pa.maxOrder) fail(`allocated block at ${hex(pfn)} has order ${o} > MAX_PAGE_ORDER`);
       if (i + 2 ** o > nrPages) fail(`allocated block at ${hex(pfn)} of order ${o} runs past the end of DRAM`);
-      for (let j = i + 1; j < i + 2 ** o; j++) if (kind[j] === PageKind.FREE) fail(`allocated order-${o} block at ${hex(pfn)} contains free pfn ${hex(j + base)}`);
+      for (let j = i + 1; j < i + 2 ** o; j++) if (b[12 * j + B_KIND] === PageKind.FREE) fail(`allocated order-${o} block at ${hex(pfn)} contains free pfn ${hex(j + base)}`);
     }
   }
   pa.zones.forEach((zone, z) => {

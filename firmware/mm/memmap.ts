@@ -1,46 +1,60 @@
 /**
- * The memmap: per-page state in typed arrays (Linux's array of struct page), per-pageblock
- * flags (Linux's pageblock_flags bitmap), and intrusive doubly linked lists threaded through
- * the pages (Linux's page->lru / buddy_list / pcp_list, which share one list_head).
+ * The memmap: per-page state (Linux's array of struct page), per-pageblock flags (Linux's
+ * pageblock_flags bitmap), and intrusive doubly linked lists threaded through the pages
+ * (Linux's page->lru / buddy_list / pcp_list, which share one list_head).
  *
- * A page is addressed by its node index, idx = pfn - startPfn. List heads are extra nodes
- * with indices >= nrPages, allocated with allocListHeads(); lists are circular with the head
- * as sentinel, exactly like struct list_head.
+ * Layout: one 12-byte slot per node in a single ArrayBuffer (array of structs), so that all of
+ * a page's state shares a cache line and touching a block head faults in one memory page:
+ *
+ *   word  3n + 0   next   (Int32, node index; W_NEXT)
+ *   word  3n + 1   prev   (Int32, node index; W_PREV)
+ *   byte 12n + 8   kind   (PageKind; B_KIND)
+ *   byte 12n + 9   order  (block order on heads; B_ORDER)
+ *   byte 12n + 10  flags  (PG_* bits; B_FLAGS)
+ *   byte 12n + 11  age    (LRU age, for reclaim code; B_AGE)
+ *
+ * A page is node idx = pfn - startPfn. List heads are extra nodes with indices >= nrPages,
+ * handed out by allocListHeads(); lists are circular with the head as sentinel, exactly like
+ * struct list_head.
  *
  * Invariants:
  *  (a) a page is on at most one list at a time (buddy free list, pcp list, or a list of the
  *      code that owns the page, such as an LRU); its next/prev are meaningful only then;
- *  (b) for every node n on a list, next[prev[n]] === n and prev[next[n]] === n;
- *  (c) kind[idx] === PageKind.FREE for every page of a free block (buddy or pcp);
- *  (d) order[idx] is meaningful only on a block head: PG_BUDDY / PG_PCP (free block order) or
+ *  (b) for every node n on a list, next(prev(n)) === n and prev(next(n)) === n;
+ *  (c) kind === PageKind.FREE for every page of a free block (buddy or pcp);
+ *  (d) order is meaningful only on a block head: PG_BUDDY / PG_PCP (free block order) or
  *      PG_HEAD (allocation order);
  *  (e) a pageblock's flags hold its migratetype in bits 0..2 and PB_migrate_isolate in bit 3;
  *      an isolated pageblock reads as MIGRATE_ISOLATE and keeps its underlying type.
  *
- * Bytes per page: next 4 + prev 4 + kind 1 + order 1 + flags 1 + age 1 = 12, plus one byte per
- * pageblock. 4 bytes of the 16-byte budget remain for code built on top.
+ * Bytes per page: 12, plus one byte per pageblock (plus the few list-head slots). The rest of
+ * the 16-byte budget (just under 4 bytes) is left for code built on top.
  */
 import { MIGRATE_ISOLATE } from './migratetype.js';
 
 const PB_MIGRATETYPE_MASK = 0x07;
 const PB_MIGRATE_ISOLATE = 0x08;
 
+/** Int32 words per node and the word offsets of the links. */
+export const WORDS_PER_NODE = 3;
+export const W_NEXT = 0;
+export const W_PREV = 1;
+/** Bytes per node and the byte offsets of the byte fields. */
+export const BYTES_PER_NODE = 12;
+export const B_KIND = 8;
+export const B_ORDER = 9;
+export const B_FLAGS = 10;
+export const B_AGE = 11;
+
 export class MemMap {
   readonly startPfn: number;
   readonly nrPages: number;
   readonly endPfn: number;
   readonly pageblockOrder: number;
-  /** Intrusive list links (node indices); length nrPages + list heads. */
-  readonly next: Int32Array;
-  readonly prev: Int32Array;
-  /** Owner kind (PageKind). */
-  readonly kind: Uint8Array;
-  /** Block order on heads (see invariant d). */
-  readonly order: Uint8Array;
-  /** PG_* bits (page-flags.ts). */
-  readonly flags: Uint8Array;
-  /** LRU age, maintained by reclaim code (0 = young). */
-  readonly age: Uint8Array;
+  /** Word view of the slots: w[3n] = next, w[3n + 1] = prev. */
+  readonly w: Int32Array;
+  /** Byte view of the same slots: b[12n + B_KIND | B_ORDER | B_FLAGS | B_AGE]. */
+  readonly b: Uint8Array;
   /** Per-pageblock migratetype and isolate bit, indexed by (pfn >> pageblockOrder) - pbBase. */
   readonly pageblockFlags: Uint8Array;
   readonly pbBase: number;
@@ -56,12 +70,9 @@ export class MemMap {
     this.endPfn = startPfn + nrPages;
     this.pageblockOrder = pageblockOrder;
     const nodes = nrPages + nrListHeads;
-    this.next = new Int32Array(nodes);
-    this.prev = new Int32Array(nodes);
-    this.kind = new Uint8Array(nrPages);
-    this.order = new Uint8Array(nrPages);
-    this.flags = new Uint8Array(nrPages);
-    this.age = new Uint8Array(nrPages);
+    const buf = new ArrayBuffer(nodes * BYTES_PER_NODE);
+    this.w = new Int32Array(buf);
+    this.b = new Uint8Array(buf);
     this.pbBase = Math.floor(startPfn / 2 ** pageblockOrder);
     const pbLast = Math.floor((this.endPfn - 1) / 2 ** pageblockOrder);
     this.pageblockFlags = new Uint8Array(pbLast - this.pbBase + 1);
@@ -70,12 +81,9 @@ export class MemMap {
     this.headEnd = nodes;
   }
 
-  /** Bytes of state per page frame, including the per-pageblock byte. */
+  /** Bytes of state per page frame, including list-head slots and pageblock flags. */
   bytesPerPage(): number {
-    const perPage =
-      this.kind.BYTES_PER_ELEMENT + this.order.BYTES_PER_ELEMENT + this.flags.BYTES_PER_ELEMENT + this.age.BYTES_PER_ELEMENT;
-    const links = (this.next.byteLength + this.prev.byteLength) / this.nrPages;
-    return perPage + links + this.pageblockFlags.byteLength / this.nrPages;
+    return (this.b.byteLength + this.pageblockFlags.byteLength) / this.nrPages;
   }
 
   /** Reserve n list heads (initialised empty); returns the node index of the first. */
@@ -86,8 +94,8 @@ export class MemMap {
     const first = this.nextFreeHead;
     this.nextFreeHead += n;
     for (let h = first; h < first + n; h++) {
-      this.next[h] = h;
-      this.prev[h] = h;
+      this.w[3 * h] = h;
+      this.w[3 * h + 1] = h;
     }
     return first;
   }
@@ -109,56 +117,92 @@ export class MemMap {
     return pfn >= this.startPfn && pfn < this.endPfn && Number.isInteger(pfn);
   }
 
+  // ---- per-page fields (node index) ----------------------------------------------------------
+
+  kind(idx: number): number {
+    return this.b[12 * idx + B_KIND]!;
+  }
+  order(idx: number): number {
+    return this.b[12 * idx + B_ORDER]!;
+  }
+  flags(idx: number): number {
+    return this.b[12 * idx + B_FLAGS]!;
+  }
+  age(idx: number): number {
+    return this.b[12 * idx + B_AGE]!;
+  }
+  /** Raw kind store: callers that change kinds of allocated pages use PageAllocator.setPageKind(). */
+  setKindRaw(idx: number, kind: number): void {
+    this.b[12 * idx + B_KIND] = kind;
+  }
+  setOrderRaw(idx: number, order: number): void {
+    this.b[12 * idx + B_ORDER] = order;
+  }
+  setFlags(idx: number, flags: number): void {
+    this.b[12 * idx + B_FLAGS] = flags;
+  }
+  setAge(idx: number, age: number): void {
+    this.b[12 * idx + B_AGE] = age;
+  }
+  /** Set (on=true) or clear flag bits. */
+  changeFlags(idx: number, bits: number, on: boolean): void {
+    const i = 12 * idx + B_FLAGS;
+    this.b[i] = on ? this.b[i]! | bits : this.b[i]! & ~bits;
+  }
+  next(node: number): number {
+    return this.w[3 * node]!;
+  }
+  prev(node: number): number {
+    return this.w[3 * node + 1]!;
+  }
+
   // ---- struct list_head operations on node indices -------------------------------------------
 
   listEmpty(head: number): boolean {
-    return this.next[head] === head;
+    return this.w[3 * head] === head;
   }
 
   /** First node after head, or -1 if the list is empty (list_first_entry_or_null). */
   listFirst(head: number): number {
-    const n = this.next[head]!;
+    const n = this.w[3 * head]!;
     return n === head ? -1 : n;
   }
 
   /** Last node before head, or -1 if the list is empty. */
   listLast(head: number): number {
-    const p = this.prev[head]!;
+    const p = this.w[3 * head + 1]!;
     return p === head ? -1 : p;
   }
 
   /** list_add: insert node right after head. */
   listAdd(node: number, head: number): void {
-    const next = this.next;
-    const prev = this.prev;
-    const n = next[head]!;
-    next[node] = n;
-    prev[node] = head;
-    prev[n] = node;
-    next[head] = node;
+    const w = this.w;
+    const n = w[3 * head]!;
+    w[3 * node] = n;
+    w[3 * node + 1] = head;
+    w[3 * n + 1] = node;
+    w[3 * head] = node;
   }
 
   /** list_add_tail: insert node right before head. */
   listAddTail(node: number, head: number): void {
-    const next = this.next;
-    const prev = this.prev;
-    const p = prev[head]!;
-    next[node] = head;
-    prev[node] = p;
-    next[p] = node;
-    prev[head] = node;
+    const w = this.w;
+    const p = w[3 * head + 1]!;
+    w[3 * node] = head;
+    w[3 * node + 1] = p;
+    w[3 * p] = node;
+    w[3 * head + 1] = node;
   }
 
   /** list_del: unlink node; its links are poisoned to -1. */
   listDel(node: number): void {
-    const next = this.next;
-    const prev = this.prev;
-    const n = next[node]!;
-    const p = prev[node]!;
-    next[p] = n;
-    prev[n] = p;
-    next[node] = -1;
-    prev[node] = -1;
+    const w = this.w;
+    const n = w[3 * node]!;
+    const p = w[3 * node + 1]!;
+    w[3 * p] = n;
+    w[3 * n + 1] = p;
+    w[3 * node] = -1;
+    w[3 * node + 1] = -1;
   }
 
   /** list_move_tail: unlink node and insert it before head. */
@@ -170,7 +214,7 @@ export class MemMap {
   /** list_count_nodes, capped (returns cap when the list has at least cap nodes). */
   listCount(head: number, cap = Infinity): number {
     let c = 0;
-    for (let n = this.next[head]!; n !== head && c < cap; n = this.next[n]!) c++;
+    for (let n = this.w[3 * head]!; n !== head && c < cap; n = this.w[3 * n]!) c++;
     return c;
   }
 

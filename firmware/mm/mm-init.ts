@@ -33,7 +33,7 @@ export function memblockFreeAll(pa: PageAllocator, layout: MemoryLayout): void {
   const mm = pa.memmap;
   const reserved = [...layout.reserved].sort((a, b) => a.startPfn - b.startPfn);
   for (const r of reserved) {
-    mm.kind.fill(PageKind.RESERVED, r.startPfn - mm.startPfn, r.endPfn - mm.startPfn);
+    for (let i = r.startPfn - mm.startPfn; i < r.endPfn - mm.startPfn; i++) mm.setKindRaw(i, PageKind.RESERVED);
     for (const zone of pa.zones) {
       if (!zone.populated) continue;
       const lo = Math.max(r.startPfn, zone.zoneStartPfn);

@@ -37,11 +37,11 @@ import {
   __GFP_NOMEMALLOC,
   __GFP_NORETRY,
   __GFP_RETRY_MAYFAIL,
-  gfpMigratetype,
+  GFP_DECODE,
   gfpZone,
 } from './gfp.js';
 import { MAX_NR_ZONES, ZONE_NAMES, ZONE_NORMAL, type MemoryLayout, type PfnRange, type ZoneName } from './layout.js';
-import { MemMap } from './memmap.js';
+import { B_AGE, B_FLAGS, B_KIND, B_ORDER, MemMap } from './memmap.js';
 import {
   FALLBACKS,
   MIGRATE_CMA,
@@ -54,7 +54,7 @@ import {
   MIGRATE_UNMOVABLE,
 } from './migratetype.js';
 import { NR_PAGE_KINDS, PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_ISOLATED, PG_LRU, PG_PCP, PageKind, isMovableKind } from './page-flags.js';
-import { PAGE_ALLOC_COSTLY_ORDER, PerCpuPages } from './pcp.js';
+import { NR_PCP_LISTS, PAGE_ALLOC_COSTLY_ORDER, PerCpuPages } from './pcp.js';
 import { VmEvents } from './vmstat.js';
 import { DEFAULT_WATERMARK_BOOST_FACTOR, multFrac } from './watermarks.js';
 import { Zone } from './zone.js';
@@ -174,16 +174,22 @@ export class PageAllocator {
   /** pgdat->kswapd_failures >= MAX_RECLAIM_RETRIES, set by reclaim code; shown in zoneinfo. */
   nodeUnreclaimable = false;
 
-  // Hot-path aliases of the memmap arrays.
-  private readonly next: Int32Array;
-  private readonly prev: Int32Array;
-  private readonly kind: Uint8Array;
-  private readonly ord: Uint8Array;
-  private readonly flags: Uint8Array;
-  private readonly age: Uint8Array;
+  // Hot-path aliases of the memmap views (memmap.ts: this.w[3n] next, this.w[3n + 1] prev,
+  // this.b[12n + B_KIND | B_ORDER | B_FLAGS | B_AGE]).
+  private readonly w: Int32Array;
+  private readonly b: Uint8Array;
   /** Populated zones in ascending order, and their end pfns, for pfn -> zone lookup. */
-  private readonly popZone: Int32Array;
-  private readonly popEnd: Float64Array;
+  private popZone = new Int32Array(0);
+  private popEnd = new Float64Array(0);
+  /** zonelist per highest zone index: populated zones from that one down (build_zonelists()). */
+  private zonelists: Zone[][] = [];
+  /** alloc_flags_nofragment() per highest zone index. */
+  private nofragment = new Int32Array(MAX_NR_ZONES);
+  /** Zone index of each pageblock, or -1 when the pageblock straddles zones. */
+  private pbZone = new Int8Array(0);
+  private readonly pbBase: number;
+  private readonly pgalloc: Float64Array;
+  private readonly numaHit: Float64Array;
   /** Zone the last successful getPageFromFreelist() allocated from. */
   private lastZoneIdx = -1;
   /** Scratch results of prepMoveFreepagesBlock(). */
@@ -213,12 +219,11 @@ export class PageAllocator {
     this.freeHeadBase = this.memmap.allocListHeads(nrFreeLists);
     this.pcp = usePcp ? new PerCpuPages(this.memmap, layout.nrCpus) : null;
     this.nrFree = new Int32Array(MAX_NR_ZONES * this.nrOrders);
-    this.next = this.memmap.next;
-    this.prev = this.memmap.prev;
-    this.kind = this.memmap.kind;
-    this.ord = this.memmap.order;
-    this.flags = this.memmap.flags;
-    this.age = this.memmap.age;
+    this.w = this.memmap.w;
+    this.b = this.memmap.b;
+    this.pbBase = this.memmap.pbBase;
+    this.pgalloc = this.events.pgalloc;
+    this.numaHit = this.events.numa_hit;
 
     this.zones = ZONE_NAMES.map((name, i) => new Zone(i, name));
     let lastEnd = layout.startPfn;
@@ -235,9 +240,7 @@ export class PageAllocator {
       }
       z.lowmemReserve = new Array<number>(MAX_NR_ZONES).fill(0);
     }
-    const pop = this.zones.filter((z) => z.populated);
-    this.popZone = Int32Array.from(pop.map((z) => z.idx));
-    this.popEnd = Float64Array.from(pop.map((z) => z.endPfn));
+    this.rebuildZonelists();
 
     // memmap_init(): every pageblock starts MIGRATE_MOVABLE (fill with the value 1).
     this.memmap.pageblockFlags.fill(MIGRATE_MOVABLE);
@@ -245,6 +248,28 @@ export class PageAllocator {
       for (let pfn = c.startPfn; pfn < c.endPfn; pfn += this.pageblockNrPages) this.memmap.setPageblockMigratetype(pfn, MIGRATE_CMA);
       const z = this.zones[this.zoneIdxOf(c.startPfn)]!;
       z.cmaPages += c.endPfn - c.startPfn;
+    }
+  }
+
+  /**
+   * build_all_zonelists(): recompute the zonelists and the pfn -> zone lookup from the zones'
+   * present pages. Call after a zone gains or loses all its pages (memory hotplug).
+   */
+  rebuildZonelists(): void {
+    const pop = this.zones.filter((z) => z.populated);
+    this.popZone = Int32Array.from(pop.map((z) => z.idx));
+    this.popEnd = Float64Array.from(pop.map((z) => z.endPfn));
+    this.zonelists = this.zones.map((_, highest) => this.zones.slice(0, highest + 1).reverse().filter((z) => z.populated));
+    this.nofragment = Int32Array.from(this.zones, (_, highest) =>
+      this.configZoneDma32 && this.zonelists[highest]![0]?.idx === ZONE_NORMAL ? ALLOC_NOFRAGMENT : 0,
+    );
+    const mm = this.memmap;
+    this.pbZone = new Int8Array(mm.pageblockFlags.length);
+    for (let i = 0; i < this.pbZone.length; i++) {
+      const first = Math.max((i + mm.pbBase) * this.pageblockNrPages, this.startPfn);
+      const last = Math.min((i + mm.pbBase + 1) * this.pageblockNrPages, this.endPfn) - 1;
+      const z = this.zoneIdxOf(first);
+      this.pbZone[i] = z === this.zoneIdxOf(last) ? z : -1;
     }
   }
 
@@ -270,12 +295,12 @@ export class PageAllocator {
 
   /** PageBuddy(). */
   isBuddy(pfn: number): boolean {
-    return (this.flags[pfn - this.startPfn]! & PG_BUDDY) !== 0;
+    return (this.b[12 * (pfn - this.startPfn) + B_FLAGS]! & PG_BUDDY) !== 0;
   }
 
   /** buddy_order() of a PageBuddy head. */
   buddyOrder(pfn: number): number {
-    return this.ord[pfn - this.startPfn]!;
+    return this.b[12 * (pfn - this.startPfn) + B_ORDER]!;
   }
 
   /**
@@ -287,7 +312,7 @@ export class PageAllocator {
       const head = pfn - (pfn & ((1 << order) - 1));
       if (head < this.startPfn) return -1;
       const hi = head - this.startPfn;
-      if (this.flags[hi]! & PG_BUDDY && this.ord[hi]! >= order) return head;
+      if (this.b[12 * hi + B_FLAGS]! & PG_BUDDY && this.b[12 * hi + B_ORDER]! >= order) return head;
     }
     return -1;
   }
@@ -297,38 +322,34 @@ export class PageAllocator {
   /** Put a free block on free_list[mt] of its order (head, or tail if `tail`), mark it PageBuddy. */
   private addToFreeList(idx: number, zoneIdx: number, order: number, mt: number, tail: boolean): void {
     const h = this.freeHeadBase + (zoneIdx * this.nrOrders + order) * MIGRATE_TYPES + mt;
-    const next = this.next;
-    const prev = this.prev;
     if (tail) {
-      const p = prev[h]!;
-      next[idx] = h;
-      prev[idx] = p;
-      next[p] = idx;
-      prev[h] = idx;
+      const p = this.w[3 * h + 1]!;
+      this.w[3 * idx] = h;
+      this.w[3 * idx + 1] = p;
+      this.w[3 * p] = idx;
+      this.w[3 * h + 1] = idx;
     } else {
-      const n = next[h]!;
-      next[idx] = n;
-      prev[idx] = h;
-      prev[n] = idx;
-      next[h] = idx;
+      const n = this.w[3 * h]!;
+      this.w[3 * idx] = n;
+      this.w[3 * idx + 1] = h;
+      this.w[3 * n + 1] = idx;
+      this.w[3 * h] = idx;
     }
-    this.flags[idx] = PG_BUDDY;
-    this.ord[idx] = order;
+    this.b[12 * idx + B_FLAGS] = PG_BUDDY;
+    this.b[12 * idx + B_ORDER] = order;
     this.nrFree[zoneIdx * this.nrOrders + order]++;
     if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, 1);
   }
 
   /** Take a free block off its list and clear PageBuddy (no NR_FREE_PAGES accounting). */
   private delFromFreeList(idx: number, zoneIdx: number, order: number): void {
-    const next = this.next;
-    const prev = this.prev;
-    const n = next[idx]!;
-    const p = prev[idx]!;
-    next[p] = n;
-    prev[n] = p;
-    next[idx] = -1;
-    prev[idx] = -1;
-    this.flags[idx] = 0;
+    const n = this.w[3 * idx]!;
+    const p = this.w[3 * idx + 1]!;
+    this.w[3 * p] = n;
+    this.w[3 * n + 1] = p;
+    this.w[3 * idx] = -1;
+    this.w[3 * idx + 1] = -1;
+    this.b[12 * idx + B_FLAGS] = 0;
     this.nrFree[zoneIdx * this.nrOrders + order]--;
     if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, -1);
   }
@@ -367,9 +388,9 @@ export class PageAllocator {
     const base = this.startPfn;
     const zs = zone.zoneStartPfn;
     const ze = zs + zone.spannedPages;
-    const z = zone.idx;
-    const flags = this.flags;
-    const ord = this.ord;
+    const area = zone.idx * this.nrOrders;
+    const nrFree = this.nrFree;
+    const hook = this.freeListHook;
     const maxOrder = this.maxOrder;
     const pbOrder = this.pageblockOrder;
     this.accountFreepages(zone, 1 << order, mt);
@@ -378,13 +399,22 @@ export class PageAllocator {
       buddyPfn = pfn ^ (1 << order);
       if (buddyPfn < zs || buddyPfn >= ze) break;
       const bi = buddyPfn - base;
-      if ((flags[bi]! & PG_BUDDY) === 0 || ord[bi] !== order) break;
+      if ((this.b[12 * bi + B_FLAGS]! & PG_BUDDY) === 0 || this.b[12 * bi + B_ORDER] !== order) break;
       let buddyMt = mt;
       if (order >= pbOrder) {
         buddyMt = this.memmap.getPageblockMigratetype(buddyPfn);
         if (mt !== buddyMt && (mt >= MIGRATE_PCPTYPES || buddyMt >= MIGRATE_PCPTYPES)) break;
       }
-      this.delFromFreeList(bi, z, order);
+      // __del_page_from_free_list(buddy, zone, order, buddy_mt)
+      const n = this.w[3 * bi]!;
+      const p = this.w[3 * bi + 1]!;
+      this.w[3 * p] = n;
+      this.w[3 * n + 1] = p;
+      this.w[3 * bi] = -1;
+      this.w[3 * bi + 1] = -1;
+      this.b[12 * bi + B_FLAGS] = 0;
+      nrFree[area + order]--;
+      if (hook !== null) hook(buddyPfn, order, -1);
       if (buddyMt !== mt) this.changePageblockRange(buddyPfn, order, mt);
       pfn &= buddyPfn;
       order++;
@@ -396,10 +426,10 @@ export class PageAllocator {
       const hb = higher ^ (1 << (order + 1));
       if (hb >= zs && hb < ze) {
         const hi = hb - base;
-        tail = (flags[hi]! & PG_BUDDY) !== 0 && ord[hi] === order + 1;
+        tail = (this.b[12 * hi + B_FLAGS]! & PG_BUDDY) !== 0 && this.b[12 * hi + B_ORDER] === order + 1;
       }
     }
-    this.addToFreeList(pfn - base, z, order, mt, tail);
+    this.addToFreeList(pfn - base, zone.idx, order, mt, tail);
   }
 
   /**
@@ -422,37 +452,70 @@ export class PageAllocator {
    * bad_page(). Orders up to PAGE_ALLOC_COSTLY_ORDER go through the per-cpu lists.
    */
   freePages(pfn: number, order: number, cpu = 0): void {
+    if (order !== 0 || this.pcp === null || !this.freePcpFast(pfn, cpu)) this.freePagesChecked(pfn, order, cpu);
+  }
+
+  /**
+   * The order-0 free fast path, kept small so that it inlines into callers: an in-use page of
+   * a PCP-type pageblock goes to the head of its pcp list when that stays below pcp->high
+   * (free_pages_prepare() + free_frozen_page_commit()). Returns false to take the full path.
+   */
+  private freePcpFast(pfn: number, cpu: number): boolean {
     const idx = pfn - this.startPfn;
-    if (!(idx >= 0 && pfn < this.endPfn) || !Number.isInteger(pfn)) {
+    if (idx < 0 || pfn >= this.endPfn || (pfn | 0) !== pfn || (cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) return false;
+    const k = this.b[12 * idx + B_KIND]!;
+    const zi = this.pbZone[(pfn >> this.pageblockOrder) - this.pbBase]!;
+    const mt = this.memmap.getPageblockMigratetype(pfn);
+    if ((this.b[12 * idx + B_FLAGS]! & (PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || this.b[12 * idx + B_ORDER] !== 0 || k === 0 || zi < 0 || mt >= MIGRATE_PCPTYPES) return false;
+    const zone = this.zones[zi]!;
+    const pcp = this.pcp!;
+    const c = zi * this.nrCpus + cpu;
+    const count = pcp.count[c]! + 1;
+    if (count >= zone.pcpHigh) return false;
+    zone.nrKind[k]--;
+    this.b[12 * idx + B_KIND] = 0; // PageKind.FREE
+    this.b[12 * idx + B_AGE] = 0;
+    this.events.pgfree++;
+    const h = pcp.headBase + c * NR_PCP_LISTS + mt;
+    const first = this.w[3 * h]!;
+    this.w[3 * idx] = first;
+    this.w[3 * idx + 1] = h;
+    this.w[3 * first + 1] = idx;
+    this.w[3 * h] = idx;
+    this.b[12 * idx + B_FLAGS] = PG_PCP;
+    pcp.count[c] = count;
+    return true;
+  }
+
+  /** __free_pages() beyond the fast path, with the bad_page() checks. */
+  private freePagesChecked(pfn: number, order: number, cpu: number): void {
+    const idx = pfn - this.startPfn;
+    if (!(idx >= 0 && pfn < this.endPfn) || (pfn | 0) !== pfn || (cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) {
+      if ((cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) throw new RangeError(`freePages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
       throw new RangeError(`freePages: pfn ${pfn} is outside DRAM [${hexPfn(this.startPfn)}, ${hexPfn(this.endPfn)})`);
     }
-    const fl = this.flags[idx]!;
-    if ((fl & PG_HEAD) === 0 || this.ord[idx] !== order) {
+    const fl = this.b[12 * idx + B_FLAGS]!;
+    if ((fl & (PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || this.b[12 * idx + B_ORDER] !== order) {
+      if (fl & PG_HEAD && this.b[12 * idx + B_ORDER] === order) {
+        throw new Error(`freePages: bad page state at pfn ${hexPfn(pfn)}: still on an LRU list or isolated (flags 0x${fl.toString(16)})`);
+      }
       throw new Error(`freePages: bad page state at pfn ${hexPfn(pfn)}: ${this.describePage(pfn)}; cannot free it as an order-${order} block`);
     }
-    if (fl & (PG_LRU | PG_ISOLATED)) {
-      throw new Error(`freePages: bad page state at pfn ${hexPfn(pfn)}: still on an LRU list or isolated (flags 0x${fl.toString(16)})`);
-    }
-    if ((cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) throw new RangeError(`freePages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
-    const zone = this.zoneOf(pfn);
+    const zone = this.zones[this.zoneIdxOf(pfn)]!;
     const n = 1 << order;
-    const kind = this.kind;
     const nrKind = zone.nrKind;
     // free_pages_prepare(): every page of the block must be in use.
     for (let i = idx; i < idx + n; i++) {
-      const k = kind[i]!;
+      const k = this.b[12 * i + B_KIND]!;
       if (k === PageKind.FREE) throw new Error(`freePages: bad page state at pfn ${hexPfn(i + this.startPfn)} (page ${i - idx} of the order-${order} block at ${hexPfn(pfn)}): already free`);
       nrKind[k]--;
-      kind[i] = PageKind.FREE;
-      this.flags[i] = 0;
-      this.age[i] = 0;
+      this.b[12 * i + B_KIND] = PageKind.FREE;
+      this.b[12 * i + B_FLAGS] = 0;
+      this.b[12 * i + B_AGE] = 0;
     }
     this.events.pgfree += n;
-    if (this.pcp !== null && order <= PAGE_ALLOC_COSTLY_ORDER) {
-      this.pcp.free(this, zone, pfn, order, cpu);
-    } else {
-      this.freeOnePage(pfn, order, zone, false);
-    }
+    if (this.pcp === null || order > PAGE_ALLOC_COSTLY_ORDER) this.freeOnePage(pfn, order, zone, false);
+    else this.pcp.free(this, zone, pfn, order, cpu);
   }
 
   /**
@@ -471,19 +534,37 @@ export class PageAllocator {
         const idx = pfn - this.startPfn;
         const n = 2 ** order;
         for (let i = idx; checked && i < idx + n; i++) {
-          const k = this.kind[i]!;
+          const k = this.b[12 * i + B_KIND]!;
           if (k === PageKind.FREE) {
-            if (this.flags[i]! !== 0 || this.findFreeBlock(i + this.startPfn) >= 0) throw new Error(`freePagesCore: pfn ${hexPfn(i + this.startPfn)} is already free`);
+            if (this.b[12 * i + B_FLAGS]! !== 0 || this.findFreeBlock(i + this.startPfn) >= 0) throw new Error(`freePagesCore: pfn ${hexPfn(i + this.startPfn)} is already free`);
             continue;
           }
           zone.nrKind[k]--;
-          this.kind[i] = PageKind.FREE;
-          this.flags[i] = 0;
+          this.b[12 * i + B_KIND] = PageKind.FREE;
+          this.b[12 * i + B_FLAGS] = 0;
         }
-        this.freeOnePage(pfn, order, zone, true);
+        if (order === this.maxOrder && this.uniformMergeableRange(pfn, order)) {
+          // A MAX_PAGE_ORDER block cannot merge further: what split_large_buddy() and the
+          // merging in __free_one_page() would build is this block at the list tail.
+          const mt = this.memmap.getPageblockMigratetype(pfn);
+          this.accountFreepages(zone, n, mt);
+          this.addToFreeList(idx, zone.idx, order, mt, true);
+        } else {
+          this.freeOnePage(pfn, order, zone, true);
+        }
         pfn += n;
       }
     }
+  }
+
+  /** All pageblocks of the block have the same type, and it is not ISOLATE. */
+  private uniformMergeableRange(pfn: number, order: number): boolean {
+    const mt = this.memmap.getPageblockMigratetype(pfn);
+    if (mt === MIGRATE_ISOLATE) return false;
+    for (let p = pfn + this.pageblockNrPages; p < pfn + 2 ** order; p += this.pageblockNrPages) {
+      if (this.memmap.getPageblockMigratetype(p) !== mt) return false;
+    }
+    return true;
   }
 
   // ---- allocation: buddy lists ---------------------------------------------------------------
@@ -493,14 +574,27 @@ export class PageAllocator {
    * halves on the lists of orders high-1 .. low (at the head). Returns the pages added.
    */
   private expand(zone: Zone, pfn: number, low: number, high: number, mt: number): number {
+    const nrFree = this.nrFree;
+    const hook = this.freeListHook;
+    const area = zone.idx * this.nrOrders;
+    const idx = pfn - this.startPfn;
     let size = 1 << high;
     let added = 0;
-    const idx = pfn - this.startPfn;
-    const z = zone.idx;
     while (high > low) {
       high--;
       size >>= 1;
-      this.addToFreeList(idx + size, z, high, mt, false);
+      // __add_to_free_list(&page[size], zone, high, migratetype, false)
+      const node = idx + size;
+      const h = this.freeHeadBase + (area + high) * MIGRATE_TYPES + mt;
+      const n = this.w[3 * h]!;
+      this.w[3 * node] = n;
+      this.w[3 * node + 1] = h;
+      this.w[3 * n + 1] = node;
+      this.w[3 * h] = node;
+      this.b[12 * node + B_FLAGS] = PG_BUDDY;
+      this.b[12 * node + B_ORDER] = high;
+      nrFree[area + high]++;
+      if (hook !== null) hook(node + this.startPfn, high, 1);
       added += size;
     }
     return added;
@@ -518,13 +612,22 @@ export class PageAllocator {
    * split down to `order`. Returns the pfn or -1.
    */
   rmqueueSmallest(zone: Zone, order: number, mt: number): number {
-    const next = this.next;
     let h = this.freeHeadBase + (zone.idx * this.nrOrders + order) * MIGRATE_TYPES + mt;
     for (let o = order; o <= this.maxOrder; o++, h += MIGRATE_TYPES) {
-      const first = next[h]!;
+      const first = this.w[3 * h]!;
       if (first === h) continue;
+      // page_del_and_expand()
+      const n = this.w[3 * first]!;
+      this.w[3 * h] = n;
+      this.w[3 * n + 1] = h;
+      this.w[3 * first] = -1;
+      this.w[3 * first + 1] = -1;
+      this.b[12 * first + B_FLAGS] = 0;
+      this.nrFree[zone.idx * this.nrOrders + o]--;
       const pfn = first + this.startPfn;
-      this.pageDelAndExpand(zone, pfn, order, o, mt);
+      if (this.freeListHook !== null) this.freeListHook(pfn, o, -1);
+      const nr = (1 << o) - (o > order ? this.expand(zone, pfn, order, o, mt) : 0);
+      this.accountFreepages(zone, -nr, mt);
       return pfn;
     }
     return -1;
@@ -552,7 +655,7 @@ export class PageAllocator {
     const fb = FALLBACKS[mt]!;
     for (let i = 0; i < 2; i++) {
       const h = this.freeHeadBase + (zone.idx * this.nrOrders + order) * MIGRATE_TYPES + fb[i]!;
-      if (this.next[h] !== h) return fb[i]!;
+      if (this.w[3 * h] !== h) return fb[i]!;
     }
     return -1;
   }
@@ -572,13 +675,13 @@ export class PageAllocator {
       const base = this.startPfn;
       for (let p = start; p < end; ) {
         const i = p - base;
-        if (this.flags[i]! & PG_BUDDY) {
-          const nr = 1 << this.ord[i]!;
+        if (this.b[12 * i + B_FLAGS]! & PG_BUDDY) {
+          const nr = 1 << this.b[12 * i + B_ORDER]!;
           free += nr;
           p += nr;
           continue;
         }
-        if (isMovableKind(this.kind[i]!) || this.flags[i]! & PG_LRU) movable++;
+        if (isMovableKind(this.b[12 * i + B_KIND]!) || this.b[12 * i + B_FLAGS]! & PG_LRU) movable++;
         p++;
       }
       this.scanFree = free;
@@ -594,11 +697,11 @@ export class PageAllocator {
     let moved = 0;
     for (let p = startPfn; p < end; ) {
       const i = p - base;
-      if ((this.flags[i]! & PG_BUDDY) === 0) {
+      if ((this.b[12 * i + B_FLAGS]! & PG_BUDDY) === 0) {
         p++;
         continue;
       }
-      const order = this.ord[i]!;
+      const order = this.b[12 * i + B_ORDER]!;
       this.moveToFreeList(i, zone, order, oldMt, newMt);
       p += 1 << order;
       moved += 1 << order;
@@ -644,16 +747,16 @@ export class PageAllocator {
         const head = start - (start & ((1 << order) - 1));
         if (head < zone.zoneStartPfn) break;
         const hi = head - this.startPfn;
-        if (this.flags[hi]! & PG_BUDDY && this.ord[hi]! >= order) {
+        if (this.b[12 * hi + B_FLAGS]! & PG_BUDDY && this.b[12 * hi + B_ORDER]! >= order) {
           large = head;
           break;
         }
       }
       const si = start - this.startPfn;
-      if (large < 0 && this.flags[si]! & PG_BUDDY && this.ord[si]! > this.pageblockOrder) large = start;
+      if (large < 0 && this.b[12 * si + B_FLAGS]! & PG_BUDDY && this.b[12 * si + B_ORDER]! > this.pageblockOrder) large = start;
       if (large >= 0) {
         const li = large - this.startPfn;
-        const order = this.ord[li]!;
+        const order = this.b[12 * li + B_ORDER]!;
         this.delFromFreeList(li, zone.idx, order);
         this.accountFreepages(zone, -(1 << order), this.memmap.getPageblockMigratetype(large));
         toggle();
@@ -736,7 +839,7 @@ export class PageAllocator {
       const fmt = this.findSuitableFallback(zone, co, startMt, true);
       if (fmt === -1) continue;
       if (fmt === -2) break;
-      const pfn = this.next[this.freeListHead(zone.idx, co, fmt)]! + this.startPfn;
+      const pfn = this.w[3 * (this.freeListHead(zone.idx, co, fmt))]! + this.startPfn;
       const page = this.tryToClaimBlock(zone, pfn, co, order, startMt, fmt, allocFlags);
       if (page >= 0) {
         this.events.fallback_claim++;
@@ -755,7 +858,7 @@ export class PageAllocator {
     for (let co = order; co <= this.maxOrder; co++) {
       const fmt = this.findSuitableFallback(zone, co, startMt, false);
       if (fmt === -1) continue;
-      const pfn = this.next[this.freeListHead(zone.idx, co, fmt)]! + this.startPfn;
+      const pfn = this.w[3 * (this.freeListHead(zone.idx, co, fmt))]! + this.startPfn;
       this.pageDelAndExpand(zone, pfn, order, co, fmt);
       this.events.fallback_steal++;
       this.hooks.extfrag(pfn, order, co, startMt, fmt, false);
@@ -798,8 +901,8 @@ export class PageAllocator {
       if (pfn < 0) break;
       const idx = pfn - base;
       this.memmap.listAddTail(idx, listHead);
-      this.flags[idx] = PG_PCP;
-      this.ord[idx] = order;
+      this.b[12 * idx + B_FLAGS] = PG_PCP;
+      this.b[12 * idx + B_ORDER] = order;
     }
     return i;
   }
@@ -863,9 +966,9 @@ export class PageAllocator {
     for (let o = order; o <= this.maxOrder; o++) {
       if (this.nrFree[zone.idx * this.nrOrders + o] === 0) continue;
       const h = this.freeListHead(zone.idx, o, 0);
-      for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (this.next[h + mt] !== h + mt) return true;
-      if (allocFlags & ALLOC_CMA && this.next[h + MIGRATE_CMA] !== h + MIGRATE_CMA) return true;
-      if (allocFlags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && this.next[h + MIGRATE_HIGHATOMIC] !== h + MIGRATE_HIGHATOMIC) return true;
+      for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (this.w[3 * (h + mt)] !== h + mt) return true;
+      if (allocFlags & ALLOC_CMA && this.w[3 * (h + MIGRATE_CMA)] !== h + MIGRATE_CMA) return true;
+      if (allocFlags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && this.w[3 * (h + MIGRATE_HIGHATOMIC)] !== h + MIGRATE_HIGHATOMIC) return true;
     }
     return false;
   }
@@ -874,9 +977,10 @@ export class PageAllocator {
   private zoneWatermarkFast(zone: Zone, order: number, mark: number, highestZoneIdx: number, allocFlags: number): boolean {
     const freePages = zone.nrFreePages;
     if (order === 0) {
-      let usable = freePages;
-      const reserved = this.unusableFree(zone, 0, allocFlags);
-      usable -= Math.min(usable, reserved);
+      let reserved = 0;
+      if ((allocFlags & ALLOC_RESERVES) === 0) reserved += zone.nrFreeHighatomic;
+      if ((allocFlags & ALLOC_CMA) === 0) reserved += zone.nrFreeCma;
+      const usable = freePages - Math.min(freePages, reserved);
       if (usable > mark + zone.lowmemReserve[highestZoneIdx]!) return true;
     }
     if (this.zoneWatermarkOk(zone, order, mark, highestZoneIdx, allocFlags, freePages)) return true;
@@ -894,11 +998,11 @@ export class PageAllocator {
    * nothing is repeated without it. Returns the pfn (zone in lastZoneIdx) or -1.
    */
   private getPageFromFreelist(order: number, allocFlags: number, highestZoneIdx: number, mt: number, cpu: number): number {
+    const zonelist = this.zonelists[highestZoneIdx]!;
     for (;;) {
       const wmark = allocFlags & ALLOC_WMARK_MASK;
-      for (let z = highestZoneIdx; z >= 0; z--) {
-        const zone = this.zones[z]!;
-        if (!zone.populated) continue;
+      for (let i = 0; i < zonelist.length; i++) {
+        const zone = zonelist[i]!;
         const mark = zone.watermark[wmark]! + zone.watermarkBoost;
         if (!this.zoneWatermarkFast(zone, order, mark, highestZoneIdx, allocFlags)) {
           if ((allocFlags & ALLOC_NO_WATERMARKS) === 0) continue;
@@ -906,7 +1010,7 @@ export class PageAllocator {
         const page = this.rmqueueZone(zone, order, allocFlags, mt, cpu);
         if (page >= 0) {
           if (allocFlags & ALLOC_HIGHATOMIC) this.reserveHighatomicPageblock(page, order, zone);
-          this.lastZoneIdx = z;
+          this.lastZoneIdx = zone.idx;
           return page;
         }
       }
@@ -920,8 +1024,8 @@ export class PageAllocator {
 
   /** The preferred zone: first populated zone at or below highestZoneIdx, or -1. */
   preferredZoneIdx(highestZoneIdx: number): number {
-    for (let z = highestZoneIdx; z >= 0; z--) if (this.zones[z]!.populated) return z;
-    return -1;
+    const first = this.zonelists[highestZoneIdx]![0];
+    return first === undefined ? -1 : first.idx;
   }
 
   /**
@@ -935,20 +1039,57 @@ export class PageAllocator {
    *      pcp drain and HIGHATOMIC unreserve, and finally the OOM hook.
    */
   allocPages(order: number, gfp: number, kind: number, cpu = 0): AllocResult {
-    if (!(order >= 0 && order <= this.maxOrder) || (order | 0) !== order) {
-      if (Number.isInteger(order) && order > this.maxOrder) return this.allocFailure(order, gfp, 'order-too-large');
-      throw new RangeError(`allocPages: order ${order} is not an integer in [0, ${this.maxOrder}]`);
+    if (order === 0 && this.pcp !== null) {
+      const pfn = this.rmqueuePcpFast(gfp, kind, cpu);
+      if (pfn >= 0) return pfn;
     }
-    if (!(kind > PageKind.FREE && kind < NR_PAGE_KINDS) || (kind | 0) !== kind) {
-      throw new RangeError(`allocPages: owner kind ${kind} is not one of ${PAGE_KIND_NAMES.slice(1).join(', ')}`);
+    return this.allocPagesZonelist(order, gfp, kind, cpu);
+  }
+
+  /**
+   * The order-0 fast path, kept small so that it inlines into callers and identical in effect
+   * to the first step of get_page_from_freelist(): when the preferred zone passes the order-0
+   * low-watermark check (zone_watermark_fast()) and the pcp list is not empty, take the list's
+   * first page (__rmqueue_pcplist()) and prep it. Returns -1 to fall back to the full path.
+   */
+  private rmqueuePcpFast(gfp: number, kind: number, cpu: number): number {
+    const dec = GFP_DECODE[gfp & 0x1f]!;
+    if (dec < 0 || (kind >>> 0) - 1 >= NR_PAGE_KINDS - 1 || (kind | 0) !== kind || (cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) return -1;
+    const highest = dec & 0xf;
+    const zone = this.zonelists[highest]![0];
+    if (zone === undefined || zone.boostedWatermark) return -1;
+    const pcp = this.pcp!;
+    const c = zone.idx * this.nrCpus + cpu;
+    const h = pcp.headBase + c * NR_PCP_LISTS + (dec >> 4);
+    const node = this.w[3 * h]!;
+    // __zone_watermark_unusable_free(): the highatomic reserve, and CMA unless ALLOC_CMA.
+    // (usable = free - min(free, reserved) > mark, with mark >= 0, is free - reserved > mark.)
+    const reserved = dec >> 4 === MIGRATE_MOVABLE && this.configCma ? zone.nrFreeHighatomic : zone.nrFreeHighatomic + zone.nrFreeCma;
+    if (node === h || zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[highest]!) return -1;
+    const n = this.w[3 * node]!;
+    this.w[3 * h] = n;
+    this.w[3 * n + 1] = h;
+    pcp.count[c]--;
+    // prep_new_page()
+    this.b[12 * node + B_KIND] = kind;
+    this.b[12 * node + B_FLAGS] = PG_HEAD;
+    this.b[12 * node + B_ORDER] = 0;
+    zone.nrKind[kind]++;
+    this.pgalloc[zone.idx]++;
+    this.numaHit[zone.idx]++;
+    return node + this.startPfn;
+  }
+
+  /** __alloc_pages() beyond the fast path: argument checks, zonelist walk, slow path. */
+  private allocPagesZonelist(order: number, gfp: number, kind: number, cpu: number): AllocResult {
+    const dec = GFP_DECODE[gfp & 0x1f]!;
+    if ((order >>> 0) > this.maxOrder || (kind >>> 0) - 1 >= NR_PAGE_KINDS - 1 || (cpu >>> 0) >= this.nrCpus || dec < 0 || (order | 0) !== order || (kind | 0) !== kind || (cpu | 0) !== cpu) {
+      return this.badAllocRequest(order, gfp, kind, cpu);
     }
-    if ((cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) throw new RangeError(`allocPages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
-    const highest = gfpZone(gfp);
-    const mt = gfpMigratetype(gfp);
-    if (highest < 0 || mt < 0) throw new RangeError(`allocPages: gfp 0x${gfp.toString(16)} is an invalid combination (zone or mobility bits)`);
-    let allocFlags = ALLOC_WMARK_LOW | (gfp & __GFP_KSWAPD_RECLAIM);
+    const highest = dec & 0xf;
+    const mt = dec >> 4;
+    let allocFlags = ALLOC_WMARK_LOW | (gfp & __GFP_KSWAPD_RECLAIM) | this.nofragment[highest]!;
     if (mt === MIGRATE_MOVABLE && this.configCma) allocFlags |= ALLOC_CMA;
-    if (this.configZoneDma32 && this.preferredZoneIdx(highest) === ZONE_NORMAL) allocFlags |= ALLOC_NOFRAGMENT;
     let page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
     if (page < 0) page = this.allocPagesSlowpath(order, gfp, highest, mt, cpu);
     if (page < 0) {
@@ -957,6 +1098,17 @@ export class PageAllocator {
     }
     this.prepNewPage(page, order, kind, this.lastZoneIdx);
     return page;
+  }
+
+  /** Argument errors of allocPages(): too-large order is an outcome, the rest are bugs. */
+  private badAllocRequest(order: number, gfp: number, kind: number, cpu: number): AllocFailure {
+    if (Number.isInteger(order) && order > this.maxOrder) return this.allocFailure(order, gfp, 'order-too-large');
+    if (!Number.isInteger(order) || order < 0) throw new RangeError(`allocPages: order ${order} is not an integer in [0, ${this.maxOrder}]`);
+    if (!Number.isInteger(kind) || kind <= PageKind.FREE || kind >= NR_PAGE_KINDS) {
+      throw new RangeError(`allocPages: owner kind ${kind} is not one of ${PAGE_KIND_NAMES.slice(1).map((n, i) => `${i + 1} (${n})`).join(', ')}`);
+    }
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.nrCpus) throw new RangeError(`allocPages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
+    throw new RangeError(`allocPages: gfp 0x${gfp.toString(16)} is an invalid combination (zone or mobility bits)`);
   }
 
   /** gfp_to_alloc_flags() with gfp_to_alloc_flags_cma(). */
@@ -1018,12 +1170,9 @@ export class PageAllocator {
 
   /** wake_all_kswapds(): every populated zone of the zonelist below its low watermark. */
   private wakeAllKswapds(order: number, highest: number): void {
-    for (let z = highest; z >= 0; z--) {
-      const zone = this.zones[z]!;
-      if (!zone.populated) continue;
-      this.hooks.wakeKswapd(z, order, highest);
-      return; // one node: kswapd balances all its zones up to highest
-    }
+    const first = this.zonelists[highest]![0];
+    // One node: kswapd balances all its zones up to highest.
+    if (first !== undefined) this.hooks.wakeKswapd(first.idx, order, highest);
   }
 
   private classifyFailure(order: number, gfp: number, highest: number, mt: number): AllocFailureReason {
@@ -1049,14 +1198,14 @@ export class PageAllocator {
   private prepNewPage(pfn: number, order: number, kind: number, zoneIdx: number): void {
     const idx = pfn - this.startPfn;
     const n = 1 << order;
-    const k = this.kind;
-    for (let i = idx; i < idx + n; i++) k[i] = kind;
-    this.flags[idx] = PG_HEAD;
-    this.ord[idx] = order;
+    const b = this.b;
+    for (let i = idx; i < idx + n; i++) b[12 * i + B_KIND] = kind;
+    b[12 * idx + B_FLAGS] = PG_HEAD;
+    this.b[12 * idx + B_ORDER] = order;
     const zone = this.zones[zoneIdx]!;
     zone.nrKind[kind] += n;
-    this.events.pgalloc[zoneIdx] += n;
-    this.events.numa_hit[zoneIdx]++;
+    this.pgalloc[zoneIdx] += n;
+    this.numaHit[zoneIdx]++;
   }
 
   // ---- highatomic reserve --------------------------------------------------------------------
@@ -1092,7 +1241,7 @@ export class PageAllocator {
       if (!force && zone.nrReservedHighatomic <= this.pageblockNrPages) continue;
       for (let order = 0; order <= this.maxOrder; order++) {
         const h = this.freeListHead(z, order, MIGRATE_HIGHATOMIC);
-        const first = this.next[h]!;
+        const first = this.w[3 * h]!;
         if (first === h) continue;
         const pfn = first + this.startPfn;
         let size = Math.max(this.pageblockNrPages, 2 ** order);
@@ -1134,7 +1283,7 @@ export class PageAllocator {
    */
   isolateFreePage(pfn: number, order: number): number {
     const idx = pfn - this.startPfn;
-    if ((this.flags[idx]! & PG_BUDDY) === 0 || this.ord[idx] !== order) {
+    if ((this.b[12 * idx + B_FLAGS]! & PG_BUDDY) === 0 || this.b[12 * idx + B_ORDER] !== order) {
       throw new Error(`isolateFreePage: pfn ${hexPfn(pfn)} is not a free order-${order} block (${this.describePage(pfn)})`);
     }
     const zone = this.zoneOf(pfn);
@@ -1170,15 +1319,15 @@ export class PageAllocator {
     const zone = this.zoneOf(pfn);
     const n = 1 << order;
     for (let i = idx; i < idx + n; i++) {
-      if (this.flags[i]! & (PG_BUDDY | PG_PCP)) throw new Error(`markAllocated: pfn ${hexPfn(i + this.startPfn)} is on a free list`);
-      const old = this.kind[i]!;
+      if (this.b[12 * i + B_FLAGS]! & (PG_BUDDY | PG_PCP)) throw new Error(`markAllocated: pfn ${hexPfn(i + this.startPfn)} is on a free list`);
+      const old = this.b[12 * i + B_KIND]!;
       if (old !== PageKind.FREE) zone.nrKind[old]--;
-      this.kind[i] = kind;
-      this.flags[i] = 0;
+      this.b[12 * i + B_KIND] = kind;
+      this.b[12 * i + B_FLAGS] = 0;
     }
     zone.nrKind[kind] += n;
-    this.flags[idx] = PG_HEAD;
-    this.ord[idx] = order;
+    this.b[12 * idx + B_FLAGS] = PG_HEAD;
+    this.b[12 * idx + B_ORDER] = order;
   }
 
   /** Change the owner kind of allocated pages (e.g. file clean -> dirty, anon -> balloon). */
@@ -1186,24 +1335,24 @@ export class PageAllocator {
     if (!(kind > PageKind.FREE && kind < NR_PAGE_KINDS)) throw new RangeError(`setPageKind: kind ${kind} must be an owner kind (not FREE)`);
     const idx = pfn - this.startPfn;
     for (let i = idx; i < idx + nrPages; i++) {
-      const old = this.kind[i]!;
+      const old = this.b[12 * i + B_KIND]!;
       if (old === PageKind.FREE) throw new Error(`setPageKind: pfn ${hexPfn(i + this.startPfn)} is free`);
       const zone = this.zones[this.zoneIdxOf(i + this.startPfn)]!;
       zone.nrKind[old]--;
       zone.nrKind[kind]++;
-      this.kind[i] = kind;
+      this.b[12 * i + B_KIND] = kind;
     }
   }
 
   /** split_page(): turn an allocated order-n block into 2^n order-0 allocated pages. */
   splitPage(pfn: number, order: number): void {
     const idx = pfn - this.startPfn;
-    if ((this.flags[idx]! & PG_HEAD) === 0 || this.ord[idx] !== order) {
+    if ((this.b[12 * idx + B_FLAGS]! & PG_HEAD) === 0 || this.b[12 * idx + B_ORDER] !== order) {
       throw new Error(`splitPage: pfn ${hexPfn(pfn)} is not an allocated order-${order} block (${this.describePage(pfn)})`);
     }
     for (let i = idx; i < idx + (1 << order); i++) {
-      this.flags[i] = this.flags[i]! | PG_HEAD;
-      this.ord[i] = 0;
+      this.b[12 * i + B_FLAGS] = this.b[12 * i + B_FLAGS]! | PG_HEAD;
+      this.b[12 * i + B_ORDER] = 0;
     }
   }
 
@@ -1211,11 +1360,11 @@ export class PageAllocator {
   describePage(pfn: number): string {
     if (!this.memmap.pfnValid(pfn)) return `pfn ${pfn} outside DRAM`;
     const i = pfn - this.startPfn;
-    const f = this.flags[i]!;
-    const parts = [`kind ${PAGE_KIND_NAMES[this.kind[i]!] ?? this.kind[i]}`, `flags 0x${f.toString(16)}`];
-    if (f & (PG_BUDDY | PG_PCP | PG_HEAD)) parts.push(`order ${this.ord[i]}`);
+    const f = this.b[12 * i + B_FLAGS]!;
+    const parts = [`kind ${PAGE_KIND_NAMES[this.b[12 * i + B_KIND]!] ?? this.b[12 * i + B_KIND]}`, `flags 0x${f.toString(16)}`];
+    if (f & (PG_BUDDY | PG_PCP | PG_HEAD)) parts.push(`order ${this.b[12 * i + B_ORDER]}`);
     const fb = this.findFreeBlock(pfn);
-    if (fb >= 0 && fb !== pfn) parts.push(`inside the free order-${this.ord[fb - this.startPfn]} block at ${hexPfn(fb)}`);
+    if (fb >= 0 && fb !== pfn) parts.push(`inside the free order-${this.b[12 * (fb - this.startPfn) + B_ORDER]} block at ${hexPfn(fb)}`);
     return parts.join(', ');
   }
 }

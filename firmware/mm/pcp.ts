@@ -17,7 +17,7 @@
  * (nr_pcp_alloc() without the alloc_factor doubling); a free that brings count to high drains
  * min(batch, high - batch) pages (nr_pcp_free() without free_factor); no THP-order pcp lists.
  */
-import type { MemMap } from './memmap.js';
+import { B_FLAGS, B_ORDER, type MemMap } from './memmap.js';
 import { MAX_NR_ZONES } from './layout.js';
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES } from './migratetype.js';
 import { PG_PCP } from './page-flags.js';
@@ -35,10 +35,8 @@ export class PerCpuPages {
   /** pcp->count, in pages, indexed by zone * nrCpus + cpu. */
   readonly count: Int32Array;
   private readonly mm: MemMap;
-  private readonly next: Int32Array;
-  private readonly prev: Int32Array;
-  private readonly flags: Uint8Array;
-  private readonly order: Uint8Array;
+  private readonly w: Int32Array;
+  private readonly b: Uint8Array;
   private readonly base: number;
 
   constructor(mm: MemMap, nrCpus: number) {
@@ -46,10 +44,8 @@ export class PerCpuPages {
     this.nrCpus = nrCpus;
     this.headBase = mm.allocListHeads(MAX_NR_ZONES * nrCpus * NR_PCP_LISTS);
     this.count = new Int32Array(MAX_NR_ZONES * nrCpus);
-    this.next = mm.next;
-    this.prev = mm.prev;
-    this.flags = mm.flags;
-    this.order = mm.order;
+    this.w = mm.w;
+    this.b = mm.b;
     this.base = mm.startPfn;
   }
 
@@ -82,23 +78,21 @@ export class PerCpuPages {
   rmqueue(pa: PageAllocator, zone: Zone, order: number, mt: number, allocFlags: number, cpu: number): number {
     const c = zone.idx * this.nrCpus + cpu;
     const h = this.headBase + c * NR_PCP_LISTS + MIGRATE_PCPTYPES * order + mt;
-    const next = this.next;
-    let node = next[h]!;
+    let node = this.w[3 * h]!;
     if (node === h) {
       const batch = this.nrPcpAlloc(zone, c, order);
       const alloced = pa.rmqueueBulk(zone, order, batch, h, mt, allocFlags);
       this.count[c] = this.count[c]! + (alloced << order);
-      node = next[h]!;
+      node = this.w[3 * h]!;
       if (node === h) return -1;
     }
     // list_del(&page->pcp_list)
-    const prev = this.prev;
-    const n = next[node]!;
-    next[h] = n;
-    prev[n] = h;
-    next[node] = -1;
-    prev[node] = -1;
-    this.flags[node] = 0;
+    const n = this.w[3 * node]!;
+    this.w[3 * h] = n;
+    this.w[3 * n + 1] = h;
+    this.w[3 * node] = -1;
+    this.w[3 * node + 1] = -1;
+    this.b[12 * node + B_FLAGS] = 0;
     this.count[c] = this.count[c]! - (1 << order);
     return node + this.base;
   }
@@ -122,15 +116,13 @@ export class PerCpuPages {
     const pindex = MIGRATE_PCPTYPES * order + mt;
     const h = this.headBase + c * NR_PCP_LISTS + pindex;
     // list_add(&page->pcp_list, &pcp->lists[pindex])
-    const next = this.next;
-    const prev = this.prev;
-    const first = next[h]!;
-    next[idx] = first;
-    prev[idx] = h;
-    prev[first] = idx;
-    next[h] = idx;
-    this.flags[idx] = PG_PCP;
-    this.order[idx] = order;
+    const first = this.w[3 * h]!;
+    this.w[3 * idx] = first;
+    this.w[3 * idx + 1] = h;
+    this.w[3 * first + 1] = idx;
+    this.w[3 * h] = idx;
+    this.b[12 * idx + B_FLAGS] = PG_PCP;
+    this.b[12 * idx + B_ORDER] = order;
     const count = this.count[c]! + (1 << order);
     this.count[c] = count;
     const high = zone.pcpHigh;
@@ -150,8 +142,6 @@ export class PerCpuPages {
     const listBase = this.headBase + c * NR_PCP_LISTS;
     count = Math.min(this.count[c]!, count);
     pindex = pindex - 1;
-    const next = this.next;
-    const prev = this.prev;
     while (count > 0) {
       let h: number;
       let guard = 0;
@@ -159,22 +149,22 @@ export class PerCpuPages {
         if (++pindex > NR_PCP_LISTS - 1) pindex = 0;
         h = listBase + pindex;
         if (++guard > NR_PCP_LISTS) throw new Error(`pcp: zone ${zone.name} cpu ${cpu} count ${this.count[c]} but every list is empty`);
-      } while (next[h] === h);
+      } while (this.w[3 * h] === h);
       const order = (pindex / MIGRATE_PCPTYPES) | 0;
       const nrPages = 1 << order;
       do {
-        const node = prev[h]!;
-        const p = prev[node]!;
-        next[p] = h;
-        prev[h] = p;
-        next[node] = -1;
-        prev[node] = -1;
-        this.flags[node] = 0;
+        const node = this.w[3 * h + 1]!;
+        const p = this.w[3 * node + 1]!;
+        this.w[3 * p] = h;
+        this.w[3 * h + 1] = p;
+        this.w[3 * node] = -1;
+        this.w[3 * node + 1] = -1;
+        this.b[12 * node + B_FLAGS] = 0;
         count -= nrPages;
         this.count[c] = this.count[c]! - nrPages;
         const pfn = node + this.base;
         pa.freeOneBlock(pfn, zone, order, this.mm.getPageblockMigratetype(pfn), false);
-      } while (count > 0 && next[h] !== h);
+      } while (count > 0 && this.w[3 * h] !== h);
     }
   }
 
