@@ -9,6 +9,7 @@ import { vendorName, decodeMr8 } from '../../hal/lpddr/standards.js';
 import type { Timer } from '../../hal/uboot/byte-stream.js';
 import { ConsoleError, UbootConsole, type ConsoleOptions } from '../../hal/uboot/transport.js';
 import { executeOnConsole, planConsoleProgram, renderPlan, type ConsoleProgramResult, type ConsoleStep } from '../../hal/uboot/console-executor.js';
+import { HAZARDS } from '../../firmware/drivers/mr-driver.js';
 import { CliError } from '../errors.js';
 import { hostTimer, type PortStream } from './port-stream.js';
 import { listPorts, type ListPortsDeps } from './list-ports.js';
@@ -119,15 +120,23 @@ function dieOf(config: BoardConfig, id: string): DieConfig {
   return d;
 }
 
+/** Long step lists are cut in the middle: the first 6 and the last 3 are shown. */
+function stepLines(label: string, steps: readonly ConsoleStep[]): string[] {
+  const line = (st: ConsoleStep) => `  ${label.padEnd(12)} #${st.index} ${st.command ?? st.comment}`;
+  if (steps.length <= 12) return steps.map(line);
+  const hidden = steps.slice(6, -3);
+  return [...steps.slice(0, 6).map(line), `  ${label.padEnd(12)} … ${hidden.length} more (#${hidden[0]!.index}-#${hidden.at(-1)!.index}) …`, ...steps.slice(-3).map(line)];
+}
+
 /** Describe a failed program run: what was applied, what may have been, what was not. */
 export function describeFailure(r: Extract<ConsoleProgramResult, { ok: false }>, what = 'operations'): string[] {
-  const list = (steps: readonly ConsoleStep[]) => steps.map((s) => `#${s.index} ${s.command ?? s.comment}`);
-  const lines = [`failed: ${r.reason}`];
   const total = r.appliedSteps.length + (r.uncertainStep ? 1 : 0) + r.notAppliedSteps.length;
+  if (r.code === 'hazard') return [`failed: ${r.reason}`, `nothing was sent: 0 of ${total} ${what} applied`];
+  const lines = [`failed: ${r.reason}`];
   lines.push(`applied ${r.applied} of ${total} ${what}${r.boardReset && r.applied > 0 ? ' (then undone by the board reset)' : ''}${r.applied ? ':' : ''}`);
-  for (const l of list(r.appliedSteps)) lines.push(`  applied      ${l}`);
-  if (r.uncertainStep) lines.push(`  UNCERTAIN    ${list([r.uncertainStep])[0]} (sent; no prompt came back, so it may or may not have run)`);
-  for (const l of list(r.notAppliedSteps)) lines.push(`  not applied  ${l}`);
+  lines.push(...stepLines('applied', r.appliedSteps));
+  if (r.uncertainStep) lines.push(`  UNCERTAIN    #${r.uncertainStep.index} ${r.uncertainStep.command} (sent; no prompt came back, so it may or may not have run)`);
+  lines.push(...stepLines('not applied', r.notAppliedSteps));
   return lines;
 }
 
@@ -451,21 +460,38 @@ export interface ReplayOptions extends Partial<PortOptions> {
   readonly force?: boolean;
 }
 
-/** Writes that must not be replayed blindly on a live board (the same hazards the drivers declare). */
-function replayHazards(config: BoardConfig, writes: readonly MmioWriteEvent[]): Hazard[] {
-  const hazards: Hazard[] = [];
+/**
+ * Writes that must not be replayed blindly on a live board: the hazards the drivers declare
+ * (firmware/drivers/mr-driver.ts HAZARDS), found from the trace itself: an MMDC write that
+ * sets MDSCR.CON_REQ, the DRAM init MRWs (MR63 reset, MR10 = 0xFF ZQ init) and a self-refresh
+ * entry, each named by the write that caused it.
+ */
+export function replayHazards(config: BoardConfig, events: readonly TraceEvent[], writes: readonly MmioWriteEvent[]): Hazard[] {
+  const found = new Map<string, Hazard>();
+  const add = (h: Hazard, w: MmioWriteEvent | undefined, what: string) => {
+    if (found.has(h.code)) return;
+    const at = w ? `write #${writes.indexOf(w)} (seq ${w.seq}, ${w.block}.${w.register})` : 'the trace';
+    found.set(h.code, { code: h.code, message: `${at} ${what}: ${h.message}` });
+  };
   for (const c of config.controllers) {
     if (c.kind !== 'fsl-mmdc') continue;
-    const mdscr = c.base + 0x1c;
-    const w = writes.find((e) => e.address === mdscr && (e.value & 0x8000) !== 0);
-    if (w) {
-      hazards.push({
-        code: 'mmdc-con-req-stall',
-        message: `write #${writes.indexOf(w)} sets ${c.id} MDSCR.CON_REQ: the MMDC stops serving the DRAM that U-Boot runs from, so the board hangs`,
-      });
+    const w = writes.find((e) => e.address === c.base + 0x1c && (e.value & 0x8000) !== 0);
+    if (w) add(HAZARDS.mmdcConReq, w, `sets ${c.id} MDSCR.CON_REQ`);
+  }
+  /** The write that caused an event: the last write before it. */
+  const cause = (seq: number): MmioWriteEvent | undefined => {
+    let last: MmioWriteEvent | undefined;
+    for (const w of writes) if (w.seq < seq) last = w;
+    return last;
+  };
+  for (const e of events) {
+    if (e.kind === 'dram.mrw' && (e.mr === 63 || (e.mr === 10 && e.value === 0xff))) {
+      add(HAZARDS.dramInitLive, cause(e.seq), `issues ${e.mr === 63 ? 'the MR63 reset' : 'MR10 = 0xFF (ZQ init)'} on ${e.die}`);
+    } else if (e.kind === 'dram.sr.enter') {
+      add(HAZARDS.selfRefreshLive, cause(e.seq), `puts ${e.die} into self-refresh`);
     }
   }
-  return hazards;
+  return [...found.values()];
 }
 
 export function replayProgram(opts: ReplayOptions): RegisterProgram {
@@ -486,7 +512,7 @@ export function replayProgram(opts: ReplayOptions): RegisterProgram {
   return makeProgram(
     `replay ${name}`,
     writes.map((w) => ({ op: 'write' as const, address: w.address, value: w.value >>> 0, note: `seq ${w.seq} ${w.block}.${w.register}` })),
-    replayHazards(opts.board, writes),
+    replayHazards(opts.board, opts.trace, writes),
   );
 }
 
