@@ -107,6 +107,19 @@ async function withConsole<T>(opts: PortOptions, deps: SerialDeps, io: SerialIo,
   }
 }
 
+/**
+ * After a reset a real U-Boot prints its banner and counts down to autoboot: left alone it
+ * boots the OS. Keep pressing Ctrl-C (bounded) until the prompt is back, and say whether it is.
+ */
+async function catchAutoboot(con: UbootConsole, io: SerialIo): Promise<void> {
+  try {
+    await con.sync({ attempts: 10, timeoutMs: 1000 });
+    io.err('the board came back to the U-Boot prompt (autoboot stopped with Ctrl-C); its registers are at their boot values');
+  } catch (e) {
+    io.err(`the board did not come back to the U-Boot prompt: ${(e as Error).message}`);
+  }
+}
+
 const hex = (x: number, d = 8) => '0x' + (x >>> 0).toString(16).padStart(d, '0');
 
 function emulated(config: BoardConfig): Board {
@@ -270,6 +283,7 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
     } catch (e) {
       if (!(e instanceof ConsoleError)) throw e;
       failure = [`failed reading ${regName(regs[registerChecks.length]!)}: ${e.message}`];
+      if (e.code === 'board-reset') await catchAutoboot(con, io);
       return;
     }
     for (const d of config.dies) {
@@ -289,6 +303,7 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
         const r = await executeOnConsole(con, p.program, deps.timer ?? hostTimer);
         if (!r.ok) {
           failure = [`failed reading MR${n} of ${d.id}:`, ...describeFailure(r)];
+          if (r.boardReset) await catchAutoboot(con, io);
           return;
         }
         actual[`mr${n}`] = p.decode(r.reads);
@@ -436,11 +451,15 @@ export async function boardApply(opts: ApplyOptions, io: SerialIo, deps: SerialD
   }
   if (!opts.port) throw new CliError('apply: --port is required (or use --dry-run)');
   const port: PortOptions = { port: opts.port, ...(opts.baud !== undefined ? { baud: opts.baud } : {}), ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) };
-  const result = await withConsole(port, deps, io, (con) => executeOnConsole(con, p, deps.timer ?? hostTimer, { force: opts.force ?? false }));
-  if (!result.ok) {
-    for (const l of describeFailure(result, 'register operations')) io.err(l);
-    return 1;
-  }
+  const result = await withConsole(port, deps, io, async (con) => {
+    const r = await executeOnConsole(con, p, deps.timer ?? hostTimer, { force: opts.force ?? false });
+    if (!r.ok) {
+      for (const l of describeFailure(r, 'register operations')) io.err(l);
+      if (r.boardReset) await catchAutoboot(con, io);
+    }
+    return r;
+  });
+  if (!result.ok) return 1;
   for (const h of result.forced) io.err(`warning: ran despite hazard ${h.code}: ${h.message}`);
   for (const w of writes) io.out(`${w.die}: MR${w.mr} = ${hex(w.value, 2)}`);
   io.out(`applied ${result.applied} register operations on ${opts.board.name} over ${opts.port}`);
@@ -527,16 +546,19 @@ export async function boardReplay(opts: ReplayOptions, io: SerialIo, deps: Seria
   const bar = await progressBar(io, p.ops.length);
   let result: ConsoleProgramResult;
   try {
-    result = await withConsole(port, deps, io, (con) =>
-      executeOnConsole(con, p, deps.timer ?? hostTimer, { force: opts.force ?? false, onStep: (_s, done) => bar?.update(done) }),
-    );
+    result = await withConsole(port, deps, io, async (con) => {
+      const r = await executeOnConsole(con, p, deps.timer ?? hostTimer, { force: opts.force ?? false, onStep: (_s, done) => bar?.update(done) });
+      bar?.stop();
+      if (!r.ok) {
+        for (const l of describeFailure(r, 'writes')) io.err(l);
+        if (r.boardReset) await catchAutoboot(con, io);
+      }
+      return r;
+    });
   } finally {
     bar?.stop();
   }
-  if (!result.ok) {
-    for (const l of describeFailure(result, 'writes')) io.err(l);
-    return 1;
-  }
+  if (!result.ok) return 1;
   for (const h of result.forced) io.err(`warning: ran despite hazard ${h.code}: ${h.message}`);
   io.out(`replayed ${result.applied} writes of ${opts.traceName ?? 'the trace'} on ${opts.board.name} over ${opts.port}`);
   return 0;

@@ -136,8 +136,9 @@ describe('faults, end to end through a real pty', () => {
     expect(io.stderr).toContain('  not applied  #1 mw.l 0x4c000040 0x000000f0');
   });
 
-  it('a data abort and reboot in the middle of a replay: stops, says the reset undid the applied writes', async () => {
-    const s = await serve();
+  it('a data abort and reboot in the middle of a replay: stops, says the reset undid the applied writes, stops the autoboot', async () => {
+    // A board that counts down 3 s to autoboot after every reset, as a real one does.
+    const s = await serve({ autobootSeconds: 3 });
     const w = (seq: number, address: number, value: number, register: string): MmioWriteEvent => ({
       kind: 'mmio.write',
       seq,
@@ -168,9 +169,12 @@ describe('faults, end to end through a real pty', () => {
     expect(io.stderr).toContain('applied 2 of 5 writes (then undone by the board reset):');
     expect(io.stderr).toContain(`  not applied  #2 ${mw(trace[2]!)}`);
     expect(io.stderr).toContain(`  not applied  #4 ${mw(trace[4]!)}`);
+    expect(io.stderr.at(-1)).toBe('the board came back to the U-Boot prompt (autoboot stopped with Ctrl-C); its registers are at their boot values');
     expect(s.resets).toBe(1);
     expect(s.board.controller('emif1').blocks['emif']!.get('LPDDR2_MODE_REG_CONFIG')).toBe(0);
     expect(s.board.die('emif1.cs0').mr17).toBe(0);
+    // Still at the prompt: the next command works without waiting for a countdown.
+    expect(await boardProbe({ port: s.pty.path, board: panda }, captureIo(), deps)).toBe(0);
   });
 
   it('a second process holding the port: a clear "port busy" error, nothing sent', async () => {
