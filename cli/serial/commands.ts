@@ -111,12 +111,12 @@ async function withConsole<T>(opts: PortOptions, deps: SerialDeps, io: SerialIo,
  * After a reset a real U-Boot prints its banner and counts down to autoboot: left alone it
  * boots the OS. Keep pressing Ctrl-C (bounded) until the prompt is back, and say whether it is.
  */
-async function catchAutoboot(con: UbootConsole, io: SerialIo): Promise<void> {
+async function catchAutoboot(con: UbootConsole): Promise<string> {
   try {
     await con.sync({ attempts: 10, timeoutMs: 1000 });
-    io.err('the board came back to the U-Boot prompt (autoboot stopped with Ctrl-C); its registers are at their boot values');
+    return 'the board came back to the U-Boot prompt (autoboot stopped with Ctrl-C); its registers are at their boot values';
   } catch (e) {
-    io.err(`the board did not come back to the U-Boot prompt: ${(e as Error).message}`);
+    return `the board did not come back to the U-Boot prompt: ${(e as Error).message}`;
   }
 }
 
@@ -283,7 +283,7 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
     } catch (e) {
       if (!(e instanceof ConsoleError)) throw e;
       failure = [`failed reading ${regName(regs[registerChecks.length]!)}: ${e.message}`];
-      if (e.code === 'board-reset') await catchAutoboot(con, io);
+      if (e.code === 'board-reset') failure.push(await catchAutoboot(con));
       return;
     }
     for (const d of config.dies) {
@@ -303,7 +303,7 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
         const r = await executeOnConsole(con, p.program, deps.timer ?? hostTimer);
         if (!r.ok) {
           failure = [`failed reading MR${n} of ${d.id}:`, ...describeFailure(r)];
-          if (r.boardReset) await catchAutoboot(con, io);
+          if (r.boardReset) failure.push(await catchAutoboot(con));
           return;
         }
         actual[`mr${n}`] = p.decode(r.reads);
@@ -455,7 +455,7 @@ export async function boardApply(opts: ApplyOptions, io: SerialIo, deps: SerialD
     const r = await executeOnConsole(con, p, deps.timer ?? hostTimer, { force: opts.force ?? false });
     if (!r.ok) {
       for (const l of describeFailure(r, 'register operations')) io.err(l);
-      if (r.boardReset) await catchAutoboot(con, io);
+      if (r.boardReset) io.err(await catchAutoboot(con));
     }
     return r;
   });
@@ -551,7 +551,7 @@ export async function boardReplay(opts: ReplayOptions, io: SerialIo, deps: Seria
       bar?.stop();
       if (!r.ok) {
         for (const l of describeFailure(r, 'writes')) io.err(l);
-        if (r.boardReset) await catchAutoboot(con, io);
+        if (r.boardReset) io.err(await catchAutoboot(con));
       }
       return r;
     });

@@ -114,6 +114,15 @@ describe('pandaboard-es through a real pty (socat)', () => {
     expect(report.mismatches).toContain('emif1.cs0: MR5 0x03, config says 0x01');
   });
 
+  it('probing with the wrong board config takes a data abort: exit 1, the board is caught at its prompt again', async () => {
+    served = await serveBoardOnPty(loadBoard('pandaboard-es'), { autobootSeconds: 2 });
+    const io = captureIo();
+    expect(await boardProbe({ port: served.pty.path, board: loadBoard('imx8mm-evk') }, io, deps)).toBe(1);
+    expect(io.stderr[0]).toMatch(/^failed reading ddrc\.MSTR: the board crashed and reset while running "md\.l 0x3d400000 1"/);
+    expect(io.stderr[1]).toBe('the board came back to the U-Boot prompt (autoboot stopped with Ctrl-C); its registers are at their boot values');
+    expect(served.resets).toBe(1);
+  });
+
   it('draws a replay progress bar on stderr only when stderr is a terminal', async () => {
     const config = loadBoard('pandaboard-es');
     const run = emulatedRun(config, 'emif2.cs1', 17, 0x80);
