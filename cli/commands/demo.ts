@@ -6,7 +6,7 @@ import { bootBoard } from '../../firmware/boot/boot.js';
 import { KernelLog } from '../../firmware/boot/dmesg.js';
 import { programMasks, selfRefreshCycle } from '../../firmware/pasr/self-refresh.js';
 import { checkMasks, formatViolation } from '../../firmware/pasr/safety.js';
-import { unitMasks } from '../../firmware/pasr/pasr-map.js';
+import { unitMasks, type PasrUnit } from '../../firmware/pasr/pasr-map.js';
 import { loadBoard } from '../board-files.js';
 import { CliError } from '../errors.js';
 import { hexAddr, sizeText } from '../format.js';
@@ -50,11 +50,7 @@ export async function demo(opts: { board: string }): Promise<void> {
 
   // What a PASR governor does: pick units with no live page, highest address first.
   const candidates = pasr.units.filter((u) => u.usable).sort((a, b) => b.ranges[0]!.startPfn - a.ranges[0]!.startPfn);
-  const live = (u: (typeof candidates)[number]) => {
-    let n = 0;
-    for (const rg of u.ranges) for (let pfn = rg.startPfn; pfn < rg.endPfn; pfn++) if (mm.memmap.kind[pfn - mm.memmap.startPfn] !== 0) n++;
-    return n;
-  };
+  const live = (u: PasrUnit) => checkMasks(board, mm.memmap, unitMasks(u)).reduce((n, v) => n + v.livePages, 0);
   const unit = candidates.find((u) => live(u) === 0);
   const busy = candidates.find((u) => live(u) > 0);
   if (!unit) {

@@ -30,11 +30,10 @@ export function isLiveKind(kind: number): boolean {
 function liveIn(memmap: MemMap, startPfn: number, endPfn: number, byKind: number[]): { count: number; first: number } {
   let count = 0;
   let first = -1;
-  const kind = memmap.kind;
   const a = Math.max(startPfn, memmap.startPfn);
   const z = Math.min(endPfn, memmap.endPfn);
   for (let pfn = a; pfn < z; pfn++) {
-    const k = kind[pfn - memmap.startPfn]!;
+    const k = memmap.kind(pfn - memmap.startPfn);
     if (isLiveKind(k)) {
       if (first < 0) first = pfn;
       count++;
@@ -89,7 +88,7 @@ export function countLostPages(board: Board, memmap: MemMap): number {
   const n = Math.min(board.poisoned.length, memmap.nrPages);
   const off = memmap.startPfn - board.firstPfn;
   for (let i = 0; i < n; i++) {
-    if (board.poisoned[i + off] === 1 && isLiveKind(memmap.kind[i]!)) lost++;
+    if (board.poisoned[i + off] === 1 && isLiveKind(memmap.kind(i))) lost++;
   }
   return lost;
 }

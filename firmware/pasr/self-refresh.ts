@@ -9,7 +9,7 @@ export interface SelfRefreshReport {
   readonly durationNs: number;
   /** Live pages in masked banks/segments at entry (must be empty). */
   readonly violations: readonly SafetyViolation[];
-  /** Pages poisoned on exit (masked area, live or not). */
+  /** Page frames newly poisoned by this cycle (masked area, live or not; each counted once). */
   readonly poisonedPages: number;
   /** Live pages whose data was lost (must be 0). */
   readonly lostPages: number;
@@ -61,7 +61,7 @@ export function selfRefreshCycle(
 ): SelfRefreshReport {
   const errors: string[] = [];
   const violations = checkSelfRefreshEntry(board, memmap);
-  const firstEvent = board.trace.events.length;
+  const poisonedBefore = board.poisonedIn(board.firstPfn, board.firstPfn + board.poisoned.length);
   for (const d of drivers.values()) run(board, d.selfRefreshEnter(), errors);
   const refreshed: Record<string, number> = {};
   let energyJ = 0;
@@ -75,8 +75,8 @@ export function selfRefreshCycle(
   }
   board.clock.advance(durationNs);
   for (const d of drivers.values()) run(board, d.selfRefreshExit(), errors);
-  let poisonedPages = 0;
-  for (const e of board.trace.events.slice(firstEvent)) if (e.kind === 'dram.sr.exit') poisonedPages += e.poisonedPages;
+  const poisonedPages = board.poisonedIn(board.firstPfn, board.firstPfn + board.poisoned.length) - poisonedBefore;
   for (const die of board.dies) if (die.inSelfRefresh) errors.push(`${die.id} is still in self-refresh after the exit sequence`);
   return { durationNs, violations, poisonedPages, lostPages: countLostPages(board, memmap), energyJ, fullArrayEnergyJ, refreshed, errors };
 }
+
