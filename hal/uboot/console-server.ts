@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { BusError, type RegisterAccess } from '../mmio-bus.js';
-import { bytesToText, textToBytes, type ByteStream, type Cancel, type Timer } from './byte-stream.js';
+import { textToBytes, type ByteStream, type Cancel, type Timer } from './byte-stream.js';
 import { formatMdLine, MD_BYTES_PER_LINE, type AccessWidth } from './md-format.js';
 
 /**
@@ -691,9 +691,4 @@ function tokenize(part: string): string[] {
   }
   if (inWord) out.push(cur);
   return out;
-}
-
-/** Convenience for tests and logs: the text a server wrote, as a string. */
-export function decodeConsoleBytes(bytes: Uint8Array): string {
-  return bytesToText(bytes);
 }
