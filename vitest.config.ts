@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 20_000,
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 30_000,
   },
 });

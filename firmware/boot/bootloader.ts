@@ -1,5 +1,5 @@
 import type { Board } from '../../hal/board/board.js';
-import type { DieConfig } from '../../hal/board/board-config.js';
+import type { BoardConfig, DieConfig, DramPart } from '../../hal/board/board-config.js';
 import { runProgram } from '../../hal/register-program.js';
 import { decodeMr8, vendorName } from '../../hal/lpddr/standards.js';
 import { createDriver } from '../drivers/create-driver.js';
@@ -30,9 +30,10 @@ const hex2 = (v: number) => '0x' + v.toString(16).padStart(2, '0');
  * The boot loader's DRAM bring-up, as U-Boot/SPL does it: for each controller its mode-register
  * init sequence through the controller registers (MR63 reset where the standard has one, MR10
  * ZQ calibration, MR1/MR2/MR3, MR16 = MR17 = 0), then an identity check: MRR of MR5-MR8 on every
- * die, compared with the board config. A mismatch is a boot error, never silently accepted.
+ * die, compared with what the firmware expects (by default the board config the board was built
+ * from; tests and real boards can disagree). A mismatch is a boot error, never silently accepted.
  */
-export function runBootloader(board: Board, log: KernelLog): BootloaderResult {
+export function runBootloader(board: Board, log: KernelLog, expected: BoardConfig = board.config): BootloaderResult {
   const cfg = board.config;
   const errors: string[] = [];
   const identity: DieIdentity[] = [];
@@ -52,15 +53,19 @@ export function runBootloader(board: Board, log: KernelLog): BootloaderResult {
   if (errors.length === 0) {
     for (const c of cfg.controllers) {
       const driver = drivers.get(c.id)!;
-      for (const d of c.dies) identity.push(checkIdentity(board, driver, d, errors, log));
+      for (const d of c.dies) identity.push(checkIdentity(board, driver, d, expectedPart(expected, d), errors, log));
     }
   }
   log.log('SPL', `DRAM:  ${cfg.dramSize >= 2 ** 30 ? `${cfg.dramSize / 2 ** 30} GiB` : `${cfg.dramSize / 2 ** 20} MiB`}`);
   return { ok: errors.length === 0, errors, identity, drivers };
 }
 
-function checkIdentity(board: Board, driver: MemoryControllerDriver, die: DieConfig, errors: string[], log: KernelLog): DieIdentity {
-  const part = die.part;
+/** What the firmware's board description says a die is (the silicon may disagree). */
+function expectedPart(expected: BoardConfig, die: DieConfig): DramPart {
+  return expected.dies.find((d) => d.id === die.id)?.part ?? die.part;
+}
+
+function checkIdentity(board: Board, driver: MemoryControllerDriver, die: DieConfig, part: DramPart, errors: string[], log: KernelLog): DieIdentity {
   const std = board.config.standard;
   if (!driver.canMrr) {
     log.log('SPL', `${die.id}: no MRR path through ${driver.kind}; identity taken from the board config (${part.name})`);
