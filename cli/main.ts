@@ -103,7 +103,7 @@ export function buildProgram(): Command {
     board
       .command('apply')
       .description('program PASR masks on chosen dies')
-      .requiredOption('--port <path>', 'serial port')
+      .option('--port <path>', 'serial port (not needed with --dry-run)')
       .requiredOption('--board <name|file>', 'board config')
       .requiredOption('--die <id>', 'die (repeatable)', collect)
       .addOption(new Option('--mr16 <mask>', 'bank mask').argParser(int('--mr16')).conflicts(['mr17', 'segments']))
@@ -117,7 +117,7 @@ export function buildProgram(): Command {
       .command('replay')
       .description('replay the register writes of a trace on the board, in order')
       .argument('<trace>', '.pasrtrace file')
-      .requiredOption('--port <path>', 'serial port')
+      .option('--port <path>', 'serial port (not needed with --dry-run)')
       .requiredOption('--board <name|file>', 'board config')
       .option('--dry-run', 'print the console commands, do not open the port')
       .option('--force', 'run sequences with known hazards'),

@@ -12,6 +12,13 @@ interface PortFlags {
   timeout: number;
 }
 
+/** --port is needed unless the command only prints what it would send. */
+function portFor(opts: { port?: string; dryRun?: boolean }, command: string): { port?: string } {
+  if (opts.port !== undefined) return { port: opts.port };
+  if (opts.dryRun) return {};
+  throw new CliError(`board ${command}: give --port PATH (or --dry-run to print the console commands)`);
+}
+
 function done(code: number): void {
   if (code !== 0) process.exitCode = code;
 }
@@ -31,11 +38,12 @@ export async function probe(opts: PortFlags & { json?: boolean }): Promise<void>
 }
 
 export async function apply(
-  opts: PortFlags & { die: string[]; mr16?: number; mr17?: number; segments?: string; dryRun?: boolean; force?: boolean },
+  opts: Omit<PortFlags, 'port'> & { port?: string; die: string[]; mr16?: number; mr17?: number; segments?: string; dryRun?: boolean; force?: boolean },
 ): Promise<void> {
+  const port = portFor(opts, 'apply');
   const board = loadBoard(opts.board);
   const o: Parameters<typeof boardApply>[0] = {
-    port: opts.port,
+    ...port,
     baud: opts.baud,
     timeout: opts.timeout,
     board,
@@ -49,7 +57,8 @@ export async function apply(
   done(await boardApply(o, processIo()));
 }
 
-export async function replay(file: string, opts: PortFlags & { dryRun?: boolean; force?: boolean }): Promise<void> {
+export async function replay(file: string, opts: Omit<PortFlags, 'port'> & { port?: string; dryRun?: boolean; force?: boolean }): Promise<void> {
+  const port = portFor(opts, 'replay');
   const board = loadBoard(opts.board);
   const bytes = readInput(file, 'trace');
   let events;
@@ -61,7 +70,7 @@ export async function replay(file: string, opts: PortFlags & { dryRun?: boolean;
   }
   done(
     await boardReplay(
-      { port: opts.port, baud: opts.baud, timeout: opts.timeout, board, trace: events, traceName: file, dryRun: opts.dryRun ?? false, force: opts.force ?? false },
+      { ...port, baud: opts.baud, timeout: opts.timeout, board, trace: events, traceName: file, dryRun: opts.dryRun ?? false, force: opts.force ?? false },
       processIo(),
     ),
   );

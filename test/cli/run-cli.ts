@@ -16,6 +16,7 @@ export function pasr(...args: string[]): CliRun {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
+    maxBuffer: 256 * 2 ** 20,
     env: { ...process.env, PASR_DEBUG: '' },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
