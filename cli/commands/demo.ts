@@ -31,7 +31,7 @@ export async function demo(opts: { board: string }): Promise<void> {
   say();
   say('Boot loader: DRAM mode-register init through the controller registers');
   const first = board.dies[0]!;
-  say(`  every register write for ${first.id}:`);
+  say(`  register writes on ${first.config.controller} and the mode-register commands they gave ${first.id}:`);
   for (const e of filterEvents(trace.events, { die: first.id, kind: 'mmio.write,dram.mrw' })) say(`  ${formatEventLine(e)}`);
   for (const d of board.dies.slice(1)) {
     const mrws = trace.ofKind('dram.mrw').filter((e) => e.die === d.id);
