@@ -70,6 +70,14 @@ export const COST_TABLE: readonly CostEntry[] = [
     verified: true,
   },
   {
+    name: 'hotplug.onlineBlockNs',
+    value: 3.2e6,
+    unit: 'ns per 128 MiB block',
+    description: 'online_pages() of a block (memmap init, freeing to the buddy allocator); scaled linearly to the configured block size',
+    source: '✖ unverified: no published figure; assumed equal to the idle-offline figure',
+    verified: false,
+  },
+  {
     name: 'hotplug.retryPassNs',
     value: 1e6,
     unit: 'ns per retry pass',
@@ -262,6 +270,11 @@ export class MechanismCosts {
   /** Offlining cost of one configured block with nothing to migrate. */
   get offlineIdleBlockNs(): number {
     return this.get('hotplug.offlineIdleBlockNs') * (this.blockBytes / HOTPLUG_REFERENCE_BLOCK_BYTES);
+  }
+
+  /** Onlining cost of one configured block. */
+  get onlineBlockNs(): number {
+    return this.get('hotplug.onlineBlockNs') * (this.blockBytes / HOTPLUG_REFERENCE_BLOCK_BYTES);
   }
 
   /** Extra offlining cost per page migrated (full-block figure minus idle, over the reference block's pages). */

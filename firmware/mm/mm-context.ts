@@ -62,16 +62,14 @@ export class MmContext {
     const mm = this.memmap;
     if (!mm.pfnValid(pfn)) return -1;
     const base = mm.startPfn;
-    const flags = mm.flags;
-    const ord = mm.order;
     const maxOrder = this.pa.maxOrder;
     for (let o = 0; o <= maxOrder; o++) {
       const h = pfn - (pfn & ((1 << o) - 1));
       if (h < base) return -1;
-      const f = flags[h - base]!;
+      const f = mm.flags(h - base);
       // A free block at h: pfn is in it, or no allocated block can cover pfn (it would cover h).
       if (f & (PG_BUDDY | PG_PCP)) return -1;
-      if (f & PG_HEAD && ord[h - base]! >= o) return h;
+      if (f & PG_HEAD && mm.order(h - base) >= o) return h;
     }
     return -1;
   }
@@ -80,13 +78,11 @@ export class MmContext {
   freeHeadOf(pfn: number): number {
     const mm = this.memmap;
     const base = mm.startPfn;
-    const flags = mm.flags;
-    const ord = mm.order;
     for (let o = 0; o <= this.pa.maxOrder; o++) {
       const h = pfn - (pfn & ((1 << o) - 1));
       if (h < base) return -1;
-      const f = flags[h - base]!;
-      if (f & (PG_BUDDY | PG_PCP) && ord[h - base]! >= o) return h;
+      const f = mm.flags(h - base);
+      if (f & (PG_BUDDY | PG_PCP) && mm.order(h - base) >= o) return h;
     }
     return -1;
   }
