@@ -91,9 +91,9 @@ export class Migrator {
 
   /**
    * alloc_migration_target(): a new frame from the buddy allocator with GFP_USER | __GFP_MOVABLE
-   * | __GFP_RETRY_MAYFAIL, plus __GFP_HIGHMEM when the source is in ZONE_MOVABLE (so a page
-   * never leaves ZONE_MOVABLE for a kernel zone... and a kernel-zone page never enters
-   * ZONE_MOVABLE). The allocation may reclaim.
+   * | __GFP_RETRY_MAYFAIL, plus __GFP_HIGHMEM when the source is in ZONE_MOVABLE: a ZONE_MOVABLE
+   * page may land in any zone up to ZONE_MOVABLE, a kernel-zone page never enters ZONE_MOVABLE.
+   * The allocation may reclaim.
    */
   allocMigrationTarget(src: number, order: number, kind: number): number {
     let gfp = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL;
