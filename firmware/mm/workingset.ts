@@ -137,38 +137,43 @@ export class AddressSpace {
     if (typeof r !== 'number') return r;
     const pfn = r;
     const kib = ctx.pageBytes / 1024;
+    // Account the miss and install the page first; then charge its cost (which advances the
+    // clock, so daemons woken by the allocation see a consistent state).
     let event: TouchOk['event'];
     let activate = false;
-    ctx.ledger.run(() => {
-      if (st === PAGE_SHADOW) {
-        event = 'refault';
-        ev.workingset_refault_file++;
+    let costItem = '';
+    let costName = '';
+    if (st === PAGE_SHADOW) {
+      event = 'refault';
+      ev.workingset_refault_file++;
+      ev.pgmajfault++;
+      ev.pgpgin += kib;
+      activate = this.testRecent(id, true);
+      if (activate) ev.workingset_activate_file++;
+      this.nrShadows--;
+      costItem = 'refault';
+      costName = 'refault.pageNs';
+    } else if (st === PAGE_SWAPPED) {
+      event = 'swapin';
+      ev.pswpin++;
+      ev.pgmajfault++;
+      ev.workingset_refault_anon++;
+      activate = this.testRecent(id, false);
+      if (activate) ev.workingset_activate_anon++;
+      this.swapUsed--;
+      this.nrShadows--;
+      costItem = 'swap-in';
+      costName = 'swap.inPageNs';
+    } else {
+      event = 'first';
+      ev.pgfault++;
+      if (t === TYPE_FILE) {
         ev.pgmajfault++;
         ev.pgpgin += kib;
-        ctx.ledger.charge('refault', ctx.costs.perPage('refault.pageNs'));
-        activate = this.testRecent(id, true);
-        if (activate) ev.workingset_activate_file++;
-        this.nrShadows--;
-      } else if (st === PAGE_SWAPPED) {
-        event = 'swapin';
-        ev.pswpin++;
-        ev.pgmajfault++;
-        ev.workingset_refault_anon++;
-        ctx.ledger.charge('swap-in', ctx.costs.perPage('swap.inPageNs'));
-        activate = this.testRecent(id, false);
-        if (activate) ev.workingset_activate_anon++;
-        this.swapUsed--;
-        this.nrShadows--;
-      } else {
-        event = 'first';
-        ev.pgfault++;
-        if (t === TYPE_FILE) {
-          ev.pgmajfault++;
-          ev.pgpgin += kib;
-          ctx.ledger.charge('file-read', ctx.costs.perPage('refault.pageNs'));
-        }
+        costItem = 'file-read';
+        costName = 'refault.pageNs';
       }
-    });
+    }
     if (write && t === TYPE_FILE) ev.nr_dirtied++;
     this.type[id] = t;
     this.state[id] = PAGE_RESIDENT;
@@ -176,7 +181,8 @@ export class AddressSpace {
     this.idOf[pfn - ctx.memmap.startPfn] = id;
     this.stamp[id] = 0;
     this.lru.add(pfn, activate);
-    return { ok: true, pfn, event: event!, activated: activate };
+    if (costItem) ctx.ledger.charge(costItem, ctx.costs.perPage(costName));
+    return { ok: true, pfn, event, activated: activate };
   }
 
   private isActive(pfn: number): boolean {
