@@ -205,7 +205,7 @@ export const COST_TABLE: readonly CostEntry[] = [
     value: 14,
     unit: 'ns per MRW',
     description: 'one mode-register write (tMRW/tMRD); the per-standard timing tables in hal/lpddr own the exact value',
-    source: 'lpddr.md §1.3: LPDDR4 tMRD = max(14 ns, 10 nCK) (SNPS-CINIT); used here only as a lower bound',
+    source: '✖ as a mechanism cost: lpddr.md §1.3 gives LPDDR4 tMRD = max(14 ns, 10 nCK) (SNPS-CINIT), used here only as a lower bound of one MRW',
     verified: false,
   },
   {
