@@ -7,7 +7,8 @@
  * cma_release() frees the pages and clears the bits.
  *
  * Counters per area (sysfs /sys/kernel/mm/cma/<name>/alloc_pages_success, _fail) and the
- * cma_alloc_success / cma_alloc_fail events.
+ * cma_alloc_success / cma_alloc_fail events (kept on Cma: the core's /proc/vmstat item list
+ * follows a captured kernel that does not print them).
  *
  * Invariants (checkInvariants()): a bit is set exactly for the pages a successful cma_alloc()
  * handed out and not yet released; those pages are allocated (not free).
@@ -60,7 +61,6 @@ export class CmaArea {
     let i = start;
     for (;;) {
       i = ((i + offset + mask) & ~mask) - offset;
-      if (i < start) i += mask + 1;
       if (i + n > this.count) return this.count;
       let k = 0;
       while (k < n && !this.testBit(i + k)) k++;
