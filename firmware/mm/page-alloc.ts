@@ -156,6 +156,11 @@ export class PageAllocator {
   readonly zones: Zone[];
   readonly events = new VmEvents();
   readonly pcp: PerCpuPages | null;
+  /**
+   * pcp_allowed_order(): PAGE_ALLOC_COSTLY_ORDER, or pageblock_order if that is smaller (a pcp
+   * block must not span pageblocks, which Linux's configurations never make it do).
+   */
+  readonly pcpMaxOrder: number;
   readonly configCma: boolean;
   readonly configZoneDma32: boolean;
   readonly watermarkBoostFactor: number;
@@ -218,6 +223,7 @@ export class PageAllocator {
     this.memmap = new MemMap(layout.startPfn, layout.nrPages, layout.pageblockOrder, nrFreeLists + pcpHeads + spare);
     this.freeHeadBase = this.memmap.allocListHeads(nrFreeLists);
     this.pcp = usePcp ? new PerCpuPages(this.memmap, layout.nrCpus) : null;
+    this.pcpMaxOrder = Math.min(PAGE_ALLOC_COSTLY_ORDER, layout.pageblockOrder);
     this.nrFree = new Int32Array(MAX_NR_ZONES * this.nrOrders);
     this.w = this.memmap.w;
     this.b = this.memmap.b;
@@ -449,7 +455,7 @@ export class PageAllocator {
   /**
    * __free_pages(): free an allocated block (head pfn and the order it was allocated with).
    * Misuse (double free, wrong order, page still on an LRU list) is a bug and throws, like
-   * bad_page(). Orders up to PAGE_ALLOC_COSTLY_ORDER go through the per-cpu lists.
+   * bad_page(). Orders up to pcpMaxOrder go through the per-cpu lists.
    */
   freePages(pfn: number, order: number, cpu = 0): void {
     if (order !== 0 || this.pcp === null || !this.freePcpFast(pfn, cpu)) this.freePagesChecked(pfn, order, cpu);
@@ -514,7 +520,7 @@ export class PageAllocator {
       this.b[12 * i + B_AGE] = 0;
     }
     this.events.pgfree += n;
-    if (this.pcp === null || order > PAGE_ALLOC_COSTLY_ORDER) this.freeOnePage(pfn, order, zone, false);
+    if (this.pcp === null || order > this.pcpMaxOrder) this.freeOnePage(pfn, order, zone, false);
     else this.pcp.free(this, zone, pfn, order, cpu);
   }
 
@@ -924,7 +930,7 @@ export class PageAllocator {
   /** rmqueue(): per-cpu lists for small orders, else the buddy lists. */
   private rmqueueZone(zone: Zone, order: number, allocFlags: number, mt: number, cpu: number): number {
     let page = -1;
-    if (this.pcp !== null && order <= PAGE_ALLOC_COSTLY_ORDER) {
+    if (this.pcp !== null && order <= this.pcpMaxOrder) {
       page = this.pcp.rmqueue(this, zone, order, mt, allocFlags, cpu);
     }
     if (page < 0) page = this.rmqueueBuddy(zone, order, allocFlags, mt);
@@ -1054,7 +1060,7 @@ export class PageAllocator {
    */
   private rmqueuePcpFast(gfp: number, kind: number, cpu: number): number {
     const dec = GFP_DECODE[gfp & 0x1f]!;
-    if (dec < 0 || (kind >>> 0) - 1 >= NR_PAGE_KINDS - 1 || (kind | 0) !== kind || (cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) return -1;
+    if (dec < 0 || ((kind - 1) >>> 0) >= NR_PAGE_KINDS - 1 || (kind | 0) !== kind || (cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) return -1;
     const highest = dec & 0xf;
     const zone = this.zonelists[highest]![0];
     if (zone === undefined || zone.boostedWatermark) return -1;
@@ -1083,7 +1089,7 @@ export class PageAllocator {
   /** __alloc_pages() beyond the fast path: argument checks, zonelist walk, slow path. */
   private allocPagesZonelist(order: number, gfp: number, kind: number, cpu: number): AllocResult {
     const dec = GFP_DECODE[gfp & 0x1f]!;
-    if ((order >>> 0) > this.maxOrder || (kind >>> 0) - 1 >= NR_PAGE_KINDS - 1 || (cpu >>> 0) >= this.nrCpus || dec < 0 || (order | 0) !== order || (kind | 0) !== kind || (cpu | 0) !== cpu) {
+    if ((order >>> 0) > this.maxOrder || ((kind - 1) >>> 0) >= NR_PAGE_KINDS - 1 || (cpu >>> 0) >= this.nrCpus || dec < 0 || (order | 0) !== order || (kind | 0) !== kind || (cpu | 0) !== cpu) {
       return this.badAllocRequest(order, gfp, kind, cpu);
     }
     const highest = dec & 0xf;

@@ -1,0 +1,155 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  GFP_ATOMIC,
+  GFP_DMA32,
+  GFP_HIGHUSER_MOVABLE,
+  GFP_KERNEL,
+  GFP_NOWAIT,
+  __GFP_RECLAIMABLE,
+  gfpZone,
+} from '../../../firmware/mm/gfp.js';
+import { PageKind } from '../../../firmware/mm/page-flags.js';
+import type { MemoryManager } from '../../../firmware/mm/memory-manager.js';
+import { boot, layout } from './helpers.js';
+
+// 1024 pages in two zones, an unaligned reservation, a CMA area, 2 CPUs with pcp lists, and
+// pageblocks (4 pages) smaller than PAGE_ALLOC_COSTLY_ORDER blocks. min_free_kbytes 256 gives
+// each zone min 32 / low 40, so runs reach the watermarks and the slow path.
+const PAGES = 1024;
+const propLayout = () =>
+  layout({
+    startPfn: 0x2000,
+    nrPages: PAGES,
+    zones: [
+      { name: 'DMA32', startPfn: 0x2000, endPfn: 0x2200 },
+      { name: 'Normal', startPfn: 0x2200, endPfn: 0x2400 },
+    ],
+    reserved: [{ name: 'kernel', startPfn: 0x2003, endPfn: 0x2007 }],
+    cma: [{ name: 'cma', startPfn: 0x2300, endPfn: 0x2340 }],
+    maxOrder: 4,
+    pageblockOrder: 2,
+    nrCpus: 2,
+    minFreeKbytes: 256,
+  });
+
+const GFPS = [GFP_KERNEL, GFP_HIGHUSER_MOVABLE, GFP_KERNEL | __GFP_RECLAIMABLE, GFP_KERNEL | GFP_DMA32, GFP_NOWAIT, GFP_ATOMIC];
+const KINDS = [PageKind.KERNEL, PageKind.ANON, PageKind.SLAB_RECLAIMABLE, PageKind.KERNEL, PageKind.FILE_CLEAN, PageKind.SLAB_UNRECLAIMABLE];
+
+type Op =
+  | { t: 'alloc'; order: number; g: number; cpu: number }
+  | { t: 'free'; i: number; cpu: number }
+  | { t: 'drain' }
+  | { t: 'isolate'; pb: number };
+
+/** Non-blocking requests (no __GFP_DIRECT_RECLAIM) of order > 0 may reserve HIGHATOMIC pageblocks. */
+const NON_BLOCKING = new Set([GFP_NOWAIT, GFP_ATOMIC]);
+const allocOp = (maxNonBlockingOrder: number) =>
+  fc
+    .record({ t: fc.constant('alloc' as const), order: fc.integer({ min: 0, max: 4 }), g: fc.integer({ min: 0, max: GFPS.length - 1 }), cpu: fc.integer({ min: 0, max: 1 }) })
+    .map((o) => (NON_BLOCKING.has(GFPS[o.g]!) && o.order > maxNonBlockingOrder ? { ...o, order: maxNonBlockingOrder } : o));
+const freeOp = fc.record({ t: fc.constant('free' as const), i: fc.nat(), cpu: fc.integer({ min: 0, max: 1 }) });
+const drainOp = fc.constant({ t: 'drain' as const });
+const isolateOp = fc.record({ t: fc.constant('isolate' as const), pb: fc.nat() });
+
+interface Live {
+  pfn: number;
+  order: number;
+}
+
+function apply(mm: MemoryManager, live: Live[], op: Op): void {
+  switch (op.t) {
+    case 'alloc': {
+      const gfp = GFPS[op.g]!;
+      const r = mm.allocPages(op.order, gfp, KINDS[op.g]!, op.cpu);
+      if (typeof r === 'number') {
+        expect(r % 2 ** op.order).toBe(0);
+        expect(mm.pa.zoneIdxOf(r)).toBeLessThanOrEqual(gfpZone(gfp));
+        expect(mm.memmap.isPageblockIsolated(r)).toBe(false);
+        live.push({ pfn: r, order: op.order });
+      } else {
+        expect(r.ok).toBe(false);
+        expect(['watermark', 'fragmentation']).toContain(r.reason);
+      }
+      break;
+    }
+    case 'free': {
+      if (live.length === 0) return;
+      const [b] = live.splice(op.i % live.length, 1);
+      mm.freePages(b!.pfn, b!.order, op.cpu);
+      break;
+    }
+    case 'drain':
+      mm.drainAllPages();
+      break;
+    case 'isolate': {
+      const pfn = 0x2000 + (op.pb % (PAGES / 4)) * 4;
+      const isolated = mm.memmap.isPageblockIsolated(pfn);
+      if (mm.pa.moveFreepagesBlockIsolate(pfn, !isolated) && !isolated) mm.drainAllPages(); // as start_isolate_page_range() does
+      break;
+    }
+  }
+}
+
+/** What the random runs went through, summed over all runs (so the tests can check coverage). */
+const seen = { claim: 0, steal: 0, fail: 0, highatomic: 0, isolated: 0, pcpDrain: 0 };
+function tally(mm: MemoryManager): void {
+  seen.claim += mm.events.fallback_claim;
+  seen.steal += mm.events.fallback_steal;
+  seen.fail += mm.events.alloc_fail;
+  seen.highatomic += mm.zones.reduce((s, z) => s + z.nrReservedHighatomic, 0);
+}
+
+describe('buddy allocator properties (fast-check)', () => {
+  // HIGHATOMIC pageblocks do not merge with others from pageblock_order up (as in Linux), so
+  // the coalescing property holds only without high-order non-blocking allocations.
+  it('keeps every invariant under random alloc/free/drain sequences and coalesces back to the boot state when everything is freed', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 12, arbitrary: allocOp(0) }, { weight: 3, arbitrary: freeOp }, { weight: 1, arbitrary: drainOp }), { minLength: 50, maxLength: 400, size: 'max' }), (ops) => {
+        const mm = boot(propLayout(), {});
+        const bootFree = mm.nrFreePages();
+        const live: Live[] = [];
+        for (const op of ops) {
+          apply(mm, live, op as Op);
+          mm.checkInvariants();
+        }
+        tally(mm);
+        for (const b of live) mm.freePages(b.pfn, b.order);
+        mm.drainAllPages();
+        mm.checkInvariants();
+        expect(Array.from(mm.pa.nrFree)).toEqual(Array.from(mm.bootNrFree));
+        expect(mm.nrFreePages()).toBe(bootFree);
+      }),
+      { numRuns: 100, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
+    );
+    // The runs must have reached the interesting paths (fallbacks, exhaustion).
+    expect(seen.claim).toBeGreaterThan(100);
+    expect(seen.fail).toBeGreaterThan(10);
+  });
+
+  it('keeps every invariant with pageblock isolation toggles and high-order atomic (HIGHATOMIC) allocations mixed in', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof({ weight: 12, arbitrary: allocOp(4) }, { weight: 3, arbitrary: freeOp }, { weight: 1, arbitrary: drainOp }, { weight: 2, arbitrary: isolateOp }), { minLength: 50, maxLength: 400, size: 'max' }),
+        (ops) => {
+          const mm = boot(propLayout(), {});
+          const live: Live[] = [];
+          for (const op of ops) {
+            apply(mm, live, op as Op);
+            mm.checkInvariants();
+            for (let pfn = 0x2000; pfn < 0x2000 + PAGES; pfn += 4) if (mm.memmap.isPageblockIsolated(pfn)) seen.isolated++;
+          }
+          tally(mm);
+          for (let pfn = 0x2000; pfn < 0x2000 + PAGES; pfn += 4) if (mm.memmap.isPageblockIsolated(pfn)) mm.pa.moveFreepagesBlockIsolate(pfn, false);
+          for (const b of live) mm.freePages(b.pfn, b.order);
+          mm.drainAllPages();
+          mm.checkInvariants();
+          expect(mm.nrFreePages()).toBe(mm.zones.reduce((s, z) => s + z.managedPages, 0));
+        },
+      ),
+      { numRuns: 100, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
+    );
+    expect(seen.highatomic).toBeGreaterThan(0);
+    expect(seen.isolated).toBeGreaterThan(100);
+  });
+});
