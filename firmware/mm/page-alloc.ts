@@ -194,7 +194,6 @@ export class PageAllocator {
   private pbZone = new Int8Array(0);
   private readonly pbBase: number;
   private readonly pgalloc: Float64Array;
-  private readonly numaHit: Float64Array;
   /** Zone the last successful getPageFromFreelist() allocated from. */
   private lastZoneIdx = -1;
   /** Scratch results of prepMoveFreepagesBlock(). */
@@ -229,7 +228,6 @@ export class PageAllocator {
     this.b = this.memmap.b;
     this.pbBase = this.memmap.pbBase;
     this.pgalloc = this.events.pgalloc;
-    this.numaHit = this.events.numa_hit;
 
     this.zones = ZONE_NAMES.map((name, i) => new Zone(i, name));
     let lastEnd = layout.startPfn;
@@ -327,35 +325,39 @@ export class PageAllocator {
 
   /** Put a free block on free_list[mt] of its order (head, or tail if `tail`), mark it PageBuddy. */
   private addToFreeList(idx: number, zoneIdx: number, order: number, mt: number, tail: boolean): void {
+    const w = this.w;
+    const b = this.b;
     const h = this.freeHeadBase + (zoneIdx * this.nrOrders + order) * MIGRATE_TYPES + mt;
     if (tail) {
-      const p = this.w[3 * h + 1]!;
-      this.w[3 * idx] = h;
-      this.w[3 * idx + 1] = p;
-      this.w[3 * p] = idx;
-      this.w[3 * h + 1] = idx;
+      const p = w[3 * h + 1]!;
+      w[3 * idx] = h;
+      w[3 * idx + 1] = p;
+      w[3 * p] = idx;
+      w[3 * h + 1] = idx;
     } else {
-      const n = this.w[3 * h]!;
-      this.w[3 * idx] = n;
-      this.w[3 * idx + 1] = h;
-      this.w[3 * n + 1] = idx;
-      this.w[3 * h] = idx;
+      const n = w[3 * h]!;
+      w[3 * idx] = n;
+      w[3 * idx + 1] = h;
+      w[3 * n + 1] = idx;
+      w[3 * h] = idx;
     }
-    this.b[12 * idx + B_FLAGS] = PG_BUDDY;
-    this.b[12 * idx + B_ORDER] = order;
+    b[12 * idx + B_FLAGS] = PG_BUDDY;
+    b[12 * idx + B_ORDER] = order;
     this.nrFree[zoneIdx * this.nrOrders + order]++;
     if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, 1);
   }
 
   /** Take a free block off its list and clear PageBuddy (no NR_FREE_PAGES accounting). */
   private delFromFreeList(idx: number, zoneIdx: number, order: number): void {
-    const n = this.w[3 * idx]!;
-    const p = this.w[3 * idx + 1]!;
-    this.w[3 * p] = n;
-    this.w[3 * n + 1] = p;
-    this.w[3 * idx] = -1;
-    this.w[3 * idx + 1] = -1;
-    this.b[12 * idx + B_FLAGS] = 0;
+    const w = this.w;
+    const b = this.b;
+    const n = w[3 * idx]!;
+    const p = w[3 * idx + 1]!;
+    w[3 * p] = n;
+    w[3 * n + 1] = p;
+    w[3 * idx] = -1;
+    w[3 * idx + 1] = -1;
+    b[12 * idx + B_FLAGS] = 0;
     this.nrFree[zoneIdx * this.nrOrders + order]--;
     if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, -1);
   }
@@ -391,6 +393,8 @@ export class PageAllocator {
    *      of its would-be parent is free (buddy_merge_likely()), so it stays free longer.
    */
   freeOneBlock(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean): void {
+    const w = this.w;
+    const b = this.b;
     const base = this.startPfn;
     const zs = zone.zoneStartPfn;
     const ze = zs + zone.spannedPages;
@@ -405,20 +409,18 @@ export class PageAllocator {
       buddyPfn = pfn ^ (1 << order);
       if (buddyPfn < zs || buddyPfn >= ze) break;
       const bi = buddyPfn - base;
-      if ((this.b[12 * bi + B_FLAGS]! & PG_BUDDY) === 0 || this.b[12 * bi + B_ORDER] !== order) break;
+      if ((b[12 * bi + B_FLAGS]! & PG_BUDDY) === 0 || b[12 * bi + B_ORDER] !== order) break;
       let buddyMt = mt;
       if (order >= pbOrder) {
         buddyMt = this.memmap.getPageblockMigratetype(buddyPfn);
         if (mt !== buddyMt && (mt >= MIGRATE_PCPTYPES || buddyMt >= MIGRATE_PCPTYPES)) break;
       }
       // __del_page_from_free_list(buddy, zone, order, buddy_mt)
-      const n = this.w[3 * bi]!;
-      const p = this.w[3 * bi + 1]!;
-      this.w[3 * p] = n;
-      this.w[3 * n + 1] = p;
-      this.w[3 * bi] = -1;
-      this.w[3 * bi + 1] = -1;
-      this.b[12 * bi + B_FLAGS] = 0;
+      const n = w[3 * bi]!;
+      const p = w[3 * bi + 1]!;
+      w[3 * p] = n;
+      w[3 * n + 1] = p;
+      b[12 * bi + B_FLAGS] = 0;
       nrFree[area + order]--;
       if (hook !== null) hook(buddyPfn, order, -1);
       if (buddyMt !== mt) this.changePageblockRange(buddyPfn, order, mt);
@@ -432,7 +434,7 @@ export class PageAllocator {
       const hb = higher ^ (1 << (order + 1));
       if (hb >= zs && hb < ze) {
         const hi = hb - base;
-        tail = (this.b[12 * hi + B_FLAGS]! & PG_BUDDY) !== 0 && this.b[12 * hi + B_ORDER] === order + 1;
+        tail = (b[12 * hi + B_FLAGS]! & PG_BUDDY) !== 0 && b[12 * hi + B_ORDER] === order + 1;
       }
     }
     this.addToFreeList(pfn - base, zone.idx, order, mt, tail);
@@ -458,7 +460,7 @@ export class PageAllocator {
    * bad_page(). Orders up to pcpMaxOrder go through the per-cpu lists.
    */
   freePages(pfn: number, order: number, cpu = 0): void {
-    if (order !== 0 || this.pcp === null || !this.freePcpFast(pfn, cpu)) this.freePagesChecked(pfn, order, cpu);
+    if (order !== 0 || !this.freePcpFast(pfn, cpu)) this.freePagesChecked(pfn, order, cpu);
   }
 
   /**
@@ -468,41 +470,46 @@ export class PageAllocator {
    */
   private freePcpFast(pfn: number, cpu: number): boolean {
     const idx = pfn - this.startPfn;
-    if (idx < 0 || pfn >= this.endPfn || (pfn | 0) !== pfn || (cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) return false;
-    const k = this.b[12 * idx + B_KIND]!;
+    const pcp = this.pcp;
+    if (pcp === null || (idx >>> 0) !== idx || idx >= this.memmap.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return false;
+    const b = this.b;
+    const k = b[12 * idx + B_KIND]!;
     const zi = this.pbZone[(pfn >> this.pageblockOrder) - this.pbBase]!;
     const mt = this.memmap.getPageblockMigratetype(pfn);
-    if ((this.b[12 * idx + B_FLAGS]! & (PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || this.b[12 * idx + B_ORDER] !== 0 || k === 0 || zi < 0 || mt >= MIGRATE_PCPTYPES) return false;
+    if ((b[12 * idx + B_FLAGS]! & (PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || b[12 * idx + B_ORDER] !== 0 || k === 0 || zi < 0 || mt >= MIGRATE_PCPTYPES) return false;
     const zone = this.zones[zi]!;
-    const pcp = this.pcp!;
     const c = zi * this.nrCpus + cpu;
     const count = pcp.count[c]! + 1;
     if (count >= zone.pcpHigh) return false;
+    // free_pages_prepare()
     zone.nrKind[k]--;
-    this.b[12 * idx + B_KIND] = 0; // PageKind.FREE
-    this.b[12 * idx + B_AGE] = 0;
+    b[12 * idx + B_KIND] = 0; // PageKind.FREE
+    b[12 * idx + B_AGE] = 0;
     this.events.pgfree++;
+    // list_add(&page->pcp_list, &pcp->lists[pindex])
     const h = pcp.headBase + c * NR_PCP_LISTS + mt;
-    const first = this.w[3 * h]!;
-    this.w[3 * idx] = first;
-    this.w[3 * idx + 1] = h;
-    this.w[3 * first + 1] = idx;
-    this.w[3 * h] = idx;
-    this.b[12 * idx + B_FLAGS] = PG_PCP;
+    const w = this.w;
+    const first = w[3 * h]!;
+    w[3 * idx] = first;
+    w[3 * idx + 1] = h;
+    w[3 * first + 1] = idx;
+    w[3 * h] = idx;
+    b[12 * idx + B_FLAGS] = PG_PCP;
     pcp.count[c] = count;
     return true;
   }
 
   /** __free_pages() beyond the fast path, with the bad_page() checks. */
   private freePagesChecked(pfn: number, order: number, cpu: number): void {
+    const b = this.b;
     const idx = pfn - this.startPfn;
     if (!(idx >= 0 && pfn < this.endPfn) || (pfn | 0) !== pfn || (cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) {
       if ((cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) throw new RangeError(`freePages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
       throw new RangeError(`freePages: pfn ${pfn} is outside DRAM [${hexPfn(this.startPfn)}, ${hexPfn(this.endPfn)})`);
     }
-    const fl = this.b[12 * idx + B_FLAGS]!;
-    if ((fl & (PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || this.b[12 * idx + B_ORDER] !== order) {
-      if (fl & PG_HEAD && this.b[12 * idx + B_ORDER] === order) {
+    const fl = b[12 * idx + B_FLAGS]!;
+    if ((fl & (PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || b[12 * idx + B_ORDER] !== order) {
+      if (fl & PG_HEAD && b[12 * idx + B_ORDER] === order) {
         throw new Error(`freePages: bad page state at pfn ${hexPfn(pfn)}: still on an LRU list or isolated (flags 0x${fl.toString(16)})`);
       }
       throw new Error(`freePages: bad page state at pfn ${hexPfn(pfn)}: ${this.describePage(pfn)}; cannot free it as an order-${order} block`);
@@ -512,12 +519,12 @@ export class PageAllocator {
     const nrKind = zone.nrKind;
     // free_pages_prepare(): every page of the block must be in use.
     for (let i = idx; i < idx + n; i++) {
-      const k = this.b[12 * i + B_KIND]!;
+      const k = b[12 * i + B_KIND]!;
       if (k === PageKind.FREE) throw new Error(`freePages: bad page state at pfn ${hexPfn(i + this.startPfn)} (page ${i - idx} of the order-${order} block at ${hexPfn(pfn)}): already free`);
       nrKind[k]--;
-      this.b[12 * i + B_KIND] = PageKind.FREE;
-      this.b[12 * i + B_FLAGS] = 0;
-      this.b[12 * i + B_AGE] = 0;
+      b[12 * i + B_KIND] = PageKind.FREE;
+      b[12 * i + B_FLAGS] = 0;
+      b[12 * i + B_AGE] = 0;
     }
     this.events.pgfree += n;
     if (this.pcp === null || order > this.pcpMaxOrder) this.freeOnePage(pfn, order, zone, false);
@@ -530,6 +537,7 @@ export class PageAllocator {
    * (__free_pages_memory()), to the tail of the lists (FPI_TO_TAIL). Pages must not be free.
    */
   freePagesCore(startPfn: number, endPfn: number, checked = true): void {
+    const b = this.b;
     let pfn = startPfn;
     while (pfn < endPfn) {
       const zone = this.zoneOf(pfn);
@@ -540,14 +548,14 @@ export class PageAllocator {
         const idx = pfn - this.startPfn;
         const n = 2 ** order;
         for (let i = idx; checked && i < idx + n; i++) {
-          const k = this.b[12 * i + B_KIND]!;
+          const k = b[12 * i + B_KIND]!;
           if (k === PageKind.FREE) {
-            if (this.b[12 * i + B_FLAGS]! !== 0 || this.findFreeBlock(i + this.startPfn) >= 0) throw new Error(`freePagesCore: pfn ${hexPfn(i + this.startPfn)} is already free`);
+            if (b[12 * i + B_FLAGS]! !== 0 || this.findFreeBlock(i + this.startPfn) >= 0) throw new Error(`freePagesCore: pfn ${hexPfn(i + this.startPfn)} is already free`);
             continue;
           }
           zone.nrKind[k]--;
-          this.b[12 * i + B_KIND] = PageKind.FREE;
-          this.b[12 * i + B_FLAGS] = 0;
+          b[12 * i + B_KIND] = PageKind.FREE;
+          b[12 * i + B_FLAGS] = 0;
         }
         if (order === this.maxOrder && this.uniformMergeableRange(pfn, order)) {
           // A MAX_PAGE_ORDER block cannot merge further: what split_large_buddy() and the
@@ -580,6 +588,8 @@ export class PageAllocator {
    * halves on the lists of orders high-1 .. low (at the head). Returns the pages added.
    */
   private expand(zone: Zone, pfn: number, low: number, high: number, mt: number): number {
+    const w = this.w;
+    const b = this.b;
     const nrFree = this.nrFree;
     const hook = this.freeListHook;
     const area = zone.idx * this.nrOrders;
@@ -592,13 +602,13 @@ export class PageAllocator {
       // __add_to_free_list(&page[size], zone, high, migratetype, false)
       const node = idx + size;
       const h = this.freeHeadBase + (area + high) * MIGRATE_TYPES + mt;
-      const n = this.w[3 * h]!;
-      this.w[3 * node] = n;
-      this.w[3 * node + 1] = h;
-      this.w[3 * n + 1] = node;
-      this.w[3 * h] = node;
-      this.b[12 * node + B_FLAGS] = PG_BUDDY;
-      this.b[12 * node + B_ORDER] = high;
+      const n = w[3 * h]!;
+      w[3 * node] = n;
+      w[3 * node + 1] = h;
+      w[3 * n + 1] = node;
+      w[3 * h] = node;
+      b[12 * node + B_FLAGS] = PG_BUDDY;
+      b[12 * node + B_ORDER] = high;
       nrFree[area + high]++;
       if (hook !== null) hook(node + this.startPfn, high, 1);
       added += size;
@@ -618,17 +628,19 @@ export class PageAllocator {
    * split down to `order`. Returns the pfn or -1.
    */
   rmqueueSmallest(zone: Zone, order: number, mt: number): number {
+    const w = this.w;
+    const b = this.b;
     let h = this.freeHeadBase + (zone.idx * this.nrOrders + order) * MIGRATE_TYPES + mt;
     for (let o = order; o <= this.maxOrder; o++, h += MIGRATE_TYPES) {
-      const first = this.w[3 * h]!;
+      const first = w[3 * h]!;
       if (first === h) continue;
       // page_del_and_expand()
-      const n = this.w[3 * first]!;
-      this.w[3 * h] = n;
-      this.w[3 * n + 1] = h;
-      this.w[3 * first] = -1;
-      this.w[3 * first + 1] = -1;
-      this.b[12 * first + B_FLAGS] = 0;
+      const n = w[3 * first]!;
+      w[3 * h] = n;
+      w[3 * n + 1] = h;
+      w[3 * first] = -1;
+      w[3 * first + 1] = -1;
+      b[12 * first + B_FLAGS] = 0;
       this.nrFree[zone.idx * this.nrOrders + o]--;
       const pfn = first + this.startPfn;
       if (this.freeListHook !== null) this.freeListHook(pfn, o, -1);
@@ -672,6 +684,7 @@ export class PageAllocator {
    * scanFree / scanMovable.
    */
   private prepMoveFreepagesBlock(zone: Zone, pfn: number, count: boolean): boolean {
+    const b = this.b;
     const start = pfn - (pfn & (this.pageblockNrPages - 1));
     const end = start + this.pageblockNrPages;
     if (!zone.spansPfn(start) || !zone.spansPfn(end - 1)) return false;
@@ -681,13 +694,13 @@ export class PageAllocator {
       const base = this.startPfn;
       for (let p = start; p < end; ) {
         const i = p - base;
-        if (this.b[12 * i + B_FLAGS]! & PG_BUDDY) {
-          const nr = 1 << this.b[12 * i + B_ORDER]!;
+        if (b[12 * i + B_FLAGS]! & PG_BUDDY) {
+          const nr = 1 << b[12 * i + B_ORDER]!;
           free += nr;
           p += nr;
           continue;
         }
-        if (isMovableKind(this.b[12 * i + B_KIND]!) || this.b[12 * i + B_FLAGS]! & PG_LRU) movable++;
+        if (isMovableKind(b[12 * i + B_KIND]!) || b[12 * i + B_FLAGS]! & PG_LRU) movable++;
         p++;
       }
       this.scanFree = free;
@@ -738,6 +751,7 @@ export class PageAllocator {
    * if the block straddles zones or is already in the requested state.
    */
   moveFreepagesBlockIsolate(pfn: number, isolate: boolean): boolean {
+    const b = this.b;
     const zone = this.zoneOf(pfn);
     if (isolate === this.memmap.isPageblockIsolated(pfn)) return false;
     if (!this.prepMoveFreepagesBlock(zone, pfn, false)) return false;
@@ -753,16 +767,16 @@ export class PageAllocator {
         const head = start - (start & ((1 << order) - 1));
         if (head < zone.zoneStartPfn) break;
         const hi = head - this.startPfn;
-        if (this.b[12 * hi + B_FLAGS]! & PG_BUDDY && this.b[12 * hi + B_ORDER]! >= order) {
+        if (b[12 * hi + B_FLAGS]! & PG_BUDDY && b[12 * hi + B_ORDER]! >= order) {
           large = head;
           break;
         }
       }
       const si = start - this.startPfn;
-      if (large < 0 && this.b[12 * si + B_FLAGS]! & PG_BUDDY && this.b[12 * si + B_ORDER]! > this.pageblockOrder) large = start;
+      if (large < 0 && b[12 * si + B_FLAGS]! & PG_BUDDY && b[12 * si + B_ORDER]! > this.pageblockOrder) large = start;
       if (large >= 0) {
         const li = large - this.startPfn;
-        const order = this.b[12 * li + B_ORDER]!;
+        const order = b[12 * li + B_ORDER]!;
         this.delFromFreeList(li, zone.idx, order);
         this.accountFreepages(zone, -(1 << order), this.memmap.getPageblockMigratetype(large));
         toggle();
@@ -882,7 +896,7 @@ export class PageAllocator {
    */
   rmqueue(zone: Zone, order: number, mt: number, allocFlags: number): number {
     let page: number;
-    if (allocFlags & ALLOC_CMA && zone.nrFreeCma > Math.floor(zone.nrFreePages / 2)) {
+    if (allocFlags & ALLOC_CMA && zone.nrFreeCma > zone.nrFreePages >> 1) {
       page = this.rmqueueSmallest(zone, order, MIGRATE_CMA);
       if (page >= 0) return page;
     }
@@ -958,6 +972,7 @@ export class PageAllocator {
    * the request may use.
    */
   zoneWatermarkOk(zone: Zone, order: number, mark: number, highestZoneIdx: number, allocFlags: number, freePages = zone.nrFreePages): boolean {
+    const w = this.w;
     let min = mark;
     freePages -= this.unusableFree(zone, order, allocFlags);
     if (allocFlags & ALLOC_RESERVES) {
@@ -972,9 +987,9 @@ export class PageAllocator {
     for (let o = order; o <= this.maxOrder; o++) {
       if (this.nrFree[zone.idx * this.nrOrders + o] === 0) continue;
       const h = this.freeListHead(zone.idx, o, 0);
-      for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (this.w[3 * (h + mt)] !== h + mt) return true;
-      if (allocFlags & ALLOC_CMA && this.w[3 * (h + MIGRATE_CMA)] !== h + MIGRATE_CMA) return true;
-      if (allocFlags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && this.w[3 * (h + MIGRATE_HIGHATOMIC)] !== h + MIGRATE_HIGHATOMIC) return true;
+      for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (w[3 * (h + mt)] !== h + mt) return true;
+      if (allocFlags & ALLOC_CMA && w[3 * (h + MIGRATE_CMA)] !== h + MIGRATE_CMA) return true;
+      if (allocFlags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && w[3 * (h + MIGRATE_HIGHATOMIC)] !== h + MIGRATE_HIGHATOMIC) return true;
     }
     return false;
   }
@@ -1045,7 +1060,7 @@ export class PageAllocator {
    *      pcp drain and HIGHATOMIC unreserve, and finally the OOM hook.
    */
   allocPages(order: number, gfp: number, kind: number, cpu = 0): AllocResult {
-    if (order === 0 && this.pcp !== null) {
+    if (order === 0) {
       const pfn = this.rmqueuePcpFast(gfp, kind, cpu);
       if (pfn >= 0) return pfn;
     }
@@ -1059,30 +1074,31 @@ export class PageAllocator {
    * first page (__rmqueue_pcplist()) and prep it. Returns -1 to fall back to the full path.
    */
   private rmqueuePcpFast(gfp: number, kind: number, cpu: number): number {
+    const pcp = this.pcp;
     const dec = GFP_DECODE[gfp & 0x1f]!;
-    if (dec < 0 || ((kind - 1) >>> 0) >= NR_PAGE_KINDS - 1 || (kind | 0) !== kind || (cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) return -1;
-    const highest = dec & 0xf;
-    const zone = this.zonelists[highest]![0];
+    const k1 = kind - 1;
+    if (pcp === null || dec < 0 || (k1 >>> 0) !== k1 || k1 >= NR_PAGE_KINDS - 1 || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return -1;
+    const zone = this.zonelists[dec & 0xf]![0];
     if (zone === undefined || zone.boostedWatermark) return -1;
-    const pcp = this.pcp!;
     const c = zone.idx * this.nrCpus + cpu;
     const h = pcp.headBase + c * NR_PCP_LISTS + (dec >> 4);
-    const node = this.w[3 * h]!;
+    const w = this.w;
+    const node = w[3 * h]!;
     // __zone_watermark_unusable_free(): the highatomic reserve, and CMA unless ALLOC_CMA.
     // (usable = free - min(free, reserved) > mark, with mark >= 0, is free - reserved > mark.)
     const reserved = dec >> 4 === MIGRATE_MOVABLE && this.configCma ? zone.nrFreeHighatomic : zone.nrFreeHighatomic + zone.nrFreeCma;
-    if (node === h || zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[highest]!) return -1;
-    const n = this.w[3 * node]!;
-    this.w[3 * h] = n;
-    this.w[3 * n + 1] = h;
+    if (node === h || zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[dec & 0xf]!) return -1;
+    const n = w[3 * node]!;
+    w[3 * h] = n;
+    w[3 * n + 1] = h;
     pcp.count[c]--;
     // prep_new_page()
-    this.b[12 * node + B_KIND] = kind;
-    this.b[12 * node + B_FLAGS] = PG_HEAD;
-    this.b[12 * node + B_ORDER] = 0;
+    const b = this.b;
+    b[12 * node + B_KIND] = kind;
+    b[12 * node + B_FLAGS] = PG_HEAD;
+    b[12 * node + B_ORDER] = 0;
     zone.nrKind[kind]++;
     this.pgalloc[zone.idx]++;
-    this.numaHit[zone.idx]++;
     return node + this.startPfn;
   }
 
@@ -1211,7 +1227,6 @@ export class PageAllocator {
     const zone = this.zones[zoneIdx]!;
     zone.nrKind[kind] += n;
     this.pgalloc[zoneIdx] += n;
-    this.numaHit[zoneIdx]++;
   }
 
   // ---- highatomic reserve --------------------------------------------------------------------
@@ -1321,19 +1336,20 @@ export class PageAllocator {
    * and make it an allocated block of `order` (like prep_new_page() + post_alloc_hook()).
    */
   markAllocated(pfn: number, order: number, kind: number): void {
+    const b = this.b;
     const idx = pfn - this.startPfn;
     const zone = this.zoneOf(pfn);
     const n = 1 << order;
     for (let i = idx; i < idx + n; i++) {
-      if (this.b[12 * i + B_FLAGS]! & (PG_BUDDY | PG_PCP)) throw new Error(`markAllocated: pfn ${hexPfn(i + this.startPfn)} is on a free list`);
-      const old = this.b[12 * i + B_KIND]!;
+      if (b[12 * i + B_FLAGS]! & (PG_BUDDY | PG_PCP)) throw new Error(`markAllocated: pfn ${hexPfn(i + this.startPfn)} is on a free list`);
+      const old = b[12 * i + B_KIND]!;
       if (old !== PageKind.FREE) zone.nrKind[old]--;
-      this.b[12 * i + B_KIND] = kind;
-      this.b[12 * i + B_FLAGS] = 0;
+      b[12 * i + B_KIND] = kind;
+      b[12 * i + B_FLAGS] = 0;
     }
     zone.nrKind[kind] += n;
-    this.b[12 * idx + B_FLAGS] = PG_HEAD;
-    this.b[12 * idx + B_ORDER] = order;
+    b[12 * idx + B_FLAGS] = PG_HEAD;
+    b[12 * idx + B_ORDER] = order;
   }
 
   /** Change the owner kind of allocated pages (e.g. file clean -> dirty, anon -> balloon). */
@@ -1352,25 +1368,27 @@ export class PageAllocator {
 
   /** split_page(): turn an allocated order-n block into 2^n order-0 allocated pages. */
   splitPage(pfn: number, order: number): void {
+    const b = this.b;
     const idx = pfn - this.startPfn;
-    if ((this.b[12 * idx + B_FLAGS]! & PG_HEAD) === 0 || this.b[12 * idx + B_ORDER] !== order) {
+    if ((b[12 * idx + B_FLAGS]! & PG_HEAD) === 0 || b[12 * idx + B_ORDER] !== order) {
       throw new Error(`splitPage: pfn ${hexPfn(pfn)} is not an allocated order-${order} block (${this.describePage(pfn)})`);
     }
     for (let i = idx; i < idx + (1 << order); i++) {
-      this.b[12 * i + B_FLAGS] = this.b[12 * i + B_FLAGS]! | PG_HEAD;
-      this.b[12 * i + B_ORDER] = 0;
+      b[12 * i + B_FLAGS] = b[12 * i + B_FLAGS]! | PG_HEAD;
+      b[12 * i + B_ORDER] = 0;
     }
   }
 
   /** A one-line description of a page's state for error messages. */
   describePage(pfn: number): string {
+    const b = this.b;
     if (!this.memmap.pfnValid(pfn)) return `pfn ${pfn} outside DRAM`;
     const i = pfn - this.startPfn;
-    const f = this.b[12 * i + B_FLAGS]!;
-    const parts = [`kind ${PAGE_KIND_NAMES[this.b[12 * i + B_KIND]!] ?? this.b[12 * i + B_KIND]}`, `flags 0x${f.toString(16)}`];
-    if (f & (PG_BUDDY | PG_PCP | PG_HEAD)) parts.push(`order ${this.b[12 * i + B_ORDER]}`);
+    const f = b[12 * i + B_FLAGS]!;
+    const parts = [`kind ${PAGE_KIND_NAMES[b[12 * i + B_KIND]!] ?? b[12 * i + B_KIND]}`, `flags 0x${f.toString(16)}`];
+    if (f & (PG_BUDDY | PG_PCP | PG_HEAD)) parts.push(`order ${b[12 * i + B_ORDER]}`);
     const fb = this.findFreeBlock(pfn);
-    if (fb >= 0 && fb !== pfn) parts.push(`inside the free order-${this.b[12 * (fb - this.startPfn) + B_ORDER]} block at ${hexPfn(fb)}`);
+    if (fb >= 0 && fb !== pfn) parts.push(`inside the free order-${b[12 * (fb - this.startPfn) + B_ORDER]} block at ${hexPfn(fb)}`);
     return parts.join(', ');
   }
 }

@@ -76,23 +76,25 @@ export class PerCpuPages {
    * buddy lists with rmqueue_bulk() when empty. Returns the pfn or -1.
    */
   rmqueue(pa: PageAllocator, zone: Zone, order: number, mt: number, allocFlags: number, cpu: number): number {
+    const w = this.w;
+    const b = this.b;
     const c = zone.idx * this.nrCpus + cpu;
     const h = this.headBase + c * NR_PCP_LISTS + MIGRATE_PCPTYPES * order + mt;
-    let node = this.w[3 * h]!;
+    let node = w[3 * h]!;
     if (node === h) {
       const batch = this.nrPcpAlloc(zone, c, order);
       const alloced = pa.rmqueueBulk(zone, order, batch, h, mt, allocFlags);
       this.count[c] = this.count[c]! + (alloced << order);
-      node = this.w[3 * h]!;
+      node = w[3 * h]!;
       if (node === h) return -1;
     }
     // list_del(&page->pcp_list)
-    const n = this.w[3 * node]!;
-    this.w[3 * h] = n;
-    this.w[3 * n + 1] = h;
-    this.w[3 * node] = -1;
-    this.w[3 * node + 1] = -1;
-    this.b[12 * node + B_FLAGS] = 0;
+    const n = w[3 * node]!;
+    w[3 * h] = n;
+    w[3 * n + 1] = h;
+    w[3 * node] = -1;
+    w[3 * node + 1] = -1;
+    b[12 * node + B_FLAGS] = 0;
     this.count[c] = this.count[c]! - (1 << order);
     return node + this.base;
   }
@@ -103,6 +105,8 @@ export class PerCpuPages {
    * pageblocks bypass the pcp (free_one_page()).
    */
   free(pa: PageAllocator, zone: Zone, pfn: number, order: number, cpu: number): void {
+    const w = this.w;
+    const b = this.b;
     const idx = pfn - this.base;
     let mt = this.mm.getPageblockMigratetype(pfn);
     if (mt >= MIGRATE_PCPTYPES) {
@@ -116,13 +120,13 @@ export class PerCpuPages {
     const pindex = MIGRATE_PCPTYPES * order + mt;
     const h = this.headBase + c * NR_PCP_LISTS + pindex;
     // list_add(&page->pcp_list, &pcp->lists[pindex])
-    const first = this.w[3 * h]!;
-    this.w[3 * idx] = first;
-    this.w[3 * idx + 1] = h;
-    this.w[3 * first + 1] = idx;
-    this.w[3 * h] = idx;
-    this.b[12 * idx + B_FLAGS] = PG_PCP;
-    this.b[12 * idx + B_ORDER] = order;
+    const first = w[3 * h]!;
+    w[3 * idx] = first;
+    w[3 * idx + 1] = h;
+    w[3 * first + 1] = idx;
+    w[3 * h] = idx;
+    b[12 * idx + B_FLAGS] = PG_PCP;
+    b[12 * idx + B_ORDER] = order;
     const count = this.count[c]! + (1 << order);
     this.count[c] = count;
     const high = zone.pcpHigh;
@@ -138,6 +142,8 @@ export class PerCpuPages {
    * (coldest end) of the lists in round-robin order starting with `pindex`.
    */
   freeBulk(pa: PageAllocator, zone: Zone, cpu: number, count: number, pindex: number): void {
+    const w = this.w;
+    const b = this.b;
     const c = zone.idx * this.nrCpus + cpu;
     const listBase = this.headBase + c * NR_PCP_LISTS;
     count = Math.min(this.count[c]!, count);
@@ -149,22 +155,22 @@ export class PerCpuPages {
         if (++pindex > NR_PCP_LISTS - 1) pindex = 0;
         h = listBase + pindex;
         if (++guard > NR_PCP_LISTS) throw new Error(`pcp: zone ${zone.name} cpu ${cpu} count ${this.count[c]} but every list is empty`);
-      } while (this.w[3 * h] === h);
+      } while (w[3 * h] === h);
       const order = (pindex / MIGRATE_PCPTYPES) | 0;
       const nrPages = 1 << order;
       do {
-        const node = this.w[3 * h + 1]!;
-        const p = this.w[3 * node + 1]!;
-        this.w[3 * p] = h;
-        this.w[3 * h + 1] = p;
-        this.w[3 * node] = -1;
-        this.w[3 * node + 1] = -1;
-        this.b[12 * node + B_FLAGS] = 0;
+        const node = w[3 * h + 1]!;
+        const p = w[3 * node + 1]!;
+        w[3 * p] = h;
+        w[3 * h + 1] = p;
+        w[3 * node] = -1;
+        w[3 * node + 1] = -1;
+        b[12 * node + B_FLAGS] = 0;
         count -= nrPages;
         this.count[c] = this.count[c]! - nrPages;
         const pfn = node + this.base;
         pa.freeOneBlock(pfn, zone, order, this.mm.getPageblockMigratetype(pfn), false);
-      } while (count > 0 && this.w[3 * h] !== h);
+      } while (count > 0 && w[3 * h] !== h);
     }
   }
 

@@ -107,7 +107,8 @@ export function statValue(pa: PageAllocator, name: string, zone: Zone | null): n
       return kinds(PageKind.BALLOON);
     case 'numa_hit':
     case 'numa_local':
-      return zs.reduce((s, z) => s + pa.events.numa_hit[z.idx]!, 0);
+      // One node, every allocation local; counted in pages (Linux counts allocation calls).
+      return zs.reduce((s, z) => s + pa.events.pgalloc[z.idx]!, 0);
     default:
       return pa.events.get(name) ?? 0;
   }

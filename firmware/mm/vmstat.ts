@@ -209,8 +209,6 @@ export class VmEvents {
   readonly pgalloc = new Float64Array(MAX_NR_ZONES);
   readonly allocstall = new Float64Array(MAX_NR_ZONES);
   readonly pgskip = new Float64Array(MAX_NR_ZONES);
-  /** numa_hit / numa_local: allocations served (one per call), per zone. */
-  readonly numa_hit = new Float64Array(MAX_NR_ZONES);
   pgfree = 0;
   pgpgin = 0;
   pgpgout = 0;
@@ -275,7 +273,8 @@ export class VmEvents {
   get(name: string): number | undefined {
     const m = /^(pgalloc|allocstall|pgskip)_(dma|dma32|normal|movable)$/.exec(name);
     if (m) return this[m[1] as 'pgalloc' | 'allocstall' | 'pgskip'][ZONE_EVENT_SUFFIXES.indexOf(m[2] as 'dma')]!;
-    if (name === 'numa_hit' || name === 'numa_local') return this.numa_hit.reduce((a, b) => a + b, 0);
+    // numa_hit / numa_local (one node, every allocation local): counted in pages, as pgalloc.
+    if (name === 'numa_hit' || name === 'numa_local') return this.pgalloc.reduce((a, b) => a + b, 0);
     if (name === 'pgalloc' || name === 'allocstall' || name === 'pgskip' || name === 'get') return undefined;
     const v = (this as unknown as Record<string, unknown>)[name];
     return typeof v === 'number' ? v : undefined;

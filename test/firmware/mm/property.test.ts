@@ -13,28 +13,31 @@ import { PageKind } from '../../../firmware/mm/page-flags.js';
 import type { MemoryManager } from '../../../firmware/mm/memory-manager.js';
 import { boot, layout } from './helpers.js';
 
-// 1024 pages in two zones, an unaligned reservation, a CMA area, 2 CPUs with pcp lists, and
-// pageblocks (4 pages) smaller than PAGE_ALLOC_COSTLY_ORDER blocks. min_free_kbytes 256 gives
-// each zone min 32 / low 40, so runs reach the watermarks and the slow path.
-const PAGES = 1024;
-const propLayout = () =>
+// 640 pages in two zones (128 + 512), an unaligned reservation, a CMA area, 2 CPUs with pcp
+// lists, and pageblocks (4 pages) smaller than PAGE_ALLOC_COSTLY_ORDER blocks.
+// min_free_kbytes 256 puts the zones' min watermarks at 12 and 51 pages, so runs reach the
+// watermarks, the slow path and (in Normal, >= 100 pageblocks) the HIGHATOMIC reserve; with
+// min_free_kbytes 0, no CMA area (movable requests would drain CMA before falling back) and
+// 16-page pageblocks (harder to claim), runs use up memory completely and fallbacks steal.
+const PAGES = 640;
+const propLayout = (minFreeKbytes = 256, withCma = true, pageblockOrder = 2) =>
   layout({
     startPfn: 0x2000,
     nrPages: PAGES,
     zones: [
-      { name: 'DMA32', startPfn: 0x2000, endPfn: 0x2200 },
-      { name: 'Normal', startPfn: 0x2200, endPfn: 0x2400 },
+      { name: 'DMA32', startPfn: 0x2000, endPfn: 0x2080 },
+      { name: 'Normal', startPfn: 0x2080, endPfn: 0x2280 },
     ],
     reserved: [{ name: 'kernel', startPfn: 0x2003, endPfn: 0x2007 }],
-    cma: [{ name: 'cma', startPfn: 0x2300, endPfn: 0x2340 }],
+    cma: withCma ? [{ name: 'cma', startPfn: 0x2200, endPfn: 0x2240 }] : [],
     maxOrder: 4,
-    pageblockOrder: 2,
+    pageblockOrder,
     nrCpus: 2,
-    minFreeKbytes: 256,
+    minFreeKbytes,
   });
 
-const GFPS = [GFP_KERNEL, GFP_HIGHUSER_MOVABLE, GFP_KERNEL | __GFP_RECLAIMABLE, GFP_KERNEL | GFP_DMA32, GFP_NOWAIT, GFP_ATOMIC];
-const KINDS = [PageKind.KERNEL, PageKind.ANON, PageKind.SLAB_RECLAIMABLE, PageKind.KERNEL, PageKind.FILE_CLEAN, PageKind.SLAB_UNRECLAIMABLE];
+const GFPS = [GFP_KERNEL, GFP_HIGHUSER_MOVABLE, GFP_KERNEL | __GFP_RECLAIMABLE, GFP_KERNEL | GFP_DMA32, GFP_NOWAIT, GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_HIGHUSER_MOVABLE];
+const KINDS = [PageKind.KERNEL, PageKind.ANON, PageKind.SLAB_RECLAIMABLE, PageKind.KERNEL, PageKind.PAGE_TABLE, PageKind.SLAB_UNRECLAIMABLE, PageKind.FILE_CLEAN, PageKind.ANON];
 
 type Op =
   | { t: 'alloc'; order: number; g: number; cpu: number }
@@ -105,8 +108,8 @@ describe('buddy allocator properties (fast-check)', () => {
   // the coalescing property holds only without high-order non-blocking allocations.
   it('keeps every invariant under random alloc/free/drain sequences and coalesces back to the boot state when everything is freed', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof({ weight: 12, arbitrary: allocOp(0) }, { weight: 3, arbitrary: freeOp }, { weight: 1, arbitrary: drainOp }), { minLength: 50, maxLength: 400, size: 'max' }), (ops) => {
-        const mm = boot(propLayout(), {});
+      fc.property(fc.array(fc.oneof({ weight: 12, arbitrary: allocOp(0) }, { weight: 3, arbitrary: freeOp }, { weight: 1, arbitrary: drainOp }), { minLength: 50, maxLength: 300, size: 'max' }), (ops) => {
+        const mm = boot(propLayout(0, false, 4), {});
         const bootFree = mm.nrFreePages();
         const live: Live[] = [];
         for (const op of ops) {
@@ -120,17 +123,18 @@ describe('buddy allocator properties (fast-check)', () => {
         expect(Array.from(mm.pa.nrFree)).toEqual(Array.from(mm.bootNrFree));
         expect(mm.nrFreePages()).toBe(bootFree);
       }),
-      { numRuns: 100, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
+      { numRuns: 60, interruptAfterTimeLimit: 50_000, markInterruptAsFailure: true },
     );
     // The runs must have reached the interesting paths (fallbacks, exhaustion).
     expect(seen.claim).toBeGreaterThan(100);
+    expect(seen.steal).toBeGreaterThan(10);
     expect(seen.fail).toBeGreaterThan(10);
-  });
+  }, 60_000);
 
   it('keeps every invariant with pageblock isolation toggles and high-order atomic (HIGHATOMIC) allocations mixed in', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof({ weight: 12, arbitrary: allocOp(4) }, { weight: 3, arbitrary: freeOp }, { weight: 1, arbitrary: drainOp }, { weight: 2, arbitrary: isolateOp }), { minLength: 50, maxLength: 400, size: 'max' }),
+        fc.array(fc.oneof({ weight: 12, arbitrary: allocOp(4) }, { weight: 3, arbitrary: freeOp }, { weight: 1, arbitrary: drainOp }, { weight: 2, arbitrary: isolateOp }), { minLength: 50, maxLength: 300, size: 'max' }),
         (ops) => {
           const mm = boot(propLayout(), {});
           const live: Live[] = [];
@@ -147,9 +151,9 @@ describe('buddy allocator properties (fast-check)', () => {
           expect(mm.nrFreePages()).toBe(mm.zones.reduce((s, z) => s + z.managedPages, 0));
         },
       ),
-      { numRuns: 100, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
+      { numRuns: 60, interruptAfterTimeLimit: 50_000, markInterruptAsFailure: true },
     );
     expect(seen.highatomic).toBeGreaterThan(0);
     expect(seen.isolated).toBeGreaterThan(100);
-  });
+  }, 60_000);
 });
