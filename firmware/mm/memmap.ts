@@ -9,9 +9,12 @@
  *   word  3n + 0   next   (Int32, node index; W_NEXT)
  *   word  3n + 1   prev   (Int32, node index; W_PREV)
  *   byte 12n + 8   kind   (PageKind; B_KIND)
- *   byte 12n + 9   order  (block order on heads; B_ORDER)
+ *   byte 12n + 9   age    (LRU age, for reclaim code; B_AGE)
  *   byte 12n + 10  flags  (PG_* bits; B_FLAGS)
- *   byte 12n + 11  age    (LRU age, for reclaim code; B_AGE)
+ *   byte 12n + 11  order  (block order on heads; B_ORDER)
+ *
+ * flags and order share the half-word h[6n + 5] = flags | order << 8 (little-endian views), so
+ * the buddy test "PageBuddy with this order" is one load and one compare (headState()).
  *
  * A page is node idx = pfn - startPfn. List heads are extra nodes with indices >= nrPages,
  * handed out by allocListHeads(); lists are circular with the head as sentinel, exactly like
@@ -42,9 +45,16 @@ export const W_PREV = 1;
 /** Bytes per node and the byte offsets of the byte fields. */
 export const BYTES_PER_NODE = 12;
 export const B_KIND = 8;
-export const B_ORDER = 9;
+export const B_AGE = 9;
 export const B_FLAGS = 10;
-export const B_AGE = 11;
+export const B_ORDER = 11;
+/** Half-word index (within a node's 6) of flags | order << 8. */
+export const H_STATE = 5;
+
+/** The half-word h[6n + H_STATE] of a block head with these flags and order. */
+export function headState(flags: number, order: number): number {
+  return flags | (order << 8);
+}
 
 export class MemMap {
   readonly startPfn: number;
@@ -55,6 +65,8 @@ export class MemMap {
   readonly w: Int32Array;
   /** Byte view of the same slots: b[12n + B_KIND | B_ORDER | B_FLAGS | B_AGE]. */
   readonly b: Uint8Array;
+  /** Half-word view of the same slots: h[6n + H_STATE] = flags | order << 8. */
+  readonly h: Uint16Array;
   /** Per-pageblock migratetype and isolate bit, indexed by (pfn >> pageblockOrder) - pbBase. */
   readonly pageblockFlags: Uint8Array;
   readonly pbBase: number;
@@ -73,6 +85,7 @@ export class MemMap {
     const buf = new ArrayBuffer(nodes * BYTES_PER_NODE);
     this.w = new Int32Array(buf);
     this.b = new Uint8Array(buf);
+    this.h = new Uint16Array(buf);
     this.pbBase = Math.floor(startPfn / 2 ** pageblockOrder);
     const pbLast = Math.floor((this.endPfn - 1) / 2 ** pageblockOrder);
     this.pageblockFlags = new Uint8Array(pbLast - this.pbBase + 1);

@@ -41,7 +41,7 @@ import {
   gfpZone,
 } from './gfp.js';
 import { MAX_NR_ZONES, ZONE_NAMES, ZONE_NORMAL, type MemoryLayout, type PfnRange, type ZoneName } from './layout.js';
-import { B_AGE, B_FLAGS, B_KIND, B_ORDER, MemMap } from './memmap.js';
+import { B_AGE, B_FLAGS, B_KIND, B_ORDER, H_STATE, MemMap } from './memmap.js';
 import {
   FALLBACKS,
   MIGRATE_CMA,
@@ -183,6 +183,7 @@ export class PageAllocator {
   // this.b[12n + B_KIND | B_ORDER | B_FLAGS | B_AGE]).
   private readonly w: Int32Array;
   private readonly b: Uint8Array;
+  private readonly h: Uint16Array;
   /** Populated zones in ascending order, and their end pfns, for pfn -> zone lookup. */
   private popZone = new Int32Array(0);
   private popEnd = new Float64Array(0);
@@ -226,6 +227,7 @@ export class PageAllocator {
     this.nrFree = new Int32Array(MAX_NR_ZONES * this.nrOrders);
     this.w = this.memmap.w;
     this.b = this.memmap.b;
+    this.h = this.memmap.h;
     this.pbBase = this.memmap.pbBase;
     this.pgalloc = this.events.pgalloc;
 
@@ -326,7 +328,6 @@ export class PageAllocator {
   /** Put a free block on free_list[mt] of its order (head, or tail if `tail`), mark it PageBuddy. */
   private addToFreeList(idx: number, zoneIdx: number, order: number, mt: number, tail: boolean): void {
     const w = this.w;
-    const b = this.b;
     const h = this.freeHeadBase + (zoneIdx * this.nrOrders + order) * MIGRATE_TYPES + mt;
     if (tail) {
       const p = w[3 * h + 1]!;
@@ -341,8 +342,7 @@ export class PageAllocator {
       w[3 * n + 1] = idx;
       w[3 * h] = idx;
     }
-    b[12 * idx + B_FLAGS] = PG_BUDDY;
-    b[12 * idx + B_ORDER] = order;
+    this.h[6 * idx + H_STATE] = PG_BUDDY | (order << 8);
     this.nrFree[zoneIdx * this.nrOrders + order]++;
     if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, 1);
   }
@@ -393,6 +393,7 @@ export class PageAllocator {
    *      of its would-be parent is free (buddy_merge_likely()), so it stays free longer.
    */
   freeOneBlock(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean): void {
+    const hs = this.h;
     const w = this.w;
     const b = this.b;
     const base = this.startPfn;
@@ -409,7 +410,8 @@ export class PageAllocator {
       buddyPfn = pfn ^ (1 << order);
       if (buddyPfn < zs || buddyPfn >= ze) break;
       const bi = buddyPfn - base;
-      if ((b[12 * bi + B_FLAGS]! & PG_BUDDY) === 0 || b[12 * bi + B_ORDER] !== order) break;
+      // page_is_buddy(): PageBuddy (and no other flag: invariant a) with the same order.
+      if (hs[6 * bi + H_STATE] !== (PG_BUDDY | (order << 8))) break;
       let buddyMt = mt;
       if (order >= pbOrder) {
         buddyMt = this.memmap.getPageblockMigratetype(buddyPfn);
@@ -434,7 +436,7 @@ export class PageAllocator {
       const hb = higher ^ (1 << (order + 1));
       if (hb >= zs && hb < ze) {
         const hi = hb - base;
-        tail = (b[12 * hi + B_FLAGS]! & PG_BUDDY) !== 0 && b[12 * hi + B_ORDER] === order + 1;
+        tail = hs[6 * hi + H_STATE] === (PG_BUDDY | ((order + 1) << 8));
       }
     }
     this.addToFreeList(pfn - base, zone.idx, order, mt, tail);
@@ -460,7 +462,29 @@ export class PageAllocator {
    * bad_page(). Orders up to pcpMaxOrder go through the per-cpu lists.
    */
   freePages(pfn: number, order: number, cpu = 0): void {
-    if (order !== 0 || !this.freePcpFast(pfn, cpu)) this.freePagesChecked(pfn, order, cpu);
+    if (order !== 0 || !(this.pcp !== null ? this.freePcpFast(pfn, cpu) : this.freeBuddyFast(pfn, cpu))) this.freePagesChecked(pfn, order, cpu);
+  }
+
+  /**
+   * The order-0 free fast path without pcp lists: an in-use page goes straight to
+   * __free_one_page() (free_pages_prepare() + free_one_page()). Returns false to take the full
+   * path (which reports misuse).
+   */
+  private freeBuddyFast(pfn: number, cpu: number): boolean {
+    const idx = pfn - this.startPfn;
+    if ((idx >>> 0) !== idx || idx >= this.memmap.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return false;
+    const b = this.b;
+    const k = b[12 * idx + B_KIND]!;
+    const zi = this.pbZone[(pfn >> this.pageblockOrder) - this.pbBase]!;
+    if ((this.h[6 * idx + H_STATE]! & (0xff00 | PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || k === 0 || zi < 0) return false;
+    const zone = this.zones[zi]!;
+    zone.nrKind[k]--;
+    b[12 * idx + B_KIND] = 0; // PageKind.FREE
+    b[12 * idx + B_AGE] = 0;
+    b[12 * idx + B_FLAGS] = 0;
+    this.events.pgfree++;
+    this.freeOneBlock(pfn, zone, 0, this.memmap.getPageblockMigratetype(pfn), false);
+    return true;
   }
 
   /**
@@ -589,7 +613,7 @@ export class PageAllocator {
    */
   private expand(zone: Zone, pfn: number, low: number, high: number, mt: number): number {
     const w = this.w;
-    const b = this.b;
+    const hs = this.h;
     const nrFree = this.nrFree;
     const hook = this.freeListHook;
     const area = zone.idx * this.nrOrders;
@@ -607,8 +631,7 @@ export class PageAllocator {
       w[3 * node + 1] = h;
       w[3 * n + 1] = node;
       w[3 * h] = node;
-      b[12 * node + B_FLAGS] = PG_BUDDY;
-      b[12 * node + B_ORDER] = high;
+      hs[6 * node + H_STATE] = PG_BUDDY | (high << 8);
       nrFree[area + high]++;
       if (hook !== null) hook(node + this.startPfn, high, 1);
       added += size;
@@ -921,8 +944,7 @@ export class PageAllocator {
       if (pfn < 0) break;
       const idx = pfn - base;
       this.memmap.listAddTail(idx, listHead);
-      this.b[12 * idx + B_FLAGS] = PG_PCP;
-      this.b[12 * idx + B_ORDER] = order;
+      this.h[6 * idx + H_STATE] = PG_PCP | (order << 8);
     }
     return i;
   }
@@ -1061,10 +1083,37 @@ export class PageAllocator {
    */
   allocPages(order: number, gfp: number, kind: number, cpu = 0): AllocResult {
     if (order === 0) {
-      const pfn = this.rmqueuePcpFast(gfp, kind, cpu);
+      const pfn = this.pcp !== null ? this.rmqueuePcpFast(gfp, kind, cpu) : this.rmqueueBuddyFast(gfp, kind, cpu);
       if (pfn >= 0) return pfn;
     }
     return this.allocPagesZonelist(order, gfp, kind, cpu);
+  }
+
+  /**
+   * The order-0 fast path without pcp lists, identical in effect to the first step of
+   * get_page_from_freelist(): the preferred zone passes the order-0 low-watermark check, CMA
+   * balancing does not apply, and __rmqueue_smallest() finds a block of the requested type.
+   * Returns -1 (having changed nothing) to fall back to the full path.
+   */
+  private rmqueueBuddyFast(gfp: number, kind: number, cpu: number): number {
+    const dec = GFP_DECODE[gfp & 0x1f]!;
+    const k1 = kind - 1;
+    if (dec < 0 || (k1 >>> 0) !== k1 || k1 >= NR_PAGE_KINDS - 1 || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return -1;
+    const zone = this.zonelists[dec & 0xf]![0];
+    if (zone === undefined || zone.boostedWatermark) return -1;
+    const mt = dec >> 4;
+    const cma = mt === MIGRATE_MOVABLE && this.configCma;
+    const reserved = cma ? zone.nrFreeHighatomic : zone.nrFreeHighatomic + zone.nrFreeCma;
+    if (zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[dec & 0xf]!) return -1;
+    if (cma && zone.nrFreeCma > zone.nrFreePages >> 1) return -1; // __rmqueue() would try CMA first
+    const pfn = this.rmqueueSmallest(zone, 0, mt);
+    if (pfn < 0) return -1;
+    const idx = pfn - this.startPfn;
+    this.b[12 * idx + B_KIND] = kind;
+    this.h[6 * idx + H_STATE] = PG_HEAD; // order 0
+    zone.nrKind[kind]++;
+    this.pgalloc[zone.idx]++;
+    return pfn;
   }
 
   /**
@@ -1095,8 +1144,7 @@ export class PageAllocator {
     // prep_new_page()
     const b = this.b;
     b[12 * node + B_KIND] = kind;
-    b[12 * node + B_FLAGS] = PG_HEAD;
-    b[12 * node + B_ORDER] = 0;
+    this.h[6 * node + H_STATE] = PG_HEAD; // order 0
     zone.nrKind[kind]++;
     this.pgalloc[zone.idx]++;
     return node + this.startPfn;
@@ -1222,8 +1270,7 @@ export class PageAllocator {
     const n = 1 << order;
     const b = this.b;
     for (let i = idx; i < idx + n; i++) b[12 * i + B_KIND] = kind;
-    b[12 * idx + B_FLAGS] = PG_HEAD;
-    this.b[12 * idx + B_ORDER] = order;
+    this.h[6 * idx + H_STATE] = PG_HEAD | (order << 8);
     const zone = this.zones[zoneIdx]!;
     zone.nrKind[kind] += n;
     this.pgalloc[zoneIdx] += n;

@@ -17,7 +17,7 @@
  * (nr_pcp_alloc() without the alloc_factor doubling); a free that brings count to high drains
  * min(batch, high - batch) pages (nr_pcp_free() without free_factor); no THP-order pcp lists.
  */
-import { B_FLAGS, B_ORDER, type MemMap } from './memmap.js';
+import { B_FLAGS, H_STATE, type MemMap } from './memmap.js';
 import { MAX_NR_ZONES } from './layout.js';
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES } from './migratetype.js';
 import { PG_PCP } from './page-flags.js';
@@ -106,7 +106,6 @@ export class PerCpuPages {
    */
   free(pa: PageAllocator, zone: Zone, pfn: number, order: number, cpu: number): void {
     const w = this.w;
-    const b = this.b;
     const idx = pfn - this.base;
     let mt = this.mm.getPageblockMigratetype(pfn);
     if (mt >= MIGRATE_PCPTYPES) {
@@ -125,8 +124,7 @@ export class PerCpuPages {
     w[3 * idx + 1] = h;
     w[3 * first + 1] = idx;
     w[3 * h] = idx;
-    b[12 * idx + B_FLAGS] = PG_PCP;
-    b[12 * idx + B_ORDER] = order;
+    this.mm.h[6 * idx + H_STATE] = PG_PCP | (order << 8);
     const count = this.count[c]! + (1 << order);
     this.count[c] = count;
     const high = zone.pcpHigh;

@@ -8,7 +8,7 @@
  * min/low/high/promo, protection, batch, high_min, high_max and stats threshold there is
  * reproduced exactly by these functions (test/firmware/mm/watermarks.test.ts).
  */
-import { MAX_NR_ZONES, ZONE_MOVABLE } from './layout.js';
+import { ZONE_MOVABLE } from './layout.js';
 
 /** sysctl_lowmem_reserve_ratio defaults: DMA 256, DMA32 256, NORMAL 32, MOVABLE 0. */
 export const DEFAULT_LOWMEM_RESERVE_RATIO: readonly number[] = [256, 256, 32, 0];
@@ -123,10 +123,10 @@ export function setupPerZoneLowmemReserve(
 }
 
 /**
- * zone_batchsize() as observed on v6.18: min(managed >> (22 - PAGE_SHIFT... i.e. >> 12 for
- * 4 KiB pages), 256 KiB of pages), at least 1, then rounddown_pow_of_two(b + b/2) - 1, at
- * least 1. (Older kernels divided by 4 first; the 6.18 zoneinfo fixture shows batch 63 for a
- * 3 GiB zone, which only the undivided formula gives.)
+ * zone_batchsize() as observed on v6.18: b = min(managed >> 12, 256 KiB worth of pages), at
+ * least 1, then rounddown_pow_of_two(b + b/2) - 1, at least 1. (Older kernels divided b by 4
+ * first; the 6.18 zoneinfo fixture shows batch 63 for a 3 GiB zone, which only the undivided
+ * formula gives.)
  */
 export function zoneBatchsize(managedPages: number, pageShift: number): number {
   let batch = Math.min(Math.floor(managedPages / 4096), Math.floor(2 ** 18 / 2 ** pageShift));
@@ -152,4 +152,3 @@ export function calculateNormalThreshold(managedPages: number, nrCpus: number, p
   return Math.min(125, 2 * fls(nrCpus) * (1 + fls(mem)));
 }
 
-export { MAX_NR_ZONES };
