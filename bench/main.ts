@@ -9,7 +9,7 @@ import { runMmBench } from './mm.bench.js';
 import { runAddressMapBench } from './address-map.bench.js';
 import { runTraceBench } from './trace.bench.js';
 import { runBootBench } from './boot.bench.js';
-// (mm-mechanisms bench added when it lands)
+import { runMmMechanismsBench } from './mm-mechanisms.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -24,7 +24,7 @@ const TARGETS: Record<string, ['>=' | '<=', number]> = {
 
 const suites: [string, () => Record<string, number>][] = [
   ['mm', runMmBench],
-
+  ['mm-mechanisms', runMmMechanismsBench],
   ['address-map', runAddressMapBench],
   ['trace', runTraceBench],
   ['boot', () => runBootBench(root)],
