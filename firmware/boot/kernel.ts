@@ -1,5 +1,6 @@
 import type { Board } from '../../hal/board/board.js';
 import { MemoryManager } from '../mm/memory-manager.js';
+import { MmMechanisms } from '../mm/mechanisms.js';
 import type { MemoryLayout } from '../mm/layout.js';
 import { buildPasrMap, checkPasrMapInvariants, type PasrMap } from '../pasr/pasr-map.js';
 import type { KernelLog } from './dmesg.js';
@@ -8,6 +9,8 @@ import { memoryLayoutOf } from './memory-layout.js';
 export interface KernelBoot {
   readonly layout: MemoryLayout;
   readonly mm: MemoryManager;
+  /** Reclaim, migration, compaction, isolation, CMA, hotplug and shrinkers on top of `mm`. */
+  readonly mech: MmMechanisms;
   readonly pasr: PasrMap;
 }
 
@@ -47,6 +50,11 @@ export function bootKernel(board: Board, log: KernelLog): KernelBoot {
   log.log('', `Initmem setup node 0 ${memRange(cfg.dramBase, cfg.dramBase + cfg.dramSize)}`);
 
   const mm = new MemoryManager(layout, board.clock);
+  const mech = new MmMechanisms(mm, {
+    costs: cfg.kernel.costs,
+    costsWhere: `${cfg.name}: kernel.costs`,
+    memoryBlockBytes: cfg.kernel.memoryBlockBytes,
+  });
   const managed = mm.zones.reduce((s, z) => s + z.managedPages, 0);
   log.log('', `Built 1 zonelists, mobility grouping on.  Total pages: ${managed}`);
   const reservedPages = layout.reserved.reduce((s, r) => s + r.endPfn - r.startPfn, 0);
@@ -76,5 +84,5 @@ export function bootKernel(board: Board, log: KernelLog): KernelBoot {
     log.log('pasr', `unit ${u.index}: ${u.register} bit ${u.bit} on group ${u.group}: ${where} ${mib(u.bytes)} ${u.shape}${u.usable ? '' : ' (unusable: not whole pages)'}`);
   }
   if (pasr.bootParams.length > 0) log.log('pasr', `equivalent RFC boot parameters: ${pasr.bootParams.join(' ')}`);
-  return { layout, mm, pasr };
+  return { layout, mm, mech, pasr };
 }

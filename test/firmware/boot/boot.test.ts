@@ -110,3 +110,29 @@ describe('boot loader DRAM init', () => {
     expect(r.identity.filter((i) => i.verified)).toHaveLength(3);
   });
 });
+
+describe('the booted kernel carries the mm mechanisms, configured by the board', () => {
+  it('offlines an idle ZONE_MOVABLE memory block of imx8mm-evk at the cost the board config sets', () => {
+    const base = shippedBoard('imx8mm-evk');
+    const offlineLast = (config: BoardConfig) => {
+      const r = boot(config);
+      expect(r.bootloader.ok).toBe(true);
+      const { mech, mm } = r.kernel!;
+      // The top block holds OP-TEE (reserved): the one below it is idle.
+      const last = mech.hotplug.blockOf(mm.layout.startPfn + mm.layout.nrPages - 1) - 1;
+      expect(mech.hotplug.blockZone(last)).toBe('Movable');
+      const res = mech.hotplug.offlineBlock(last);
+      expect(res.status).toBe('ok');
+      expect(mech.hotplug.blockState(last)).toBe('offline');
+      const top = mech.hotplug.offlineBlock(last + 1);
+      expect(top.status).toBe('busy'); // OP-TEE's carve-out cannot be migrated
+      expect(mech.hotplug.blockState(last + 1)).toBe('online');
+      mech.checkInvariants();
+      return res.elapsedNs;
+    };
+    const byDefault = offlineLast(base);
+    expect(byDefault).toBeCloseTo(3.2e6, -3); // performance.md: ≈ 3.2 ms per idle 128 MiB block
+    const slow = offlineLast({ ...base, kernel: { ...base.kernel, costs: { 'hotplug.offlineIdleBlockNs': 10e6 } } });
+    expect(slow).toBeCloseTo(10e6, -3);
+  });
+});

@@ -1,8 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SimClock } from '../../../hal/clock.js';
 import { COST_TABLE, CostLedger, applyCostOverrides, costTableRows, defaultCostValues } from '../../../firmware/mm/costs.js';
 
 describe('mechanism cost table', () => {
+  it('is what the board-config schema accepts in kernel.costs, name for name (editors complete them)', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../../board-configs/board.schema.json', import.meta.url), 'utf8'));
+    const costs = schema.definitions.kernel.properties.costs;
+    expect(costs.additionalProperties).toBe(false);
+    expect(Object.keys(costs.properties).sort()).toEqual(COST_TABLE.map((e) => e.name).sort());
+  });
+
   it('gives every entry a source, a unit and a finite non-negative default', () => {
     const names = new Set<string>();
     for (const e of COST_TABLE) {

@@ -169,6 +169,10 @@ const CORPUS: [string, string, string[]][] = [
   ['unknown-controller-kind.json', "pandaboard-es: controllers[1].kind \"ti-emif5\"", [
     "unknown-controller-kind.json:72:15: controllers[1].kind: unknown controller kind \"ti-emif5\" (known: ti-emif, fsl-mmdc, snps-umctl2, ste-prcmu)",
   ]],
+  ['unknown-cost.json', "imx8mm-evk: kernel.costs with a misspelt cost name and a zero timeout", [
+    'unknown-cost.json:98:7: kernel.costs["migrate.pagesPerSecond"]: unknown field "migrate.pagesPerSecond" (did you mean "migrate.pagesPerSec"?)',
+    'unknown-cost.json:99:28: kernel.costs["hotplug.timeoutNs"]: out of range: must be > 0, got 0',
+  ]],
   ['unknown-part.json', "pandaboard-es: emif2.cs1 names part elpida-ECB240ABACM", [
     "unknown-part.json:78:28: controllers[1].dies[1].part: unknown part \"elpida-ECB240ABACM\" (parts: elpida-ECB240ABACN) (did you mean \"elpida-ECB240ABACN\"?)",
   ]],
