@@ -19,7 +19,7 @@ import type { Migrator } from './migrate.js';
 import type { MmContext } from './mm-context.js';
 import { hexPfn } from './mm-context.js';
 import type { PageIsolation } from './isolation.js';
-import { PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_PINNED, PageKind, isMovableKind } from './page-flags.js';
+import { PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_PINNED, PageKind } from './page-flags.js';
 import type { Reclaim } from './reclaim.js';
 
 /** Passes of __alloc_contig_migrate_range() before -EBUSY. */
@@ -85,7 +85,7 @@ export class ContigAllocator {
       try {
         pa.drainAllPages();
         for (let tries = 0; tries < CONTIG_MIGRATE_TRIES; tries++) {
-          const heads = this.collectMovable(start, end);
+          const heads = ctx.scanMovablePages(start, end);
           if (heads.length === 0) break;
           // reclaim_clean_pages_from_list(): clean page cache is dropped, not migrated.
           const toMigrate: number[] = [];
@@ -124,35 +124,6 @@ export class ContigAllocator {
         this.isolation.undoIsolatePageRange(start, end);
       }
     });
-  }
-
-  /** Heads of the in-use movable blocks with a page in [start, end). */
-  private collectMovable(start: number, end: number): number[] {
-    const ctx = this.ctx;
-    const mm = ctx.memmap;
-    const base = mm.startPfn;
-    const out: number[] = [];
-    let pfn = start;
-    const first = ctx.headOf(start);
-    if (first >= 0 && first < start) {
-      if (isMovableKind(mm.kind(first - base))) out.push(first);
-      pfn = first + 2 ** mm.order(first - base);
-    }
-    while (pfn < end) {
-      const i = pfn - base;
-      const f = mm.flags(i);
-      if (f & PG_BUDDY) {
-        pfn += 2 ** mm.order(i);
-        continue;
-      }
-      if (f & PG_HEAD && mm.kind(i) !== PageKind.FREE) {
-        if (isMovableKind(mm.kind(i))) out.push(pfn);
-        pfn += 2 ** mm.order(i);
-        continue;
-      }
-      pfn++;
-    }
-    return out;
   }
 
   /**

@@ -42,7 +42,7 @@ import { MIGRATE_ISOLATE, MIGRATE_MOVABLE } from './migratetype.js';
 import type { Migrator } from './migrate.js';
 import type { MmContext } from './mm-context.js';
 import { hexPfn } from './mm-context.js';
-import { PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PageKind, isMovableKind } from './page-flags.js';
+import { PAGE_KIND_NAMES, PG_BUDDY, PageKind } from './page-flags.js';
 
 export const MEM_ONLINE = 1;
 export const MEM_GOING_OFFLINE = 2;
@@ -190,7 +190,7 @@ export class MemoryHotplug {
       let timedOut = false;
       for (;;) {
         passes++;
-        const heads = this.scanMovablePages(s, e);
+        const heads = this.ctx.scanMovablePages(s, e);
         let noTarget = false;
         if (heads.length > 0) {
           const r = this.migrator.migratePages(heads, 'memory-hotplug', (src, order, kind) => {
@@ -226,28 +226,6 @@ export class MemoryHotplug {
       this.notify('offline', blockId, s, e);
       return { status: 'ok', blockId, elapsedNs: ctx.ledger.nowNs - t0, migrated, passes };
     });
-  }
-
-  /** scan_movable_pages(): heads of the in-use movable blocks in [s, e). */
-  private scanMovablePages(s: number, e: number): number[] {
-    const mm = this.ctx.memmap;
-    const base = mm.startPfn;
-    const out: number[] = [];
-    for (let pfn = s; pfn < e; ) {
-      const i = pfn - base;
-      const f = mm.flags(i);
-      if (f & PG_BUDDY) {
-        pfn += 2 ** mm.order(i);
-        continue;
-      }
-      if (f & PG_HEAD && mm.kind(i) !== PageKind.FREE) {
-        if (isMovableKind(mm.kind(i))) out.push(pfn);
-        pfn += 2 ** mm.order(i);
-        continue;
-      }
-      pfn++;
-    }
-    return out;
   }
 
   /** __offline_isolated_pages(): take the free blocks off the lists; the pages become OFFLINE. */

@@ -13,7 +13,7 @@ import type { CostLedger, MechanismCosts } from './costs.js';
 import type { MemMap } from './memmap.js';
 import type { MemoryManager } from './memory-manager.js';
 import type { PageAllocator } from './page-alloc.js';
-import { PG_BUDDY, PG_HEAD, PG_PCP } from './page-flags.js';
+import { PG_BUDDY, PG_HEAD, PG_PCP, PageKind, isMovableKind } from './page-flags.js';
 import type { VmEvents } from './vmstat.js';
 
 /** Observers of pages whose frame changes under their owner. */
@@ -85,6 +85,33 @@ export class MmContext {
       if (f & (PG_BUDDY | PG_PCP) && mm.order(h - base) >= o) return h;
     }
     return -1;
+  }
+
+  /**
+   * scan_movable_pages(): heads of the in-use movable blocks with a page in [start, end), in pfn
+   * order, including a block that starts before `start`. Free blocks are skipped whole.
+   */
+  scanMovablePages(start: number, end: number): number[] {
+    const mm = this.memmap;
+    const base = mm.startPfn;
+    const out: number[] = [];
+    let pfn = start;
+    const first = this.headOf(start);
+    if (first >= 0 && first < start) {
+      if (isMovableKind(mm.kind(first - base))) out.push(first);
+      pfn = first + 2 ** mm.order(first - base);
+    }
+    while (pfn < end) {
+      const i = pfn - base;
+      const f = mm.flags(i);
+      if (f & PG_BUDDY || (f & PG_HEAD && mm.kind(i) !== PageKind.FREE)) {
+        if (!(f & PG_BUDDY) && isMovableKind(mm.kind(i))) out.push(pfn);
+        pfn += 2 ** mm.order(i);
+        continue;
+      }
+      pfn++;
+    }
+    return out;
   }
 
   notifyMoved(src: number, dst: number, order: number): void {
