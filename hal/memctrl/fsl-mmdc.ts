@@ -2,7 +2,7 @@ import type { ControllerConfig } from '../board/board-config.js';
 import type { Clock } from '../clock.js';
 import type { DiePort } from '../lpddr/die-port.js';
 import { RegisterBlock } from '../regs/register-block.js';
-import { block, field, reg32, type BlockDecl, type RegisterDecl } from '../regs/register.js';
+import { block, field, opaqueReg32, reg32, type BlockDecl, type RegisterDecl } from '../regs/register.js';
 import type { TraceBus } from '../trace/trace-bus.js';
 import {
   applyRegisterImage,
@@ -48,13 +48,8 @@ import { MrPacer } from './mr-pacer.js';
 
 const f = field;
 
-function plain(name: string, offset: number, doc = 'PHY register, fields not modelled'): RegisterDecl {
-  return reg32(name, offset, { fields: [f('VALUE', 0, 32)], doc });
-}
-
-function plainRo(name: string, offset: number, doc = 'PHY status, fields not modelled'): RegisterDecl {
-  return reg32(name, offset, { fields: [f('VALUE', 0, 32, 'ro')], doc });
-}
+const plain = (name: string, offset: number, doc = 'PHY register, fields not modelled'): RegisterDecl => opaqueReg32(name, offset, doc);
+const plainRo = (name: string, offset: number, doc = 'PHY status, fields not modelled'): RegisterDecl => opaqueReg32(name, offset, doc, 'ro');
 
 /** MDSCR.CMD encodings ✔ MCUX-MMDC. */
 export const MMDC_CMD = { NORMAL: 0, PRECHARGE_ALL: 1, AUTO_REFRESH: 2, MRW: 3, ZQ_CALIBRATION: 4, PRECHARGE_ALL_IF_OPEN: 5, MRR: 6 } as const;

@@ -2,7 +2,7 @@ import type { ControllerConfig } from '../board/board-config.js';
 import type { Clock } from '../clock.js';
 import type { DiePort } from '../lpddr/die-port.js';
 import { RegisterBlock } from '../regs/register-block.js';
-import { block, field, reg32, type BlockDecl, type FieldDecl, type RegisterDecl } from '../regs/register.js';
+import { block, field, opaqueReg32, reg32, type BlockDecl, type FieldDecl, type RegisterDecl } from '../regs/register.js';
 import type { TraceBus } from '../trace/trace-bus.js';
 import {
   applyRegisterImage,
@@ -52,13 +52,8 @@ import { MrPacer } from './mr-pacer.js';
 
 const f = field;
 
-function plain(name: string, offset: number, doc = 'fields not modelled'): RegisterDecl {
-  return reg32(name, offset, { fields: [f('VALUE', 0, 32)], doc });
-}
-
-function plainRo(name: string, offset: number, doc = 'status, fields not modelled'): RegisterDecl {
-  return reg32(name, offset, { fields: [f('VALUE', 0, 32, 'ro')], doc });
-}
+const plain = (name: string, offset: number, doc = 'fields not modelled'): RegisterDecl => opaqueReg32(name, offset, doc);
+const plainRo = (name: string, offset: number, doc = 'status, fields not modelled'): RegisterDecl => opaqueReg32(name, offset, doc, 'ro');
 
 function addrmap(name: string, offset: number, fields: readonly FieldDecl[]): RegisterDecl {
   return reg32(name, offset, { fields, doc: 'address map: HIF bit = internal base + field value; all-ones = unused ◐' });

@@ -87,6 +87,14 @@ export function reg32(name: string, offset: number, opts: RegOptions): RegisterD
   return declare(32, name, offset, opts);
 }
 
+/**
+ * A 32-bit register declared without its field layout (PHY and timing registers whose fields the
+ * model does not use): one VALUE field over all 32 bits, read-write or read-only.
+ */
+export function opaqueReg32(name: string, offset: number, doc: string, access: 'rw' | 'ro' = 'rw'): RegisterDecl {
+  return reg32(name, offset, { fields: [field('VALUE', 0, 32, access)], doc });
+}
+
 export function reg8(name: string, offset: number, opts: RegOptions): RegisterDecl {
   return declare(8, name, offset, opts);
 }
