@@ -57,23 +57,23 @@ export function headState(flags: number, order: number): number {
 }
 
 export class MemMap {
-  readonly startPfn: number;
-  readonly nrPages: number;
-  readonly endPfn: number;
-  readonly pageblockOrder: number;
+  declare readonly startPfn: number;
+  declare readonly nrPages: number;
+  declare readonly endPfn: number;
+  declare readonly pageblockOrder: number;
   /** Word view of the slots: w[3n] = next, w[3n + 1] = prev. */
-  readonly w: Int32Array;
+  declare readonly w: Int32Array;
   /** Byte view of the same slots: b[12n + B_KIND | B_ORDER | B_FLAGS | B_AGE]. */
-  readonly b: Uint8Array;
+  declare readonly b: Uint8Array;
   /** Half-word view of the same slots: h[6n + H_STATE] = flags | order << 8. */
-  readonly h: Uint16Array;
+  declare readonly h: Uint16Array;
   /** Per-pageblock migratetype and isolate bit, indexed by (pfn >> pageblockOrder) - pbBase. */
-  readonly pageblockFlags: Uint8Array;
-  readonly pbBase: number;
+  declare readonly pageblockFlags: Uint8Array;
+  declare readonly pbBase: number;
   /** Index of the first list-head node. */
-  readonly headBase: number;
-  private nextFreeHead: number;
-  private readonly headEnd: number;
+  declare readonly headBase: number;
+  private declare nextFreeHead: number;
+  private declare readonly headEnd: number;
 
   constructor(startPfn: number, nrPages: number, pageblockOrder: number, nrListHeads: number) {
     if (!Number.isInteger(nrListHeads) || nrListHeads < 0) throw new RangeError(`memmap: bad list head count ${nrListHeads}`);

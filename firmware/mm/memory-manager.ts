@@ -24,13 +24,13 @@ function validated(layout: MemoryLayout): MemoryLayout {
 }
 
 export class MemoryManager extends PageAllocator {
-  readonly layout: MemoryLayout;
-  readonly clock: Clock;
+  declare readonly layout: MemoryLayout;
+  declare readonly clock: Clock;
   /** vm.min_free_kbytes in effect (given by the layout or calculated). */
   minFreeKbytes = 0;
   /** nr_free[zone][order] right after boot (the state freeing everything returns to). */
-  readonly bootNrFree: Int32Array;
-  private readonly lowmemReserveRatio: number[];
+  declare readonly bootNrFree: Int32Array;
+  private declare readonly lowmemReserveRatio: number[];
 
   constructor(layout: MemoryLayout, clock: Clock, options: MmOptions = {}) {
     super(validated(layout), options);

@@ -139,35 +139,35 @@ export type FreeListHook = (pfn: number, order: number, delta: 1 | -1) => void;
 const hexPfn = (pfn: number): string => '0x' + pfn.toString(16);
 
 export class PageAllocator {
-  readonly memmap: MemMap;
-  readonly startPfn: number;
-  readonly endPfn: number;
-  readonly pageShift: number;
+  declare readonly memmap: MemMap;
+  declare readonly startPfn: number;
+  declare readonly endPfn: number;
+  declare readonly pageShift: number;
   /** MAX_PAGE_ORDER (inclusive). */
-  readonly maxOrder: number;
+  declare readonly maxOrder: number;
   /** NR_PAGE_ORDERS = MAX_PAGE_ORDER + 1. */
-  readonly nrOrders: number;
-  readonly pageblockOrder: number;
-  readonly pageblockNrPages: number;
-  readonly nrCpus: number;
+  declare readonly nrOrders: number;
+  declare readonly pageblockOrder: number;
+  declare readonly pageblockNrPages: number;
+  declare readonly nrCpus: number;
   /** CMA areas of the layout (their pageblocks are MIGRATE_CMA). */
-  readonly cmaAreas: readonly PfnRange[];
+  declare readonly cmaAreas: readonly PfnRange[];
   /** All MAX_NR_ZONES zones in zone_idx order; those the layout lacks are empty. */
-  readonly zones: Zone[];
+  declare readonly zones: Zone[];
   readonly events = new VmEvents();
-  readonly pcp: PerCpuPages | null;
+  declare readonly pcp: PerCpuPages | null;
   /**
    * pcp_allowed_order(): PAGE_ALLOC_COSTLY_ORDER, or pageblock_order if that is smaller (a pcp
    * block must not span pageblocks, which Linux's configurations never make it do).
    */
-  readonly pcpMaxOrder: number;
-  readonly configCma: boolean;
+  declare readonly pcpMaxOrder: number;
+  declare readonly configCma: boolean;
   readonly configZoneDma32: boolean;
-  readonly watermarkBoostFactor: number;
+  declare readonly watermarkBoostFactor: number;
   /** Node index of the head of free_list (zone 0, order 0, migratetype 0). */
-  readonly freeHeadBase: number;
+  declare readonly freeHeadBase: number;
   /** free_area[order].nr_free, indexed by zone * nrOrders + order. */
-  readonly nrFree: Int32Array;
+  declare readonly nrFree: Int32Array;
   hooks: MmHooks = NO_HOOKS;
   /** Optional observer of buddy free-list membership (for allocator-hook PASR policies). */
   freeListHook: FreeListHook | null = null;
@@ -181,9 +181,9 @@ export class PageAllocator {
 
   // Hot-path aliases of the memmap views (memmap.ts: this.w[3n] next, this.w[3n + 1] prev,
   // this.b[12n + B_KIND | B_ORDER | B_FLAGS | B_AGE]).
-  private readonly w: Int32Array;
-  private readonly b: Uint8Array;
-  private readonly h: Uint16Array;
+  private declare readonly w: Int32Array;
+  private declare readonly b: Uint8Array;
+  private declare readonly h: Uint16Array;
   /** Populated zones in ascending order, and their end pfns, for pfn -> zone lookup. */
   private popZone = new Int32Array(0);
   private popEnd = new Float64Array(0);
@@ -193,8 +193,8 @@ export class PageAllocator {
   private nofragment = new Int32Array(MAX_NR_ZONES);
   /** Zone index of each pageblock, or -1 when the pageblock straddles zones. */
   private pbZone = new Int8Array(0);
-  private readonly pbBase: number;
-  private readonly pgalloc: Float64Array;
+  private declare readonly pbBase: number;
+  private declare readonly pgalloc: Float64Array;
   /** Zone the last successful getPageFromFreelist() allocated from. */
   private lastZoneIdx = -1;
   /** Scratch results of prepMoveFreepagesBlock(). */
@@ -350,14 +350,13 @@ export class PageAllocator {
   /** Take a free block off its list and clear PageBuddy (no NR_FREE_PAGES accounting). */
   private delFromFreeList(idx: number, zoneIdx: number, order: number): void {
     const w = this.w;
-    const b = this.b;
     const n = w[3 * idx]!;
     const p = w[3 * idx + 1]!;
     w[3 * p] = n;
     w[3 * n + 1] = p;
     w[3 * idx] = -1;
     w[3 * idx + 1] = -1;
-    b[12 * idx + B_FLAGS] = 0;
+    this.h[6 * idx + H_STATE] = 0; // flags and order (set_page_private(page, 0))
     this.nrFree[zoneIdx * this.nrOrders + order]--;
     if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, -1);
   }
@@ -372,10 +371,10 @@ export class PageAllocator {
 
   /** account_freepages(): NR_FREE_PAGES, NR_FREE_CMA_PAGES, nr_free_highatomic; ISOLATE not counted. */
   private accountFreepages(zone: Zone, nrPages: number, mt: number): void {
-    if (mt === MIGRATE_ISOLATE) return;
+    if (mt === 5 /* MIGRATE_ISOLATE */) return;
     zone.nrFreePages += nrPages;
-    if (mt === MIGRATE_CMA) zone.nrFreeCma += nrPages;
-    else if (mt === MIGRATE_HIGHATOMIC) zone.nrFreeHighatomic += nrPages;
+    if (mt === 4 /* MIGRATE_CMA */) zone.nrFreeCma += nrPages;
+    else if (mt === 3 /* MIGRATE_HIGHATOMIC */) zone.nrFreeHighatomic += nrPages;
   }
 
   // ---- freeing -------------------------------------------------------------------------------
@@ -395,7 +394,6 @@ export class PageAllocator {
   freeOneBlock(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean): void {
     const hs = this.h;
     const w = this.w;
-    const b = this.b;
     const base = this.startPfn;
     const zs = zone.zoneStartPfn;
     const ze = zs + zone.spannedPages;
@@ -406,6 +404,30 @@ export class PageAllocator {
     const pbOrder = this.pageblockOrder;
     this.accountFreepages(zone, 1 << order, mt);
     let buddyPfn = -1;
+    if (hook === null) {
+      // The common case, with no call in the loop (so V8 keeps the typed-array views in
+      // registers): no observer, and buddies of pageblock size and up have the freed block's
+      // type (their pageblock byte equals mt: mt is below 8 and the isolate bit is clear).
+      const pbf = this.memmap.pageblockFlags;
+      const pbBase = this.pbBase;
+      while (order < maxOrder) {
+        buddyPfn = pfn ^ (1 << order);
+        if (buddyPfn < zs || buddyPfn >= ze) break;
+        const bi = buddyPfn - base;
+        if (hs[6 * bi + 5 /* H_STATE */] !== (1 /* PG_BUDDY */ | (order << 8))) break;
+        if (order >= pbOrder && pbf[(buddyPfn >> pbOrder) - pbBase] !== mt) break;
+        const n = w[3 * bi]!;
+        const p = w[3 * bi + 1]!;
+        w[3 * p] = n;
+        w[3 * n + 1] = p;
+        hs[6 * bi + 5 /* H_STATE */] = 0;
+        nrFree[area + order]--;
+        pfn &= buddyPfn;
+        order++;
+      }
+    }
+    // The general loop: an observer, or a buddy of another pageblock type (it re-tests the
+    // buddy the loop above stopped at).
     while (order < maxOrder) {
       buddyPfn = pfn ^ (1 << order);
       if (buddyPfn < zs || buddyPfn >= ze) break;
@@ -422,7 +444,7 @@ export class PageAllocator {
       const p = w[3 * bi + 1]!;
       w[3 * p] = n;
       w[3 * n + 1] = p;
-      b[12 * bi + B_FLAGS] = 0;
+      hs[6 * bi + H_STATE] = 0;
       nrFree[area + order]--;
       if (hook !== null) hook(buddyPfn, order, -1);
       if (buddyMt !== mt) this.changePageblockRange(buddyPfn, order, mt);
@@ -481,7 +503,7 @@ export class PageAllocator {
     zone.nrKind[k]--;
     b[12 * idx + B_KIND] = 0; // PageKind.FREE
     b[12 * idx + B_AGE] = 0;
-    b[12 * idx + B_FLAGS] = 0;
+    this.h[6 * idx + H_STATE] = 0;
     this.events.pgfree++;
     this.freeOneBlock(pfn, zone, 0, this.memmap.getPageblockMigratetype(pfn), false);
     return true;
@@ -518,7 +540,7 @@ export class PageAllocator {
     w[3 * idx + 1] = h;
     w[3 * first + 1] = idx;
     w[3 * h] = idx;
-    b[12 * idx + B_FLAGS] = PG_PCP;
+    this.h[6 * idx + H_STATE] = PG_PCP; // order 0
     pcp.count[c] = count;
     return true;
   }
@@ -618,14 +640,33 @@ export class PageAllocator {
     const hook = this.freeListHook;
     const area = zone.idx * this.nrOrders;
     const idx = pfn - this.startPfn;
+    const added = (1 << high) - (1 << low);
     let size = 1 << high;
-    let added = 0;
+    // free_list[mt] of order `high`; the loop steps down one order (MIGRATE_TYPES heads) a level.
+    let h = this.freeHeadBase + (area + high) * 6 /* MIGRATE_TYPES */ + mt;
+    if (hook === null) {
+      // No call in the loop, so V8 keeps the typed-array views in registers.
+      while (high > low) {
+        high--;
+        size >>= 1;
+        h -= 6; /* MIGRATE_TYPES */
+        // __add_to_free_list(&page[size], zone, high, migratetype, false)
+        const node = idx + size;
+        const n = w[3 * h]!;
+        w[3 * node] = n;
+        w[3 * node + 1] = h;
+        w[3 * n + 1] = node;
+        w[3 * h] = node;
+        hs[6 * node + 5 /* H_STATE */] = 1 /* PG_BUDDY */ | (high << 8);
+        nrFree[area + high]++;
+      }
+      return added;
+    }
     while (high > low) {
       high--;
       size >>= 1;
-      // __add_to_free_list(&page[size], zone, high, migratetype, false)
+      h -= MIGRATE_TYPES;
       const node = idx + size;
-      const h = this.freeHeadBase + (area + high) * MIGRATE_TYPES + mt;
       const n = w[3 * h]!;
       w[3 * node] = n;
       w[3 * node + 1] = h;
@@ -633,8 +674,7 @@ export class PageAllocator {
       w[3 * h] = node;
       hs[6 * node + H_STATE] = PG_BUDDY | (high << 8);
       nrFree[area + high]++;
-      if (hook !== null) hook(node + this.startPfn, high, 1);
-      added += size;
+      hook(node + this.startPfn, high, 1);
     }
     return added;
   }
@@ -652,27 +692,31 @@ export class PageAllocator {
    */
   rmqueueSmallest(zone: Zone, order: number, mt: number): number {
     const w = this.w;
-    const b = this.b;
-    let h = this.freeHeadBase + (zone.idx * this.nrOrders + order) * MIGRATE_TYPES + mt;
-    for (let o = order; o <= this.maxOrder; o++, h += MIGRATE_TYPES) {
-      const first = w[3 * h]!;
-      if (first === h) continue;
-      // page_del_and_expand()
-      const n = w[3 * first]!;
-      w[3 * h] = n;
-      w[3 * n + 1] = h;
-      w[3 * first] = -1;
-      w[3 * first + 1] = -1;
-      b[12 * first + B_FLAGS] = 0;
-      this.nrFree[zone.idx * this.nrOrders + o]--;
-      const pfn = first + this.startPfn;
-      if (this.freeListHook !== null) this.freeListHook(pfn, o, -1);
-      const nr = (1 << o) - (o > order ? this.expand(zone, pfn, order, o, mt) : 0);
-      this.accountFreepages(zone, -nr, mt);
-      return pfn;
+    const maxOrder = this.maxOrder;
+    const area = zone.idx * this.nrOrders;
+    let h = this.freeHeadBase + (area + order) * 6 /* MIGRATE_TYPES */ + mt;
+    let o = order;
+    while (w[3 * h] === h) {
+      if (++o > maxOrder) return -1;
+      h += 6; /* MIGRATE_TYPES */
     }
-    return -1;
+    // page_del_and_expand()
+    const first = w[3 * h]!;
+    const n = w[3 * first]!;
+    w[3 * h] = n;
+    w[3 * n + 1] = h;
+    w[3 * first] = -1;
+    w[3 * first + 1] = -1;
+    this.h[6 * first + 5 /* H_STATE */] = 0;
+    this.nrFree[area + o]--;
+    const pfn = first + this.startPfn;
+    if (this.freeListHook !== null) this.freeListHook(pfn, o, -1);
+    // The pages left on the lists by expand() are (1 << o) - (1 << order): the zone loses 1 << order.
+    if (o > order) this.expand(zone, pfn, order, o, mt);
+    this.accountFreepages(zone, -(1 << order), mt);
+    return pfn;
   }
+
 
   /**
    * should_try_claim_block() (v6.15+): whether a fallback at current order may claim the whole

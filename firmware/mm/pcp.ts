@@ -17,7 +17,7 @@
  * (nr_pcp_alloc() without the alloc_factor doubling); a free that brings count to high drains
  * min(batch, high - batch) pages (nr_pcp_free() without free_factor); no THP-order pcp lists.
  */
-import { B_FLAGS, H_STATE, type MemMap } from './memmap.js';
+import { H_STATE, type MemMap } from './memmap.js';
 import { MAX_NR_ZONES } from './layout.js';
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES } from './migratetype.js';
 import { PG_PCP } from './page-flags.js';
@@ -29,15 +29,16 @@ export const PAGE_ALLOC_COSTLY_ORDER = 3;
 export const NR_PCP_LISTS = MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1);
 
 export class PerCpuPages {
-  readonly nrCpus: number;
+  declare readonly nrCpus: number;
   /** Node index of the head of list (zone 0, cpu 0, pindex 0). */
-  readonly headBase: number;
+  declare readonly headBase: number;
   /** pcp->count, in pages, indexed by zone * nrCpus + cpu. */
-  readonly count: Int32Array;
-  private readonly mm: MemMap;
-  private readonly w: Int32Array;
-  private readonly b: Uint8Array;
-  private readonly base: number;
+  declare readonly count: Int32Array;
+  private declare readonly mm: MemMap;
+  private declare readonly w: Int32Array;
+  /** Half-word view of the memmap: st[6n + H_STATE] = flags | order << 8. */
+  private declare readonly st: Uint16Array;
+  private declare readonly base: number;
 
   constructor(mm: MemMap, nrCpus: number) {
     this.mm = mm;
@@ -45,7 +46,7 @@ export class PerCpuPages {
     this.headBase = mm.allocListHeads(MAX_NR_ZONES * nrCpus * NR_PCP_LISTS);
     this.count = new Int32Array(MAX_NR_ZONES * nrCpus);
     this.w = mm.w;
-    this.b = mm.b;
+    this.st = mm.h;
     this.base = mm.startPfn;
   }
 
@@ -77,7 +78,7 @@ export class PerCpuPages {
    */
   rmqueue(pa: PageAllocator, zone: Zone, order: number, mt: number, allocFlags: number, cpu: number): number {
     const w = this.w;
-    const b = this.b;
+    const st = this.st;
     const c = zone.idx * this.nrCpus + cpu;
     const h = this.headBase + c * NR_PCP_LISTS + MIGRATE_PCPTYPES * order + mt;
     let node = w[3 * h]!;
@@ -94,7 +95,7 @@ export class PerCpuPages {
     w[3 * n + 1] = h;
     w[3 * node] = -1;
     w[3 * node + 1] = -1;
-    b[12 * node + B_FLAGS] = 0;
+    st[6 * node + H_STATE] = 0;
     this.count[c] = this.count[c]! - (1 << order);
     return node + this.base;
   }
@@ -124,7 +125,7 @@ export class PerCpuPages {
     w[3 * idx + 1] = h;
     w[3 * first + 1] = idx;
     w[3 * h] = idx;
-    this.mm.h[6 * idx + H_STATE] = PG_PCP | (order << 8);
+    this.st[6 * idx + H_STATE] = PG_PCP | (order << 8);
     const count = this.count[c]! + (1 << order);
     this.count[c] = count;
     const high = zone.pcpHigh;
@@ -141,7 +142,7 @@ export class PerCpuPages {
    */
   freeBulk(pa: PageAllocator, zone: Zone, cpu: number, count: number, pindex: number): void {
     const w = this.w;
-    const b = this.b;
+    const st = this.st;
     const c = zone.idx * this.nrCpus + cpu;
     const listBase = this.headBase + c * NR_PCP_LISTS;
     count = Math.min(this.count[c]!, count);
@@ -163,7 +164,7 @@ export class PerCpuPages {
         w[3 * h + 1] = p;
         w[3 * node] = -1;
         w[3 * node + 1] = -1;
-        b[12 * node + B_FLAGS] = 0;
+        st[6 * node + H_STATE] = 0;
         count -= nrPages;
         this.count[c] = this.count[c]! - nrPages;
         const pfn = node + this.base;

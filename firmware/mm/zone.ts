@@ -14,8 +14,8 @@ import type { ZoneName } from './layout.js';
 import { NR_PAGE_KINDS } from './page-flags.js';
 
 export class Zone {
-  readonly idx: number;
-  readonly name: ZoneName;
+  declare readonly idx: number;
+  declare readonly name: ZoneName;
   zoneStartPfn = 0;
   spannedPages = 0;
   presentPages = 0;
