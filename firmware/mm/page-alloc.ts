@@ -166,8 +166,10 @@ export class PageAllocator {
   declare readonly watermarkBoostFactor: number;
   /** Node index of the head of free_list (zone 0, order 0, migratetype 0). */
   declare readonly freeHeadBase: number;
-  /** free_area[order].nr_free, indexed by zone * nrOrders + order. */
+  /** free_area[order].nr_free, indexed by zone * nrOrders + order (a view of memmap counter words). */
   declare readonly nrFree: Int32Array;
+  /** Word index in the memmap of nrFree[0] (the hot paths update nr_free through w). */
+  private declare readonly nrFreeBase: number;
   hooks: MmHooks = NO_HOOKS;
   /** Optional observer of buddy free-list membership (for allocator-hook PASR policies). */
   freeListHook: FreeListHook | null = null;
@@ -220,11 +222,14 @@ export class PageAllocator {
     const usePcp = options.pcp ?? true;
     const pcpHeads = usePcp ? MAX_NR_ZONES * layout.nrCpus * 12 : 0;
     const spare = options.spareListHeads ?? 4096;
-    this.memmap = new MemMap(layout.startPfn, layout.nrPages, layout.pageblockOrder, nrFreeLists + pcpHeads + spare);
+    const nrFreeCounters = MAX_NR_ZONES * this.nrOrders;
+    const pcpCounters = usePcp ? MAX_NR_ZONES * layout.nrCpus : 0;
+    this.memmap = new MemMap(layout.startPfn, layout.nrPages, layout.pageblockOrder, nrFreeLists + pcpHeads + spare, nrFreeCounters + pcpCounters);
     this.freeHeadBase = this.memmap.allocListHeads(nrFreeLists);
     this.pcp = usePcp ? new PerCpuPages(this.memmap, layout.nrCpus) : null;
     this.pcpMaxOrder = Math.min(PAGE_ALLOC_COSTLY_ORDER, layout.pageblockOrder);
-    this.nrFree = new Int32Array(MAX_NR_ZONES * this.nrOrders);
+    this.nrFreeBase = this.memmap.allocCounters(nrFreeCounters);
+    this.nrFree = this.memmap.counterView(this.nrFreeBase, nrFreeCounters);
     this.w = this.memmap.w;
     this.b = this.memmap.b;
     this.h = this.memmap.h;
@@ -328,7 +333,8 @@ export class PageAllocator {
   /** Put a free block on free_list[mt] of its order (head, or tail if `tail`), mark it PageBuddy. */
   private addToFreeList(idx: number, zoneIdx: number, order: number, mt: number, tail: boolean): void {
     const w = this.w;
-    const h = this.freeHeadBase + (zoneIdx * this.nrOrders + order) * MIGRATE_TYPES + mt;
+    const zo = zoneIdx * this.nrOrders + order;
+    const h = this.freeHeadBase + zo * 6 /* MIGRATE_TYPES */ + mt;
     if (tail) {
       const p = w[3 * h + 1]!;
       w[3 * idx] = h;
@@ -342,10 +348,12 @@ export class PageAllocator {
       w[3 * n + 1] = idx;
       w[3 * h] = idx;
     }
-    this.h[6 * idx + H_STATE] = PG_BUDDY | (order << 8);
-    this.nrFree[zoneIdx * this.nrOrders + order]++;
+    // Kind FREE, age 0 (memmap invariant c), PG_BUDDY, order.
+    w[3 * idx + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (order << 24);
+    w[this.nrFreeBase + zo]++;
     if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, 1);
   }
+
 
   /** Take a free block off its list and clear PageBuddy (no NR_FREE_PAGES accounting). */
   private delFromFreeList(idx: number, zoneIdx: number, order: number): void {
@@ -394,11 +402,11 @@ export class PageAllocator {
   freeOneBlock(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean): void {
     const hs = this.h;
     const w = this.w;
+    const nf = this.nrFreeBase;
     const base = this.startPfn;
     const zs = zone.zoneStartPfn;
     const ze = zs + zone.spannedPages;
     const area = zone.idx * this.nrOrders;
-    const nrFree = this.nrFree;
     const hook = this.freeListHook;
     const maxOrder = this.maxOrder;
     const pbOrder = this.pageblockOrder;
@@ -414,14 +422,15 @@ export class PageAllocator {
         buddyPfn = pfn ^ (1 << order);
         if (buddyPfn < zs || buddyPfn >= ze) break;
         const bi = buddyPfn - base;
-        if (hs[6 * bi + 5 /* H_STATE */] !== (1 /* PG_BUDDY */ | (order << 8))) break;
+        const st = w[3 * bi + 2 /* W_STATE */]!;
+        if (st >>> 16 !== (1 /* PG_BUDDY */ | (order << 8))) break;
         if (order >= pbOrder && pbf[(buddyPfn >> pbOrder) - pbBase] !== mt) break;
         const n = w[3 * bi]!;
         const p = w[3 * bi + 1]!;
         w[3 * p] = n;
         w[3 * n + 1] = p;
-        hs[6 * bi + 5 /* H_STATE */] = 0;
-        nrFree[area + order]--;
+        w[3 * bi + 2 /* W_STATE */] = st & 0xffff; // clear flags and order
+        w[nf + area + order]--;
         pfn &= buddyPfn;
         order++;
       }
@@ -445,7 +454,7 @@ export class PageAllocator {
       w[3 * p] = n;
       w[3 * n + 1] = p;
       hs[6 * bi + H_STATE] = 0;
-      nrFree[area + order]--;
+      w[nf + area + order]--;
       if (hook !== null) hook(buddyPfn, order, -1);
       if (buddyMt !== mt) this.changePageblockRange(buddyPfn, order, mt);
       pfn &= buddyPfn;
@@ -495,19 +504,20 @@ export class PageAllocator {
   private freeBuddyFast(pfn: number, cpu: number): boolean {
     const idx = pfn - this.startPfn;
     if ((idx >>> 0) !== idx || idx >= this.memmap.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return false;
-    const b = this.b;
-    const k = b[12 * idx + B_KIND]!;
+    const w = this.w;
+    const st = w[3 * idx + 2 /* W_STATE */]!;
+    const k = st & 0xff;
     const zi = this.pbZone[(pfn >> this.pageblockOrder) - this.pbBase]!;
-    if ((this.h[6 * idx + H_STATE]! & (0xff00 | PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || k === 0 || zi < 0) return false;
+    // PG_HEAD of order 0, not on an LRU list nor isolated (flags and order are st >>> 16).
+    if (((st >>> 16) & (0xff00 | PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || k === 0 || zi < 0) return false;
     const zone = this.zones[zi]!;
     zone.nrKind[k]--;
-    b[12 * idx + B_KIND] = 0; // PageKind.FREE
-    b[12 * idx + B_AGE] = 0;
-    this.h[6 * idx + H_STATE] = 0;
+    w[3 * idx + 2 /* W_STATE */] = 0; // kind FREE, age 0, flags and order cleared
     this.events.pgfree++;
     this.freeOneBlock(pfn, zone, 0, this.memmap.getPageblockMigratetype(pfn), false);
     return true;
   }
+
 
   /**
    * The order-0 free fast path, kept small so that it inlines into callers: an in-use page of
@@ -518,32 +528,32 @@ export class PageAllocator {
     const idx = pfn - this.startPfn;
     const pcp = this.pcp;
     if (pcp === null || (idx >>> 0) !== idx || idx >= this.memmap.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return false;
-    const b = this.b;
-    const k = b[12 * idx + B_KIND]!;
+    const w = this.w;
+    const st = w[3 * idx + 2 /* W_STATE */]!;
+    const k = st & 0xff;
     const zi = this.pbZone[(pfn >> this.pageblockOrder) - this.pbBase]!;
     const mt = this.memmap.getPageblockMigratetype(pfn);
-    if ((b[12 * idx + B_FLAGS]! & (PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || b[12 * idx + B_ORDER] !== 0 || k === 0 || zi < 0 || mt >= MIGRATE_PCPTYPES) return false;
+    // PG_HEAD of order 0, not on an LRU list nor isolated, in a PCP-type pageblock of one zone.
+    if (((st >>> 16) & (0xff00 | PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || k === 0 || zi < 0 || mt >= MIGRATE_PCPTYPES) return false;
     const zone = this.zones[zi]!;
-    const c = zi * this.nrCpus + cpu;
-    const count = pcp.count[c]! + 1;
+    const c = pcp.countBase + zi * this.nrCpus + cpu;
+    const count = w[c]! + 1;
     if (count >= zone.pcpHigh) return false;
     // free_pages_prepare()
     zone.nrKind[k]--;
-    b[12 * idx + B_KIND] = 0; // PageKind.FREE
-    b[12 * idx + B_AGE] = 0;
     this.events.pgfree++;
     // list_add(&page->pcp_list, &pcp->lists[pindex])
-    const h = pcp.headBase + c * NR_PCP_LISTS + mt;
-    const w = this.w;
+    const h = pcp.headBase + (zi * this.nrCpus + cpu) * NR_PCP_LISTS + mt;
     const first = w[3 * h]!;
     w[3 * idx] = first;
     w[3 * idx + 1] = h;
     w[3 * first + 1] = idx;
     w[3 * h] = idx;
-    this.h[6 * idx + H_STATE] = PG_PCP; // order 0
-    pcp.count[c] = count;
+    w[3 * idx + 2 /* W_STATE */] = 2 /* PG_PCP */ << 16; // kind FREE, age 0, order 0
+    w[c] = count;
     return true;
   }
+
 
   /** __free_pages() beyond the fast path, with the bad_page() checks. */
   private freePagesChecked(pfn: number, order: number, cpu: number): void {
@@ -594,6 +604,7 @@ export class PageAllocator {
         const idx = pfn - this.startPfn;
         const n = 2 ** order;
         for (let i = idx; checked && i < idx + n; i++) {
+          b[12 * i + B_AGE] = 0; // free pages have age 0 (memmap invariant c)
           const k = b[12 * i + B_KIND]!;
           if (k === PageKind.FREE) {
             if (b[12 * i + B_FLAGS]! !== 0 || this.findFreeBlock(i + this.startPfn) >= 0) throw new Error(`freePagesCore: pfn ${hexPfn(i + this.startPfn)} is already free`);
@@ -635,49 +646,39 @@ export class PageAllocator {
    */
   private expand(zone: Zone, pfn: number, low: number, high: number, mt: number): number {
     const w = this.w;
-    const hs = this.h;
-    const nrFree = this.nrFree;
     const hook = this.freeListHook;
     const area = zone.idx * this.nrOrders;
+    const nf = this.nrFreeBase + area;
     const idx = pfn - this.startPfn;
     const added = (1 << high) - (1 << low);
     let size = 1 << high;
     // free_list[mt] of order `high`; the loop steps down one order (MIGRATE_TYPES heads) a level.
     let h = this.freeHeadBase + (area + high) * 6 /* MIGRATE_TYPES */ + mt;
-    if (hook === null) {
-      // No call in the loop, so V8 keeps the typed-array views in registers.
-      while (high > low) {
-        high--;
-        size >>= 1;
-        h -= 6; /* MIGRATE_TYPES */
-        // __add_to_free_list(&page[size], zone, high, migratetype, false)
-        const node = idx + size;
-        const n = w[3 * h]!;
-        w[3 * node] = n;
-        w[3 * node + 1] = h;
-        w[3 * n + 1] = node;
-        w[3 * h] = node;
-        hs[6 * node + 5 /* H_STATE */] = 1 /* PG_BUDDY */ | (high << 8);
-        nrFree[area + high]++;
-      }
-      return added;
-    }
     while (high > low) {
       high--;
       size >>= 1;
-      h -= MIGRATE_TYPES;
+      h -= 6; /* MIGRATE_TYPES */
+      // __add_to_free_list(&page[size], zone, high, migratetype, false)
       const node = idx + size;
       const n = w[3 * h]!;
       w[3 * node] = n;
       w[3 * node + 1] = h;
       w[3 * n + 1] = node;
       w[3 * h] = node;
-      hs[6 * node + H_STATE] = PG_BUDDY | (high << 8);
-      nrFree[area + high]++;
-      hook(node + this.startPfn, high, 1);
+      // Kind FREE, age 0 (memmap invariant c: the page is inside a free block), PG_BUDDY, order.
+      w[3 * node + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (high << 24);
+      w[nf + high]++;
+      // The call is out of line, so V8 keeps the typed-array views in registers without a hook.
+      if (hook !== null) this.expandHook(hook, node + this.startPfn, high);
     }
     return added;
   }
+
+  /** expand()'s call of the free-list observer (kept out of the loop's inlined code). */
+  private expandHook(hook: FreeListHook, pfn: number, order: number): void {
+    hook(pfn, order, 1);
+  }
+
 
   /** page_del_and_expand(). */
   private pageDelAndExpand(zone: Zone, pfn: number, low: number, high: number, mt: number): void {
@@ -707,8 +708,8 @@ export class PageAllocator {
     w[3 * n + 1] = h;
     w[3 * first] = -1;
     w[3 * first + 1] = -1;
-    this.h[6 * first + 5 /* H_STATE */] = 0;
-    this.nrFree[area + o]--;
+    w[3 * first + 2 /* W_STATE */] = 0; // kind FREE, age 0 (invariant c), flags and order cleared
+    w[this.nrFreeBase + area + o]--;
     const pfn = first + this.startPfn;
     if (this.freeListHook !== null) this.freeListHook(pfn, o, -1);
     // The pages left on the lists by expand() are (1 << o) - (1 << order): the zone loses 1 << order.
@@ -716,6 +717,7 @@ export class PageAllocator {
     this.accountFreepages(zone, -(1 << order), mt);
     return pfn;
   }
+
 
 
   /**
@@ -1152,13 +1154,13 @@ export class PageAllocator {
     if (cma && zone.nrFreeCma > zone.nrFreePages >> 1) return -1; // __rmqueue() would try CMA first
     const pfn = this.rmqueueSmallest(zone, 0, mt);
     if (pfn < 0) return -1;
-    const idx = pfn - this.startPfn;
-    this.b[12 * idx + B_KIND] = kind;
-    this.h[6 * idx + H_STATE] = PG_HEAD; // order 0
+    // prep_new_page(): owner kind, age 0 (as every free page has), PG_HEAD, order 0.
+    this.w[3 * (pfn - this.startPfn) + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
     zone.nrKind[kind]++;
     this.pgalloc[zone.idx]++;
     return pfn;
   }
+
 
   /**
    * The order-0 fast path, kept small so that it inlines into callers and identical in effect
@@ -1184,15 +1186,14 @@ export class PageAllocator {
     const n = w[3 * node]!;
     w[3 * h] = n;
     w[3 * n + 1] = h;
-    pcp.count[c]--;
-    // prep_new_page()
-    const b = this.b;
-    b[12 * node + B_KIND] = kind;
-    this.h[6 * node + H_STATE] = PG_HEAD; // order 0
+    w[pcp.countBase + c]--;
+    // prep_new_page(): owner kind, age 0 (as every free page has), PG_HEAD, order 0.
+    w[3 * node + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
     zone.nrKind[kind]++;
     this.pgalloc[zone.idx]++;
     return node + this.startPfn;
   }
+
 
   /** __alloc_pages() beyond the fast path: argument checks, zonelist walk, slow path. */
   private allocPagesZonelist(order: number, gfp: number, kind: number, cpu: number): AllocResult {
@@ -1419,6 +1420,8 @@ export class PageAllocator {
   /** __putback_isolated_page(): return a block taken by isolateFreePage() (kind FREE) to the lists. */
   putbackIsolatedPage(pfn: number, order: number): void {
     const zone = this.zoneOf(pfn);
+    // Free pages have age 0 (memmap invariant c), whatever the holder did meanwhile.
+    for (let i = pfn - this.startPfn, end = i + (1 << order); i < end; i++) this.b[12 * i + B_AGE] = 0;
     this.freeOneBlock(pfn, zone, order, this.memmap.getPageblockMigratetype(pfn), false);
   }
 

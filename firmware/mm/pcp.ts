@@ -32,8 +32,10 @@ export class PerCpuPages {
   declare readonly nrCpus: number;
   /** Node index of the head of list (zone 0, cpu 0, pindex 0). */
   declare readonly headBase: number;
-  /** pcp->count, in pages, indexed by zone * nrCpus + cpu. */
+  /** pcp->count, in pages, indexed by zone * nrCpus + cpu (a view of memmap counter words). */
   declare readonly count: Int32Array;
+  /** Word index in the memmap of count[0] (the allocator's fast paths update it through w). */
+  declare readonly countBase: number;
   private declare readonly mm: MemMap;
   private declare readonly w: Int32Array;
   /** Half-word view of the memmap: st[6n + H_STATE] = flags | order << 8. */
@@ -44,7 +46,8 @@ export class PerCpuPages {
     this.mm = mm;
     this.nrCpus = nrCpus;
     this.headBase = mm.allocListHeads(MAX_NR_ZONES * nrCpus * NR_PCP_LISTS);
-    this.count = new Int32Array(MAX_NR_ZONES * nrCpus);
+    this.countBase = mm.allocCounters(MAX_NR_ZONES * nrCpus);
+    this.count = mm.counterView(this.countBase, MAX_NR_ZONES * nrCpus);
     this.w = mm.w;
     this.st = mm.h;
     this.base = mm.startPfn;
