@@ -41,7 +41,7 @@ import {
   gfpZone,
 } from './gfp.js';
 import { MAX_NR_ZONES, ZONE_NAMES, ZONE_NORMAL, type MemoryLayout, type PfnRange, type ZoneName } from './layout.js';
-import { B_AGE, B_FLAGS, B_KIND, B_ORDER, H_STATE, MemMap } from './memmap.js';
+import { B_AGE, B_FLAGS, B_KIND, B_ORDER, H_STATE, MemMap, W_STATE } from './memmap.js';
 import {
   FALLBACKS,
   MIGRATE_CMA,
@@ -138,6 +138,18 @@ export type FreeListHook = (pfn: number, order: number, delta: 1 | -1) => void;
 
 const hexPfn = (pfn: number): string => '0x' + pfn.toString(16);
 
+// The order-0 fast paths below spell some constants as literals, with the name in a comment:
+// V8 does not fold module-level bindings (each use is a context-slot load and a Smi check).
+// This check keeps the literals honest.
+if (
+  PG_BUDDY !== 1 || PG_PCP !== 2 || PG_HEAD !== 4 || PG_LRU !== 0x10 || PG_ISOLATED !== 0x80 ||
+  W_STATE !== 2 || H_STATE !== 5 || B_KIND !== 8 || B_AGE !== 9 || B_FLAGS !== 10 || B_ORDER !== 11 ||
+  MIGRATE_MOVABLE !== 1 || MIGRATE_PCPTYPES !== 3 || MIGRATE_HIGHATOMIC !== 3 || MIGRATE_CMA !== 4 || MIGRATE_ISOLATE !== 5 ||
+  MIGRATE_TYPES !== 6 || NR_PCP_LISTS !== 12 || NR_PAGE_KINDS !== 11
+) {
+  throw new Error('page-alloc: a constant changed; update the literals of the fast paths');
+}
+
 export class PageAllocator {
   declare readonly memmap: MemMap;
   declare readonly startPfn: number;
@@ -196,6 +208,14 @@ export class PageAllocator {
   /** Zone index of each pageblock, or -1 when the pageblock straddles zones. */
   private pbZone = new Int8Array(0);
   private declare readonly pbBase: number;
+  /** Aliases for the order-0 fast paths (one object hop fewer than memmap.* / pcp.*). */
+  private declare readonly nrPages: number;
+  private declare readonly pbFlags: Uint8Array;
+  /** pcp list-head node of (zone 0, cpu 0, pindex 0) and word index of pcp count[0]; -1 without pcp. */
+  private declare readonly pcpHeadBase: number;
+  private declare readonly pcpCountBase: number;
+  /** The preferred zone (first of the zonelist) per highest zone index, or null. */
+  private preferredZone: (Zone | null)[] = [];
   private declare readonly pgalloc: Float64Array;
   /** Zone the last successful getPageFromFreelist() allocated from. */
   private lastZoneIdx = -1;
@@ -234,6 +254,10 @@ export class PageAllocator {
     this.b = this.memmap.b;
     this.h = this.memmap.h;
     this.pbBase = this.memmap.pbBase;
+    this.nrPages = layout.nrPages;
+    this.pbFlags = this.memmap.pageblockFlags;
+    this.pcpHeadBase = this.pcp !== null ? this.pcp.headBase : -1;
+    this.pcpCountBase = this.pcp !== null ? this.pcp.countBase : -1;
     this.pgalloc = this.events.pgalloc;
 
     this.zones = ZONE_NAMES.map((name, i) => new Zone(i, name));
@@ -271,6 +295,7 @@ export class PageAllocator {
     this.popZone = Int32Array.from(pop.map((z) => z.idx));
     this.popEnd = Float64Array.from(pop.map((z) => z.endPfn));
     this.zonelists = this.zones.map((_, highest) => this.zones.slice(0, highest + 1).reverse().filter((z) => z.populated));
+    this.preferredZone = this.zonelists.map((zl) => zl[0] ?? null);
     this.nofragment = Int32Array.from(this.zones, (_, highest) =>
       this.configZoneDma32 && this.zonelists[highest]![0]?.idx === ZONE_NORMAL ? ALLOC_NOFRAGMENT : 0,
     );
@@ -503,20 +528,24 @@ export class PageAllocator {
    */
   private freeBuddyFast(pfn: number, cpu: number): boolean {
     const idx = pfn - this.startPfn;
-    if ((idx >>> 0) !== idx || idx >= this.memmap.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return false;
+    if ((idx >>> 0) !== idx || idx >= this.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return false;
     const w = this.w;
     const st = w[3 * idx + 2 /* W_STATE */]!;
     const k = st & 0xff;
-    const zi = this.pbZone[(pfn >> this.pageblockOrder) - this.pbBase]!;
+    const pb = (pfn >> this.pageblockOrder) - this.pbBase;
+    const zi = this.pbZone[pb]!;
     // PG_HEAD of order 0, not on an LRU list nor isolated (flags and order are st >>> 16).
-    if (((st >>> 16) & (0xff00 | PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || k === 0 || zi < 0) return false;
+    if (((st >>> 16) & (0xff00 | 4 /* PG_HEAD */ | 0x10 /* PG_LRU */ | 0x80 /* PG_ISOLATED */)) !== 4 /* PG_HEAD */ || k === 0 || zi < 0) return false;
     const zone = this.zones[zi]!;
     zone.nrKind[k]--;
     w[3 * idx + 2 /* W_STATE */] = 0; // kind FREE, age 0, flags and order cleared
     this.events.pgfree++;
-    this.freeOneBlock(pfn, zone, 0, this.memmap.getPageblockMigratetype(pfn), false);
+    // get_pfnblock_migratetype(): MIGRATE_ISOLATE when the isolate bit (8) is set.
+    const f = this.pbFlags[pb]!;
+    this.freeOneBlock(pfn, zone, 0, f & 8 ? 5 /* MIGRATE_ISOLATE */ : f & 7, false);
     return true;
   }
+
 
 
   /**
@@ -526,24 +555,26 @@ export class PageAllocator {
    */
   private freePcpFast(pfn: number, cpu: number): boolean {
     const idx = pfn - this.startPfn;
-    const pcp = this.pcp;
-    if (pcp === null || (idx >>> 0) !== idx || idx >= this.memmap.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return false;
+    if ((idx >>> 0) !== idx || idx >= this.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return false;
     const w = this.w;
     const st = w[3 * idx + 2 /* W_STATE */]!;
     const k = st & 0xff;
-    const zi = this.pbZone[(pfn >> this.pageblockOrder) - this.pbBase]!;
-    const mt = this.memmap.getPageblockMigratetype(pfn);
+    const pb = (pfn >> this.pageblockOrder) - this.pbBase;
+    const zi = this.pbZone[pb]!;
+    // The pageblock's migratetype, or 8 and up when isolated (not a PCP type either way).
+    const mt = this.pbFlags[pb]!;
     // PG_HEAD of order 0, not on an LRU list nor isolated, in a PCP-type pageblock of one zone.
-    if (((st >>> 16) & (0xff00 | PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || k === 0 || zi < 0 || mt >= MIGRATE_PCPTYPES) return false;
+    if (((st >>> 16) & (0xff00 | 4 /* PG_HEAD */ | 0x10 /* PG_LRU */ | 0x80 /* PG_ISOLATED */)) !== 4 /* PG_HEAD */ || k === 0 || zi < 0 || mt >= 3 /* MIGRATE_PCPTYPES */) return false;
     const zone = this.zones[zi]!;
-    const c = pcp.countBase + zi * this.nrCpus + cpu;
+    const zc = zi * this.nrCpus + cpu;
+    const c = this.pcpCountBase + zc;
     const count = w[c]! + 1;
     if (count >= zone.pcpHigh) return false;
     // free_pages_prepare()
     zone.nrKind[k]--;
     this.events.pgfree++;
     // list_add(&page->pcp_list, &pcp->lists[pindex])
-    const h = pcp.headBase + (zi * this.nrCpus + cpu) * NR_PCP_LISTS + mt;
+    const h = this.pcpHeadBase + zc * 12 /* NR_PCP_LISTS */ + mt;
     const first = w[3 * h]!;
     w[3 * idx] = first;
     w[3 * idx + 1] = h;
@@ -553,6 +584,7 @@ export class PageAllocator {
     w[c] = count;
     return true;
   }
+
 
 
   /** __free_pages() beyond the fast path, with the bad_page() checks. */
@@ -1144,11 +1176,11 @@ export class PageAllocator {
   private rmqueueBuddyFast(gfp: number, kind: number, cpu: number): number {
     const dec = GFP_DECODE[gfp & 0x1f]!;
     const k1 = kind - 1;
-    if (dec < 0 || (k1 >>> 0) !== k1 || k1 >= NR_PAGE_KINDS - 1 || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return -1;
-    const zone = this.zonelists[dec & 0xf]![0];
-    if (zone === undefined || zone.boostedWatermark) return -1;
+    if (dec < 0 || (k1 >>> 0) !== k1 || k1 >= 10 /* NR_PAGE_KINDS - 1 */ || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return -1;
+    const zone = this.preferredZone[dec & 0xf]!;
+    if (zone === null || zone.boostedWatermark !== false) return -1;
     const mt = dec >> 4;
-    const cma = mt === MIGRATE_MOVABLE && this.configCma;
+    const cma = mt === 1 /* MIGRATE_MOVABLE */ && this.configCma === true;
     const reserved = cma ? zone.nrFreeHighatomic : zone.nrFreeHighatomic + zone.nrFreeCma;
     if (zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[dec & 0xf]!) return -1;
     if (cma && zone.nrFreeCma > zone.nrFreePages >> 1) return -1; // __rmqueue() would try CMA first
@@ -1162,6 +1194,7 @@ export class PageAllocator {
   }
 
 
+
   /**
    * The order-0 fast path, kept small so that it inlines into callers and identical in effect
    * to the first step of get_page_from_freelist(): when the preferred zone passes the order-0
@@ -1169,30 +1202,31 @@ export class PageAllocator {
    * first page (__rmqueue_pcplist()) and prep it. Returns -1 to fall back to the full path.
    */
   private rmqueuePcpFast(gfp: number, kind: number, cpu: number): number {
-    const pcp = this.pcp;
     const dec = GFP_DECODE[gfp & 0x1f]!;
     const k1 = kind - 1;
-    if (pcp === null || dec < 0 || (k1 >>> 0) !== k1 || k1 >= NR_PAGE_KINDS - 1 || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return -1;
-    const zone = this.zonelists[dec & 0xf]![0];
-    if (zone === undefined || zone.boostedWatermark) return -1;
-    const c = zone.idx * this.nrCpus + cpu;
-    const h = pcp.headBase + c * NR_PCP_LISTS + (dec >> 4);
+    if (dec < 0 || (k1 >>> 0) !== k1 || k1 >= 10 /* NR_PAGE_KINDS - 1 */ || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return -1;
+    const zone = this.preferredZone[dec & 0xf]!;
+    if (zone === null || zone.boostedWatermark !== false) return -1;
+    const zc = zone.idx * this.nrCpus + cpu;
+    const mt = dec >> 4;
+    const h = this.pcpHeadBase + zc * 12 /* NR_PCP_LISTS */ + mt;
     const w = this.w;
     const node = w[3 * h]!;
     // __zone_watermark_unusable_free(): the highatomic reserve, and CMA unless ALLOC_CMA.
     // (usable = free - min(free, reserved) > mark, with mark >= 0, is free - reserved > mark.)
-    const reserved = dec >> 4 === MIGRATE_MOVABLE && this.configCma ? zone.nrFreeHighatomic : zone.nrFreeHighatomic + zone.nrFreeCma;
+    const reserved = mt === 1 /* MIGRATE_MOVABLE */ && this.configCma === true ? zone.nrFreeHighatomic : zone.nrFreeHighatomic + zone.nrFreeCma;
     if (node === h || zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[dec & 0xf]!) return -1;
     const n = w[3 * node]!;
     w[3 * h] = n;
     w[3 * n + 1] = h;
-    w[pcp.countBase + c]--;
+    w[this.pcpCountBase + zc]--;
     // prep_new_page(): owner kind, age 0 (as every free page has), PG_HEAD, order 0.
     w[3 * node + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
     zone.nrKind[kind]++;
     this.pgalloc[zone.idx]++;
     return node + this.startPfn;
   }
+
 
 
   /** __alloc_pages() beyond the fast path: argument checks, zonelist walk, slow path. */
