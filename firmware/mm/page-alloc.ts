@@ -425,43 +425,54 @@ export class PageAllocator {
    *      of its would-be parent is free (buddy_merge_likely()), so it stays free longer.
    */
   freeOneBlock(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean): void {
-    const hs = this.h;
+    this.accountFreepages(zone, 1 << order, mt);
+    if (this.freeListHook !== null) return this.mergeAndAdd(pfn, zone, order, mt, toTail, -1);
+    // The common case, kept small enough for V8 to inline and with no call in the loop: no
+    // observer, and buddies of pageblock size and up have the freed block's type (their
+    // pageblock byte equals mt: mt is below 8 and the isolate bit is clear). Anything else
+    // continues in mergeAndAdd().
     const w = this.w;
-    const nf = this.nrFreeBase;
+    const nf = this.nrFreeBase + zone.idx * this.nrOrders;
     const base = this.startPfn;
     const zs = zone.zoneStartPfn;
     const ze = zs + zone.spannedPages;
-    const area = zone.idx * this.nrOrders;
-    const hook = this.freeListHook;
     const maxOrder = this.maxOrder;
     const pbOrder = this.pageblockOrder;
-    this.accountFreepages(zone, 1 << order, mt);
     let buddyPfn = -1;
-    if (hook === null) {
-      // The common case, with no call in the loop (so V8 keeps the typed-array views in
-      // registers): no observer, and buddies of pageblock size and up have the freed block's
-      // type (their pageblock byte equals mt: mt is below 8 and the isolate bit is clear).
-      const pbf = this.memmap.pageblockFlags;
-      const pbBase = this.pbBase;
-      while (order < maxOrder) {
-        buddyPfn = pfn ^ (1 << order);
-        if (buddyPfn < zs || buddyPfn >= ze) break;
-        const bi = buddyPfn - base;
-        const st = w[3 * bi + 2 /* W_STATE */]!;
-        if (st >>> 16 !== (1 /* PG_BUDDY */ | (order << 8))) break;
-        if (order >= pbOrder && pbf[(buddyPfn >> pbOrder) - pbBase] !== mt) break;
-        const n = w[3 * bi]!;
-        const p = w[3 * bi + 1]!;
-        w[3 * p] = n;
-        w[3 * n + 1] = p;
-        w[3 * bi + 2 /* W_STATE */] = st & 0xffff; // clear flags and order
-        w[nf + area + order]--;
-        pfn &= buddyPfn;
-        order++;
-      }
+    while (order < maxOrder) {
+      buddyPfn = pfn ^ (1 << order);
+      if (buddyPfn < zs || buddyPfn >= ze) break;
+      const bi = buddyPfn - base;
+      const st = w[3 * bi + 2 /* W_STATE */]!;
+      if (st >>> 16 !== (1 /* PG_BUDDY */ | (order << 8))) break;
+      if (order >= pbOrder && this.pbFlags[(buddyPfn >> pbOrder) - this.pbBase] !== mt) return this.mergeAndAdd(pfn, zone, order, mt, toTail, buddyPfn);
+      // __del_page_from_free_list(buddy, zone, order, mt)
+      const n = w[3 * bi]!;
+      const p = w[3 * bi + 1]!;
+      w[3 * p] = n;
+      w[3 * n + 1] = p;
+      w[3 * bi + 2 /* W_STATE */] = st & 0xffff; // clear flags and order
+      w[nf + order]--;
+      pfn &= buddyPfn;
+      order++;
     }
-    // The general loop: an observer, or a buddy of another pageblock type (it re-tests the
-    // buddy the loop above stopped at).
+    this.addMerged(pfn, zone, order, mt, toTail, buddyPfn);
+  }
+
+  /**
+   * __free_one_page() from (pfn, order) on, in the general case: a free-list observer, or a
+   * buddy of another pageblock type (buddyPfn: the buddy last looked at, -1 if none). Free
+   * pages are already accounted.
+   */
+  private mergeAndAdd(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean, buddyPfn: number): void {
+    const hs = this.h;
+    const w = this.w;
+    const nf = this.nrFreeBase + zone.idx * this.nrOrders;
+    const base = this.startPfn;
+    const zs = zone.zoneStartPfn;
+    const ze = zs + zone.spannedPages;
+    const hook = this.freeListHook;
+    const maxOrder = this.maxOrder;
     while (order < maxOrder) {
       buddyPfn = pfn ^ (1 << order);
       if (buddyPfn < zs || buddyPfn >= ze) break;
@@ -469,7 +480,7 @@ export class PageAllocator {
       // page_is_buddy(): PageBuddy (and no other flag: invariant a) with the same order.
       if (hs[6 * bi + H_STATE] !== (PG_BUDDY | (order << 8))) break;
       let buddyMt = mt;
-      if (order >= pbOrder) {
+      if (order >= this.pageblockOrder) {
         buddyMt = this.memmap.getPageblockMigratetype(buddyPfn);
         if (mt !== buddyMt && (mt >= MIGRATE_PCPTYPES || buddyMt >= MIGRATE_PCPTYPES)) break;
       }
@@ -479,24 +490,29 @@ export class PageAllocator {
       w[3 * p] = n;
       w[3 * n + 1] = p;
       hs[6 * bi + H_STATE] = 0;
-      w[nf + area + order]--;
+      w[nf + order]--;
       if (hook !== null) hook(buddyPfn, order, -1);
       if (buddyMt !== mt) this.changePageblockRange(buddyPfn, order, mt);
       pfn &= buddyPfn;
       order++;
     }
-    let tail = toTail;
-    if (!tail && order < maxOrder - 1) {
-      // buddy_merge_likely(): is the buddy of the parent block free at order + 1?
-      const higher = buddyPfn & pfn;
-      const hb = higher ^ (1 << (order + 1));
-      if (hb >= zs && hb < ze) {
-        const hi = hb - base;
-        tail = hs[6 * hi + H_STATE] === (PG_BUDDY | ((order + 1) << 8));
-      }
-    }
-    this.addToFreeList(pfn - base, zone.idx, order, mt, tail);
+    this.addMerged(pfn, zone, order, mt, toTail, buddyPfn);
   }
+
+  /**
+   * The end of __free_one_page(): put the merged block (pfn, order) on its list, at the tail
+   * when the caller asks (FPI_TO_TAIL) or when buddy_merge_likely() (the buddy of the parent
+   * block is free at order + 1; buddyPfn is the last buddy looked at).
+   */
+  private addMerged(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean, buddyPfn: number): void {
+    let tail = toTail;
+    if (!tail && order < this.maxOrder - 1) {
+      const hb = (buddyPfn & pfn) ^ (1 << (order + 1));
+      tail = hb >= zone.zoneStartPfn && hb < zone.zoneStartPfn + zone.spannedPages && this.w[3 * (hb - this.startPfn) + 2 /* W_STATE */]! >>> 16 === (1 /* PG_BUDDY */ | ((order + 1) << 8));
+    }
+    this.addToFreeList(pfn - this.startPfn, zone.idx, order, mt, tail);
+  }
+
 
   /**
    * free_one_page() / split_large_buddy(): free a block, cut into pageblock-sized pieces when
