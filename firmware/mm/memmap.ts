@@ -43,8 +43,8 @@
  */
 import { MIGRATE_ISOLATE } from './migratetype.js';
 
-const PB_MIGRATETYPE_MASK = 0x07;
-const PB_MIGRATE_ISOLATE = 0x08;
+export const PB_MIGRATETYPE_MASK = 0x07;
+export const PB_MIGRATE_ISOLATE = 0x08;
 
 /** Int32 words per node and the word offsets of the links. */
 export const WORDS_PER_NODE = 3;

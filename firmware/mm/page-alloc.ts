@@ -41,7 +41,7 @@ import {
   gfpZone,
 } from './gfp.js';
 import { MAX_NR_ZONES, ZONE_NAMES, ZONE_NORMAL, type MemoryLayout, type PfnRange, type ZoneName } from './layout.js';
-import { B_AGE, B_FLAGS, B_KIND, B_ORDER, H_STATE, MemMap, W_STATE } from './memmap.js';
+import { B_AGE, B_FLAGS, B_KIND, B_ORDER, H_STATE, MemMap, PB_MIGRATE_ISOLATE, PB_MIGRATETYPE_MASK, W_STATE } from './memmap.js';
 import {
   FALLBACKS,
   MIGRATE_CMA,
@@ -138,16 +138,16 @@ export type FreeListHook = (pfn: number, order: number, delta: 1 | -1) => void;
 
 const hexPfn = (pfn: number): string => '0x' + pfn.toString(16);
 
-// The order-0 fast paths below spell some constants as literals, with the name in a comment:
+// The order-0 fast paths below (and in pcp.ts) spell some constants as literals, with the name in a comment:
 // V8 does not fold module-level bindings (each use is a context-slot load and a Smi check).
 // This check keeps the literals honest.
 if (
   PG_BUDDY !== 1 || PG_PCP !== 2 || PG_HEAD !== 4 || PG_LRU !== 0x10 || PG_ISOLATED !== 0x80 ||
   W_STATE !== 2 || H_STATE !== 5 || B_KIND !== 8 || B_AGE !== 9 || B_FLAGS !== 10 || B_ORDER !== 11 ||
   MIGRATE_MOVABLE !== 1 || MIGRATE_PCPTYPES !== 3 || MIGRATE_HIGHATOMIC !== 3 || MIGRATE_CMA !== 4 || MIGRATE_ISOLATE !== 5 ||
-  MIGRATE_TYPES !== 6 || NR_PCP_LISTS !== 12 || NR_PAGE_KINDS !== 11
+  MIGRATE_TYPES !== 6 || NR_PCP_LISTS !== 12 || NR_PAGE_KINDS !== 11 || PB_MIGRATETYPE_MASK !== 7 || PB_MIGRATE_ISOLATE !== 8
 ) {
-  throw new Error('page-alloc: a constant changed; update the literals of the fast paths');
+  throw new Error('page-alloc, pcp: a constant changed; update the literals of the fast paths');
 }
 
 export class PageAllocator {
@@ -606,6 +606,7 @@ export class PageAllocator {
   /** __free_pages() beyond the fast path, with the bad_page() checks. */
   private freePagesChecked(pfn: number, order: number, cpu: number): void {
     const b = this.b;
+    const w = this.w;
     const idx = pfn - this.startPfn;
     if (!(idx >= 0 && pfn < this.endPfn) || (pfn | 0) !== pfn || (cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) {
       if ((cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) throw new RangeError(`freePages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
@@ -626,9 +627,10 @@ export class PageAllocator {
       const k = b[12 * i + B_KIND]!;
       if (k === PageKind.FREE) throw new Error(`freePages: bad page state at pfn ${hexPfn(i + this.startPfn)} (page ${i - idx} of the order-${order} block at ${hexPfn(pfn)}): already free`);
       nrKind[k]--;
-      b[12 * i + B_KIND] = PageKind.FREE;
-      b[12 * i + B_FLAGS] = 0;
-      b[12 * i + B_AGE] = 0;
+      // Kind FREE, age 0, no flags (the order of a free page is set on block heads later).
+      // One word store: byte stores followed by the fast paths' word loads of the same bytes
+      // would stall store forwarding.
+      w[3 * i + 2 /* W_STATE */] = 0;
     }
     this.events.pgfree += n;
     if (this.pcp === null || order > this.pcpMaxOrder) this.freeOnePage(pfn, order, zone, false);
@@ -1032,13 +1034,20 @@ export class PageAllocator {
   /** rmqueue_bulk(): move up to `count` blocks to the tail of a pcp list; returns how many. */
   rmqueueBulk(zone: Zone, order: number, count: number, listHead: number, mt: number, allocFlags: number): number {
     const base = this.startPfn;
+    const w = this.w;
     let i = 0;
     for (; i < count; i++) {
       const pfn = this.rmqueue(zone, order, mt, allocFlags);
       if (pfn < 0) break;
       const idx = pfn - base;
-      this.memmap.listAddTail(idx, listHead);
-      this.h[6 * idx + H_STATE] = PG_PCP | (order << 8);
+      // list_add_tail(&page->pcp_list, list)
+      const p = w[3 * listHead + 1]!;
+      w[3 * idx] = listHead;
+      w[3 * idx + 1] = p;
+      w[3 * p] = idx;
+      w[3 * listHead + 1] = idx;
+      // Kind FREE, age 0 (memmap invariant c), PG_PCP, order.
+      w[3 * idx + 2 /* W_STATE */] = (2 /* PG_PCP */ << 16) | (order << 24);
     }
     return i;
   }
@@ -1363,9 +1372,11 @@ export class PageAllocator {
   private prepNewPage(pfn: number, order: number, kind: number, zoneIdx: number): void {
     const idx = pfn - this.startPfn;
     const n = 1 << order;
-    const b = this.b;
-    for (let i = idx; i < idx + n; i++) b[12 * i + B_KIND] = kind;
-    this.h[6 * idx + H_STATE] = PG_HEAD | (order << 8);
+    const w = this.w;
+    // Word stores of the state (kind, age 0 as on every free page, no flags; PG_HEAD and the
+    // order on the head), as the order-0 fast paths do: no narrow store before a wide load.
+    for (let i = idx + 1; i < idx + n; i++) w[3 * i + 2 /* W_STATE */] = kind;
+    w[3 * idx + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16) | (order << 24);
     const zone = this.zones[zoneIdx]!;
     zone.nrKind[kind] += n;
     this.pgalloc[zoneIdx] += n;

@@ -17,7 +17,7 @@
  * (nr_pcp_alloc() without the alloc_factor doubling); a free that brings count to high drains
  * min(batch, high - batch) pages (nr_pcp_free() without free_factor); no THP-order pcp lists.
  */
-import { H_STATE, type MemMap } from './memmap.js';
+import type { MemMap } from './memmap.js';
 import { MAX_NR_ZONES } from './layout.js';
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES } from './migratetype.js';
 import { PG_PCP } from './page-flags.js';
@@ -38,8 +38,6 @@ export class PerCpuPages {
   declare readonly countBase: number;
   private declare readonly mm: MemMap;
   private declare readonly w: Int32Array;
-  /** Half-word view of the memmap: st[6n + H_STATE] = flags | order << 8. */
-  private declare readonly st: Uint16Array;
   private declare readonly base: number;
 
   constructor(mm: MemMap, nrCpus: number) {
@@ -49,7 +47,6 @@ export class PerCpuPages {
     this.countBase = mm.allocCounters(MAX_NR_ZONES * nrCpus);
     this.count = mm.counterView(this.countBase, MAX_NR_ZONES * nrCpus);
     this.w = mm.w;
-    this.st = mm.h;
     this.base = mm.startPfn;
   }
 
@@ -81,7 +78,6 @@ export class PerCpuPages {
    */
   rmqueue(pa: PageAllocator, zone: Zone, order: number, mt: number, allocFlags: number, cpu: number): number {
     const w = this.w;
-    const st = this.st;
     const c = zone.idx * this.nrCpus + cpu;
     const h = this.headBase + c * NR_PCP_LISTS + MIGRATE_PCPTYPES * order + mt;
     let node = w[3 * h]!;
@@ -98,7 +94,7 @@ export class PerCpuPages {
     w[3 * n + 1] = h;
     w[3 * node] = -1;
     w[3 * node + 1] = -1;
-    st[6 * node + H_STATE] = 0;
+    w[3 * node + 2 /* W_STATE */] = 0; // kind FREE, age 0 (memmap invariant c), flags and order cleared
     this.count[c] = this.count[c]! - (1 << order);
     return node + this.base;
   }
@@ -128,9 +124,10 @@ export class PerCpuPages {
     w[3 * idx + 1] = h;
     w[3 * first + 1] = idx;
     w[3 * h] = idx;
-    this.st[6 * idx + H_STATE] = PG_PCP | (order << 8);
-    const count = this.count[c]! + (1 << order);
-    this.count[c] = count;
+    // Kind FREE and age 0 (memmap invariant c), PG_PCP, order.
+    w[3 * idx + 2 /* W_STATE */] = (PG_PCP << 16) | (order << 24);
+    const count = w[this.countBase + c]! + (1 << order);
+    w[this.countBase + c] = count;
     const high = zone.pcpHigh;
     if (count >= high) {
       const batch = zone.pcpBatch;
@@ -145,8 +142,11 @@ export class PerCpuPages {
    */
   freeBulk(pa: PageAllocator, zone: Zone, cpu: number, count: number, pindex: number): void {
     const w = this.w;
-    const st = this.st;
+    const pbf = this.mm.pageblockFlags;
+    const pbOrder = this.mm.pageblockOrder;
+    const pbBase = this.mm.pbBase;
     const c = zone.idx * this.nrCpus + cpu;
+    const cw = this.countBase + c;
     const listBase = this.headBase + c * NR_PCP_LISTS;
     count = Math.min(this.count[c]!, count);
     pindex = pindex - 1;
@@ -167,11 +167,13 @@ export class PerCpuPages {
         w[3 * h + 1] = p;
         w[3 * node] = -1;
         w[3 * node + 1] = -1;
-        st[6 * node + H_STATE] = 0;
+        w[3 * node + 2 /* W_STATE */] = 0; // kind FREE, age 0 (memmap invariant c), flags and order cleared
         count -= nrPages;
-        this.count[c] = this.count[c]! - nrPages;
+        w[cw] -= nrPages;
         const pfn = node + this.base;
-        pa.freeOneBlock(pfn, zone, order, this.mm.getPageblockMigratetype(pfn), false);
+        // get_pfnblock_migratetype(): MIGRATE_ISOLATE (5) when the isolate bit (8) is set.
+        const f = pbf[(pfn >> pbOrder) - pbBase]!;
+        pa.freeOneBlock(pfn, zone, order, f & 8 ? 5 : f & 7, false);
       } while (count > 0 && w[3 * h] !== h);
     }
   }
