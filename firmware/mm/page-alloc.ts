@@ -534,15 +534,19 @@ export class PageAllocator {
    * bad_page(). Orders up to pcpMaxOrder go through the per-cpu lists.
    */
   freePages(pfn: number, order: number, cpu = 0): void {
-    if (order !== 0 || !(this.pcp !== null ? this.freePcpFast(pfn, cpu) : this.freeBuddyFast(pfn, cpu))) this.freePagesChecked(pfn, order, cpu);
+    if (order !== 0 || !this.freeOrder0Fast(pfn, cpu)) this.freePagesChecked(pfn, order, cpu);
   }
 
   /**
-   * The order-0 free fast path without pcp lists: an in-use page goes straight to
-   * __free_one_page() (free_pages_prepare() + free_one_page()). Returns false to take the full
-   * path (which reports misuse).
+   * The order-0 free fast path (free_pages_prepare() of an in-use page, then
+   * free_frozen_page_commit() or free_one_page()), one function for both configurations so
+   * that it stays small enough for V8 to inline:
+   *  - with pcp lists, a page of a PCP-type pageblock goes to the head of its list when that
+   *    stays below pcp->high;
+   *  - without, it goes straight to __free_one_page().
+   * Returns false, having changed nothing, to take the full path (which also reports misuse).
    */
-  private freeBuddyFast(pfn: number, cpu: number): boolean {
+  private freeOrder0Fast(pfn: number, cpu: number): boolean {
     const idx = pfn - this.startPfn;
     if ((idx >>> 0) !== idx || idx >= this.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return false;
     const w = this.w;
@@ -550,56 +554,39 @@ export class PageAllocator {
     const k = st & 0xff;
     const pb = (pfn >> this.pageblockOrder) - this.pbBase;
     const zi = this.pbZone[pb]!;
-    // PG_HEAD of order 0, not on an LRU list nor isolated (flags and order are st >>> 16).
+    // The pageblock's migratetype, 8 and up when isolated.
+    const f = this.pbFlags[pb]!;
+    // PG_HEAD of order 0, not on an LRU list nor isolated (flags and order are st >>> 16), in
+    // a pageblock of one zone.
     if (((st >>> 16) & (0xff00 | 4 /* PG_HEAD */ | 0x10 /* PG_LRU */ | 0x80 /* PG_ISOLATED */)) !== 4 /* PG_HEAD */ || k === 0 || zi < 0) return false;
     const zone = this.zones[zi]!;
+    const cw = this.pcpCountBase;
+    if (cw >= 0) {
+      if (f >= 3 /* MIGRATE_PCPTYPES */) return false;
+      const zc = zi * this.nrCpus + cpu;
+      const count = w[cw + zc]! + 1;
+      if (count >= zone.pcpHigh) return false;
+      zone.nrKind[k]--;
+      this.events.pgfree++;
+      // list_add(&page->pcp_list, &pcp->lists[pindex])
+      const h = this.pcpHeadBase + zc * 12 /* NR_PCP_LISTS */ + f;
+      const first = w[3 * h]!;
+      w[3 * idx] = first;
+      w[3 * idx + 1] = h;
+      w[3 * first + 1] = idx;
+      w[3 * h] = idx;
+      w[3 * idx + 2 /* W_STATE */] = 2 /* PG_PCP */ << 16; // kind FREE, age 0, order 0
+      w[cw + zc] = count;
+      return true;
+    }
     zone.nrKind[k]--;
     w[3 * idx + 2 /* W_STATE */] = 0; // kind FREE, age 0, flags and order cleared
     this.events.pgfree++;
     // get_pfnblock_migratetype(): MIGRATE_ISOLATE when the isolate bit (8) is set.
-    const f = this.pbFlags[pb]!;
     this.freeOneBlock(pfn, zone, 0, f & 8 ? 5 /* MIGRATE_ISOLATE */ : f & 7, false);
     return true;
   }
 
-
-
-  /**
-   * The order-0 free fast path, kept small so that it inlines into callers: an in-use page of
-   * a PCP-type pageblock goes to the head of its pcp list when that stays below pcp->high
-   * (free_pages_prepare() + free_frozen_page_commit()). Returns false to take the full path.
-   */
-  private freePcpFast(pfn: number, cpu: number): boolean {
-    const idx = pfn - this.startPfn;
-    if ((idx >>> 0) !== idx || idx >= this.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return false;
-    const w = this.w;
-    const st = w[3 * idx + 2 /* W_STATE */]!;
-    const k = st & 0xff;
-    const pb = (pfn >> this.pageblockOrder) - this.pbBase;
-    const zi = this.pbZone[pb]!;
-    // The pageblock's migratetype, or 8 and up when isolated (not a PCP type either way).
-    const mt = this.pbFlags[pb]!;
-    // PG_HEAD of order 0, not on an LRU list nor isolated, in a PCP-type pageblock of one zone.
-    if (((st >>> 16) & (0xff00 | 4 /* PG_HEAD */ | 0x10 /* PG_LRU */ | 0x80 /* PG_ISOLATED */)) !== 4 /* PG_HEAD */ || k === 0 || zi < 0 || mt >= 3 /* MIGRATE_PCPTYPES */) return false;
-    const zone = this.zones[zi]!;
-    const zc = zi * this.nrCpus + cpu;
-    const c = this.pcpCountBase + zc;
-    const count = w[c]! + 1;
-    if (count >= zone.pcpHigh) return false;
-    // free_pages_prepare()
-    zone.nrKind[k]--;
-    this.events.pgfree++;
-    // list_add(&page->pcp_list, &pcp->lists[pindex])
-    const h = this.pcpHeadBase + zc * 12 /* NR_PCP_LISTS */ + mt;
-    const first = w[3 * h]!;
-    w[3 * idx] = first;
-    w[3 * idx + 1] = h;
-    w[3 * first + 1] = idx;
-    w[3 * h] = idx;
-    w[3 * idx + 2 /* W_STATE */] = 2 /* PG_PCP */ << 16; // kind FREE, age 0, order 0
-    w[c] = count;
-    return true;
-  }
 
 
 
@@ -1186,71 +1173,58 @@ export class PageAllocator {
    */
   allocPages(order: number, gfp: number, kind: number, cpu = 0): AllocResult {
     if (order === 0) {
-      const pfn = this.pcp !== null ? this.rmqueuePcpFast(gfp, kind, cpu) : this.rmqueueBuddyFast(gfp, kind, cpu);
+      const pfn = this.allocOrder0Fast(gfp, kind, cpu);
       if (pfn >= 0) return pfn;
     }
     return this.allocPagesZonelist(order, gfp, kind, cpu);
   }
 
   /**
-   * The order-0 fast path without pcp lists, identical in effect to the first step of
-   * get_page_from_freelist(): the preferred zone passes the order-0 low-watermark check, CMA
-   * balancing does not apply, and __rmqueue_smallest() finds a block of the requested type.
-   * Returns -1 (having changed nothing) to fall back to the full path.
+   * The order-0 allocation fast path, identical in effect to the first step of
+   * get_page_from_freelist() and kept small so that V8 inlines it: the preferred zone passes
+   * the order-0 low-watermark check (zone_watermark_fast()), then
+   *  - with pcp lists, the list is not empty: take its first page (__rmqueue_pcplist());
+   *  - without, CMA balancing does not apply and __rmqueue_smallest() finds a block of the
+   *    requested type;
+   * and prep_new_page(). Returns -1, having changed nothing, to take the full path.
    */
-  private rmqueueBuddyFast(gfp: number, kind: number, cpu: number): number {
+  private allocOrder0Fast(gfp: number, kind: number, cpu: number): number {
     const dec = GFP_DECODE[gfp & 0x1f]!;
     const k1 = kind - 1;
     if (dec < 0 || (k1 >>> 0) !== k1 || k1 >= 10 /* NR_PAGE_KINDS - 1 */ || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return -1;
     const zone = this.preferredZone[dec & 0xf]!;
     if (zone === null || zone.boostedWatermark !== false) return -1;
     const mt = dec >> 4;
+    // __zone_watermark_unusable_free(): the highatomic reserve, and CMA unless ALLOC_CMA.
+    // (usable = free - min(free, reserved) > mark, with mark >= 0, is free - reserved > mark.)
     const cma = mt === 1 /* MIGRATE_MOVABLE */ && this.configCma === true;
     const reserved = cma ? zone.nrFreeHighatomic : zone.nrFreeHighatomic + zone.nrFreeCma;
     if (zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[dec & 0xf]!) return -1;
-    if (cma && zone.nrFreeCma > zone.nrFreePages >> 1) return -1; // __rmqueue() would try CMA first
-    const pfn = this.rmqueueSmallest(zone, 0, mt);
-    if (pfn < 0) return -1;
-    // prep_new_page(): owner kind, age 0 (as every free page has), PG_HEAD, order 0.
-    this.w[3 * (pfn - this.startPfn) + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
-    zone.nrKind[kind]++;
-    this.pgalloc[zone.idx]++;
-    return pfn;
-  }
-
-
-
-  /**
-   * The order-0 fast path, kept small so that it inlines into callers and identical in effect
-   * to the first step of get_page_from_freelist(): when the preferred zone passes the order-0
-   * low-watermark check (zone_watermark_fast()) and the pcp list is not empty, take the list's
-   * first page (__rmqueue_pcplist()) and prep it. Returns -1 to fall back to the full path.
-   */
-  private rmqueuePcpFast(gfp: number, kind: number, cpu: number): number {
-    const dec = GFP_DECODE[gfp & 0x1f]!;
-    const k1 = kind - 1;
-    if (dec < 0 || (k1 >>> 0) !== k1 || k1 >= 10 /* NR_PAGE_KINDS - 1 */ || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return -1;
-    const zone = this.preferredZone[dec & 0xf]!;
-    if (zone === null || zone.boostedWatermark !== false) return -1;
-    const zc = zone.idx * this.nrCpus + cpu;
-    const mt = dec >> 4;
-    const h = this.pcpHeadBase + zc * 12 /* NR_PCP_LISTS */ + mt;
     const w = this.w;
-    const node = w[3 * h]!;
-    // __zone_watermark_unusable_free(): the highatomic reserve, and CMA unless ALLOC_CMA.
-    // (usable = free - min(free, reserved) > mark, with mark >= 0, is free - reserved > mark.)
-    const reserved = mt === 1 /* MIGRATE_MOVABLE */ && this.configCma === true ? zone.nrFreeHighatomic : zone.nrFreeHighatomic + zone.nrFreeCma;
-    if (node === h || zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[dec & 0xf]!) return -1;
-    const n = w[3 * node]!;
-    w[3 * h] = n;
-    w[3 * n + 1] = h;
-    w[this.pcpCountBase + zc]--;
+    let idx: number;
+    if (this.pcpHeadBase >= 0) {
+      const zc = zone.idx * this.nrCpus + cpu;
+      const h = this.pcpHeadBase + zc * 12 /* NR_PCP_LISTS */ + mt;
+      idx = w[3 * h]!;
+      if (idx === h) return -1;
+      // list_del(&page->pcp_list)
+      const n = w[3 * idx]!;
+      w[3 * h] = n;
+      w[3 * n + 1] = h;
+      w[this.pcpCountBase + zc]--;
+    } else {
+      if (cma && zone.nrFreeCma > zone.nrFreePages >> 1) return -1; // __rmqueue() would try CMA first
+      const pfn = this.rmqueueSmallest(zone, 0, mt);
+      if (pfn < 0) return -1;
+      idx = pfn - this.startPfn;
+    }
     // prep_new_page(): owner kind, age 0 (as every free page has), PG_HEAD, order 0.
-    w[3 * node + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
+    w[3 * idx + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
     zone.nrKind[kind]++;
     this.pgalloc[zone.idx]++;
-    return node + this.startPfn;
+    return idx + this.startPfn;
   }
+
 
 
 
