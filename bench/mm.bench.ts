@@ -16,6 +16,12 @@
  *  boot.64GiB.ms                 new MemoryManager() on a 64 GiB layout (memmap allocation,
  *                                reservations, freeing all memory, watermarks)
  *  mm.bytesPerPage               per-page state, including list links and pageblock flags
+ *
+ * Measuring: on the shared 2-core dev machine one process's figures are stable, but the same
+ * build gives pcp figures from ~32e6 to ~46e6 in different processes (V8's inlining and OSR
+ * choices, and neighbours' load). Compare builds A/B inside one process (both bundled,
+ * alternating runs, medians of >= 7), and profile with a small driver that calls these functions
+ * (node --cpu-prof; --print-opt-code shows V8's typed-array map checks and length loads).
  */
 import { SimClock } from '../hal/clock.js';
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from '../firmware/mm/gfp.js';

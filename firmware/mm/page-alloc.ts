@@ -138,9 +138,9 @@ export type FreeListHook = (pfn: number, order: number, delta: 1 | -1) => void;
 
 const hexPfn = (pfn: number): string => '0x' + pfn.toString(16);
 
-// The order-0 fast paths below (and in pcp.ts) spell some constants as literals, with the name in a comment:
-// V8 does not fold module-level bindings (each use is a context-slot load and a Smi check).
-// This check keeps the literals honest.
+// The order-0 fast paths below (and in pcp.ts) spell some constants as literals, with the name
+// in a comment: V8 does not fold module-level bindings (each use is a context-slot load and a
+// Smi check). This check keeps the literals honest.
 if (
   PG_BUDDY !== 1 || PG_PCP !== 2 || PG_HEAD !== 4 || PG_LRU !== 0x10 || PG_ISOLATED !== 0x80 ||
   W_STATE !== 2 || H_STATE !== 5 || B_KIND !== 8 || B_AGE !== 9 || B_FLAGS !== 10 || B_ORDER !== 11 ||
@@ -174,7 +174,7 @@ export class PageAllocator {
    */
   declare readonly pcpMaxOrder: number;
   declare readonly configCma: boolean;
-  readonly configZoneDma32: boolean;
+  declare readonly configZoneDma32: boolean;
   declare readonly watermarkBoostFactor: number;
   /** Node index of the head of free_list (zone 0, order 0, migratetype 0). */
   declare readonly freeHeadBase: number;
@@ -508,7 +508,8 @@ export class PageAllocator {
     let tail = toTail;
     if (!tail && order < this.maxOrder - 1) {
       const hb = (buddyPfn & pfn) ^ (1 << (order + 1));
-      tail = hb >= zone.zoneStartPfn && hb < zone.zoneStartPfn + zone.spannedPages && this.w[3 * (hb - this.startPfn) + 2 /* W_STATE */]! >>> 16 === (1 /* PG_BUDDY */ | ((order + 1) << 8));
+      const zs = zone.zoneStartPfn;
+      tail = hb >= zs && hb < zs + zone.spannedPages && this.w[3 * (hb - this.startPfn) + 2 /* W_STATE */]! >>> 16 === (1 /* PG_BUDDY */ | ((order + 1) << 8));
     }
     this.addToFreeList(pfn - this.startPfn, zone.idx, order, mt, tail);
   }
