@@ -214,6 +214,8 @@ export class PageAllocator {
   /** pcp list-head node of (zone 0, cpu 0, pindex 0) and word index of pcp count[0]; -1 without pcp. */
   private declare readonly pcpHeadBase: number;
   private declare readonly pcpCountBase: number;
+  /** The migratetype whose requests get ALLOC_CMA: MOVABLE with CONFIG_CMA, else -1. */
+  private declare readonly cmaMt: number;
   /** The preferred zone (first of the zonelist) per highest zone index, or null. */
   private preferredZone: (Zone | null)[] = [];
   private declare readonly pgalloc: Float64Array;
@@ -258,6 +260,7 @@ export class PageAllocator {
     this.pbFlags = this.memmap.pageblockFlags;
     this.pcpHeadBase = this.pcp !== null ? this.pcp.headBase : -1;
     this.pcpCountBase = this.pcp !== null ? this.pcp.countBase : -1;
+    this.cmaMt = this.configCma ? MIGRATE_MOVABLE : -1;
     this.pgalloc = this.events.pgalloc;
 
     this.zones = ZONE_NAMES.map((name, i) => new Zone(i, name));
@@ -534,39 +537,35 @@ export class PageAllocator {
    * Misuse (double free, wrong order, page still on an LRU list) is a bug and throws, like
    * bad_page(). Orders up to pcpMaxOrder go through the per-cpu lists.
    */
-  freePages(pfn: number, order: number, cpu = 0): void {
-    if (order !== 0 || !this.freeOrder0Fast(pfn, cpu)) this.freePagesChecked(pfn, order, cpu);
-  }
-
-  /**
-   * The order-0 free fast path (free_pages_prepare() of an in-use page, then
-   * free_frozen_page_commit() or free_one_page()), one function for both configurations so
-   * that it stays small enough for V8 to inline:
-   *  - with pcp lists, a page of a PCP-type pageblock goes to the head of its list when that
-   *    stays below pcp->high;
-   *  - without, it goes straight to __free_one_page().
-   * Returns false, having changed nothing, to take the full path (which also reports misuse).
-   */
-  private freeOrder0Fast(pfn: number, cpu: number): boolean {
-    const idx = pfn - this.startPfn;
-    if ((idx >>> 0) !== idx || idx >= this.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return false;
-    const w = this.w;
-    const st = w[3 * idx + 2 /* W_STATE */]!;
-    const k = st & 0xff;
-    const pb = (pfn >> this.pageblockOrder) - this.pbBase;
-    const zi = this.pbZone[pb]!;
-    // The pageblock's migratetype, 8 and up when isolated.
-    const f = this.pbFlags[pb]!;
-    // PG_HEAD of order 0, not on an LRU list nor isolated (flags and order are st >>> 16), in
-    // a pageblock of one zone.
-    if (((st >>> 16) & (0xff00 | 4 /* PG_HEAD */ | 0x10 /* PG_LRU */ | 0x80 /* PG_ISOLATED */)) !== 4 /* PG_HEAD */ || k === 0 || zi < 0) return false;
-    const zone = this.zones[zi]!;
-    const cw = this.pcpCountBase;
-    if (cw >= 0) {
-      if (f >= 3 /* MIGRATE_PCPTYPES */) return false;
+  freePages(pfn: number, order: number, cpu?: number): void {
+    // (Not a default parameter: those make V8 copy every parameter, which costs bytecode.)
+    if (cpu === undefined) cpu = 0;
+    // The order-0 fast path, written inline here so that V8 inlines all of it into callers:
+    // free_pages_prepare() of an in-use page of order 0, then free_frozen_page_commit() (with
+    // pcp lists: a page of a PCP-type pageblock goes to the head of its list when that stays
+    // below pcp->high) or, without pcp lists, freeBuddyOrder0(). Anything else (having changed
+    // nothing) breaks to the full path, which also reports misuse.
+    fast: if (order === 0) {
+      const idx = pfn - this.startPfn;
+      if ((idx >>> 0) !== idx || idx >= this.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) break fast;
+      const w = this.w;
+      const st = w[3 * idx + 2 /* W_STATE */]!;
+      const k = st & 0xff;
+      const pb = (pfn >> this.pageblockOrder) - this.pbBase;
+      const zi = this.pbZone[pb]!;
+      // The pageblock's migratetype, 8 and up when isolated.
+      const f = this.pbFlags[pb]!;
+      // PG_HEAD of order 0, not on an LRU list nor isolated, in a pageblock of one zone:
+      // (st >> 16) is order << 8 | flags, and -108 is the mask 0x...ff94 = order bits | PG_HEAD
+      // | PG_LRU | PG_ISOLATED as a one-byte operand (V8 inlines functions by bytecode size).
+      if (((st >> 16) & -108) !== 4 /* PG_HEAD */ || k === 0 || zi < 0) break fast;
+      const cw = this.pcpCountBase;
+      if (cw < 0) return this.freeBuddyOrder0(pfn, zi, st, f);
+      const zone = this.zones[zi]!;
+      if (f >= 3 /* MIGRATE_PCPTYPES */) break fast;
       const zc = zi * this.nrCpus + cpu;
       const count = w[cw + zc]! + 1;
-      if (count >= zone.pcpHigh) return false;
+      if (count >= zone.pcpHigh) break fast;
       zone.nrKind[k]--;
       this.events.pgfree++;
       // list_add(&page->pcp_list, &pcp->lists[pindex])
@@ -578,17 +577,23 @@ export class PageAllocator {
       w[3 * h] = idx;
       w[3 * idx + 2 /* W_STATE */] = 2 /* PG_PCP */ << 16; // kind FREE, age 0, order 0
       w[cw + zc] = count;
-      return true;
+      return;
     }
-    zone.nrKind[k]--;
-    w[3 * idx + 2 /* W_STATE */] = 0; // kind FREE, age 0, flags and order cleared
+    this.freePagesChecked(pfn, order, cpu);
+  }
+
+  /**
+   * freePages()' order-0 fast path without pcp lists, for an in-use page (state word st) of
+   * zone zi in a pageblock with flags f: free_pages_prepare(), then __free_one_page().
+   */
+  private freeBuddyOrder0(pfn: number, zi: number, st: number, f: number): void {
+    const zone = this.zones[zi]!;
+    zone.nrKind[st & 0xff]--;
+    this.w[3 * (pfn - this.startPfn) + 2 /* W_STATE */] = 0; // kind FREE, age 0, flags and order cleared
     this.events.pgfree++;
     // get_pfnblock_migratetype(): MIGRATE_ISOLATE when the isolate bit (8) is set.
     this.freeOneBlock(pfn, zone, 0, f & 8 ? 5 /* MIGRATE_ISOLATE */ : f & 7, false);
-    return true;
   }
-
-
 
 
   /** __free_pages() beyond the fast path, with the bad_page() checks. */
@@ -1172,60 +1177,65 @@ export class PageAllocator {
    *      then, if the request may block, direct compaction / reclaim hooks with retries, one
    *      pcp drain and HIGHATOMIC unreserve, and finally the OOM hook.
    */
-  allocPages(order: number, gfp: number, kind: number, cpu = 0): AllocResult {
-    if (order === 0) {
-      const pfn = this.allocOrder0Fast(gfp, kind, cpu);
-      if (pfn >= 0) return pfn;
-    }
-    return this.allocPagesZonelist(order, gfp, kind, cpu);
-  }
-
-  /**
-   * The order-0 allocation fast path, identical in effect to the first step of
-   * get_page_from_freelist() and kept small so that V8 inlines it: the preferred zone passes
-   * the order-0 low-watermark check (zone_watermark_fast()), then
-   *  - with pcp lists, the list is not empty: take its first page (__rmqueue_pcplist());
-   *  - without, CMA balancing does not apply and __rmqueue_smallest() finds a block of the
-   *    requested type;
-   * and prep_new_page(). Returns -1, having changed nothing, to take the full path.
-   */
-  private allocOrder0Fast(gfp: number, kind: number, cpu: number): number {
-    const dec = GFP_DECODE[gfp & 0x1f]!;
-    const k1 = kind - 1;
-    if (dec < 0 || (k1 >>> 0) !== k1 || k1 >= 10 /* NR_PAGE_KINDS - 1 */ || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) return -1;
-    const zone = this.preferredZone[dec & 0xf]!;
-    if (zone === null || zone.boostedWatermark !== false) return -1;
-    const mt = dec >> 4;
-    // __zone_watermark_unusable_free(): the highatomic reserve, and CMA unless ALLOC_CMA.
-    // (usable = free - min(free, reserved) > mark, with mark >= 0, is free - reserved > mark.)
-    const cma = mt === 1 /* MIGRATE_MOVABLE */ && this.configCma === true;
-    const reserved = cma ? zone.nrFreeHighatomic : zone.nrFreeHighatomic + zone.nrFreeCma;
-    if (zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[dec & 0xf]!) return -1;
-    const w = this.w;
-    let idx: number;
-    if (this.pcpHeadBase >= 0) {
+  allocPages(order: number, gfp: number, kind: number, cpu?: number): AllocResult {
+    // (Not a default parameter: those make V8 copy every parameter, which costs bytecode.)
+    if (cpu === undefined) cpu = 0;
+    // The order-0 fast path, identical in effect to the first step of get_page_from_freelist()
+    // and written inline here so that V8 inlines all of it into callers: the preferred zone
+    // passes the order-0 low-watermark check (zone_watermark_fast()), then the first page of
+    // the pcp list (__rmqueue_pcplist()) and prep_new_page(), or without pcp lists
+    // allocBuddyOrder0(). Anything else (having changed nothing) breaks to the full path. Both
+    // fast paths stay under V8's inlining limits (460 bytes of bytecode each, 920 together).
+    fast: if (order === 0) {
+      const dec = GFP_DECODE[gfp & 0x1f]!;
+      const k1 = kind - 1;
+      if (dec < 0 || (k1 >>> 0) !== k1 || k1 >= 10 /* NR_PAGE_KINDS - 1 */ || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) break fast;
+      const zone = this.preferredZone[dec & 0xf]!;
+      if (zone === null || zone.boostedWatermark !== false) break fast;
+      const mt = dec >> 4;
+      // __zone_watermark_unusable_free(): the highatomic reserve, and CMA unless ALLOC_CMA.
+      // (usable = free - min(free, reserved) > mark, with mark >= 0, is free - reserved > mark.)
+      const cma = mt === this.cmaMt;
+      const reserved = zone.nrFreeHighatomic + (cma ? 0 : zone.nrFreeCma);
+      if (zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[dec & 0xf]!) break fast;
+      if (this.pcpHeadBase < 0) {
+        const pfn = this.allocBuddyOrder0(zone, mt, cma, kind);
+        if (pfn >= 0) return pfn;
+        break fast;
+      }
+      const w = this.w;
       const zc = zone.idx * this.nrCpus + cpu;
       const h = this.pcpHeadBase + zc * 12 /* NR_PCP_LISTS */ + mt;
-      idx = w[3 * h]!;
-      if (idx === h) return -1;
+      const idx = w[3 * h]!;
+      if (idx === h) break fast;
       // list_del(&page->pcp_list)
       const n = w[3 * idx]!;
       w[3 * h] = n;
       w[3 * n + 1] = h;
       w[this.pcpCountBase + zc]--;
-    } else {
-      if (cma && zone.nrFreeCma > zone.nrFreePages >> 1) return -1; // __rmqueue() would try CMA first
-      const pfn = this.rmqueueSmallest(zone, 0, mt);
-      if (pfn < 0) return -1;
-      idx = pfn - this.startPfn;
+      // prep_new_page(): owner kind, age 0 (as every free page has), PG_HEAD, order 0.
+      w[3 * idx + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
+      zone.nrKind[kind]++;
+      this.pgalloc[zone.idx]++;
+      return idx + this.startPfn;
     }
-    // prep_new_page(): owner kind, age 0 (as every free page has), PG_HEAD, order 0.
-    w[3 * idx + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
-    zone.nrKind[kind]++;
-    this.pgalloc[zone.idx]++;
-    return idx + this.startPfn;
+    return this.allocPagesZonelist(order, gfp, kind, cpu);
   }
 
+  /**
+   * allocPages()' order-0 fast path without pcp lists: when CMA balancing does not apply,
+   * __rmqueue_smallest() and prep_new_page(). Returns the pfn, or -1 (having changed nothing).
+   */
+  private allocBuddyOrder0(zone: Zone, mt: number, cma: boolean, kind: number): number {
+    if (cma && zone.nrFreeCma > zone.nrFreePages >> 1) return -1; // __rmqueue() would try CMA first
+    const pfn = this.rmqueueSmallest(zone, 0, mt);
+    if (pfn < 0) return -1;
+    // Owner kind, age 0 (as every free page has), PG_HEAD, order 0.
+    this.w[3 * (pfn - this.startPfn) + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
+    zone.nrKind[kind]++;
+    this.pgalloc[zone.idx]++;
+    return pfn;
+  }
 
 
 
