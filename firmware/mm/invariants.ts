@@ -15,8 +15,8 @@
  *  (e) every pcp list entry is a free block with PG_PCP of the list's order, aligned, in the
  *      zone, kind FREE; pcp->count matches (pcp lists may hold pages of any pageblock type:
  *      documented exception, see pcp.ts);
- *  (f) every page of kind FREE is covered by a buddy or pcp block and no other page is (no free
- *      page is also owned); PG_BUDDY / PG_PCP appear only on listed heads;
+ *  (f) every page of kind FREE is covered by a buddy or pcp block and has LRU age 0, and no other
+ *      page is (no free page is also owned); PG_BUDDY / PG_PCP appear only on listed heads;
  *  (g) allocated heads (PG_HEAD) have order <= MAX_PAGE_ORDER and their blocks hold no free page;
  *  (h) zone.nrKind matches the kinds of the zone's pages;
  *  (i) pageblocks inside CMA areas are MIGRATE_CMA underneath (isolation allowed), and no
@@ -27,7 +27,7 @@ import { MIGRATETYPE_NAMES, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MI
 import type { PageAllocator } from './page-alloc.js';
 import { NR_PAGE_KINDS, PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_PCP, PageKind } from './page-flags.js';
 import { NR_PCP_LISTS } from './pcp.js';
-import { B_FLAGS, B_KIND, B_ORDER } from './memmap.js';
+import { B_AGE, B_FLAGS, B_KIND, B_ORDER } from './memmap.js';
 
 const hex = (n: number): string => '0x' + n.toString(16);
 
@@ -138,6 +138,7 @@ export function checkInvariants(pa: PageAllocator): void {
     const f = b[12 * i + B_FLAGS]!;
     if (k === PageKind.FREE) {
       if (!covered[i]) fail(`pfn ${hex(pfn)} has kind free but is in no free block (lost page)`);
+      if (b[12 * i + B_AGE] !== 0) fail(`free pfn ${hex(pfn)} has LRU age ${b[12 * i + B_AGE]} (free pages have age 0)`);
       continue;
     }
     nrKind[zi]![k]!++;

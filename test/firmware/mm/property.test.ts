@@ -9,6 +9,7 @@ import {
   __GFP_RECLAIMABLE,
   gfpZone,
 } from '../../../firmware/mm/gfp.js';
+import { MIGRATE_TYPES } from '../../../firmware/mm/migratetype.js';
 import { PageKind } from '../../../firmware/mm/page-flags.js';
 import type { MemoryManager } from '../../../firmware/mm/memory-manager.js';
 import { boot, layout } from './helpers.js';
@@ -155,5 +156,56 @@ describe('buddy allocator properties (fast-check)', () => {
     );
     expect(seen.highatomic).toBeGreaterThan(0);
     expect(seen.isolated).toBeGreaterThan(100);
+  }, 60_000);
+});
+
+/** Every block on a buddy free list (all zones, orders and migratetypes, ISOLATE included): pfn -> order. */
+function buddyBlocks(mm: MemoryManager): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const z of mm.zones) {
+    for (let order = 0; order < mm.pa.nrOrders; order++) {
+      for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
+        const head = mm.pa.freeListHead(z.idx, order, mt);
+        for (let n = mm.memmap.next(head); n !== head; n = mm.memmap.next(n)) out.set(n + mm.memmap.startPfn, order);
+      }
+    }
+  }
+  return out;
+}
+
+describe('the free-list hook (what the 2012 PASR RFC hooked into the buddy allocator)', () => {
+  it('sees every block enter and leave the buddy lists, so a mirror built from it equals the lists after any sequence', () => {
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.array(fc.oneof({ weight: 12, arbitrary: allocOp(4) }, { weight: 4, arbitrary: freeOp }, { weight: 1, arbitrary: drainOp }, { weight: 2, arbitrary: isolateOp }), { minLength: 50, maxLength: 300, size: 'max' }),
+        (pcp, ops) => {
+          const mm = boot(propLayout(), { pcp });
+          const mirror = buddyBlocks(mm);
+          const problems: string[] = [];
+          mm.pa.freeListHook = (pfn, order, delta) => {
+            if (delta === 1) {
+              if (mirror.has(pfn)) problems.push(`+${pfn.toString(16)}/${order}: already free at order ${mirror.get(pfn)}`);
+              mirror.set(pfn, order);
+            } else {
+              if (mirror.get(pfn) !== order) problems.push(`-${pfn.toString(16)}/${order}: mirror has order ${mirror.get(pfn)}`);
+              mirror.delete(pfn);
+            }
+          };
+          const live: Live[] = [];
+          for (const op of ops) {
+            apply(mm, live, op as Op);
+            expect(problems).toEqual([]);
+            expect(mirror.size).toBe(buddyBlocks(mm).size);
+          }
+          for (const b of live) mm.freePages(b.pfn, b.order);
+          mm.drainAllPages();
+          expect(problems).toEqual([]);
+          expect([...mirror].sort((a, b) => a[0] - b[0])).toEqual([...buddyBlocks(mm)].sort((a, b) => a[0] - b[0]));
+          mm.checkInvariants();
+        },
+      ),
+      { numRuns: 40, interruptAfterTimeLimit: 40_000, markInterruptAsFailure: true },
+    );
   }, 60_000);
 });
