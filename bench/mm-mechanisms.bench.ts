@@ -16,7 +16,8 @@
  *  mech.offline.128MiB.simulatedMs  its simulated time (≈ 1.6 s cited)
  *  mech.compact.1GiB.ms             whole-zone compaction of a checkerboarded 1 GiB zone
  *  mech.compact.pagesPerSec         pages it migrated per second of emulator time
- *  mech.bytesPerPage                core memmap + the address space's per-frame ids
+ *  mech.bytesPerPage                core memmap + the address space's per-frame ids (reverse
+ *                                   map), on the 64 GiB layout of mm.bytesPerPage
  */
 import { SimClock } from '../hal/clock.js';
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_MEMALLOC } from '../firmware/mm/gfp.js';
@@ -25,6 +26,7 @@ import { ZONE_MOVABLE, ZONE_NORMAL } from '../firmware/mm/layout.js';
 import { MmMechanisms } from '../firmware/mm/mechanisms.js';
 import { MemoryManager } from '../firmware/mm/memory-manager.js';
 import { PageKind } from '../firmware/mm/page-flags.js';
+import { benchLayout } from './mm.bench.js';
 
 const RUNS = 5;
 const GIB_PAGES = 262144;
@@ -181,7 +183,9 @@ export function runMmMechanismsBench(): Record<string, number> {
   const comp = Array.from({ length: 3 }, compactOnce);
   out['mech.compact.1GiB.ms'] = median(comp.map((c) => c[0]));
   out['mech.compact.pagesPerSec'] = median(comp.map((c) => c[1]));
-  const { mech } = bootMech(layout(1));
+  // Per-frame state on the 64 GiB layout of mm.bytesPerPage (fixed list heads amortised the
+  // same way); the per-logical-page arrays are sized by the workload, not by DRAM.
+  const { mech } = bootMech(benchLayout(64), undefined, 1024);
   mech.ws.touch(0, 'anon');
   out['mech.bytesPerPage'] = mech.bytesPerPage();
   return out;
