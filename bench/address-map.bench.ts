@@ -51,26 +51,26 @@ export function runAddressMapBench(): Record<string, number> {
   const out: Record<string, number> = {};
   const b16 = bigBoard(16);
   let ranges = 0;
-  out['cover_bank_16GiB_ms'] = timeMs(7, () => {
+  out['map.coverBank.16GiB.ms'] = timeMs(7, () => {
     ranges = b16.map.cover(b16.dies, { bank: 5 }).rangeCount;
   });
-  out['cover_bank_16GiB_ranges'] = ranges;
-  out['cover_bank_16GiB_materialize_ms'] = timeMs(5, () => {
+  out['map.coverBank.16GiB.ranges'] = ranges;
+  out['map.coverBank.16GiB.materializeMs'] = timeMs(5, () => {
     ranges = b16.map.cover(b16.dies, { bank: 5 }).ranges.length;
   });
-  out['cover_segment_16GiB_ms'] = timeMs(7, () => {
+  out['map.coverSegment.16GiB.ms'] = timeMs(7, () => {
     b16.map.cover(b16.dies, { segment: 3 });
   });
   const pages = new Uint8Array(b16.size / 4096);
-  out['fill_touched_one_die_16GiB_ms'] = timeMs(7, () => {
+  out['map.fillTouched.oneDie.16GiB.ms'] = timeMs(7, () => {
     pages.fill(0);
     b16.map.fillTouched(pages, b16.base / 4096, 'ddrc1.rank0.cha', 0b1, 0b1000_0000);
   });
   const b64 = bigBoard(18);
-  out['cover_bank_64GiB_ms'] = timeMs(5, () => {
+  out['map.coverBank.64GiB.ms'] = timeMs(5, () => {
     ranges = b64.map.cover(b64.dies, { bank: 2 }).rangeCount;
   });
-  out['cover_bank_64GiB_ranges'] = ranges;
+  out['map.coverBank.64GiB.ranges'] = ranges;
 
   const n = 200_000;
   const addrs = new Float64Array(n);
@@ -83,12 +83,12 @@ export function runAddressMapBench(): Record<string, number> {
   const decodeMs = timeMs(5, () => {
     for (let i = 0; i < n; i++) sink += b16.map.decode(addrs[i]!).row;
   });
-  out['decode_per_s'] = Math.round((n / decodeMs) * 1000);
+  out['map.decode.addressesPerSec'] = Math.round((n / decodeMs) * 1000);
   const coords = Array.from({ length: 20_000 }, (_, i) => b16.map.decode(addrs[i]!));
   const encodeMs = timeMs(5, () => {
     for (const c of coords) sink += b16.map.encode(c);
   });
-  out['encode_per_s'] = Math.round((coords.length / encodeMs) * 1000);
+  out['map.encode.addressesPerSec'] = Math.round((coords.length / encodeMs) * 1000);
   if (sink === -1) out['never'] = GIB;
   return out;
 }
