@@ -104,7 +104,7 @@ export class RegisterBlock implements MmioDevice {
   read32(offset: number): number {
     const i = this.byOffset.get(offset);
     if (i === undefined) {
-      this.trace.emit({ kind: 'guest.error', source: this.name, message: `read of unimplemented offset 0x${offset.toString(16)}` });
+      this.trace.emit({ kind: 'guest.error', source: this.name, message: `read of offset with no declared register 0x${offset.toString(16)}` });
       this.trace.emit({ kind: 'mmio.read', address: this.base + offset, value: 0, block: this.name, register: '?' });
       return 0;
     }
@@ -122,7 +122,7 @@ export class RegisterBlock implements MmioDevice {
     const i = this.byOffset.get(offset);
     if (i === undefined) {
       this.trace.emit({ kind: 'mmio.write', address: this.base + offset, value: written, block: this.name, register: '?', fields: {} });
-      this.trace.emit({ kind: 'guest.error', source: this.name, message: `write of 0x${written.toString(16)} to unimplemented offset 0x${offset.toString(16)}` });
+      this.trace.emit({ kind: 'guest.error', source: this.name, message: `write of 0x${written.toString(16)} to offset with no declared register 0x${offset.toString(16)}` });
       return;
     }
     const r = this.decl.registers[i]!;
