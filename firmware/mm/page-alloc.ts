@@ -1237,8 +1237,6 @@ export class PageAllocator {
     return pfn;
   }
 
-
-
   /** __alloc_pages() beyond the fast path: argument checks, zonelist walk, slow path. */
   private allocPagesZonelist(order: number, gfp: number, kind: number, cpu: number): AllocResult {
     const dec = GFP_DECODE[gfp & 0x1f]!;
