@@ -357,6 +357,8 @@ export class PageAllocator {
   }
 
   // ---- free list primitives (__add_to_free_list / __del_page_from_free_list) ------------------
+  // They write out memmap.listAdd/listAddTail/listDel rather than calling them: they sit on the
+  // split and merge paths, which are kept call-free (see the constants check above).
 
   /** Put a free block on free_list[mt] of its order (head, or tail if `tail`), mark it PageBuddy. */
   private addToFreeList(idx: number, zoneIdx: number, order: number, mt: number, tail: boolean): void {
@@ -381,7 +383,6 @@ export class PageAllocator {
     w[this.nrFreeBase + zo]++;
     if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, 1);
   }
-
 
   /** Take a free block off its list and clear PageBuddy (no NR_FREE_PAGES accounting). */
   private delFromFreeList(idx: number, zoneIdx: number, order: number): void {

@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from '../../../firmware/mm/gfp.js';
 import { ZONE_NORMAL } from '../../../firmware/mm/layout.js';
-import type { MemoryManager } from '../../../firmware/mm/memory-manager.js';
 import { MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_MOVABLE } from '../../../firmware/mm/migratetype.js';
 import { PageKind } from '../../../firmware/mm/page-flags.js';
-import { START_PFN, allocAll, boot } from './mechanisms-fixture.js';
-
-/** Fill memory with movable anon pages, then free every page outside [start, end). */
-function occupyOnly(mm: MemoryManager, start: number, end: number): number[] {
-  const all = allocAll(mm, GFP_HIGHUSER_MOVABLE, PageKind.ANON);
-  const kept: number[] = [];
-  for (const p of all) {
-    if (p >= start && p < end) kept.push(p);
-    else mm.freePages(p, 0);
-  }
-  mm.drainAllPages();
-  return kept.sort((a, b) => a - b);
-}
-
-function isolatedPageblocks(mm: MemoryManager): number {
-  let n = 0;
-  for (let pfn = mm.memmap.startPfn; pfn < mm.memmap.endPfn; pfn += 512) if (mm.memmap.isPageblockIsolated(pfn)) n++;
-  return n;
-}
+import { START_PFN, allocAll, boot, isolatedPageblocks, occupyOnly } from './mechanisms-fixture.js';
 
 const R = START_PFN + 4096;
 const RE = R + 1024;

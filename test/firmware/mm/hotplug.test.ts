@@ -4,27 +4,12 @@ import { ZONE_MOVABLE, ZONE_NORMAL } from '../../../firmware/mm/layout.js';
 import type { MemoryManager } from '../../../firmware/mm/memory-manager.js';
 import type { MemoryNotifyAction } from '../../../firmware/mm/hotplug.js';
 import { PageKind } from '../../../firmware/mm/page-flags.js';
-import { START_PFN, allocAll, boot } from './mechanisms-fixture.js';
-
-const MIB = 1024 * 1024;
+import { START_PFN, allocAll, boot, isolatedPageblocks, occupyOnly } from './mechanisms-fixture.js';
 
 /** Fill all memory with movable anon pages (no watermarks), then free every page outside [s, e). */
-function fillOnly(mm: MemoryManager, s: number, e: number): number[] {
-  const all = allocAll(mm, GFP_HIGHUSER_MOVABLE | __GFP_MEMALLOC, PageKind.ANON);
-  const kept: number[] = [];
-  for (const p of all) {
-    if (p >= s && p < e) kept.push(p);
-    else mm.freePages(p, 0);
-  }
-  mm.drainAllPages();
-  return kept.sort((a, b) => a - b);
-}
+const fillOnly = (mm: MemoryManager, s: number, e: number): number[] => occupyOnly(mm, s, e, GFP_HIGHUSER_MOVABLE | __GFP_MEMALLOC);
 
-function isolatedPageblocks(mm: MemoryManager): number {
-  let n = 0;
-  for (let pfn = mm.memmap.startPfn; pfn < mm.memmap.endPfn; pfn += 512) if (mm.memmap.isPageblockIsolated(pfn)) n++;
-  return n;
-}
+const MIB = 1024 * 1024;
 
 describe('memory hotplug: offline_pages / online_pages', () => {
   it('offlines a 128 MiB block full of movable pages in ≈ 1.6 s (1.54–1.77 s cited) and onlines it back', () => {

@@ -3,9 +3,11 @@
  * mechanisms (MmMechanisms) on top. Not a test file.
  */
 import { SimClock } from '../../../hal/clock.js';
+import { GFP_HIGHUSER_MOVABLE } from '../../../firmware/mm/gfp.js';
 import type { MemoryLayout } from '../../../firmware/mm/layout.js';
 import { MemoryManager } from '../../../firmware/mm/memory-manager.js';
 import { MmMechanisms, type MmMechanismsOptions } from '../../../firmware/mm/mechanisms.js';
+import { PageKind } from '../../../firmware/mm/page-flags.js';
 
 export const MIB_PAGES = 256;
 
@@ -66,4 +68,26 @@ export function allocAll(mm: MemoryManager, gfp: number, kind: number, max = Inf
     out.push(p);
   }
   return out;
+}
+
+/**
+ * Fill memory with movable anon pages (allocated with `gfp`: add __GFP_MEMALLOC to ignore the
+ * watermarks), then free every page outside [start, end); returns the kept pfns in order.
+ */
+export function occupyOnly(mm: MemoryManager, start: number, end: number, gfp = GFP_HIGHUSER_MOVABLE): number[] {
+  const all = allocAll(mm, gfp, PageKind.ANON);
+  const kept: number[] = [];
+  for (const p of all) {
+    if (p >= start && p < end) kept.push(p);
+    else mm.freePages(p, 0);
+  }
+  mm.drainAllPages();
+  return kept.sort((a, b) => a - b);
+}
+
+/** Pageblocks currently isolated (MIGRATE_ISOLATE) anywhere in DRAM. */
+export function isolatedPageblocks(mm: MemoryManager): number {
+  let n = 0;
+  for (let pfn = mm.memmap.startPfn; pfn < mm.memmap.endPfn; pfn += mm.pa.pageblockNrPages) if (mm.memmap.isPageblockIsolated(pfn)) n++;
+  return n;
 }
