@@ -25,7 +25,9 @@ function bigBoard(rowBits: number): { map: AddressMap; dies: string[]; size: num
   const controllers = ['ddrc0', 'ddrc1', 'ddrc2', 'ddrc3'];
   const config: AddressMapConfig = { controllers, channels: ['a', 'b'], bits, regions: [], source: 'config' };
   const dies: AddressMapDie[] = controllers.flatMap((c) =>
-    [0, 1].flatMap((rank) => ['a', 'b'].map((ch) => ({ id: `${c}.rank${rank}.ch${ch}`, controller: c, rank, channel: ch }))),
+    [0, 1].flatMap((rank) =>
+      ['a', 'b'].map((ch) => ({ id: `${c}.rank${rank}.ch${ch}`, controller: c, rank, channel: ch })),
+    ),
   );
   const size = 2 ** (top + 1);
   const base = 0x80000000;

@@ -40,7 +40,10 @@ const machine = {
   node: process.version,
   platform: `${platform()}-${arch()}`,
 };
-if (!json) console.log(`pasr-emu benchmarks on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}); medians of repeated runs\n`);
+if (!json)
+  console.log(
+    `pasr-emu benchmarks on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}); medians of repeated runs\n`,
+  );
 for (const [name, run] of suites) {
   if (only && only !== name) continue;
   const r = run();
@@ -50,7 +53,9 @@ for (const [name, run] of suites) {
     for (const [k, v] of Object.entries(r)) {
       const t = TARGETS[k];
       const shown = Math.abs(v) >= 1e5 ? `${(v / 1e6).toFixed(2)}e6` : Number.isInteger(v) ? String(v) : v.toFixed(3);
-      const verdict = t ? `   (target ${t[0]} ${t[1] >= 1e5 ? `${t[1] / 1e6}e6` : t[1]}: ${(t[0] === '>=' ? v >= t[1] : v <= t[1]) ? 'met' : 'NOT met'})` : '';
+      const verdict = t
+        ? `   (target ${t[0]} ${t[1] >= 1e5 ? `${t[1] / 1e6}e6` : t[1]}: ${(t[0] === '>=' ? v >= t[1] : v <= t[1]) ? 'met' : 'NOT met'})`
+        : '';
       console.log(`  ${k.padEnd(40)} ${shown.padStart(12)}${verdict}`);
     }
   }

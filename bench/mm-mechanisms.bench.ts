@@ -59,9 +59,17 @@ function layout(gib: number, movableGib = 0): MemoryLayout {
   };
 }
 
-function bootMech(l: MemoryLayout, blockBytes = 128 * 1024 * 1024, addressSpacePages?: number): { mm: MemoryManager; mech: MmMechanisms } {
+function bootMech(
+  l: MemoryLayout,
+  blockBytes = 128 * 1024 * 1024,
+  addressSpacePages?: number,
+): { mm: MemoryManager; mech: MmMechanisms } {
   const mm = new MemoryManager(l, new SimClock());
-  const mech = new MmMechanisms(mm, { daemons: 'manual', memoryBlockBytes: blockBytes, ...(addressSpacePages ? { addressSpacePages } : {}) });
+  const mech = new MmMechanisms(mm, {
+    daemons: 'manual',
+    memoryBlockBytes: blockBytes,
+    ...(addressSpacePages ? { addressSpacePages } : {}),
+  });
   return { mm, mech };
 }
 

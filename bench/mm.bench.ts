@@ -137,9 +137,15 @@ export function runMmBench(): Record<string, number> {
   const pcp = boot(1, {});
   pairsPerSec(nopcp, GFP_HIGHUSER_MOVABLE, 200_000); // warm-up
   pairsPerSec(pcp, GFP_HIGHUSER_MOVABLE, 200_000);
-  out['buddy.order0.pairsPerSec'] = median(Array.from({ length: RUNS }, () => pairsPerSec(nopcp, GFP_HIGHUSER_MOVABLE, 1_000_000)));
-  out['buddy.order0.unmovable.pairsPerSec'] = median(Array.from({ length: RUNS }, () => pairsPerSec(nopcp, GFP_KERNEL, 1_000_000)));
-  out['buddy.pcp.pairsPerSec'] = median(Array.from({ length: RUNS }, () => pairsPerSec(pcp, GFP_HIGHUSER_MOVABLE, 5_000_000)));
+  out['buddy.order0.pairsPerSec'] = median(
+    Array.from({ length: RUNS }, () => pairsPerSec(nopcp, GFP_HIGHUSER_MOVABLE, 1_000_000)),
+  );
+  out['buddy.order0.unmovable.pairsPerSec'] = median(
+    Array.from({ length: RUNS }, () => pairsPerSec(nopcp, GFP_KERNEL, 1_000_000)),
+  );
+  out['buddy.pcp.pairsPerSec'] = median(
+    Array.from({ length: RUNS }, () => pairsPerSec(pcp, GFP_HIGHUSER_MOVABLE, 5_000_000)),
+  );
 
   const n = 1_000_000;
   const perm = Int32Array.from({ length: n }, (_, i) => i);
@@ -154,7 +160,9 @@ export function runMmBench(): Record<string, number> {
   out['buddy.churn.opsPerSec'] = median(Array.from({ length: RUNS }, () => churnOpsPerSec(churnPcp, n, perm)));
   out['buddy.churn.nopcp.opsPerSec'] = median(Array.from({ length: RUNS }, () => churnOpsPerSec(churnNoPcp, n, perm)));
   out['buddy.churn.inOrder.opsPerSec'] = median(Array.from({ length: RUNS }, () => churnOpsPerSec(churnPcp, n, null)));
-  out['buddy.mixed.pairsPerSec'] = median(Array.from({ length: RUNS }, () => mixedPairsPerSec(churnPcp, 1_000_000, rnd)));
+  out['buddy.mixed.pairsPerSec'] = median(
+    Array.from({ length: RUNS }, () => mixedPairsPerSec(churnPcp, 1_000_000, rnd)),
+  );
 
   const bootMs: number[] = [];
   let mm64: MemoryManager | null = null;

@@ -40,17 +40,59 @@ export function benchTraceEvents(count = EVENTS): TraceEvent[] {
     if (r < 70) {
       const mr = [16, 17, 17, 17, 1, 2, 10][rand(7)]!;
       const value = rand(256);
-      push({ kind: 'mmio.write', address: base + 0x50, value: ((cs << 31) | mr) >>> 0, block: emif, register: 'LPDDR2_MODE_REG_CONFIG', fields: { CS: cs, REFRESH_EN: 0, ADDRESS: mr } }, 40);
-      push({ kind: 'mmio.write', address: base + 0x40, value, block: emif, register: 'LPDDR2_MODE_REG_DATA', fields: { VALUE_0: value } }, 0);
+      push(
+        {
+          kind: 'mmio.write',
+          address: base + 0x50,
+          value: ((cs << 31) | mr) >>> 0,
+          block: emif,
+          register: 'LPDDR2_MODE_REG_CONFIG',
+          fields: { CS: cs, REFRESH_EN: 0, ADDRESS: mr },
+        },
+        40,
+      );
+      push(
+        {
+          kind: 'mmio.write',
+          address: base + 0x40,
+          value,
+          block: emif,
+          register: 'LPDDR2_MODE_REG_DATA',
+          fields: { VALUE_0: value },
+        },
+        0,
+      );
       push({ kind: 'dram.mrw', die, mr, value, register: `MR${mr}` }, 100);
     } else if (r < 85) {
       const mr = 5 + rand(4);
-      push({ kind: 'mmio.write', address: base + 0x50, value: ((cs << 31) | mr) >>> 0, block: emif, register: 'LPDDR2_MODE_REG_CONFIG', fields: { CS: cs, REFRESH_EN: 0, ADDRESS: mr } }, 40);
+      push(
+        {
+          kind: 'mmio.write',
+          address: base + 0x50,
+          value: ((cs << 31) | mr) >>> 0,
+          block: emif,
+          register: 'LPDDR2_MODE_REG_CONFIG',
+          fields: { CS: cs, REFRESH_EN: 0, ADDRESS: mr },
+        },
+        40,
+      );
       push({ kind: 'dram.mrr', die, mr, value: rand(256), register: `MR${mr}` }, 0);
-      push({ kind: 'mmio.read', address: base + 0x40, value: rand(256), block: emif, register: 'LPDDR2_MODE_REG_DATA' }, 60);
+      push(
+        { kind: 'mmio.read', address: base + 0x40, value: rand(256), block: emif, register: 'LPDDR2_MODE_REG_DATA' },
+        60,
+      );
     } else if (r < 98) {
       const seg = rand(256);
-      push({ kind: 'dram.sr.enter', die, bankMask: 0, segmentMask: seg, refreshedFraction: 1 - (seg.toString(2).split('1').length - 1) / 8 }, 1_000_000 + rand(1_000_000));
+      push(
+        {
+          kind: 'dram.sr.enter',
+          die,
+          bankMask: 0,
+          segmentMask: seg,
+          refreshedFraction: 1 - (seg.toString(2).split('1').length - 1) / 8,
+        },
+        1_000_000 + rand(1_000_000),
+      );
       push({ kind: 'dram.sr.exit', die, durationNs: 1_000_000, poisonedPages: rand(65536) }, 500);
     } else {
       push({ kind: 'guest.error', source: die, message: `MRW to read-only MR${5 + rand(4)} ignored` }, 10);

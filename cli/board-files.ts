@@ -11,7 +11,9 @@ export function resolveBoardFile(nameOrFile: string): string {
   const shipped = join(BOARD_DIR, `${nameOrFile}.json`);
   if (existsSync(shipped)) return shipped;
   const names = shippedBoardFiles().map((f) => basename(f, '.json'));
-  throw new CliError(`unknown board ${JSON.stringify(nameOrFile)}; shipped boards: ${names.join(', ')} (or give a path to a .json config)`);
+  throw new CliError(
+    `unknown board ${JSON.stringify(nameOrFile)}; shipped boards: ${names.join(', ')} (or give a path to a .json config)`,
+  );
 }
 
 /** Load and validate a board; on problems, a CliError listing them as FILE:LINE:COL lines. */

@@ -17,7 +17,9 @@ const common = {
   // jsonc-parser's `main` is a UMD build with dynamic requires that a bundle cannot resolve.
   mainFields: ['module', 'main'],
   // Bundled CJS dependencies (commander, ajv) call require(): give the ESM bundle one.
-  banner: { js: "import { createRequire as __pasrCreateRequire } from 'node:module'; const require = __pasrCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __pasrCreateRequire } from 'node:module'; const require = __pasrCreateRequire(import.meta.url);",
+  },
 };
 
 await build({ ...common, entryPoints: [join(root, 'cli/main.ts')], outfile: join(root, 'dist/pasr.mjs') });

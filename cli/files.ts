@@ -18,9 +18,12 @@ export function readInput(file: string, what: string): Buffer {
     size = st.size;
   } catch (e) {
     if (e instanceof CliError) throw e;
-    throw new CliError(`${file}: cannot read ${what}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new CliError(
+      `${file}: cannot read ${what}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
   }
-  if (size > MAX_INPUT_BYTES) throw new CliError(`${file}: ${size} bytes is too large for a ${what} (limit ${MAX_INPUT_BYTES})`);
+  if (size > MAX_INPUT_BYTES)
+    throw new CliError(`${file}: ${size} bytes is too large for a ${what} (limit ${MAX_INPUT_BYTES})`);
   try {
     return readFileSync(file);
   } catch (e) {

@@ -9,7 +9,8 @@ import { CliError } from './errors.js';
 function int(what: string) {
   return (v: string): number => {
     const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? parseInt(v, 10) : NaN;
-    if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${what} must be a decimal or 0x-hex integer, got ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(n))
+      throw new InvalidArgumentError(`${what} must be a decimal or 0x-hex integer, got ${JSON.stringify(v)}`);
     return n;
   };
 }
@@ -26,7 +27,9 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('boot the default board, show its register writes, then program and check one PASR mask (what `npm start` runs)')
+    .description(
+      'boot the default board, show its register writes, then program and check one PASR mask (what `npm start` runs)',
+    )
     .option('--board <name|file>', 'board to boot', 'pandaboard-es')
     .action(async (opts) => (await import('./commands/demo.js')).demo(opts));
 
@@ -47,7 +50,14 @@ export function buildProgram(): Command {
     .requiredOption('--board <name|file>', 'shipped board name or a board config file')
     .option('--trace <out>', 'write the register-write trace (.pasrtrace)')
     .option('--json', 'print a JSON summary')
-    .addOption(new Option('--proc <view>', 'print a /proc view after boot').choices(['buddyinfo', 'pagetypeinfo', 'vmstat', 'zoneinfo']))
+    .addOption(
+      new Option('--proc <view>', 'print a /proc view after boot').choices([
+        'buddyinfo',
+        'pagetypeinfo',
+        'vmstat',
+        'zoneinfo',
+      ]),
+    )
     .option('--dmesg', 'print the kernel log')
     .action(async (opts) => (await import('./commands/boot.js')).boot(opts));
 
@@ -140,7 +150,9 @@ async function main(argv: string[]): Promise<number> {
       return e.exitCode;
     }
     if (process.env.PASR_DEBUG) throw e;
-    process.stderr.write(`pasr: internal error: ${(e as Error).message}\n(set PASR_DEBUG=1 for a stack trace and please report it)\n`);
+    process.stderr.write(
+      `pasr: internal error: ${(e as Error).message}\n(set PASR_DEBUG=1 for a stack trace and please report it)\n`,
+    );
     return 70;
   }
 }

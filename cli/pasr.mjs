@@ -19,7 +19,9 @@ function newestSource(dir, newest = 0) {
 }
 
 const sourcesChanged = () =>
-  ['cli', 'firmware', 'hal', 'board-configs'].some((d) => existsSync(join(root, d)) && newestSource(join(root, d)) > statSync(bundle).mtimeMs);
+  ['cli', 'firmware', 'hal', 'board-configs'].some(
+    (d) => existsSync(join(root, d)) && newestSource(join(root, d)) > statSync(bundle).mtimeMs,
+  );
 
 if (!existsSync(bundle) || (existsSync(join(root, 'node_modules/esbuild')) && sourcesChanged())) {
   execFileSync(process.execPath, [join(root, 'cli/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });

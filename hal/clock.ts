@@ -34,7 +34,8 @@ export class SimClock implements Clock {
   private order = 0;
 
   constructor(startNs = 0) {
-    if (!Number.isFinite(startNs) || startNs < 0) throw new RangeError(`clock start ${startNs} ns is not a finite non-negative time`);
+    if (!Number.isFinite(startNs) || startNs < 0)
+      throw new RangeError(`clock start ${startNs} ns is not a finite non-negative time`);
     this.now = startNs;
   }
 
@@ -63,7 +64,8 @@ export class SimClock implements Clock {
   }
 
   schedule(deltaNs: number, cb: () => void): () => void {
-    if (!(deltaNs >= 0) || !Number.isFinite(deltaNs)) throw new RangeError(`cannot schedule an alarm ${deltaNs} ns ahead`);
+    if (!(deltaNs >= 0) || !Number.isFinite(deltaNs))
+      throw new RangeError(`cannot schedule an alarm ${deltaNs} ns ahead`);
     const alarm: Alarm = { dueNs: this.now + deltaNs, order: this.order++, cb, cancelled: false };
     // Sorted insert: alarms are few (governor ticks, timeouts), so a linear scan is fine.
     let i = this.alarms.length;

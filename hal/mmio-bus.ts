@@ -43,7 +43,9 @@ export class MmioBus implements RegisterAccess {
     if (base % 4 !== 0) throw new RangeError(`${device.name}: base 0x${base.toString(16)} is not word aligned`);
     for (const m of this.mappings) {
       if (base < m.base + m.device.size && m.base < base + device.size) {
-        throw new RangeError(`${device.name} at 0x${base.toString(16)} overlaps ${m.device.name} at 0x${m.base.toString(16)}`);
+        throw new RangeError(
+          `${device.name} at 0x${base.toString(16)} overlaps ${m.device.name} at 0x${m.base.toString(16)}`,
+        );
       }
     }
     this.mappings.push({ base, device });

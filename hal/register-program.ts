@@ -93,7 +93,7 @@ export function runProgram(p: RegisterProgram, bus: RegisterAccess, clock: Clock
           const deadline = clock.nowNs + op.timeoutNs;
           for (;;) {
             const v = bus.read32(op.address);
-            if (((v & op.mask) >>> 0) === op.expect >>> 0) break;
+            if ((v & op.mask) >>> 0 === op.expect >>> 0) break;
             if (clock.nowNs >= deadline) {
               return {
                 ok: false,

@@ -19,7 +19,8 @@ function imports(file: string): string[] {
   return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
 }
 
-const HOST_MODULES = /^(node:)?(fs|fs\/promises|child_process|process|os|readline|net|tty|worker_threads)$|^serialport$|^@serialport\//;
+const HOST_MODULES =
+  /^(node:)?(fs|fs\/promises|child_process|process|os|readline|net|tty|worker_threads)$|^serialport$|^@serialport\//;
 const WALL_CLOCK = /\bDate\.now\(|\bsetTimeout\(|\bsetInterval\(|\bperformance\.now\(|\bprocess\./;
 
 describe('layering: imports only go downward (cli → firmware → hal)', () => {
@@ -53,7 +54,9 @@ describe('layering: imports only go downward (cli → firmware → hal)', () => 
   });
 
   it('exactly one module imports serialport', () => {
-    const importers = ['cli', 'firmware', 'hal'].flatMap(sources).filter((f) => imports(f).some((s) => s === 'serialport' || s.startsWith('@serialport/')));
+    const importers = ['cli', 'firmware', 'hal']
+      .flatMap(sources)
+      .filter((f) => imports(f).some((s) => s === 'serialport' || s.startsWith('@serialport/')));
     expect(importers).toEqual(['cli/serial/open-port.ts']);
   });
 });

@@ -34,11 +34,24 @@ export async function serve(opts: { board: string; link?: string }): Promise<voi
 
 export async function probe(opts: PortFlags & { json?: boolean }): Promise<void> {
   const board = loadBoard(opts.board);
-  done(await boardProbe({ port: opts.port, baud: opts.baud, timeout: opts.timeout, board, json: opts.json ?? false }, processIo()));
+  done(
+    await boardProbe(
+      { port: opts.port, baud: opts.baud, timeout: opts.timeout, board, json: opts.json ?? false },
+      processIo(),
+    ),
+  );
 }
 
 export async function apply(
-  opts: Omit<PortFlags, 'port'> & { port?: string; die: string[]; mr16?: number; mr17?: number; segments?: string; dryRun?: boolean; force?: boolean },
+  opts: Omit<PortFlags, 'port'> & {
+    port?: string;
+    die: string[];
+    mr16?: number;
+    mr17?: number;
+    segments?: string;
+    dryRun?: boolean;
+    force?: boolean;
+  },
 ): Promise<void> {
   const port = portFor(opts, 'apply');
   const board = loadBoard(opts.board);
@@ -57,7 +70,10 @@ export async function apply(
   done(await boardApply(o, processIo()));
 }
 
-export async function replay(file: string, opts: Omit<PortFlags, 'port'> & { port?: string; dryRun?: boolean; force?: boolean }): Promise<void> {
+export async function replay(
+  file: string,
+  opts: Omit<PortFlags, 'port'> & { port?: string; dryRun?: boolean; force?: boolean },
+): Promise<void> {
   const port = portFor(opts, 'replay');
   const board = loadBoard(opts.board);
   const bytes = readInput(file, 'trace');
@@ -70,7 +86,16 @@ export async function replay(file: string, opts: Omit<PortFlags, 'port'> & { por
   }
   done(
     await boardReplay(
-      { ...port, baud: opts.baud, timeout: opts.timeout, board, trace: events, traceName: file, dryRun: opts.dryRun ?? false, force: opts.force ?? false },
+      {
+        ...port,
+        baud: opts.baud,
+        timeout: opts.timeout,
+        board,
+        trace: events,
+        traceName: file,
+        dryRun: opts.dryRun ?? false,
+        force: opts.force ?? false,
+      },
       processIo(),
     ),
   );

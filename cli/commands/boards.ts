@@ -23,7 +23,13 @@ export async function listBoards(opts: { json?: boolean }): Promise<void> {
       continue;
     }
     const b = r.board;
-    rows.push({ name: b.name, file: shown, standard: b.standard, sizeBytes: b.dramSize, dies: b.dies.map((d) => d.id) });
+    rows.push({
+      name: b.name,
+      file: shown,
+      standard: b.standard,
+      sizeBytes: b.dramSize,
+      dies: b.dies.map((d) => d.id),
+    });
   }
   if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
   else {
@@ -47,7 +53,9 @@ export async function validateBoards(files: string[]): Promise<void> {
     const text = readInput(file, 'board config').toString('utf8');
     const r = parseBoardConfig(text, file);
     if (r.ok) {
-      process.stdout.write(`${file}: ok (${r.board.name}: ${r.board.dies.length} dies, ${sizeText(r.board.dramSize)} ${r.board.standard})\n`);
+      process.stdout.write(
+        `${file}: ok (${r.board.name}: ${r.board.dies.length} dies, ${sizeText(r.board.dramSize)} ${r.board.standard})\n`,
+      );
     } else {
       bad++;
       for (const p of r.problems) process.stdout.write(formatProblem(file, p) + '\n');

@@ -42,7 +42,15 @@ export async function boot(opts: BootOptions): Promise<void> {
 
   if (opts.proc && r.kernel) {
     const mm = r.kernel.mm;
-    process.stdout.write(opts.proc === 'buddyinfo' ? mm.buddyinfo() : opts.proc === 'pagetypeinfo' ? mm.pagetypeinfo() : opts.proc === 'vmstat' ? mm.vmstat() : mm.zoneinfo());
+    process.stdout.write(
+      opts.proc === 'buddyinfo'
+        ? mm.buddyinfo()
+        : opts.proc === 'pagetypeinfo'
+          ? mm.pagetypeinfo()
+          : opts.proc === 'vmstat'
+            ? mm.vmstat()
+            : mm.zoneinfo(),
+    );
   } else if (opts.json) {
     const out = {
       board: config.name,
@@ -56,7 +64,15 @@ export async function boot(opts: BootOptions): Promise<void> {
       identity: r.bootloader.identity,
       memory: r.kernel
         ? {
-            zones: r.kernel.mm.zones.filter((z) => z.presentPages > 0).map((z) => ({ name: z.name, startPfn: z.zoneStartPfn, pages: z.presentPages, managed: z.managedPages, free: z.nrFreePages })),
+            zones: r.kernel.mm.zones
+              .filter((z) => z.presentPages > 0)
+              .map((z) => ({
+                name: z.name,
+                startPfn: z.zoneStartPfn,
+                pages: z.presentPages,
+                managed: z.managedPages,
+                free: z.nrFreePages,
+              })),
             freePages: r.kernel.mm.nrFreePages(),
           }
         : null,
@@ -64,7 +80,15 @@ export async function boot(opts: BootOptions): Promise<void> {
         ? {
             register: r.kernel.pasr.register,
             groups: r.kernel.pasr.groups,
-            units: r.kernel.pasr.units.map((u) => ({ index: u.index, group: u.group, bit: u.bit, shape: u.shape, bytes: u.bytes, pfnCount: u.pfnCount, usable: u.usable })),
+            units: r.kernel.pasr.units.map((u) => ({
+              index: u.index,
+              group: u.group,
+              bit: u.bit,
+              shape: u.shape,
+              bytes: u.bytes,
+              pfnCount: u.pfnCount,
+              usable: u.usable,
+            })),
             bootParams: r.kernel.pasr.bootParams,
           }
         : null,
@@ -72,12 +96,23 @@ export async function boot(opts: BootOptions): Promise<void> {
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } else {
     const lines: string[] = [];
-    lines.push(`Booted ${config.name}: ${config.standard}, ${sizeText(config.dramSize)} at 0x${config.dramBase.toString(16)}, ${board.dies.length} dies, ${registerWrites} register writes in ${(clock.nowNs / 1000).toFixed(1)} µs simulated`);
+    lines.push(
+      `Booted ${config.name}: ${config.standard}, ${sizeText(config.dramSize)} at 0x${config.dramBase.toString(16)}, ${board.dies.length} dies, ${registerWrites} register writes in ${(clock.nowNs / 1000).toFixed(1)} µs simulated`,
+    );
     lines.push('');
     lines.push(
       table(
         ['DIE', 'CONTROLLER', 'DENSITY', 'BANKS', 'SEGMENTS', 'SEGMENT', 'MR16', 'MR17'],
-        dies.map((d) => [d.id, d.controller, `${d.densityMbit} Mbit`, String(d.banks), String(d.segments), sizeText(d.segmentBytes), hex2(d.mr16), hex2(d.mr17)]),
+        dies.map((d) => [
+          d.id,
+          d.controller,
+          `${d.densityMbit} Mbit`,
+          String(d.banks),
+          String(d.segments),
+          sizeText(d.segmentBytes),
+          hex2(d.mr16),
+          hex2(d.mr17),
+        ]),
       ).trimEnd(),
     );
     if (opts.dmesg || !r.bootloader.ok) {
@@ -85,10 +120,12 @@ export async function boot(opts: BootOptions): Promise<void> {
       lines.push(...r.log.lines.map(KernelLog.format));
     }
     if (opts.trace) lines.push('', `trace: ${trace.events.length} events written to ${opts.trace}`);
-    if (guestErrors.length > 0) lines.push('', `guest errors (${guestErrors.length}):`, ...guestErrors.map((g) => `  ${g}`));
+    if (guestErrors.length > 0)
+      lines.push('', `guest errors (${guestErrors.length}):`, ...guestErrors.map((g) => `  ${g}`));
     process.stdout.write(lines.join('\n') + '\n');
   }
-  if (!r.bootloader.ok) throw new CliError(`boot of ${config.name} failed:\n${r.bootloader.errors.map((e) => `  ${e}`).join('\n')}`);
+  if (!r.bootloader.ok)
+    throw new CliError(`boot of ${config.name} failed:\n${r.bootloader.errors.map((e) => `  ${e}`).join('\n')}`);
 }
 
 const hex2 = (v: number) => '0x' + v.toString(16).padStart(2, '0');

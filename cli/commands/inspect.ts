@@ -41,7 +41,9 @@ export async function inspect(file: string, opts: InspectOptions): Promise<void>
   }
   if (opts.die !== undefined && !trace.events.some((e) => 'die' in e && e.die === opts.die)) {
     const known = [...new Set(trace.events.flatMap((e) => ('die' in e ? [e.die] : [])))];
-    throw new CliError(`inspect: ${file} has no events for die ${opts.die} (dies in this trace: ${known.join(', ') || 'none'})`);
+    throw new CliError(
+      `inspect: ${file} has no events for die ${opts.die} (dies in this trace: ${known.join(', ') || 'none'})`,
+    );
   }
   if (opts.json) process.stdout.write(toJson(events) + '\n');
   else if (opts.csv) process.stdout.write(toCsv(events));

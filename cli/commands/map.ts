@@ -22,20 +22,33 @@ export async function map(opts: MapOptions): Promise<void> {
   const board = new Board(config, clock, new TraceBus(clock, false));
   const dies = opts.die && opts.die.length > 0 ? opts.die : board.dies.map((d) => d.id);
   for (const id of dies) {
-    if (!board.addressMap.dieIds.includes(id)) throw new CliError(`map: board ${config.name} has no die ${id} (dies: ${board.addressMap.dieIds.join(', ')})`);
+    if (!board.addressMap.dieIds.includes(id))
+      throw new CliError(`map: board ${config.name} has no die ${id} (dies: ${board.addressMap.dieIds.join(', ')})`);
   }
   const selector = opts.segment !== undefined ? { segment: opts.segment } : { bank: opts.bank! };
-  const limit = opts.segment !== undefined ? Math.max(...dies.map((d) => board.addressMap.segmentsOf(d))) : board.addressMap.banks;
+  const limit =
+    opts.segment !== undefined ? Math.max(...dies.map((d) => board.addressMap.segmentsOf(d))) : board.addressMap.banks;
   const value = opts.segment ?? opts.bank!;
   if (value < 0 || value >= limit) {
-    throw new CliError(`map: ${opts.segment !== undefined ? 'segment' : 'bank'} ${value} does not exist on ${config.name} (0-${limit - 1})`);
+    throw new CliError(
+      `map: ${opts.segment !== undefined ? 'segment' : 'bank'} ${value} does not exist on ${config.name} (0-${limit - 1})`,
+    );
   }
   const c = board.addressMap.cover(dies, selector, 'whole');
   const page = config.kernel.pageSize;
   if (opts.json) {
     const ranges: { start: number; end: number }[] = [];
     c.forEachRange((s, e) => ranges.push({ start: s * page, end: e * page }));
-    const out = { board: config.name, dies, ...selector, shape: c.shape, bytes: c.bytes, pfnCount: c.pfnCount, granuleBytes: c.granuleBytes, ranges };
+    const out = {
+      board: config.name,
+      dies,
+      ...selector,
+      shape: c.shape,
+      bytes: c.bytes,
+      pfnCount: c.pfnCount,
+      granuleBytes: c.granuleBytes,
+      ranges,
+    };
     process.stdout.write(JSON.stringify(out) + '\n');
     return;
   }
@@ -51,6 +64,7 @@ export async function map(opts: MapOptions): Promise<void> {
     if (n++ < MAX_LISTED) lines.push(`  ${hexAddr(s * page)}-${hexAddr(e * page - 1)}  ${sizeText((e - s) * page)}`);
   });
   if (n > MAX_LISTED) lines.push(`  … ${n - MAX_LISTED} more ranges (use --json for all)`);
-  if (c.shape === 'sub-page') lines.push('  no page frame lies wholly in it: the kernel cannot empty it without the interleaved dies');
+  if (c.shape === 'sub-page')
+    lines.push('  no page frame lies wholly in it: the kernel cannot empty it without the interleaved dies');
   process.stdout.write(lines.join('\n') + '\n');
 }

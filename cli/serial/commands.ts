@@ -8,7 +8,13 @@ import { concatPrograms, program as makeProgram } from '../../hal/register-progr
 import { vendorName, decodeMr8 } from '../../hal/lpddr/standards.js';
 import type { Timer } from '../../hal/uboot/byte-stream.js';
 import { ConsoleError, UbootConsole, type ConsoleOptions } from '../../hal/uboot/transport.js';
-import { executeOnConsole, planConsoleProgram, renderPlan, type ConsoleProgramResult, type ConsoleStep } from '../../hal/uboot/console-executor.js';
+import {
+  executeOnConsole,
+  planConsoleProgram,
+  renderPlan,
+  type ConsoleProgramResult,
+  type ConsoleStep,
+} from '../../hal/uboot/console-executor.js';
 import { HAZARDS } from '../../firmware/drivers/mr-driver.js';
 import { CliError } from '../errors.js';
 import { hostTimer, type PortStream } from './port-stream.js';
@@ -50,7 +56,11 @@ export interface MrPrograms {
    * Program that reads mode register `mr` of die `dieId`, with the decoder of its reads; or a
    * sentence saying why this controller cannot do an MRR from the CPU.
    */
-  mrr(board: BoardConfig, dieId: string, mr: number): { program: RegisterProgram; decode(reads: Readonly<Record<string, number>>): number } | string;
+  mrr(
+    board: BoardConfig,
+    dieId: string,
+    mr: number,
+  ): { program: RegisterProgram; decode(reads: Readonly<Record<string, number>>): number } | string;
   /** Every die one MRW addressed to `dieId` reaches (itself included). */
   reach?(board: BoardConfig, dieId: string): string[];
 }
@@ -89,10 +99,16 @@ async function defaultMr(): Promise<MrPrograms> {
 }
 
 /** Open the port, run `fn` with a console on it, always close the port. */
-async function withConsole<T>(opts: PortOptions, deps: SerialDeps, io: SerialIo, fn: (con: UbootConsole) => Promise<T>): Promise<T> {
+async function withConsole<T>(
+  opts: PortOptions,
+  deps: SerialDeps,
+  io: SerialIo,
+  fn: (con: UbootConsole) => Promise<T>,
+): Promise<T> {
   const baudRate = opts.baud ?? 115200;
   const timeout = opts.timeout ?? 3000;
-  if (!Number.isInteger(timeout) || timeout <= 0) throw new CliError(`--timeout ${timeout}: not a positive number of milliseconds`);
+  if (!Number.isInteger(timeout) || timeout <= 0)
+    throw new CliError(`--timeout ${timeout}: not a positive number of milliseconds`);
   const stream = await (deps.openPort ?? defaultOpen)(opts.port, { baudRate });
   const con = new UbootConsole(stream, deps.timer ?? hostTimer, {
     commandTimeoutMs: timeout,
@@ -129,7 +145,10 @@ function emulated(config: BoardConfig): Board {
 
 function dieOf(config: BoardConfig, id: string): DieConfig {
   const d = config.dies.find((x) => x.id === id);
-  if (!d) throw new CliError(`--die ${id}: board ${config.name} has no such die (dies: ${config.dies.map((x) => x.id).join(', ')})`);
+  if (!d)
+    throw new CliError(
+      `--die ${id}: board ${config.name} has no such die (dies: ${config.dies.map((x) => x.id).join(', ')})`,
+    );
   return d;
 }
 
@@ -138,7 +157,11 @@ function stepLines(label: string, steps: readonly ConsoleStep[]): string[] {
   const line = (st: ConsoleStep) => `  ${label.padEnd(12)} #${st.index} ${st.command ?? st.comment}`;
   if (steps.length <= 12) return steps.map(line);
   const hidden = steps.slice(6, -3);
-  return [...steps.slice(0, 6).map(line), `  ${label.padEnd(12)} … ${hidden.length} more (#${hidden[0]!.index}-#${hidden.at(-1)!.index}) …`, ...steps.slice(-3).map(line)];
+  return [
+    ...steps.slice(0, 6).map(line),
+    `  ${label.padEnd(12)} … ${hidden.length} more (#${hidden[0]!.index}-#${hidden.at(-1)!.index}) …`,
+    ...steps.slice(-3).map(line),
+  ];
 }
 
 /** Describe a failed program run: what was applied, what may have been, what was not. */
@@ -146,9 +169,14 @@ export function describeFailure(r: Extract<ConsoleProgramResult, { ok: false }>,
   const total = r.appliedSteps.length + (r.uncertainStep ? 1 : 0) + r.notAppliedSteps.length;
   if (r.code === 'hazard') return [`failed: ${r.reason}`, `nothing was sent: 0 of ${total} ${what} applied`];
   const lines = [`failed: ${r.reason}`];
-  lines.push(`applied ${r.applied} of ${total} ${what}${r.boardReset && r.applied > 0 ? ' (then undone by the board reset)' : ''}${r.applied ? ':' : ''}`);
+  lines.push(
+    `applied ${r.applied} of ${total} ${what}${r.boardReset && r.applied > 0 ? ' (then undone by the board reset)' : ''}${r.applied ? ':' : ''}`,
+  );
   lines.push(...stepLines('applied', r.appliedSteps));
-  if (r.uncertainStep) lines.push(`  UNCERTAIN    #${r.uncertainStep.index} ${r.uncertainStep.command} (sent; no prompt came back, so it may or may not have run)`);
+  if (r.uncertainStep)
+    lines.push(
+      `  UNCERTAIN    #${r.uncertainStep.index} ${r.uncertainStep.command} (sent; no prompt came back, so it may or may not have run)`,
+    );
   lines.push(...stepLines('not applied', r.notAppliedSteps));
   return lines;
 }
@@ -167,7 +195,14 @@ export async function boardPorts(opts: { json?: boolean }, io: SerialIo, deps: S
   if (r.note) io.err(`note: ${r.note}`);
   if (r.ports.length === 0) io.out('no serial ports found');
   for (const p of r.ports) {
-    const extra = [p.manufacturer, p.vendorId && p.productId ? `${p.vendorId}:${p.productId}` : undefined, p.serialNumber, p.byId].filter(Boolean).join('  ');
+    const extra = [
+      p.manufacturer,
+      p.vendorId && p.productId ? `${p.vendorId}:${p.productId}` : undefined,
+      p.serialNumber,
+      p.byId,
+    ]
+      .filter(Boolean)
+      .join('  ');
     io.out(extra ? `${p.path}  ${extra}` : p.path);
   }
   return 0;
@@ -189,9 +224,15 @@ export async function boardServe(opts: ServeOptions, io: SerialIo, deps: SerialD
       else if (opts.verbose && e.kind === 'command') io.err(`> ${e.repeat ? '(repeat) ' : ''}${e.line}`);
     },
   });
-  io.out(`serving ${opts.board.name} (${served.board.controllers.map((c) => `${c.id}: ${c.kind}`).join(', ')}) on ${served.pty.path}`);
+  io.out(
+    `serving ${opts.board.name} (${served.board.controllers.map((c) => `${c.id}: ${c.kind}`).join(', ')}) on ${served.pty.path}`,
+  );
   if (served.pty.link) io.out(`link ${served.pty.link} -> ${served.pty.path}`);
-  io.out('open it with: pasr board probe --port ' + (served.pty.link ?? served.pty.path) + ` --board ${opts.board.name}   (stop with Ctrl-C)`);
+  io.out(
+    'open it with: pasr board probe --port ' +
+      (served.pty.link ?? served.pty.path) +
+      ` --board ${opts.board.name}   (stop with Ctrl-C)`,
+  );
   deps.onServing?.({ path: served.pty.path, link: served.pty.link });
 
   const stopped = new Promise<'signal' | 'exit'>((resolve) => {
@@ -258,8 +299,16 @@ function configRegisters(config: BoardConfig): Omit<RegisterCheck, 'ok'>[] {
       for (const [name, expected] of Object.entries(image)) {
         const decl = blk.reg(name);
         let mask = 0;
-        for (const f of decl.fields) if (f.access !== 'wo' && f.access !== 'wsc') mask = (mask | ((2 ** f.width - 1) * 2 ** f.shift)) >>> 0;
-        out.push({ controller: c.id, block: blockKey, register: name, address: base + decl.offset, expected: expected >>> 0, mask });
+        for (const f of decl.fields)
+          if (f.access !== 'wo' && f.access !== 'wsc') mask = (mask | ((2 ** f.width - 1) * 2 ** f.shift)) >>> 0;
+        out.push({
+          controller: c.id,
+          block: blockKey,
+          register: name,
+          address: base + decl.offset,
+          expected: expected >>> 0,
+          mask,
+        });
       }
     }
   }
@@ -313,13 +362,17 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
         continue;
       }
       const got = { mr5: actual['mr5']!, mr6: actual['mr6']!, mr7: actual['mr7']!, mr8: actual['mr8']! };
-      const mismatches = (['mr5', 'mr6', 'mr7', 'mr8'] as const).filter((k) => got[k] !== expected[k]).map((k) => `${k.toUpperCase()} ${hex(got[k], 2)}, config says ${hex(expected[k], 2)}`);
+      const mismatches = (['mr5', 'mr6', 'mr7', 'mr8'] as const)
+        .filter((k) => got[k] !== expected[k])
+        .map((k) => `${k.toUpperCase()} ${hex(got[k], 2)}, config says ${hex(expected[k], 2)}`);
       dieChecks.push({ id: d.id, expected, actual: got, ok: mismatches.length === 0, mismatches });
     }
   });
 
   const mismatches = [
-    ...registerChecks.filter((r) => !r.ok).map((r) => `${regName(r)} at ${hex(r.address)} reads ${hex(r.actual!)}, config says ${hex(r.expected)}`),
+    ...registerChecks
+      .filter((r) => !r.ok)
+      .map((r) => `${regName(r)} at ${hex(r.address)} reads ${hex(r.actual!)}, config says ${hex(r.expected)}`),
     ...dieChecks.flatMap((d) => d.mismatches.map((m) => `${d.id}: ${m}`)),
   ];
   if (opts.json) {
@@ -341,18 +394,23 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
   } else {
     io.out(`board ${config.name} on ${opts.port}`);
     for (const r of registerChecks) {
-      io.out(`  ${regName(r).padEnd(34)} ${hex(r.address)}  ${hex(r.actual!)}  ${r.ok ? 'ok' : `MISMATCH (config ${hex(r.expected)})`}`);
+      io.out(
+        `  ${regName(r).padEnd(34)} ${hex(r.address)}  ${hex(r.actual!)}  ${r.ok ? 'ok' : `MISMATCH (config ${hex(r.expected)})`}`,
+      );
     }
     for (const d of dieChecks) {
       if (d.skipped) io.out(`  ${d.id.padEnd(16)} MR5-MR8 not read: ${d.skipped}`);
       else {
         const a = d.actual!;
-        io.out(`  ${d.id.padEnd(16)} MR5 ${hex(a.mr5, 2)} MR6 ${hex(a.mr6, 2)} MR7 ${hex(a.mr7, 2)} MR8 ${hex(a.mr8, 2)}  ${identity(config, a)}  ${d.ok ? 'ok' : 'MISMATCH'}`);
+        io.out(
+          `  ${d.id.padEnd(16)} MR5 ${hex(a.mr5, 2)} MR6 ${hex(a.mr6, 2)} MR7 ${hex(a.mr7, 2)} MR8 ${hex(a.mr8, 2)}  ${identity(config, a)}  ${d.ok ? 'ok' : 'MISMATCH'}`,
+        );
       }
     }
     for (const m of mismatches) io.err(`mismatch: ${m}`);
     if (failure) for (const l of failure) io.err(l);
-    if (!failure) io.out(mismatches.length === 0 ? 'probe: board matches its config' : `probe: ${mismatches.length} mismatch(es)`);
+    if (!failure)
+      io.out(mismatches.length === 0 ? 'probe: board matches its config' : `probe: ${mismatches.length} mismatch(es)`);
   }
   return failure || mismatches.length > 0 ? 1 : 0;
 }
@@ -417,13 +475,17 @@ export function applyWrites(opts: ApplyOptions): { die: string; mr: number; valu
       if (g.bankMaskMr !== 16) throw new CliError(`--mr16: die ${id} (${g.standard}) has no bank mask register`);
       const limit = g.bankMaskKind === 's2-code' ? 3 : 2 ** g.banks - 1;
       if (!Number.isInteger(opts.mr16) || opts.mr16 < 0 || opts.mr16 > limit) {
-        throw new CliError(`--mr16 ${opts.mr16}: die ${id} takes 0..${hex(limit, 2)} (${g.bankMaskKind === 's2-code' ? 'S2 PASR fraction code' : `${g.banks} banks`})`);
+        throw new CliError(
+          `--mr16 ${opts.mr16}: die ${id} takes 0..${hex(limit, 2)} (${g.bankMaskKind === 's2-code' ? 'S2 PASR fraction code' : `${g.banks} banks`})`,
+        );
       }
       out.push({ die: id, mr: 16, value: opts.mr16 });
     } else {
       const mr = g.segmentMaskMr;
-      if (mr === null) throw new CliError(`die ${id} (${g.standard}, ${g.densityMbit} Mbit) has no segment mask register`);
-      if (opts.mr17 !== undefined && mr !== 17) throw new CliError(`--mr17: die ${id} (${g.standard}) masks segments with MR${mr}; use --segments`);
+      if (mr === null)
+        throw new CliError(`die ${id} (${g.standard}, ${g.densityMbit} Mbit) has no segment mask register`);
+      if (opts.mr17 !== undefined && mr !== 17)
+        throw new CliError(`--mr17: die ${id} (${g.standard}) masks segments with MR${mr}; use --segments`);
       const value = opts.mr17 ?? parseSegmentList(opts.segments!, g.segments);
       const limit = 2 ** g.segments - 1;
       if (!Number.isInteger(value) || value < 0 || value > 0xff || (value & ~limit) !== 0) {
@@ -441,16 +503,22 @@ export async function boardApply(opts: ApplyOptions, io: SerialIo, deps: SerialD
   const programs = writes.map((w) => mr.mrw(opts.board, w.die, w.mr, w.value));
   for (const w of writes) {
     const others = (mr.reach?.(opts.board, w.die) ?? [w.die]).filter((d) => d !== w.die);
-    if (others.length > 0) io.err(`note: an MRW to ${w.die} also reaches ${others.join(', ')} (they share its command bus)`);
+    if (others.length > 0)
+      io.err(`note: an MRW to ${w.die} also reaches ${others.join(', ')} (they share its command bus)`);
   }
   const p = concatPrograms(`apply ${writes.map((w) => `${w.die} MR${w.mr}=${hex(w.value, 2)}`).join(', ')}`, programs);
   if (opts.dryRun) {
     for (const l of renderPlan(planConsoleProgram(p))) io.out(l);
-    if (p.hazards.length > 0 && !opts.force) io.err(`note: these hazards make apply refuse without --force: ${p.hazards.map((h) => h.code).join(', ')}`);
+    if (p.hazards.length > 0 && !opts.force)
+      io.err(`note: these hazards make apply refuse without --force: ${p.hazards.map((h) => h.code).join(', ')}`);
     return 0;
   }
   if (!opts.port) throw new CliError('apply: --port is required (or use --dry-run)');
-  const port: PortOptions = { port: opts.port, ...(opts.baud !== undefined ? { baud: opts.baud } : {}), ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) };
+  const port: PortOptions = {
+    port: opts.port,
+    ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
+    ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
+  };
   const result = await withConsole(port, deps, io, async (con) => {
     const r = await executeOnConsole(con, p, deps.timer ?? hostTimer, { force: opts.force ?? false });
     if (!r.ok) {
@@ -485,7 +553,11 @@ export interface ReplayOptions extends Partial<PortOptions> {
  * sets MDSCR.CON_REQ, the DRAM init MRWs (MR63 reset, MR10 = 0xFF ZQ init) and a self-refresh
  * entry, each named by the write that caused it.
  */
-export function replayHazards(config: BoardConfig, events: readonly TraceEvent[], writes: readonly MmioWriteEvent[]): Hazard[] {
+export function replayHazards(
+  config: BoardConfig,
+  events: readonly TraceEvent[],
+  writes: readonly MmioWriteEvent[],
+): Hazard[] {
   const found = new Map<string, Hazard>();
   const add = (h: Hazard, w: MmioWriteEvent | undefined, what: string) => {
     if (found.has(h.code)) return;
@@ -505,7 +577,11 @@ export function replayHazards(config: BoardConfig, events: readonly TraceEvent[]
   };
   for (const e of events) {
     if (e.kind === 'dram.mrw' && (e.mr === 63 || (e.mr === 10 && e.value === 0xff))) {
-      add(HAZARDS.dramInitLive, cause(e.seq), `issues ${e.mr === 63 ? 'the MR63 reset' : 'MR10 = 0xFF (ZQ init)'} on ${e.die}`);
+      add(
+        HAZARDS.dramInitLive,
+        cause(e.seq),
+        `issues ${e.mr === 63 ? 'the MR63 reset' : 'MR10 = 0xFF (ZQ init)'} on ${e.die}`,
+      );
     } else if (e.kind === 'dram.sr.enter') {
       add(HAZARDS.selfRefreshLive, cause(e.seq), `puts ${e.die} into self-refresh`);
     }
@@ -514,7 +590,10 @@ export function replayHazards(config: BoardConfig, events: readonly TraceEvent[]
 }
 
 export function replayProgram(opts: ReplayOptions): RegisterProgram {
-  const writes = opts.trace.filter((e): e is MmioWriteEvent => e.kind === 'mmio.write').slice().sort((a, b) => a.seq - b.seq);
+  const writes = opts.trace
+    .filter((e): e is MmioWriteEvent => e.kind === 'mmio.write')
+    .slice()
+    .sort((a, b) => a.seq - b.seq);
   const name = opts.traceName ?? 'trace';
   if (writes.length === 0) throw new CliError(`${name}: no mmio.write events to replay`);
   if (!opts.force) {
@@ -530,7 +609,12 @@ export function replayProgram(opts: ReplayOptions): RegisterProgram {
   }
   return makeProgram(
     `replay ${name}`,
-    writes.map((w) => ({ op: 'write' as const, address: w.address, value: w.value >>> 0, note: `seq ${w.seq} ${w.block}.${w.register}` })),
+    writes.map((w) => ({
+      op: 'write' as const,
+      address: w.address,
+      value: w.value >>> 0,
+      note: `seq ${w.seq} ${w.block}.${w.register}`,
+    })),
     replayHazards(opts.board, opts.trace, writes),
   );
 }
@@ -542,12 +626,19 @@ export async function boardReplay(opts: ReplayOptions, io: SerialIo, deps: Seria
     return 0;
   }
   if (!opts.port) throw new CliError('replay: --port is required (or use --dry-run)');
-  const port: PortOptions = { port: opts.port, ...(opts.baud !== undefined ? { baud: opts.baud } : {}), ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) };
+  const port: PortOptions = {
+    port: opts.port,
+    ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
+    ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
+  };
   const bar = await progressBar(io, p.ops.length);
   let result: ConsoleProgramResult;
   try {
     result = await withConsole(port, deps, io, async (con) => {
-      const r = await executeOnConsole(con, p, deps.timer ?? hostTimer, { force: opts.force ?? false, onStep: (_s, done) => bar?.update(done) });
+      const r = await executeOnConsole(con, p, deps.timer ?? hostTimer, {
+        force: opts.force ?? false,
+        onStep: (_s, done) => bar?.update(done),
+      });
       bar?.stop();
       if (!r.ok) {
         for (const l of describeFailure(r, 'writes')) io.err(l);
@@ -560,16 +651,24 @@ export async function boardReplay(opts: ReplayOptions, io: SerialIo, deps: Seria
   }
   if (!result.ok) return 1;
   for (const h of result.forced) io.err(`warning: ran despite hazard ${h.code}: ${h.message}`);
-  io.out(`replayed ${result.applied} writes of ${opts.traceName ?? 'the trace'} on ${opts.board.name} over ${opts.port}`);
+  io.out(
+    `replayed ${result.applied} writes of ${opts.traceName ?? 'the trace'} on ${opts.board.name} over ${opts.port}`,
+  );
   return 0;
 }
 
 /** A cli-progress bar on stderr, only when stderr is a terminal. */
-async function progressBar(io: SerialIo, total: number): Promise<{ update(n: number): void; stop(): void } | undefined> {
+async function progressBar(
+  io: SerialIo,
+  total: number,
+): Promise<{ update(n: number): void; stop(): void } | undefined> {
   const stream = io.progressStream;
   if (!stream || !stream.isTTY) return undefined;
   const { SingleBar, Presets } = (await import('cli-progress')).default;
-  const bar = new SingleBar({ stream, format: 'replay [{bar}] {value}/{total} writes', hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { stream, format: 'replay [{bar}] {value}/{total} writes', hideCursor: true, clearOnComplete: false },
+    Presets.shades_classic,
+  );
   bar.start(total, 0);
   return { update: (n) => bar.update(n), stop: () => bar.stop() };
 }

@@ -30,7 +30,9 @@ export interface ListPortsResult {
 }
 
 export interface ListPortsDeps {
-  readonly nativeList?: () => Promise<{ path: string; manufacturer?: string; serialNumber?: string; vendorId?: string; productId?: string }[]>;
+  readonly nativeList?: () => Promise<
+    { path: string; manufacturer?: string; serialNumber?: string; vendorId?: string; productId?: string }[]
+  >;
   /** PATH to search for udevadm (default: process.env.PATH). */
   readonly path?: string;
   /** /dev root (tests point it at a fixture directory). */
@@ -84,7 +86,9 @@ export async function listPorts(deps: ListPortsDeps = {}): Promise<ListPortsResu
   const udevadm = findOnPath('udevadm', deps.path ?? process.env['PATH'] ?? '');
   let note: string | undefined;
   let native: PortListing[] = [];
-  if (!udevadm) note = 'udevadm not found: listing /dev/ttyUSB*, /dev/ttyACM* and /dev/serial/by-id only (install the udev package for vendor details)';
+  if (!udevadm)
+    note =
+      'udevadm not found: listing /dev/ttyUSB*, /dev/ttyACM* and /dev/serial/by-id only (install the udev package for vendor details)';
   else if (!deps.nativeList) note = 'no native lister given: scanned /dev only';
   else {
     try {

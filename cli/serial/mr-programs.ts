@@ -14,7 +14,8 @@ import type { MrPrograms } from './commands.js';
  */
 function driverFor(board: BoardConfig, dieId: string): MemoryControllerDriver {
   const c: ControllerConfig | undefined = board.controllers.find((x) => x.dies.some((d) => d.id === dieId));
-  if (!c) throw new CliError(`board ${board.name} has no die ${dieId} (dies: ${board.dies.map((d) => d.id).join(', ')})`);
+  if (!c)
+    throw new CliError(`board ${board.name} has no die ${dieId} (dies: ${board.dies.map((d) => d.id).join(', ')})`);
   return createDriver(c, board.standard);
 }
 

@@ -19,19 +19,31 @@ export function describeOpenError(path: string, message: string): string {
     return `${path}: port busy: another process holds it (${message.trim()}); close the other program (screen, minicom, picocom, another pasr) or find it with: fuser -v ${path}`;
   }
   if (/ENOENT|No such file/i.test(message)) return `${path}: no such serial port (list them with: pasr board ports)`;
-  if (/EACCES|Permission denied/i.test(message)) return `${path}: permission denied (add your user to the dialout group, then log in again)`;
+  if (/EACCES|Permission denied/i.test(message))
+    return `${path}: permission denied (add your user to the dialout group, then log in again)`;
   return `${path}: cannot open the serial port: ${message.trim()}`;
 }
 
 /** A SerialPort-like class: serialport's SerialPort, or SerialPortMock in tests. */
-export type PortClass = new (options: { path: string; baudRate: number; lock?: boolean; autoOpen?: boolean }) => {
+export type PortClass = new (options: {
+  path: string;
+  baudRate: number;
+  lock?: boolean;
+  autoOpen?: boolean;
+}) => {
   open(cb: (err: Error | null) => void): void;
 };
 
 /** Open a port of the given class with a lock, adapted to the console's byte-stream interface. */
-export function openPortWith(Port: PortClass, path: string, options: OpenPortOptions = {}, watchGone?: () => boolean): Promise<PortStream> {
+export function openPortWith(
+  Port: PortClass,
+  path: string,
+  options: OpenPortOptions = {},
+  watchGone?: () => boolean,
+): Promise<PortStream> {
   const baudRate = options.baudRate ?? 115200;
-  if (!Number.isInteger(baudRate) || baudRate <= 0) return Promise.reject(new CliError(`--baud ${baudRate}: not a positive integer`));
+  if (!Number.isInteger(baudRate) || baudRate <= 0)
+    return Promise.reject(new CliError(`--baud ${baudRate}: not a positive integer`));
   return new Promise((resolve, reject) => {
     const port = new Port({ path, baudRate, lock: options.lock ?? true, autoOpen: false });
     port.open((err) => {
@@ -50,6 +62,15 @@ export function openSerialPort(path: string, options: OpenPortOptions = {}): Pro
 }
 
 /** serialport's own listing (spawns `udevadm` on Linux: call through list-ports.ts only). */
-export function nativePortList(): Promise<{ path: string; manufacturer?: string; serialNumber?: string; vendorId?: string; productId?: string; pnpId?: string }[]> {
+export function nativePortList(): Promise<
+  {
+    path: string;
+    manufacturer?: string;
+    serialNumber?: string;
+    vendorId?: string;
+    productId?: string;
+    pnpId?: string;
+  }[]
+> {
   return SerialPort.list();
 }

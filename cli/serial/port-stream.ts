@@ -37,7 +37,10 @@ export const hostTimer: Timer = {
  * when `watch` reports the device gone (a pty whose other end exited may send no close
  * event by itself: reference uboot-console.md §9).
  */
-export function adaptPort(port: SerialPortLike, opts: { watchGone?: () => boolean; watchMs?: number } = {}): PortStream {
+export function adaptPort(
+  port: SerialPortLike,
+  opts: { watchGone?: () => boolean; watchMs?: number } = {},
+): PortStream {
   const dataListeners = new Set<(b: Uint8Array) => void>();
   const closeListeners = new Set<(e?: Error) => void>();
   let closed = false;

@@ -47,7 +47,8 @@ export function openPty(options: OpenPtyOptions = {}): Promise<Pty> {
     } catch {
       st = undefined;
     }
-    if (st && !st.isSymbolicLink()) throw new CliError(`--link ${link}: exists and is not a symlink; refusing to replace it`);
+    if (st && !st.isSymbolicLink())
+      throw new CliError(`--link ${link}: exists and is not a symlink; refusing to replace it`);
     if (/[,!:]/.test(link)) throw new CliError(`--link ${link}: socat cannot take a path with ',', '!' or ':'`);
   }
   const address = `pty,raw,echo=0${link !== undefined ? `,link=${link}` : ''}`;
@@ -92,13 +93,19 @@ export function openPty(options: OpenPtyOptions = {}): Promise<Pty> {
     let stderr = '';
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
-      reject(new CliError(`socat did not report a pty within ${options.startTimeoutMs ?? 5000} ms: ${stderr.trim() || '(no output)'}`));
+      reject(
+        new CliError(
+          `socat did not report a pty within ${options.startTimeoutMs ?? 5000} ms: ${stderr.trim() || '(no output)'}`,
+        ),
+      );
     }, options.startTimeoutMs ?? 5000);
     child.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(
         new CliError(
-          e.code === 'ENOENT' ? 'socat is not installed: the virtual board needs it for its pseudo-terminal (Debian: apt-get install socat)' : `cannot start socat: ${e.message}`,
+          e.code === 'ENOENT'
+            ? 'socat is not installed: the virtual board needs it for its pseudo-terminal (Debian: apt-get install socat)'
+            : `cannot start socat: ${e.message}`,
         ),
       );
     });

@@ -3,7 +3,12 @@ import { Board, type BoardOptions } from '../../hal/board/board.js';
 import { SimClock } from '../../hal/clock.js';
 import { TraceBus } from '../../hal/trace/trace-bus.js';
 import type { ByteStream, Timer } from '../../hal/uboot/byte-stream.js';
-import { UbootConsoleServer, type ConsoleFaults, type ServedBoard, type ServerEvent } from '../../hal/uboot/console-server.js';
+import {
+  UbootConsoleServer,
+  type ConsoleFaults,
+  type ServedBoard,
+  type ServerEvent,
+} from '../../hal/uboot/console-server.js';
 import { hostTimer } from './port-stream.js';
 import { openPty, type Pty } from './pty.js';
 
@@ -20,7 +25,9 @@ import { openPty, type Pty } from './pty.js';
 
 /** Which U-Boot the board runs: 64-bit on the i.MX8M (uMCTL2) boards, 32-bit ARM otherwise. */
 export function boardArch(config: BoardConfig): 'arm' | 'arm64' {
-  return config.controllers.some((c) => c.kind === 'snps-umctl2') || config.dramBase + config.dramSize > 2 ** 32 ? 'arm64' : 'arm';
+  return config.controllers.some((c) => c.kind === 'snps-umctl2') || config.dramBase + config.dramSize > 2 ** 32
+    ? 'arm64'
+    : 'arm';
 }
 
 export interface VirtualBoardOptions {
@@ -53,7 +60,13 @@ export function serveBoardOn(stream: ByteStream, config: BoardConfig, options: V
   const clock = new SimClock();
   const arch = options.arch ?? boardArch(config);
   const build = () => new Board(config, clock, new TraceBus(clock), options.boardOptions);
-  const served = (b: Board): ServedBoard => ({ name: config.name, access: b.bus, dramBase: config.dramBase, dramSize: config.dramSize, arch });
+  const served = (b: Board): ServedBoard => ({
+    name: config.name,
+    access: b.bus,
+    dramBase: config.dramBase,
+    dramSize: config.dramSize,
+    arch,
+  });
   let board = build();
   let resets = 0;
   const server = new UbootConsoleServer(stream, {

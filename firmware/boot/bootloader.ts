@@ -38,7 +38,10 @@ export function runBootloader(board: Board, log: KernelLog, expected: BoardConfi
   const errors: string[] = [];
   const identity: DieIdentity[] = [];
   const drivers = new Map<string, MemoryControllerDriver>();
-  log.log('SPL', `DRAM: ${cfg.standard}, ${cfg.dies.length} dies on ${cfg.controllers.map((c) => `${c.id} (${c.kind})`).join(', ')}`);
+  log.log(
+    'SPL',
+    `DRAM: ${cfg.standard}, ${cfg.dies.length} dies on ${cfg.controllers.map((c) => `${c.id} (${c.kind})`).join(', ')}`,
+  );
   for (const c of cfg.controllers) {
     const driver = createDriver(c, cfg.standard);
     drivers.set(c.id, driver);
@@ -56,7 +59,10 @@ export function runBootloader(board: Board, log: KernelLog, expected: BoardConfi
       for (const d of c.dies) identity.push(checkIdentity(board, driver, d, expectedPart(expected, d), errors, log));
     }
   }
-  log.log('SPL', `DRAM:  ${cfg.dramSize >= 2 ** 30 ? `${cfg.dramSize / 2 ** 30} GiB` : `${cfg.dramSize / 2 ** 20} MiB`}`);
+  log.log(
+    'SPL',
+    `DRAM:  ${cfg.dramSize >= 2 ** 30 ? `${cfg.dramSize / 2 ** 30} GiB` : `${cfg.dramSize / 2 ** 20} MiB`}`,
+  );
   return { ok: errors.length === 0, errors, identity, drivers };
 }
 
@@ -65,11 +71,27 @@ function expectedPart(expected: BoardConfig, die: DieConfig): DramPart {
   return expected.dies.find((d) => d.id === die.id)?.part ?? die.part;
 }
 
-function checkIdentity(board: Board, driver: MemoryControllerDriver, die: DieConfig, part: DramPart, errors: string[], log: KernelLog): DieIdentity {
+function checkIdentity(
+  board: Board,
+  driver: MemoryControllerDriver,
+  die: DieConfig,
+  part: DramPart,
+  errors: string[],
+  log: KernelLog,
+): DieIdentity {
   const std = board.config.standard;
   if (!driver.canMrr) {
-    log.log('SPL', `${die.id}: no MRR path through ${driver.kind}; identity taken from the board config (${part.name})`);
-    return { die: die.id, vendor: vendorName(part.mr5) ?? `vendor ${hex2(part.mr5)}`, densityMbit: part.densityMbit, ioWidth: part.ioWidth, verified: false };
+    log.log(
+      'SPL',
+      `${die.id}: no MRR path through ${driver.kind}; identity taken from the board config (${part.name})`,
+    );
+    return {
+      die: die.id,
+      vendor: vendorName(part.mr5) ?? `vendor ${hex2(part.mr5)}`,
+      densityMbit: part.densityMbit,
+      ioWidth: part.ioWidth,
+      verified: false,
+    };
   }
   const read: Record<'mr5' | 'mr6' | 'mr7' | 'mr8', number> = { mr5: 0, mr6: 0, mr7: 0, mr8: 0 };
   for (const mr of [5, 6, 7, 8] as const) {
@@ -87,7 +109,9 @@ function checkIdentity(board: Board, driver: MemoryControllerDriver, die: DieCon
     const got = read[`mr${mr}`];
     if (got !== want) {
       ok = false;
-      errors.push(`${die.id}: identity mismatch: MR${mr} reads ${hex2(got)}, board config (${part.name}) says ${hex2(want)}`);
+      errors.push(
+        `${die.id}: identity mismatch: MR${mr} reads ${hex2(got)}, board config (${part.name}) says ${hex2(want)}`,
+      );
     }
   }
   let densityMbit = 0;
@@ -101,6 +125,10 @@ function checkIdentity(board: Board, driver: MemoryControllerDriver, die: DieCon
     errors.push(`${die.id}: MR8 ${hex2(read.mr8)} does not decode: ${(e as Error).message}`);
   }
   const vendor = vendorName(read.mr5) ?? `vendor ${hex2(read.mr5)}`;
-  if (ok) log.log('SPL', `${die.id}: ${vendor} rev ${hex2(read.mr6)}/${hex2(read.mr7)}, ${std} ${densityMbit} Mbit x${ioWidth} (MR8 ${hex2(read.mr8)})`);
+  if (ok)
+    log.log(
+      'SPL',
+      `${die.id}: ${vendor} rev ${hex2(read.mr6)}/${hex2(read.mr7)}, ${std} ${densityMbit} Mbit x${ioWidth} (MR8 ${hex2(read.mr8)})`,
+    );
   return { die: die.id, read, vendor, densityMbit, ioWidth, verified: ok };
 }

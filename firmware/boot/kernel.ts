@@ -18,7 +18,11 @@ const memRange = (start: number, end: number): string =>
   `[mem 0x${start.toString(16).padStart(16, '0')}-0x${(end - 1).toString(16).padStart(16, '0')}]`;
 
 function mib(bytes: number): string {
-  return bytes >= 2 ** 30 && bytes % 2 ** 30 === 0 ? `${bytes / 2 ** 30} GiB` : bytes >= 2 ** 20 ? `${+(bytes / 2 ** 20).toFixed(2)} MiB` : `${bytes / 1024} KiB`;
+  return bytes >= 2 ** 30 && bytes % 2 ** 30 === 0
+    ? `${bytes / 2 ** 30} GiB`
+    : bytes >= 2 ** 20
+      ? `${+(bytes / 2 ** 20).toFixed(2)} MiB`
+      : `${bytes / 1024} KiB`;
 }
 
 /**
@@ -32,9 +36,13 @@ export function bootKernel(board: Board, log: KernelLog): KernelBoot {
   log.log('', 'Booting Linux on physical CPU 0x0');
   log.log('', `Machine model: ${cfg.description}`);
   const layout = memoryLayoutOf(cfg);
-  for (const r of layout.reserved) log.log('memblock', `reserve ${memRange(r.startPfn * page, r.endPfn * page)} ${r.name}`);
+  for (const r of layout.reserved)
+    log.log('memblock', `reserve ${memRange(r.startPfn * page, r.endPfn * page)} ${r.name}`);
   for (const c of layout.cma) {
-    log.log('', `Reserved memory: created CMA memory pool at 0x${(c.startPfn * page).toString(16).padStart(16, '0')}, size ${((c.endPfn - c.startPfn) * page) / 2 ** 20} MiB`);
+    log.log(
+      '',
+      `Reserved memory: created CMA memory pool at 0x${(c.startPfn * page).toString(16).padStart(16, '0')}, size ${((c.endPfn - c.startPfn) * page) / 2 ** 20} MiB`,
+    );
   }
   log.log('', 'Zone ranges:');
   for (const name of ['DMA', 'DMA32', 'Normal'] as const) {
@@ -78,10 +86,19 @@ export function bootKernel(board: Board, log: KernelLog): KernelBoot {
   });
   const usable = pasr.units.filter((u) => u.usable);
   const shapes = [...new Set(pasr.units.map((u) => u.shape))].join('/');
-  log.log('pasr', `${pasr.units.length} units (${pasr.register}), ${usable.length} usable, ${shapes}; section ${mib(cfg.pasr.sectionBytes)}`);
+  log.log(
+    'pasr',
+    `${pasr.units.length} units (${pasr.register}), ${usable.length} usable, ${shapes}; section ${mib(cfg.pasr.sectionBytes)}`,
+  );
   for (const u of pasr.units) {
-    const where = u.ranges.length === 1 ? memRange(u.ranges[0]!.startPfn * page, u.ranges[0]!.endPfn * page) : `${u.ranges.length} ranges`;
-    log.log('pasr', `unit ${u.index}: ${u.register} bit ${u.bit} on group ${u.group}: ${where} ${mib(u.bytes)} ${u.shape}${u.usable ? '' : ' (unusable: not whole pages)'}`);
+    const where =
+      u.ranges.length === 1
+        ? memRange(u.ranges[0]!.startPfn * page, u.ranges[0]!.endPfn * page)
+        : `${u.ranges.length} ranges`;
+    log.log(
+      'pasr',
+      `unit ${u.index}: ${u.register} bit ${u.bit} on group ${u.group}: ${where} ${mib(u.bytes)} ${u.shape}${u.usable ? '' : ' (unusable: not whole pages)'}`,
+    );
   }
   if (pasr.bootParams.length > 0) log.log('pasr', `equivalent RFC boot parameters: ${pasr.bootParams.join(' ')}`);
   return { layout, mm, mech, pasr };

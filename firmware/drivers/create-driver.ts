@@ -11,7 +11,11 @@ export interface DriverOptions {
 }
 
 /** The driver for a controller of the board (`standard`: the board's DRAM standard). */
-export function createDriver(controller: ControllerConfig, standard: DramStandard, options: DriverOptions = {}): MemoryControllerDriver {
+export function createDriver(
+  controller: ControllerConfig,
+  standard: DramStandard,
+  options: DriverOptions = {},
+): MemoryControllerDriver {
   switch (controller.kind) {
     case 'ti-emif':
       return new TiEmifDriver(controller, standard, options['ti-emif']);

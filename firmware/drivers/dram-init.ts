@@ -55,7 +55,13 @@ function zqInitCode(standard: DramStandard): number | null {
   return hit ? Number(hit[0]) : null;
 }
 
-export function initPlan(where: string, standard: DramStandard, die: DieConfig, values: InitValues, withReset: boolean): InitPlan {
+export function initPlan(
+  where: string,
+  standard: DramStandard,
+  die: DieConfig,
+  values: InitValues,
+  withReset: boolean,
+): InitPlan {
   const spec = specOf(standard);
   const t = timingsOf(standard, undefined, die.part.timings, die.part.densityMbit);
   for (const [n, v] of [

@@ -79,7 +79,11 @@ export class FslMmdcDriver implements MemoryControllerDriver {
   private mrwWord(die: DieConfig, mr: number, value: number): RegOp {
     checkByte(this.where, 'MR number', mr);
     checkByte(this.where, 'MR value', value);
-    return this.mmdc.write('MDSCR', { MR_OP: value, MR_ADDR: mr, CON_REQ: 1, CMD: MMDC_CMD.MRW, CMD_CS: die.rank }, `MRW ${fmtMr(mr, value)} -> ${die.id}`);
+    return this.mmdc.write(
+      'MDSCR',
+      { MR_OP: value, MR_ADDR: mr, CON_REQ: 1, CMD: MMDC_CMD.MRW, CMD_CS: die.rank },
+      `MRW ${fmtMr(mr, value)} -> ${die.id}`,
+    );
   }
 
   private handshake(name: string, body: readonly RegOp[]): RegisterProgram {
@@ -96,7 +100,11 @@ export class FslMmdcDriver implements MemoryControllerDriver {
     checkByte(this.where, 'MR number', mr);
     const label = `${die.id}.MR${mr}`;
     const body: RegOp[] = [
-      this.mmdc.write('MDSCR', { MR_ADDR: mr, CON_REQ: 1, CMD: MMDC_CMD.MRR, CMD_CS: die.rank }, `MRR MR${mr} <- ${die.id}`),
+      this.mmdc.write(
+        'MDSCR',
+        { MR_ADDR: mr, CON_REQ: 1, CMD: MMDC_CMD.MRR, CMD_CS: die.rank },
+        `MRR MR${mr} <- ${die.id}`,
+      ),
       this.mmdc.poll('MDSCR', { MRR_READ_DATA_VALID: 1 }, POLL.controller, 'wait for MRR_READ_DATA_VALID'),
       this.mmdc.read('MDMRR', label, 'MRR data (byte lane 0)'),
     ];
@@ -105,7 +113,8 @@ export class FslMmdcDriver implements MemoryControllerDriver {
       program: this.handshake(`${this.controller.id}: MRR MR${mr} ${die.id}`, body),
       decode(reads) {
         const v = reads[label];
-        if (v === undefined) throw new Error(`${where}: MRR MR${mr} of ${die.id}: the program's reads have no ${label}`);
+        if (v === undefined)
+          throw new Error(`${where}: MRR MR${mr} of ${die.id}: the program's reads have no ${label}`);
         return v & 0xff;
       },
     };
@@ -157,6 +166,10 @@ export class FslMmdcDriver implements MemoryControllerDriver {
       }
       for (const m of [plan.mr1, plan.mr2, plan.mr3, ...plan.pasr]) if (m) body.push(this.mrwWord(die, m.mr, m.value));
     }
-    return makeProgram(`${this.controller.id}: DRAM init`, [...this.request(), ...body, this.release()], [HAZARDS.mmdcConReq, HAZARDS.dramInitLive]);
+    return makeProgram(
+      `${this.controller.id}: DRAM init`,
+      [...this.request(), ...body, this.release()],
+      [HAZARDS.mmdcConReq, HAZARDS.dramInitLive],
+    );
   }
 }

@@ -66,7 +66,8 @@ export const HAZARDS = {
   },
   selfRefreshLive: {
     code: 'dram-self-refresh-live',
-    message: 'puts the DRAM into self-refresh until software takes it out; a U-Boot running from this DRAM stops answering',
+    message:
+      'puts the DRAM into self-refresh until software takes it out; a U-Boot running from this DRAM stops answering',
   },
 } as const satisfies Record<string, Hazard>;
 
@@ -104,19 +105,36 @@ export class RegisterWindow {
   }
 
   /** Poll until every listed field has its value. */
-  poll(name: string, fields: Readonly<Record<string, number>>, timing: { timeoutNs: number; intervalNs: number }, note: string): RegOp {
+  poll(
+    name: string,
+    fields: Readonly<Record<string, number>>,
+    timing: { timeoutNs: number; intervalNs: number },
+    note: string,
+  ): RegOp {
     const reg = this.reg(name);
     let mask = 0;
     for (const f of Object.keys(fields)) {
       const fd = fieldOf(reg, f);
       mask = (mask | ((2 ** fd.width - 1) * 2 ** fd.shift)) >>> 0;
     }
-    return { op: 'poll', address: this.addr(name), mask, expect: compose(reg, fields), timeoutNs: timing.timeoutNs, intervalNs: timing.intervalNs, note };
+    return {
+      op: 'poll',
+      address: this.addr(name),
+      mask,
+      expect: compose(reg, fields),
+      timeoutNs: timing.timeoutNs,
+      intervalNs: timing.intervalNs,
+      note,
+    };
   }
 }
 
 /** The value a register has after boot: the board image's, else the declared reset value. */
-export function imageValue(config: ControllerConfig, reg: RegisterDecl, image: Readonly<Record<string, number>> = config.registers): number {
+export function imageValue(
+  config: ControllerConfig,
+  reg: RegisterDecl,
+  image: Readonly<Record<string, number>> = config.registers,
+): number {
   return (image[reg.name] ?? reg.reset) >>> 0;
 }
 
@@ -128,7 +146,8 @@ export function checkByte(where: string, what: string, x: number): void {
 export function resolveDie(where: string, config: ControllerConfig, die: DieRef): DieConfig {
   const id = typeof die === 'string' ? die : die.id;
   const d = config.dies.find((x) => x.id === id);
-  if (!d) throw new Error(`${where}: no die ${id} on this controller (dies: ${config.dies.map((x) => x.id).join(', ')})`);
+  if (!d)
+    throw new Error(`${where}: no die ${id} on this controller (dies: ${config.dies.map((x) => x.id).join(', ')})`);
   return d;
 }
 
@@ -141,20 +160,34 @@ export interface PasrRegisters {
 export function pasrRegisters(standard: DramStandard, die: DieConfig): PasrRegisters {
   const p = specOf(standard).pasr;
   const d = die.part.densityMbit;
-  const segOk = p.segmentMaskMr !== null && (p.segmentMaskDensities === null || (d >= p.segmentMaskDensities[0] && d <= p.segmentMaskDensities[1]));
+  const segOk =
+    p.segmentMaskMr !== null &&
+    (p.segmentMaskDensities === null || (d >= p.segmentMaskDensities[0] && d <= p.segmentMaskDensities[1]));
   return { bankMr: p.bankMaskMr, segmentMr: segOk ? p.segmentMaskMr : null };
 }
 
 /** The (mr, value) MRWs that set a die's masks; refuses masks its part cannot hold. */
-export function pasrWrites(where: string, standard: DramStandard, die: DieConfig, bankMask: number, segmentMask: number): { mr: number; value: number }[] {
+export function pasrWrites(
+  where: string,
+  standard: DramStandard,
+  die: DieConfig,
+  bankMask: number,
+  segmentMask: number,
+): { mr: number; value: number }[] {
   checkByte(where, 'bank mask', bankMask);
   checkByte(where, 'segment mask', segmentMask);
   const regs = pasrRegisters(standard, die);
   const out: { mr: number; value: number }[] = [];
   if (regs.bankMr !== null) out.push({ mr: regs.bankMr, value: bankMask });
-  else if (bankMask !== 0) throw new RangeError(`${where}: ${die.id} (${standard}) has no bank-mask MR; bank mask ${hex(bankMask, 2)} cannot be set`);
+  else if (bankMask !== 0)
+    throw new RangeError(
+      `${where}: ${die.id} (${standard}) has no bank-mask MR; bank mask ${hex(bankMask, 2)} cannot be set`,
+    );
   if (regs.segmentMr !== null) out.push({ mr: regs.segmentMr, value: segmentMask });
-  else if (segmentMask !== 0) throw new RangeError(`${where}: ${die.id} (${standard}, ${die.part.densityMbit} Mbit) has no segment-mask MR; segment mask ${hex(segmentMask, 2)} cannot be set`);
+  else if (segmentMask !== 0)
+    throw new RangeError(
+      `${where}: ${die.id} (${standard}, ${die.part.densityMbit} Mbit) has no segment-mask MR; segment mask ${hex(segmentMask, 2)} cannot be set`,
+    );
   return out;
 }
 

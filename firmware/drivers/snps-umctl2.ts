@@ -1,6 +1,11 @@
 import type { ControllerConfig, DieConfig, DramStandard } from '../../hal/board/board-config.js';
 import { hex } from '../../hal/bits.js';
-import { IMX8M_DDRC_PERF, SNPS_UMCTL2, UMCTL2_OPERATING_MODE, UMCTL2_SELFREF_TYPE } from '../../hal/memctrl/snps-umctl2.js';
+import {
+  IMX8M_DDRC_PERF,
+  SNPS_UMCTL2,
+  UMCTL2_OPERATING_MODE,
+  UMCTL2_SELFREF_TYPE,
+} from '../../hal/memctrl/snps-umctl2.js';
 import type { RegOp, RegisterProgram } from '../../hal/register-program.js';
 import { fieldOf } from '../../hal/regs/register.js';
 import { initPlan, initValues, type InitValues } from './dram-init.js';
@@ -69,7 +74,8 @@ export class SnpsUmctl2Driver implements MemoryControllerDriver {
   private die(d: DieRef): DieConfig {
     const die = resolveDie(this.where, this.controller, d);
     const rankBits = fieldOf(this.ddrc.reg('MRCTRL0'), 'MR_RANK').width;
-    if (die.rank >= rankBits) throw new Error(`${this.where}: die ${die.id} is on rank ${die.rank}; MRCTRL0.MR_RANK has ${rankBits} ranks`);
+    if (die.rank >= rankBits)
+      throw new Error(`${this.where}: die ${die.id} is on rank ${die.rank}; MRCTRL0.MR_RANK has ${rankBits} ranks`);
     return die;
   }
 
@@ -101,14 +107,20 @@ export class SnpsUmctl2Driver implements MemoryControllerDriver {
 
   mrw(d: DieRef, mr: number, value: number): RegisterProgram {
     const die = this.die(d);
-    return makeProgram(`${this.controller.id}: MRW ${fmtMr(mr, value)} rank ${die.rank}`, this.mrwOps(1 << die.rank, mr, value, this.reachIds(die)));
+    return makeProgram(
+      `${this.controller.id}: MRW ${fmtMr(mr, value)} rank ${die.rank}`,
+      this.mrwOps(1 << die.rank, mr, value, this.reachIds(die)),
+    );
   }
 
   mrr(d: DieRef, mr: number): MrReadProgram {
     const die = this.die(d);
     checkByte(this.where, 'MR number', mr);
     const perf = this.perf;
-    if (!perf) throw new Error(`${this.where}: MRR needs the perf monitor block (blocks.perf, i.MX8M DRC_PERF_MON at 0x3d800000)`);
+    if (!perf)
+      throw new Error(
+        `${this.where}: MRR needs the perf monitor block (blocks.perf, i.MX8M DRC_PERF_MON at 0x3d800000)`,
+      );
     const mask = 1 << die.rank;
     const label = `${die.id}.MR${mr}`;
     const ops: RegOp[] = [
@@ -126,7 +138,8 @@ export class SnpsUmctl2Driver implements MemoryControllerDriver {
       program: makeProgram(`${this.controller.id}: MRR MR${mr} rank ${die.rank}`, ops),
       decode(reads) {
         const v = reads[label];
-        if (v === undefined) throw new Error(`${where}: MRR MR${mr} of ${die.id}: the program's reads have no ${label}`);
+        if (v === undefined)
+          throw new Error(`${where}: MRR MR${mr} of ${die.id}: the program's reads have no ${label}`);
         // u-boot lpddr4_mr_read: the first non-zero byte of MRR1_DAT (0 when all are zero).
         for (let lane = 0; lane < 4; lane++) {
           const b = (v >>> (8 * lane)) & 0xff;
@@ -167,7 +180,12 @@ export class SnpsUmctl2Driver implements MemoryControllerDriver {
     const boot = imageValue(this.controller, this.ddrc.reg('PWRCTL'));
     return makeProgram(`${this.controller.id}: self-refresh exit`, [
       this.ddrc.write('PWRCTL', { SELFREF_SW: 0 }, 'clear SELFREF_SW', boot),
-      this.ddrc.poll('STAT', { OPERATING_MODE: UMCTL2_OPERATING_MODE.NORMAL }, POLL.controller, 'wait for STAT: normal operation'),
+      this.ddrc.poll(
+        'STAT',
+        { OPERATING_MODE: UMCTL2_OPERATING_MODE.NORMAL },
+        POLL.controller,
+        'wait for STAT: normal operation',
+      ),
     ]);
   }
 
@@ -203,7 +221,8 @@ export class SnpsUmctl2Driver implements MemoryControllerDriver {
         ops.push(...this.mrwOps(1 << rank, plan.zq.mr, plan.zq.value, to));
         ops.push({ op: 'delay', ns: plan.zq.waitNs, note: 'tZQINIT' });
       }
-      for (const m of [plan.mr1, plan.mr2, plan.mr3, ...plan.pasr]) if (m) ops.push(...this.mrwOps(1 << rank, m.mr, m.value, to));
+      for (const m of [plan.mr1, plan.mr2, plan.mr3, ...plan.pasr])
+        if (m) ops.push(...this.mrwOps(1 << rank, m.mr, m.value, to));
     }
     return makeProgram(`${this.controller.id}: DRAM init`, ops, [HAZARDS.dramInitLive]);
   }

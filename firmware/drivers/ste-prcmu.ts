@@ -74,15 +74,25 @@ export class StePrcmuDriver implements MemoryControllerDriver {
   pasrHeader(d: DieRef): { header: number; name: string } {
     const die = this.die(d);
     const ddr = channelIndex(die.channel);
-    if (die.rank > 1 || ddr > 1) throw new Error(`${this.where}: die ${die.id} has no PASR mailbox header (DDR0/DDR1 x CS0/CS1 only)`);
-    return { header: this.layout.mb0hSetPasrDdr0Cs0 + 2 * ddr + die.rank, name: `MB0H_SET_PASR_DDR${ddr}_CS${die.rank}` };
+    if (die.rank > 1 || ddr > 1)
+      throw new Error(`${this.where}: die ${die.id} has no PASR mailbox header (DDR0/DDR1 x CS0/CS1 only)`);
+    return {
+      header: this.layout.mb0hSetPasrDdr0Cs0 + 2 * ddr + die.rank,
+      name: `MB0H_SET_PASR_DDR${ddr}_CS${die.rank}`,
+    };
   }
 
   mrwReach(d: DieRef): readonly DieConfig[] {
     return [this.die(d)];
   }
 
-  private mailbox0(name: string, header: number, headerNote: string, request: RegOp, hazards: readonly Hazard[] = []): RegisterProgram {
+  private mailbox0(
+    name: string,
+    header: number,
+    headerNote: string,
+    request: RegOp,
+    hazards: readonly Hazard[] = [],
+  ): RegisterProgram {
     return makeProgram(
       name,
       [
@@ -105,21 +115,28 @@ export class StePrcmuDriver implements MemoryControllerDriver {
       `${this.controller.id}: PASR ${fmtMr(16, bankMask)} ${fmtMr(17, segmentMask)} ${die.id} (applied at the next self-refresh)`,
       header,
       name,
-      this.tcdm.write('PRCM_REQ_MB0', { PASR_MR16: bankMask, PASR_MR17: segmentMask }, `PRCM_REQ_MB0_PASR_MR16 / _MR17`),
+      this.tcdm.write(
+        'PRCM_REQ_MB0',
+        { PASR_MR16: bankMask, PASR_MR17: segmentMask },
+        `PRCM_REQ_MB0_PASR_MR16 / _MR17`,
+      ),
     );
   }
 
   mrw(d: DieRef, mr: number, value: number): RegisterProgram {
     const die = this.die(d);
     checkByte(this.where, 'MR value', value);
-    if (mr !== 16 && mr !== 17) throw new Error(`${this.where}: the PRCMU mailbox carries only MR16/MR17 (asked for MR${mr})`);
+    if (mr !== 16 && mr !== 17)
+      throw new Error(`${this.where}: the PRCMU mailbox carries only MR16/MR17 (asked for MR${mr})`);
     const last = this.shadow.get(die.id) ?? { mr16: 0, mr17: 0 };
     return mr === 16 ? this.pasrMasks(die, value, last.mr17) : this.pasrMasks(die, last.mr16, value);
   }
 
   mrr(d: DieRef, mr: number): MrReadProgram {
     const die = this.die(d);
-    throw new Error(`${this.where}: no MRR path for MR${mr} of ${die.id}: the PRCMU firmware mailbox carries only MR16/MR17 writes`);
+    throw new Error(
+      `${this.where}: no MRR path for MR${mr} of ${die.id}: the PRCMU firmware mailbox carries only MR16/MR17 writes`,
+    );
   }
 
   private powerState(state: number, what: string, hazards: readonly Hazard[]): RegisterProgram {
@@ -130,7 +147,12 @@ export class StePrcmuDriver implements MemoryControllerDriver {
       {
         op: 'write',
         address: this.tcdm.addr('PRCM_REQ_MB0'),
-        value: compose(this.decls.reqMb0PowerState, { AP_POWER_STATE: state, AP_PLL_STATE: 0, ULP_CLOCK_STATE: 0, DO_NOT_WFI: 0 }),
+        value: compose(this.decls.reqMb0PowerState, {
+          AP_POWER_STATE: state,
+          AP_PLL_STATE: 0,
+          ULP_CLOCK_STATE: 0,
+          DO_NOT_WFI: 0,
+        }),
         note: `PRCM_REQ_MB0_AP_POWER_STATE = 0x${state.toString(16)}`,
       },
       hazards,
@@ -138,11 +160,17 @@ export class StePrcmuDriver implements MemoryControllerDriver {
   }
 
   selfRefreshEnter(): RegisterProgram {
-    return this.powerState(this.layout.apTrans.sleep, 'AP sleep (DDR self-refresh, latched PASR masks applied)', [HAZARDS.selfRefreshLive]);
+    return this.powerState(this.layout.apTrans.sleep, 'AP sleep (DDR self-refresh, latched PASR masks applied)', [
+      HAZARDS.selfRefreshLive,
+    ]);
   }
 
   selfRefreshExit(): RegisterProgram {
-    return this.powerState(this.layout.apTrans.noChange, 'wake-up request (✖ emulator convention; DDR leaves self-refresh)', []);
+    return this.powerState(
+      this.layout.apTrans.noChange,
+      'wake-up request (✖ emulator convention; DDR leaves self-refresh)',
+      [],
+    );
   }
 
   dramInit(_options: DramInitOptions = {}): RegisterProgram {

@@ -103,10 +103,13 @@ export class TiEmifDriver implements MemoryControllerDriver {
       program: makeProgram(`${this.controller.id}: MRR MR${mr} ${die.id}`, ops),
       decode(reads) {
         const v = reads[label];
-        if (v === undefined) throw new Error(`${where}: MRR MR${mr} of ${die.id}: the program's reads have no ${label}`);
+        if (v === undefined)
+          throw new Error(`${where}: MRR MR${mr} of ${die.id}: the program's reads have no ${label}`);
         const b = v & 0xff;
         if (((v >>> 8) & 0xff) !== b || ((v >>> 16) & 0xff) !== b || ((v >>> 24) & 0xff) !== b) {
-          throw new Error(`${where}: MRR MR${mr} of ${die.id} read ${hex(v)}: the byte lanes differ (u-boot treats this as no SDRAM on CS${die.rank})`);
+          throw new Error(
+            `${where}: MRR MR${mr} of ${die.id} read ${hex(v)}: the byte lanes differ (u-boot treats this as no SDRAM on CS${die.rank})`,
+          );
         }
         return b;
       },
@@ -128,21 +131,28 @@ export class TiEmifDriver implements MemoryControllerDriver {
   }
 
   selfRefreshEnter(): RegisterProgram {
-    return makeProgram(`${this.controller.id}: self-refresh entry`, [this.powerManagement(EMIF_LP_MODE.SELF_REFRESH, 'LP_MODE = 2 (self-refresh)')]);
+    return makeProgram(`${this.controller.id}: self-refresh entry`, [
+      this.powerManagement(EMIF_LP_MODE.SELF_REFRESH, 'LP_MODE = 2 (self-refresh)'),
+    ]);
   }
 
   selfRefreshExit(): RegisterProgram {
     const reg = this.emif.reg('PWR_MGMT_CTRL');
     const f = fieldOf(reg, 'LP_MODE');
     const bootLp = Math.floor(imageValue(this.controller, reg) / 2 ** f.shift) % 2 ** f.width;
-    return makeProgram(`${this.controller.id}: self-refresh exit`, [this.powerManagement(bootLp, `LP_MODE = ${bootLp} (as after boot)`)]);
+    return makeProgram(`${this.controller.id}: self-refresh exit`, [
+      this.powerManagement(bootLp, `LP_MODE = ${bootLp} (as after boot)`),
+    ]);
   }
 
   dramInit(options: DramInitOptions = {}): RegisterProgram {
     const values = initValues(EMIF_INIT_DEFAULTS, options);
     const dies = [...this.controller.dies].sort((a, b) => a.rank - b.rank);
     const ops: RegOp[] = [];
-    const plans = dies.map((die) => ({ die, plan: initPlan(this.where, this.standard, die, values, options.reset ?? false) }));
+    const plans = dies.map((die) => ({
+      die,
+      plan: initPlan(this.where, this.standard, die, values, options.reset ?? false),
+    }));
     for (const { die, plan } of plans) {
       if (plan.reset) {
         ops.push(...this.mrwOps(die, plan.reset.mr, plan.reset.value));

@@ -91,7 +91,10 @@ export class Cma {
 
   area(name: string): CmaArea {
     const a = this.areas.find((x) => x.name === name);
-    if (!a) throw new Error(`CMA area '${name}' does not exist; areas: ${this.areas.map((x) => x.name).join(', ') || '(none)'}`);
+    if (!a)
+      throw new Error(
+        `CMA area '${name}' does not exist; areas: ${this.areas.map((x) => x.name).join(', ') || '(none)'}`,
+      );
     return a;
   }
 
@@ -101,8 +104,10 @@ export class Cma {
    */
   cmaAlloc(areaOrName: CmaArea | string, count: number, align = 0, kind: number = PageKind.KERNEL): CmaAllocResult {
     const cma = typeof areaOrName === 'string' ? this.area(areaOrName) : areaOrName;
-    if (!Number.isInteger(count) || count <= 0) throw new RangeError(`cma_alloc(${cma.name}): count ${count} is not a positive integer`);
-    if (!Number.isInteger(align) || align < 0 || align > 30) throw new RangeError(`cma_alloc(${cma.name}): align ${align} is not an order in [0, 30]`);
+    if (!Number.isInteger(count) || count <= 0)
+      throw new RangeError(`cma_alloc(${cma.name}): count ${count} is not a positive integer`);
+    if (!Number.isInteger(align) || align < 0 || align > 30)
+      throw new RangeError(`cma_alloc(${cma.name}): align ${align} is not an order in [0, 30]`);
     const ctx = this.ctx;
     const t0 = ctx.ledger.nowNs;
     const mask = align > 0 ? 2 ** align - 1 : 0;
@@ -145,9 +150,17 @@ export class Cma {
   /** cma_release(): false if the range is not inside the area (as Linux). */
   cmaRelease(areaOrName: CmaArea | string, pfn: number, count: number): boolean {
     const cma = typeof areaOrName === 'string' ? this.area(areaOrName) : areaOrName;
-    if (!Number.isInteger(pfn) || !Number.isInteger(count) || count <= 0 || pfn < cma.basePfn || pfn + count > cma.endPfn) return false;
+    if (
+      !Number.isInteger(pfn) ||
+      !Number.isInteger(count) ||
+      count <= 0 ||
+      pfn < cma.basePfn ||
+      pfn + count > cma.endPfn
+    )
+      return false;
     for (let k = pfn - cma.basePfn; k < pfn - cma.basePfn + count; k++) {
-      if (!cma.testBit(k)) throw new Error(`cma_release(${cma.name}): pfn ${hexPfn(cma.basePfn + k)} was not allocated from the area`);
+      if (!cma.testBit(k))
+        throw new Error(`cma_release(${cma.name}): pfn ${hexPfn(cma.basePfn + k)} was not allocated from the area`);
     }
     this.contig.freeContigRange(pfn, count);
     cma.setBits(pfn - cma.basePfn, count, false);
@@ -163,9 +176,13 @@ export class Cma {
       for (let k = 0; k < a.count; k++) {
         if (!a.testBit(k)) continue;
         set++;
-        if (mm.kind(a.basePfn + k - mm.startPfn) === PageKind.FREE) throw new Error(`cma invariant violated: ${a.name} bit ${k} (pfn ${hexPfn(a.basePfn + k)}) is set but the page is free`);
+        if (mm.kind(a.basePfn + k - mm.startPfn) === PageKind.FREE)
+          throw new Error(
+            `cma invariant violated: ${a.name} bit ${k} (pfn ${hexPfn(a.basePfn + k)}) is set but the page is free`,
+          );
       }
-      if (set !== a.used) throw new Error(`cma invariant violated: ${a.name} has ${set} bits set but ${a.used} pages in use`);
+      if (set !== a.used)
+        throw new Error(`cma invariant violated: ${a.name} has ${set} bits set but ${a.used} pages in use`);
     }
   }
 }

@@ -169,8 +169,10 @@ export class Compaction {
     this.lru = lru;
     this.proactiveness = opts.proactiveness ?? DEFAULT_COMPACTION_PROACTIVENESS;
     this.extfragThreshold = opts.extfragThreshold ?? DEFAULT_EXTFRAG_THRESHOLD;
-    if (!Number.isInteger(this.proactiveness) || this.proactiveness < 0 || this.proactiveness > 100) throw new RangeError(`compaction_proactiveness ${this.proactiveness} is not an integer in [0, 100]`);
-    if (!Number.isInteger(this.extfragThreshold) || this.extfragThreshold < 0 || this.extfragThreshold > 1000) throw new RangeError(`extfrag_threshold ${this.extfragThreshold} is not an integer in [0, 1000]`);
+    if (!Number.isInteger(this.proactiveness) || this.proactiveness < 0 || this.proactiveness > 100)
+      throw new RangeError(`compaction_proactiveness ${this.proactiveness} is not an integer in [0, 100]`);
+    if (!Number.isInteger(this.extfragThreshold) || this.extfragThreshold < 0 || this.extfragThreshold > 1000)
+      throw new RangeError(`extfrag_threshold ${this.extfragThreshold} is not an integer in [0, 1000]`);
     this.cachedMigrate = ctx.pa.zones.map(() => NaN);
     this.cachedFree = ctx.pa.zones.map(() => NaN);
     this.freeHeadBase = ctx.memmap.allocListHeads(ctx.pa.nrOrders);
@@ -262,8 +264,15 @@ export class Compaction {
       for (let z = highestZoneIdx; z >= 0 && !ok; z--) {
         const zone = pa.zones[z]!;
         if (!zone.populated) continue;
-        const r = this.compactZone(zone, order, { gfp, mode: 'sync-light', direct: true, highestZoneIdx, allocFlags: ALLOC_WMARK_MIN | ALLOC_CMA });
-        if (r.result === 'success' || pa.zoneWatermarkOk(zone, order, zone.minWmark, highestZoneIdx, ALLOC_CMA)) ok = true;
+        const r = this.compactZone(zone, order, {
+          gfp,
+          mode: 'sync-light',
+          direct: true,
+          highestZoneIdx,
+          allocFlags: ALLOC_WMARK_MIN | ALLOC_CMA,
+        });
+        if (r.result === 'success' || pa.zoneWatermarkOk(zone, order, zone.minWmark, highestZoneIdx, ALLOC_CMA))
+          ok = true;
       }
     } finally {
       ctx.memalloc--;
@@ -353,12 +362,20 @@ export class Compaction {
   compactZone(
     zone: Zone,
     order: number,
-    opts: { gfp?: number; mode?: MigrateMode; direct?: boolean; proactive?: boolean; wholeZone?: boolean; highestZoneIdx?: number; allocFlags?: number } = {},
+    opts: {
+      gfp?: number;
+      mode?: MigrateMode;
+      direct?: boolean;
+      proactive?: boolean;
+      wholeZone?: boolean;
+      highestZoneIdx?: number;
+      allocFlags?: number;
+    } = {},
   ): CompactZoneResult {
     const ctx = this.ctx;
     const pa = ctx.pa;
     const pb = pa.pageblockNrPages;
-    const gfp = opts.gfp ?? (GFP_KERNEL | __GFP_MOVABLE);
+    const gfp = opts.gfp ?? GFP_KERNEL | __GFP_MOVABLE;
     const mt = gfpMigratetype(gfp);
     const cc: CompactControl = {
       zone,
@@ -414,7 +431,10 @@ export class Compaction {
         let guard = 0;
         const maxRounds = 4 * (zone.spannedPages + 64);
         while ((result = this.compactFinished(cc)) === 'continue') {
-          if (++guard > maxRounds) throw new Error(`compaction: zone ${zone.name} did not finish after ${maxRounds} rounds (migrate pfn ${cc.migratePfn}, free pfn ${cc.freePfn})`);
+          if (++guard > maxRounds)
+            throw new Error(
+              `compaction: zone ${zone.name} did not finish after ${maxRounds} rounds (migrate pfn ${cc.migratePfn}, free pfn ${cc.freePfn})`,
+            );
           const isolated = this.isolateMigratepages(cc);
           if (isolated) {
             lastMigratedPfn = Math.max(zoneStart, cc.migratePfn - 1 - ((cc.migratePfn - 1) % pb));
@@ -459,7 +479,8 @@ export class Compaction {
     const pa = this.ctx.pa;
     const zone = cc.zone;
     if (this.scannersMet(cc)) return cc.wholeZone ? 'complete' : 'partial-skipped';
-    if (cc.proactive) return this.fragmentationScoreZone(zone) > this.fragmentationScoreWmark(true) ? 'continue' : 'success';
+    if (cc.proactive)
+      return this.fragmentationScoreZone(zone) > this.fragmentationScoreWmark(true) ? 'continue' : 'success';
     if (cc.order < 0) return 'continue';
     if (cc.migratePfn % pa.pageblockNrPages !== 0) return 'continue';
     const mark = zone.wmarkPages(cc.allocFlags & ALLOC_WMARK_MASK);
@@ -468,7 +489,8 @@ export class Compaction {
     for (let order = cc.order; order < pa.nrOrders; order++) {
       const h = pa.freeListHead(zone.idx, order, cc.migratetype);
       if (!next.listEmpty(h)) return 'success';
-      if (cc.migratetype === MIGRATE_MOVABLE && !next.listEmpty(pa.freeListHead(zone.idx, order, MIGRATE_CMA))) return 'success';
+      if (cc.migratetype === MIGRATE_MOVABLE && !next.listEmpty(pa.freeListHead(zone.idx, order, MIGRATE_CMA)))
+        return 'success';
       if (cc.migratetype < 3 && pa.findSuitableFallback(zone, order, cc.migratetype, true) >= 0) return 'success';
     }
     return 'continue';
@@ -489,11 +511,16 @@ export class Compaction {
     let lowPfn = cc.migratePfn;
     let blockStart = Math.max(lowPfn - (lowPfn % pb), zone.zoneStartPfn);
     let blockEnd = Math.min(lowPfn - (lowPfn % pb) + pb, zone.endPfn);
-    for (; blockEnd <= cc.freePfn; cc.migratePfn = lowPfn = blockEnd, blockStart = blockEnd, blockEnd = Math.min(blockEnd + pb, zone.endPfn)) {
+    for (
+      ;
+      blockEnd <= cc.freePfn;
+      cc.migratePfn = lowPfn = blockEnd, blockStart = blockEnd, blockEnd = Math.min(blockEnd + pb, zone.endPfn)
+    ) {
       if (blockStart >= zone.endPfn) break;
       if (cc.mode === 'async' && cc.direct) {
         const bmt = mm.getPageblockMigratetype(blockStart);
-        const ok = cc.migratetype === MIGRATE_MOVABLE ? bmt === MIGRATE_MOVABLE || bmt === MIGRATE_CMA : bmt === cc.migratetype;
+        const ok =
+          cc.migratetype === MIGRATE_MOVABLE ? bmt === MIGRATE_MOVABLE || bmt === MIGRATE_CMA : bmt === cc.migratetype;
         if (!ok) continue;
       }
       // isolate_migratepages_block()
@@ -650,7 +677,8 @@ export class Compaction {
   checkInvariants(): void {
     const mm = this.ctx.memmap;
     for (let o = 0; o < this.ctx.pa.nrOrders; o++) {
-      if (!mm.listEmpty(this.freeHeadBase + o)) throw new Error(`compaction invariant violated: isolated free pages of order ${o} left after compaction`);
+      if (!mm.listEmpty(this.freeHeadBase + o))
+        throw new Error(`compaction invariant violated: isolated free pages of order ${o} left after compaction`);
     }
   }
 }

@@ -64,10 +64,13 @@ export class ContigAllocator {
     const ctx = this.ctx;
     const mm = ctx.memmap;
     if (!Number.isInteger(start) || !Number.isInteger(end) || start >= end || start < mm.startPfn || end > mm.endPfn) {
-      throw new RangeError(`alloc_contig_range: [${start}, ${end}) is empty or outside DRAM [${hexPfn(mm.startPfn)}, ${hexPfn(mm.endPfn)})`);
+      throw new RangeError(
+        `alloc_contig_range: [${start}, ${end}) is empty or outside DRAM [${hexPfn(mm.startPfn)}, ${hexPfn(mm.endPfn)})`,
+      );
     }
     const migratetype = opts.migratetype ?? MIGRATE_MOVABLE;
-    if (migratetype !== MIGRATE_MOVABLE && migratetype !== MIGRATE_CMA) throw new RangeError(`alloc_contig_range: migratetype ${migratetype} is neither MOVABLE nor CMA`);
+    if (migratetype !== MIGRATE_MOVABLE && migratetype !== MIGRATE_CMA)
+      throw new RangeError(`alloc_contig_range: migratetype ${migratetype} is neither MOVABLE nor CMA`);
     const kind = opts.kind ?? PageKind.KERNEL;
     if (kind === PageKind.FREE) throw new RangeError('alloc_contig_range: kind must be an owner kind');
     const t0 = ctx.ledger.nowNs;
@@ -75,13 +78,34 @@ export class ContigAllocator {
     let discarded = 0;
     const pa = ctx.pa;
     if (pa.zoneIdxOf(start) !== pa.zoneIdxOf(end - 1)) {
-      return { ok: false, reason: 'range spans zones', pfn: start, detail: `[${hexPfn(start)}, ${hexPfn(end)}) is not inside one zone`, migrated, discarded, ns: 0 };
+      return {
+        ok: false,
+        reason: 'range spans zones',
+        pfn: start,
+        detail: `[${hexPfn(start)}, ${hexPfn(end)}) is not inside one zone`,
+        migrated,
+        discarded,
+        ns: 0,
+      };
     }
     return ctx.ledger.run((): ContigResult => {
       const [s, e] = this.isolation.pageblockSpan(start, end);
-      ctx.ledger.charge('isolate', ctx.costs.get('isolate.pageblockNs') * ((e - s) / pa.pageblockNrPages), (e - s) / pa.pageblockNrPages);
+      ctx.ledger.charge(
+        'isolate',
+        ctx.costs.get('isolate.pageblockNs') * ((e - s) / pa.pageblockNrPages),
+        (e - s) / pa.pageblockNrPages,
+      );
       const iso = this.isolation.startIsolatePageRange(start, end, migratetype);
-      if (!iso.ok) return { ok: false, reason: iso.reason, pfn: iso.pfn, detail: iso.detail, migrated, discarded, ns: ctx.ledger.nowNs - t0 };
+      if (!iso.ok)
+        return {
+          ok: false,
+          reason: iso.reason,
+          pfn: iso.pfn,
+          detail: iso.detail,
+          migrated,
+          discarded,
+          ns: ctx.ledger.nowNs - t0,
+        };
       try {
         pa.drainAllPages();
         for (let tries = 0; tries < CONTIG_MIGRATE_TRIES; tries++) {
@@ -138,10 +162,14 @@ export class ContigAllocator {
     let pfn = start;
     while (pfn < end) {
       const h = ctx.freeHeadOf(pfn);
-      if (h < 0 || (mm.flags(h - base) & PG_BUDDY) === 0) throw new Error(`alloc_contig_range: pfn ${hexPfn(pfn)} is not in a buddy free block after the range was freed`);
+      if (h < 0 || (mm.flags(h - base) & PG_BUDDY) === 0)
+        throw new Error(
+          `alloc_contig_range: pfn ${hexPfn(pfn)} is not in a buddy free block after the range was freed`,
+        );
       const order = mm.order(h - base);
       const got = pa.isolateFreePage(h, order);
-      if (got === 0) throw new Error(`alloc_contig_range: could not take the free block at ${hexPfn(h)} (order ${order})`);
+      if (got === 0)
+        throw new Error(`alloc_contig_range: could not take the free block at ${hexPfn(h)} (order ${order})`);
       const blockEnd = h + 2 ** order;
       if (h < start) this.putbackRange(h, start);
       if (blockEnd > end) this.putbackRange(end, blockEnd);
@@ -168,13 +196,21 @@ export class ContigAllocator {
   freeContigRange(pfn: number, nrPages: number): void {
     const ctx = this.ctx;
     const mm = ctx.memmap;
-    if (!Number.isInteger(pfn) || !Number.isInteger(nrPages) || nrPages <= 0 || pfn < mm.startPfn || pfn + nrPages > mm.endPfn) {
+    if (
+      !Number.isInteger(pfn) ||
+      !Number.isInteger(nrPages) ||
+      nrPages <= 0 ||
+      pfn < mm.startPfn ||
+      pfn + nrPages > mm.endPfn
+    ) {
       throw new RangeError(`free_contig_range: ${nrPages} pages at ${pfn} is not a range inside DRAM`);
     }
     for (let p = pfn; p < pfn + nrPages; p++) {
       const i = p - mm.startPfn;
       if ((mm.flags(i) & PG_HEAD) === 0 || mm.order(i) !== 0 || mm.kind(i) === PageKind.FREE) {
-        throw new Error(`free_contig_range: pfn ${hexPfn(p)} is not an allocated order-0 page (${ctx.pa.describePage(p)}; kind ${PAGE_KIND_NAMES[mm.kind(i)]})`);
+        throw new Error(
+          `free_contig_range: pfn ${hexPfn(p)} is not an allocated order-0 page (${ctx.pa.describePage(p)}; kind ${PAGE_KIND_NAMES[mm.kind(i)]})`,
+        );
       }
     }
     for (let p = pfn; p < pfn + nrPages; p++) ctx.mm.freePages(p, 0);

@@ -46,7 +46,8 @@ export const COST_TABLE: readonly CostEntry[] = [
     name: 'migrate.pagesPerSec',
     value: 3.31e9 / KIB4,
     unit: 'pages/s',
-    description: 'migrate_pages() throughput for 4 KiB pages (compaction, syscall-style migration): ≈ 0.8 M pages/s, ≈ 1.24 µs per page',
+    description:
+      'migrate_pages() throughput for 4 KiB pages (compaction, syscall-style migration): ≈ 0.8 M pages/s, ≈ 1.24 µs per page',
     source:
       'performance.md §2: move_pages() between NUMA nodes, 4 KiB folios 3.31 GB/s (≈ 0.8 M pages/s), AMD Zen 3 EPYC, v7.1-rc1 — S. Garg, "Re: [PATCH 0/7] Accelerate page migration with batch copying and hardware offload", LKML 2026-05-08 (server NUMA figure; a mobile in-die copy will differ)',
     verified: true,
@@ -55,8 +56,10 @@ export const COST_TABLE: readonly CostEntry[] = [
     name: 'hotplug.offlineIdleBlockNs',
     value: 3.2e6,
     unit: 'ns per 128 MiB block',
-    description: 'offline_pages() of a block with nothing to migrate (isolate, test, take free pages off the lists); scaled linearly to the configured block size',
-    source: 'performance.md §2: 5 idle 128 MiB blocks logged 46.696 → 46.712 s, ≈ 3–4 ms per block (3.2 ms mean), VM guest — intel/nemu#71 (dmesg)',
+    description:
+      'offline_pages() of a block with nothing to migrate (isolate, test, take free pages off the lists); scaled linearly to the configured block size',
+    source:
+      'performance.md §2: 5 idle 128 MiB blocks logged 46.696 → 46.712 s, ≈ 3–4 ms per block (3.2 ms mean), VM guest — intel/nemu#71 (dmesg)',
     verified: true,
   },
   {
@@ -73,7 +76,8 @@ export const COST_TABLE: readonly CostEntry[] = [
     name: 'hotplug.onlineBlockNs',
     value: 3.2e6,
     unit: 'ns per 128 MiB block',
-    description: 'online_pages() of a block (memmap init, freeing to the buddy allocator); scaled linearly to the configured block size',
+    description:
+      'online_pages() of a block (memmap init, freeing to the buddy allocator); scaled linearly to the configured block size',
     source: '✖ unverified: no published figure; assumed equal to the idle-offline figure',
     verified: false,
   },
@@ -91,7 +95,8 @@ export const COST_TABLE: readonly CostEntry[] = [
     value: 120e9,
     unit: 'ns',
     description: 'simulated-time budget of one offline_pages() call before it reports a timeout',
-    source: 'linux-mm.md §4.5: until 2017 offlining gave up after 120 s (commit 72b39cfc4d75 removed the limit; Linux now retries until a signal)',
+    source:
+      'linux-mm.md §4.5: until 2017 offlining gave up after 120 s (commit 72b39cfc4d75 removed the limit; Linux now retries until a signal)',
     verified: true,
   },
   {
@@ -99,7 +104,8 @@ export const COST_TABLE: readonly CostEntry[] = [
     value: 1000,
     unit: 'passes',
     description: 'bound of the offline retry loop (Linux: unbounded until a signal) before it reports busy',
-    source: '✖ modelling bound, not a Linux figure (pre-2017 Linux gave up after 5 migration failures, linux-mm.md §4.5)',
+    source:
+      '✖ modelling bound, not a Linux figure (pre-2017 Linux gave up after 5 migration failures, linux-mm.md §4.5)',
     verified: false,
   },
   {
@@ -115,15 +121,18 @@ export const COST_TABLE: readonly CostEntry[] = [
     name: 'contig.discardNsPerMiB',
     value: 0.7e6,
     unit: 'ns per MiB discarded',
-    description: 'alloc_contig_range() cost of dropping clean page cache in the range instead of migrating it (reclaim_clean_pages_from_list())',
-    source: 'performance.md §2: the same 10 MB job took 7 ms after discarding clean page cache (≈ 0.7 ms/MB) — M. Kim (2012), same mail',
+    description:
+      'alloc_contig_range() cost of dropping clean page cache in the range instead of migrating it (reclaim_clean_pages_from_list())',
+    source:
+      'performance.md §2: the same 10 MB job took 7 ms after discarding clean page cache (≈ 0.7 ms/MB) — M. Kim (2012), same mail',
     verified: true,
   },
   {
     name: 'isolate.pageblockNs',
     value: 3.2e6 / 64,
     unit: 'ns per pageblock',
-    description: 'start_isolate_page_range() per pageblock (has_unmovable_pages() scan, moving its free pages to MIGRATE_ISOLATE), for contig and CMA',
+    description:
+      'start_isolate_page_range() per pageblock (has_unmovable_pages() scan, moving its free pages to MIGRATE_ISOLATE), for contig and CMA',
     source:
       '✖ unverified: upper bound derived from the idle-offline figure (3.2 ms per 128 MiB block of 64 pageblocks of 2 MiB), which also covers other work',
     verified: false,
@@ -132,7 +141,8 @@ export const COST_TABLE: readonly CostEntry[] = [
     name: 'reclaim.scanPageNs',
     value: 200,
     unit: 'ns per page scanned',
-    description: 'isolating a page from an LRU list and checking its references (shrink_inactive_list / shrink_active_list)',
+    description:
+      'isolating a page from an LRU list and checking its references (shrink_inactive_list / shrink_active_list)',
     source: '✖ unverified: no published per-page figure',
     verified: false,
   },
@@ -141,7 +151,8 @@ export const COST_TABLE: readonly CostEntry[] = [
     value: 0.7e6 / 256,
     unit: 'ns per clean page dropped',
     description: 'dropping one clean page-cache page (unmap, remove from the mapping, leave a shadow entry, free)',
-    source: 'derived from performance.md §2: 0.7 ms per MB discarded (M. Kim 2012) ÷ 256 pages per MiB ≈ 2.73 µs per page',
+    source:
+      'derived from performance.md §2: 0.7 ms per MB discarded (M. Kim 2012) ÷ 256 pages per MiB ≈ 2.73 µs per page',
     verified: true,
   },
   {
@@ -181,7 +192,8 @@ export const COST_TABLE: readonly CostEntry[] = [
     value: 50,
     unit: 'ns per page scanned',
     description: 'compaction migrate/free scanner work per page frame looked at',
-    source: '✖ unverified: no published per-page figure (N. Gupta: a fragmented 32 GB system compacts in < 1 s, performance.md §2)',
+    source:
+      '✖ unverified: no published per-page figure (N. Gupta: a fragmented 32 GB system compacts in < 1 s, performance.md §2)',
     verified: false,
   },
   {
@@ -189,7 +201,8 @@ export const COST_TABLE: readonly CostEntry[] = [
     value: 4126e6 / ((7 * 1024 * MIB) / KIB4),
     unit: 'ns per page',
     description: 'virtio-balloon inflate, page by page',
-    source: 'performance.md §2: 7 GB of an 8 GB idle guest in ≈ 4,126 ms (≈ 2.25 µs per 4 KiB page) — W. Wang, VIRTIO_BALLOON_F_SG patch (LKML 1707.3/04371)',
+    source:
+      'performance.md §2: 7 GB of an 8 GB idle guest in ≈ 4,126 ms (≈ 2.25 µs per 4 KiB page) — W. Wang, VIRTIO_BALLOON_F_SG patch (LKML 1707.3/04371)',
     verified: true,
   },
   {
@@ -205,7 +218,8 @@ export const COST_TABLE: readonly CostEntry[] = [
     value: 14,
     unit: 'ns per MRW',
     description: 'one mode-register write (tMRW/tMRD); the per-standard timing tables in hal/lpddr own the exact value',
-    source: '✖ as a mechanism cost: lpddr.md §1.3 gives LPDDR4 tMRD = max(14 ns, 10 nCK) (SNPS-CINIT), used here only as a lower bound of one MRW',
+    source:
+      '✖ as a mechanism cost: lpddr.md §1.3 gives LPDDR4 tMRD = max(14 ns, 10 nCK) (SNPS-CINIT), used here only as a lower bound of one MRW',
     verified: false,
   },
   {
@@ -253,7 +267,8 @@ export class MechanismCosts {
 
   get(name: string): number {
     const v = this.values[name];
-    if (v === undefined) throw new Error(`mechanism cost '${name}' is not defined; known: ${COST_TABLE.map((e) => e.name).join(', ')}`);
+    if (v === undefined)
+      throw new Error(`mechanism cost '${name}' is not defined; known: ${COST_TABLE.map((e) => e.name).join(', ')}`);
     return v;
   }
 
@@ -361,14 +376,24 @@ export function applyCostOverrides(
   }
   const pageBytes = opts.pageBytes ?? KIB4;
   const blockBytes = opts.blockBytes ?? HOTPLUG_REFERENCE_BLOCK_BYTES;
-  if (!(Number.isInteger(pageBytes) && pageBytes > 0)) throw new RangeError(`${where}: page size ${pageBytes} is not a positive integer`);
-  if (!(Number.isFinite(blockBytes) && blockBytes > 0)) throw new RangeError(`${where}: memory block size ${blockBytes} is not positive`);
+  if (!(Number.isInteger(pageBytes) && pageBytes > 0))
+    throw new RangeError(`${where}: page size ${pageBytes} is not a positive integer`);
+  if (!(Number.isFinite(blockBytes) && blockBytes > 0))
+    throw new RangeError(`${where}: memory block size ${blockBytes} is not positive`);
   return new MechanismCosts(values, pageBytes, blockBytes);
 }
 
 /** The cost table as rows (name, value, unit, verified, source), for reports and the README. */
-export function costTableRows(costs?: MechanismCosts): { name: string; value: number; unit: string; verified: boolean; source: string }[] {
-  return COST_TABLE.map((e) => ({ name: e.name, value: costs ? costs.get(e.name) : e.value, unit: e.unit, verified: e.verified, source: e.source }));
+export function costTableRows(
+  costs?: MechanismCosts,
+): { name: string; value: number; unit: string; verified: boolean; source: string }[] {
+  return COST_TABLE.map((e) => ({
+    name: e.name,
+    value: costs ? costs.get(e.name) : e.value,
+    unit: e.unit,
+    verified: e.verified,
+    source: e.source,
+  }));
 }
 
 /** Totals of one ledger item. */
@@ -378,7 +403,6 @@ export interface CostTotal {
   /** Units charged (pages, blocks, operations: whatever the item counts). */
   units: number;
 }
-
 
 /**
  * The cost ledger: accumulates the time and energy of mechanism work per item and advances the

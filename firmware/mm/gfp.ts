@@ -4,7 +4,7 @@
  * model acts on have behaviour; the others are accepted and ignored.
  */
 import { ZONE_DMA, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from './layout.js';
-import { MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE } from './migratetype.js';
+import { MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, type MIGRATE_UNMOVABLE } from './migratetype.js';
 
 export const __GFP_DMA = 0x01;
 export const __GFP_HIGHMEM = 0x02;
@@ -45,7 +45,8 @@ export const GFP_DMA = __GFP_DMA;
 export const GFP_DMA32 = __GFP_DMA32;
 export const GFP_HIGHUSER = GFP_USER | __GFP_HIGHMEM;
 export const GFP_HIGHUSER_MOVABLE = GFP_HIGHUSER | __GFP_MOVABLE;
-export const GFP_TRANSHUGE_LIGHT = (GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM;
+export const GFP_TRANSHUGE_LIGHT =
+  (GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM;
 export const GFP_TRANSHUGE = GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM;
 
 /** Watermark indices (enum zone_watermarks). */

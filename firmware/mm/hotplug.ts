@@ -67,7 +67,9 @@ export type OfflineResult =
     }
   | { status: 'invalid'; blockId: number; reason: string; elapsedNs: 0; migrated: 0; passes: 0 };
 
-export type OnlineResult = { status: 'ok'; blockId: number; elapsedNs: number } | { status: 'invalid'; blockId: number; reason: string; elapsedNs: 0 };
+export type OnlineResult =
+  | { status: 'ok'; blockId: number; elapsedNs: number }
+  | { status: 'invalid'; blockId: number; reason: string; elapsedNs: 0 };
 
 export class MemoryHotplug {
   readonly ctx: MmContext;
@@ -87,8 +89,15 @@ export class MemoryHotplug {
   constructor(ctx: MmContext, isolation: PageIsolation, migrator: Migrator, blockBytes: number) {
     const pageBytes = ctx.pageBytes;
     const pb = ctx.pa.pageblockNrPages * pageBytes;
-    if (!Number.isInteger(blockBytes) || blockBytes <= 0 || blockBytes % pb !== 0 || !Number.isInteger(Math.log2(blockBytes))) {
-      throw new RangeError(`memory hotplug: memory block size ${blockBytes} bytes is not a power of two multiple of the pageblock size (${pb} bytes)`);
+    if (
+      !Number.isInteger(blockBytes) ||
+      blockBytes <= 0 ||
+      blockBytes % pb !== 0 ||
+      !Number.isInteger(Math.log2(blockBytes))
+    ) {
+      throw new RangeError(
+        `memory hotplug: memory block size ${blockBytes} bytes is not a power of two multiple of the pageblock size (${pb} bytes)`,
+      );
     }
     this.ctx = ctx;
     this.isolation = isolation;
@@ -106,10 +115,15 @@ export class MemoryHotplug {
   /** [startPfn, endPfn) of a block (clamped to DRAM). */
   blockRange(blockId: number): [number, number] {
     if (!Number.isInteger(blockId) || blockId < this.firstBlock || blockId >= this.firstBlock + this.nrBlocks) {
-      throw new RangeError(`memory block ${blockId} does not exist (blocks ${this.firstBlock}..${this.firstBlock + this.nrBlocks - 1})`);
+      throw new RangeError(
+        `memory block ${blockId} does not exist (blocks ${this.firstBlock}..${this.firstBlock + this.nrBlocks - 1})`,
+      );
     }
     const mm = this.ctx.memmap;
-    return [Math.max(blockId * this.pagesPerBlock, mm.startPfn), Math.min((blockId + 1) * this.pagesPerBlock, mm.endPfn)];
+    return [
+      Math.max(blockId * this.pagesPerBlock, mm.startPfn),
+      Math.min((blockId + 1) * this.pagesPerBlock, mm.endPfn),
+    ];
   }
 
   blockOf(pfn: number): number {
@@ -163,12 +177,21 @@ export class MemoryHotplug {
   offlineBlock(blockId: number): OfflineResult {
     const [s, e] = this.blockRange(blockId);
     const bi = blockId - this.firstBlock;
-    const invalid = (reason: string): OfflineResult => ({ status: 'invalid', blockId, reason, elapsedNs: 0, migrated: 0, passes: 0 });
-    if (this.state[bi] !== MEM_ONLINE) return invalid(`memory${blockId} is ${BLOCK_STATE_NAMES[this.state[bi]!]}, not online`);
+    const invalid = (reason: string): OfflineResult => ({
+      status: 'invalid',
+      blockId,
+      reason,
+      elapsedNs: 0,
+      migrated: 0,
+      passes: 0,
+    });
+    if (this.state[bi] !== MEM_ONLINE)
+      return invalid(`memory${blockId} is ${BLOCK_STATE_NAMES[this.state[bi]!]}, not online`);
     const ctx = this.ctx;
     const pa = ctx.pa;
     const zoneIdx = pa.zoneIdxOf(s);
-    if (zoneIdx < 0 || zoneIdx !== pa.zoneIdxOf(e - 1)) return invalid(`memory${blockId} [${hexPfn(s)}, ${hexPfn(e)}) spans zones`);
+    if (zoneIdx < 0 || zoneIdx !== pa.zoneIdxOf(e - 1))
+      return invalid(`memory${blockId} [${hexPfn(s)}, ${hexPfn(e)}) spans zones`);
     const costs = ctx.costs;
     const t0 = ctx.ledger.nowNs;
     const timeoutNs = costs.get('hotplug.timeoutNs');
@@ -181,7 +204,15 @@ export class MemoryHotplug {
       const iso = this.isolation.startIsolatePageRange(s, e, MIGRATE_MOVABLE, MEMORY_OFFLINE);
       if (!iso.ok) {
         this.state[bi] = MEM_ONLINE;
-        return { status: 'busy', blockId, pfn: iso.pfn, reason: `failure to isolate range: ${iso.detail}`, elapsedNs: ctx.ledger.nowNs - t0, migrated, passes };
+        return {
+          status: 'busy',
+          blockId,
+          pfn: iso.pfn,
+          reason: `failure to isolate range: ${iso.detail}`,
+          elapsedNs: ctx.ledger.nowNs - t0,
+          migrated,
+          passes,
+        };
       }
       this.notify('going-offline', blockId, s, e);
       pa.drainAllPages();
@@ -202,7 +233,9 @@ export class MemoryHotplug {
         }
         busyPfn = this.isolation.firstNotFree(s, e);
         if (busyPfn < 0) break;
-        why = this.migrator.whyUnmovable(busyPfn) ?? (noTarget ? 'no free memory for a migration target' : 'page still in use');
+        why =
+          this.migrator.whyUnmovable(busyPfn) ??
+          (noTarget ? 'no free memory for a migration target' : 'page still in use');
         if (passes >= maxPasses) break;
         if (ctx.ledger.nowNs - t0 >= timeoutNs) {
           timedOut = true;
@@ -219,7 +252,15 @@ export class MemoryHotplug {
         this.state[bi] = MEM_ONLINE;
         this.notify('cancel-offline', blockId, s, e);
         const detail = `${why} at pfn ${hexPfn(busyPfn)} (${pa.describePage(busyPfn)}) after ${passes} pass${passes === 1 ? '' : 'es'}`;
-        return { status: timedOut ? 'timeout' : 'busy', blockId, pfn: busyPfn, reason: detail, elapsedNs: ctx.ledger.nowNs - t0, migrated, passes };
+        return {
+          status: timedOut ? 'timeout' : 'busy',
+          blockId,
+          pfn: busyPfn,
+          reason: detail,
+          elapsedNs: ctx.ledger.nowNs - t0,
+          migrated,
+          passes,
+        };
       }
       this.offlineIsolatedPages(s, e, zoneIdx);
       this.state[bi] = MEM_OFFLINE;
@@ -235,9 +276,13 @@ export class MemoryHotplug {
     const mm = ctx.memmap;
     for (let pfn = s; pfn < e; ) {
       const i = pfn - mm.startPfn;
-      if ((mm.flags(i) & PG_BUDDY) === 0) throw new Error(`offline: pfn ${hexPfn(pfn)} is not free after the range was tested free (${pa.describePage(pfn)})`);
+      if ((mm.flags(i) & PG_BUDDY) === 0)
+        throw new Error(
+          `offline: pfn ${hexPfn(pfn)} is not free after the range was tested free (${pa.describePage(pfn)})`,
+        );
       const order = mm.order(i);
-      if (pa.isolateFreePage(pfn, order) === 0) throw new Error(`offline: could not take the free block at ${hexPfn(pfn)}`);
+      if (pa.isolateFreePage(pfn, order) === 0)
+        throw new Error(`offline: could not take the free block at ${hexPfn(pfn)}`);
       pa.markAllocated(pfn, order, PageKind.OFFLINE);
       pfn += 2 ** order;
     }
@@ -251,7 +296,13 @@ export class MemoryHotplug {
   onlineBlock(blockId: number): OnlineResult {
     const [s, e] = this.blockRange(blockId);
     const bi = blockId - this.firstBlock;
-    if (this.state[bi] !== MEM_OFFLINE) return { status: 'invalid', blockId, reason: `memory${blockId} is ${BLOCK_STATE_NAMES[this.state[bi]!]}, not offline`, elapsedNs: 0 };
+    if (this.state[bi] !== MEM_OFFLINE)
+      return {
+        status: 'invalid',
+        blockId,
+        reason: `memory${blockId} is ${BLOCK_STATE_NAMES[this.state[bi]!]}, not offline`,
+        elapsedNs: 0,
+      };
     const ctx = this.ctx;
     const pa = ctx.pa;
     const mm = ctx.memmap;
@@ -308,21 +359,32 @@ export class MemoryHotplug {
       if (st === MEM_OFFLINE) {
         for (let pfn = s; pfn < e; pfn++) {
           const kk = mm.kind(pfn - mm.startPfn);
-          if (kk !== PageKind.OFFLINE) throw new Error(`hotplug invariant violated: offline memory${id} has a ${PAGE_KIND_NAMES[kk]} page at ${hexPfn(pfn)}`);
+          if (kk !== PageKind.OFFLINE)
+            throw new Error(
+              `hotplug invariant violated: offline memory${id} has a ${PAGE_KIND_NAMES[kk]} page at ${hexPfn(pfn)}`,
+            );
         }
         for (let pfn = s; pfn < e; pfn += pa.pageblockNrPages) {
-          if (!mm.isPageblockIsolated(pfn)) throw new Error(`hotplug invariant violated: offline memory${id} pageblock ${hexPfn(pfn)} is not isolated`);
+          if (!mm.isPageblockIsolated(pfn))
+            throw new Error(`hotplug invariant violated: offline memory${id} pageblock ${hexPfn(pfn)} is not isolated`);
         }
         perZone[pa.zoneIdxOf(s)] += e - s;
       } else {
         for (let pfn = s; pfn < e; pfn++) {
-          if (mm.kind(pfn - mm.startPfn) === PageKind.OFFLINE) throw new Error(`hotplug invariant violated: online memory${id} has an offline page at ${hexPfn(pfn)}`);
+          if (mm.kind(pfn - mm.startPfn) === PageKind.OFFLINE)
+            throw new Error(`hotplug invariant violated: online memory${id} has an offline page at ${hexPfn(pfn)}`);
         }
       }
     }
     pa.zones.forEach((z, i) => {
-      if (perZone[i] !== this.offlinePages[i]) throw new Error(`hotplug invariant violated: zone ${z.name} offline pages ${this.offlinePages[i]} but offline blocks hold ${perZone[i]}`);
-      if (z.nrKind[PageKind.OFFLINE] !== perZone[i]) throw new Error(`hotplug invariant violated: zone ${z.name} counts ${z.nrKind[PageKind.OFFLINE]} offline pages, offline blocks hold ${perZone[i]}`);
+      if (perZone[i] !== this.offlinePages[i])
+        throw new Error(
+          `hotplug invariant violated: zone ${z.name} offline pages ${this.offlinePages[i]} but offline blocks hold ${perZone[i]}`,
+        );
+      if (z.nrKind[PageKind.OFFLINE] !== perZone[i])
+        throw new Error(
+          `hotplug invariant violated: zone ${z.name} counts ${z.nrKind[PageKind.OFFLINE]} offline pages, offline blocks hold ${perZone[i]}`,
+        );
     });
   }
 }

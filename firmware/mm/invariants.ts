@@ -63,8 +63,14 @@ export function checkInvariants(pa: PageAllocator): void {
       if (i >= nrPages) fail(`${what}: block at pfn ${hex(idx + base)} runs past the end of DRAM`);
       if (covered[i]) fail(`${what}: pfn ${hex(i + base)} is in two free blocks (or on two lists)`);
       covered[i] = mark;
-      if (b[12 * i + B_KIND] !== PageKind.FREE) fail(`${what}: pfn ${hex(i + base)} of the free block at ${hex(idx + base)} has kind ${PAGE_KIND_NAMES[b[12 * i + B_KIND]!]}`);
-      if (i !== idx && b[12 * i + B_FLAGS] !== 0) fail(`${what}: tail pfn ${hex(i + base)} of the free block at ${hex(idx + base)} has flags 0x${b[12 * i + B_FLAGS]!.toString(16)}`);
+      if (b[12 * i + B_KIND] !== PageKind.FREE)
+        fail(
+          `${what}: pfn ${hex(i + base)} of the free block at ${hex(idx + base)} has kind ${PAGE_KIND_NAMES[b[12 * i + B_KIND]!]}`,
+        );
+      if (i !== idx && b[12 * i + B_FLAGS] !== 0)
+        fail(
+          `${what}: tail pfn ${hex(i + base)} of the free block at ${hex(idx + base)} has flags 0x${b[12 * i + B_FLAGS]!.toString(16)}`,
+        );
     }
   };
 
@@ -79,15 +85,20 @@ export function checkInvariants(pa: PageAllocator): void {
         const what = `zone ${zone.name} free_area[${o}].free_list[${MIGRATETYPE_NAMES[mt]}]`;
         total += walk(pa.freeListHead(zone.idx, o, mt), what, (idx) => {
           const pfn = idx + base;
-          if (b[12 * idx + B_FLAGS] !== PG_BUDDY) fail(`${what}: pfn ${hex(pfn)} has flags 0x${b[12 * idx + B_FLAGS]!.toString(16)}, expected PG_BUDDY only`);
+          if (b[12 * idx + B_FLAGS] !== PG_BUDDY)
+            fail(`${what}: pfn ${hex(pfn)} has flags 0x${b[12 * idx + B_FLAGS]!.toString(16)}, expected PG_BUDDY only`);
           if (b[12 * idx + B_ORDER] !== o) fail(`${what}: pfn ${hex(pfn)} has buddy order ${b[12 * idx + B_ORDER]}`);
           if (pfn % 2 ** o !== 0) fail(`${what}: pfn ${hex(pfn)} is not aligned to order ${o}`);
-          if (pfn < zone.zoneStartPfn || pfn + 2 ** o > zone.endPfn) fail(`${what}: block [${hex(pfn)}, ${hex(pfn + 2 ** o)}) is not inside the zone [${hex(zone.zoneStartPfn)}, ${hex(zone.endPfn)})`);
+          if (pfn < zone.zoneStartPfn || pfn + 2 ** o > zone.endPfn)
+            fail(
+              `${what}: block [${hex(pfn)}, ${hex(pfn + 2 ** o)}) is not inside the zone [${hex(zone.zoneStartPfn)}, ${hex(zone.endPfn)})`,
+            );
           coverBlock(idx, o, 1, what);
           const step = Math.min(2 ** o, pa.pageblockNrPages);
           for (let p = pfn; p < pfn + 2 ** o; p += step) {
             const bmt = mm.getPageblockMigratetype(p);
-            if (bmt !== mt) fail(`${what}: block at ${hex(pfn)} covers pageblock ${hex(p)} of type ${MIGRATETYPE_NAMES[bmt] ?? bmt}`);
+            if (bmt !== mt)
+              fail(`${what}: block at ${hex(pfn)} covers pageblock ${hex(p)} of type ${MIGRATETYPE_NAMES[bmt] ?? bmt}`);
           }
           if (mt !== MIGRATE_ISOLATE) free += 2 ** o;
           if (mt === MIGRATE_CMA) freeCma += 2 ** o;
@@ -97,11 +108,17 @@ export function checkInvariants(pa: PageAllocator): void {
       const nf = pa.nrFree[zone.idx * pa.nrOrders + o]!;
       if (nf !== total) fail(`zone ${zone.name} free_area[${o}].nr_free is ${nf} but its lists hold ${total} blocks`);
     }
-    if (zone.nrFreePages !== free) fail(`zone ${zone.name} NR_FREE_PAGES is ${zone.nrFreePages} but the non-isolated lists hold ${free} pages`);
-    if (zone.nrFreeCma !== freeCma) fail(`zone ${zone.name} NR_FREE_CMA_PAGES is ${zone.nrFreeCma} but the CMA lists hold ${freeCma} pages`);
-    if (zone.nrFreeHighatomic !== freeHighatomic) fail(`zone ${zone.name} nr_free_highatomic is ${zone.nrFreeHighatomic} but the HIGHATOMIC lists hold ${freeHighatomic} pages`);
+    if (zone.nrFreePages !== free)
+      fail(`zone ${zone.name} NR_FREE_PAGES is ${zone.nrFreePages} but the non-isolated lists hold ${free} pages`);
+    if (zone.nrFreeCma !== freeCma)
+      fail(`zone ${zone.name} NR_FREE_CMA_PAGES is ${zone.nrFreeCma} but the CMA lists hold ${freeCma} pages`);
+    if (zone.nrFreeHighatomic !== freeHighatomic)
+      fail(
+        `zone ${zone.name} nr_free_highatomic is ${zone.nrFreeHighatomic} but the HIGHATOMIC lists hold ${freeHighatomic} pages`,
+      );
     const w = zone.watermark;
-    if (!(w[0]! <= w[1]! && w[1]! <= w[2]! && w[2]! <= w[3]!)) fail(`zone ${zone.name} watermarks are not ordered: min ${w[0]} low ${w[1]} high ${w[2]} promo ${w[3]}`);
+    if (!(w[0]! <= w[1]! && w[1]! <= w[2]! && w[2]! <= w[3]!))
+      fail(`zone ${zone.name} watermarks are not ordered: min ${w[0]} low ${w[1]} high ${w[2]} promo ${w[3]}`);
   }
 
   // (e) pcp lists
@@ -115,12 +132,17 @@ export function checkInvariants(pa: PageAllocator): void {
           count +=
             walk(pa.pcp.head(zone.idx, cpu, pindex), what, (idx) => {
               const pfn = idx + base;
-              if (b[12 * idx + B_FLAGS] !== PG_PCP) fail(`${what}: pfn ${hex(pfn)} has flags 0x${b[12 * idx + B_FLAGS]!.toString(16)}, expected PG_PCP only`);
+              if (b[12 * idx + B_FLAGS] !== PG_PCP)
+                fail(
+                  `${what}: pfn ${hex(pfn)} has flags 0x${b[12 * idx + B_FLAGS]!.toString(16)}, expected PG_PCP only`,
+                );
               if (b[12 * idx + B_ORDER] !== o) fail(`${what}: pfn ${hex(pfn)} has order ${b[12 * idx + B_ORDER]}`);
               if (pfn % 2 ** o !== 0) fail(`${what}: pfn ${hex(pfn)} is not aligned to order ${o}`);
-              if (!zone.spansPfn(pfn) || !zone.spansPfn(pfn + 2 ** o - 1)) fail(`${what}: pfn ${hex(pfn)} is outside the zone`);
+              if (!zone.spansPfn(pfn) || !zone.spansPfn(pfn + 2 ** o - 1))
+                fail(`${what}: pfn ${hex(pfn)} is outside the zone`);
               coverBlock(idx, o, 2, what);
-            }) * 2 ** o;
+            }) *
+            2 ** o;
         }
         const c = pa.pcp.count[zone.idx * pa.nrCpus + cpu]!;
         if (c !== count) fail(`zone ${zone.name} cpu ${cpu} pcp count is ${c} but its lists hold ${count} pages`);
@@ -138,22 +160,29 @@ export function checkInvariants(pa: PageAllocator): void {
     const f = b[12 * i + B_FLAGS]!;
     if (k === PageKind.FREE) {
       if (!covered[i]) fail(`pfn ${hex(pfn)} has kind free but is in no free block (lost page)`);
-      if (b[12 * i + B_AGE] !== 0) fail(`free pfn ${hex(pfn)} has LRU age ${b[12 * i + B_AGE]} (free pages have age 0)`);
+      if (b[12 * i + B_AGE] !== 0)
+        fail(`free pfn ${hex(pfn)} has LRU age ${b[12 * i + B_AGE]} (free pages have age 0)`);
       continue;
     }
     nrKind[zi]![k]!++;
     if (covered[i]) fail(`pfn ${hex(pfn)} is in a free block but has kind ${PAGE_KIND_NAMES[k]}`);
-    if (f & (PG_BUDDY | PG_PCP)) fail(`pfn ${hex(pfn)} (kind ${PAGE_KIND_NAMES[k]}) has PG_BUDDY/PG_PCP but is on no free list`);
+    if (f & (PG_BUDDY | PG_PCP))
+      fail(`pfn ${hex(pfn)} (kind ${PAGE_KIND_NAMES[k]}) has PG_BUDDY/PG_PCP but is on no free list`);
     if (f & PG_HEAD) {
       const o = b[12 * i + B_ORDER]!;
       if (o > pa.maxOrder) fail(`allocated block at ${hex(pfn)} has order ${o} > MAX_PAGE_ORDER`);
       if (i + 2 ** o > nrPages) fail(`allocated block at ${hex(pfn)} of order ${o} runs past the end of DRAM`);
-      for (let j = i + 1; j < i + 2 ** o; j++) if (b[12 * j + B_KIND] === PageKind.FREE) fail(`allocated order-${o} block at ${hex(pfn)} contains free pfn ${hex(j + base)}`);
+      for (let j = i + 1; j < i + 2 ** o; j++)
+        if (b[12 * j + B_KIND] === PageKind.FREE)
+          fail(`allocated order-${o} block at ${hex(pfn)} contains free pfn ${hex(j + base)}`);
     }
   }
   pa.zones.forEach((zone, z) => {
     for (let k = 1; k < NR_PAGE_KINDS; k++) {
-      if (zone.nrKind[k] !== nrKind[z]![k]) fail(`zone ${zone.name} counts ${zone.nrKind[k]} pages of kind ${PAGE_KIND_NAMES[k]} but holds ${nrKind[z]![k]}`);
+      if (zone.nrKind[k] !== nrKind[z]![k])
+        fail(
+          `zone ${zone.name} counts ${zone.nrKind[k]} pages of kind ${PAGE_KIND_NAMES[k]} but holds ${nrKind[z]![k]}`,
+        );
     }
   });
 
@@ -163,7 +192,8 @@ export function checkInvariants(pa: PageAllocator): void {
     const raw = mm.getPageblockRawMigratetype(pfn);
     if (raw >= MIGRATE_ISOLATE) fail(`pageblock ${hex(pfn)} has invalid raw migratetype ${raw}`);
     const inCma = pa.cmaAreas.some((c) => pfn >= c.startPfn && pfn < c.endPfn);
-    if (inCma && raw !== MIGRATE_CMA) fail(`pageblock ${hex(pfn)} is in a CMA area but has type ${MIGRATETYPE_NAMES[raw]}`);
+    if (inCma && raw !== MIGRATE_CMA)
+      fail(`pageblock ${hex(pfn)} is in a CMA area but has type ${MIGRATETYPE_NAMES[raw]}`);
     if (!inCma && raw === MIGRATE_CMA) fail(`pageblock ${hex(pfn)} is MIGRATE_CMA outside every CMA area`);
   }
 }

@@ -32,7 +32,12 @@ export const REPORT_FAILURE = 0x2;
 
 export type IsolateResult =
   | { ok: true; pageblocks: number }
-  | { ok: false; pfn: number; reason: 'unmovable page' | 'already isolated' | 'pageblock straddles zones'; detail: string };
+  | {
+      ok: false;
+      pfn: number;
+      reason: 'unmovable page' | 'already isolated' | 'pageblock straddles zones';
+      detail: string;
+    };
 
 export class PageIsolation {
   readonly ctx: MmContext;
@@ -44,7 +49,9 @@ export class PageIsolation {
   private checkRange(start: number, end: number, what: string): void {
     const mm = this.ctx.memmap;
     if (!Number.isInteger(start) || !Number.isInteger(end) || start >= end || start < mm.startPfn || end > mm.endPfn) {
-      throw new RangeError(`${what}: range [${start}, ${end}) is empty or outside DRAM [${hexPfn(mm.startPfn)}, ${hexPfn(mm.endPfn)})`);
+      throw new RangeError(
+        `${what}: range [${start}, ${end}) is empty or outside DRAM [${hexPfn(mm.startPfn)}, ${hexPfn(mm.endPfn)})`,
+      );
     }
   }
 
@@ -114,7 +121,12 @@ export class PageIsolation {
     let failure: IsolateResult | null = null;
     for (let pfn = s; pfn < e; pfn += pb) {
       if (mm.isPageblockIsolated(pfn)) {
-        failure = { ok: false, pfn, reason: 'already isolated', detail: `pageblock ${hexPfn(pfn)} is already MIGRATE_ISOLATE (another isolation holds it)` };
+        failure = {
+          ok: false,
+          pfn,
+          reason: 'already isolated',
+          detail: `pageblock ${hexPfn(pfn)} is already MIGRATE_ISOLATE (another isolation holds it)`,
+        };
         break;
       }
       const cs = Math.max(pfn, start);
@@ -122,12 +134,25 @@ export class PageIsolation {
       const bad = this.hasUnmovablePages(cs, ce, migratetype, flags);
       if (bad >= 0) {
         const k = mm.kind(bad - mm.startPfn);
-        const what = mm.getPageblockRawMigratetype(bad) === MIGRATE_CMA && migratetype !== MIGRATE_CMA ? 'page in a MIGRATE_CMA pageblock' : `${PAGE_KIND_NAMES[k]} page`;
-        failure = { ok: false, pfn: bad, reason: 'unmovable page', detail: `${what} at pfn ${hexPfn(bad)} (${pa.describePage(bad)})` };
+        const what =
+          mm.getPageblockRawMigratetype(bad) === MIGRATE_CMA && migratetype !== MIGRATE_CMA
+            ? 'page in a MIGRATE_CMA pageblock'
+            : `${PAGE_KIND_NAMES[k]} page`;
+        failure = {
+          ok: false,
+          pfn: bad,
+          reason: 'unmovable page',
+          detail: `${what} at pfn ${hexPfn(bad)} (${pa.describePage(bad)})`,
+        };
         break;
       }
       if (!pa.moveFreepagesBlockIsolate(pfn, true)) {
-        failure = { ok: false, pfn, reason: 'pageblock straddles zones', detail: `pageblock ${hexPfn(pfn)} crosses a zone boundary` };
+        failure = {
+          ok: false,
+          pfn,
+          reason: 'pageblock straddles zones',
+          detail: `pageblock ${hexPfn(pfn)} crosses a zone boundary`,
+        };
         break;
       }
       done = pfn + pb;

@@ -85,14 +85,22 @@ export function validateLayout(layout: MemoryLayout): string[] {
   const maxOk = isInt(l.maxOrder) && l.maxOrder >= 0 && l.maxOrder <= MAX_SUPPORTED_ORDER;
   if (!maxOk) errors.push(`maxOrder: ${String(l.maxOrder)} is not an integer in [0, ${MAX_SUPPORTED_ORDER}]`);
   const pbOk = isInt(l.pageblockOrder) && l.pageblockOrder >= 0 && (!maxOk || l.pageblockOrder <= l.maxOrder!);
-  if (!pbOk) errors.push(`pageblockOrder: ${String(l.pageblockOrder)} is not an integer in [0, maxOrder=${String(l.maxOrder)}]`);
-  if (!isInt(l.swapPages) || l.swapPages < 0) errors.push(`swapPages: ${String(l.swapPages)} is not a non-negative integer`);
-  if (!isInt(l.nrCpus) || l.nrCpus < 1 || l.nrCpus > 1024) errors.push(`nrCpus: ${String(l.nrCpus)} is not an integer in [1, 1024]`);
+  if (!pbOk)
+    errors.push(`pageblockOrder: ${String(l.pageblockOrder)} is not an integer in [0, maxOrder=${String(l.maxOrder)}]`);
+  if (!isInt(l.swapPages) || l.swapPages < 0)
+    errors.push(`swapPages: ${String(l.swapPages)} is not a non-negative integer`);
+  if (!isInt(l.nrCpus) || l.nrCpus < 1 || l.nrCpus > 1024)
+    errors.push(`nrCpus: ${String(l.nrCpus)} is not an integer in [1, 1024]`);
   if (l.minFreeKbytes !== undefined && (!isInt(l.minFreeKbytes) || l.minFreeKbytes < 0)) {
     errors.push(`minFreeKbytes: ${String(l.minFreeKbytes)} is not a non-negative integer`);
   }
-  if (l.watermarkScaleFactor !== undefined && (!isInt(l.watermarkScaleFactor) || l.watermarkScaleFactor < 1 || l.watermarkScaleFactor > 3000)) {
-    errors.push(`watermarkScaleFactor: ${String(l.watermarkScaleFactor)} is not an integer in [1, 3000] (the sysctl's range)`);
+  if (
+    l.watermarkScaleFactor !== undefined &&
+    (!isInt(l.watermarkScaleFactor) || l.watermarkScaleFactor < 1 || l.watermarkScaleFactor > 3000)
+  ) {
+    errors.push(
+      `watermarkScaleFactor: ${String(l.watermarkScaleFactor)} is not an integer in [1, 3000] (the sysctl's range)`,
+    );
   }
   if (!startOk || !nrOk) return errors;
 
@@ -102,7 +110,8 @@ export function validateLayout(layout: MemoryLayout): string[] {
   const rangeErr = (where: string, r: unknown): string | null => {
     const x = r as Partial<PfnRange> | null;
     if (x === null || typeof x !== 'object') return `${where}: expected an object with startPfn and endPfn`;
-    if (!isInt(x.startPfn) || !isInt(x.endPfn)) return `${where}: startPfn/endPfn must be integers (got ${String(x.startPfn)}, ${String(x.endPfn)})`;
+    if (!isInt(x.startPfn) || !isInt(x.endPfn))
+      return `${where}: startPfn/endPfn must be integers (got ${String(x.startPfn)}, ${String(x.endPfn)})`;
     if (x.endPfn <= x.startPfn) return `${where}: empty or inverted range ${rng(x as PfnRange)}`;
     if (x.startPfn < dramStart || x.endPfn > dramEnd) return `${where}: range ${rng(x as PfnRange)} is outside ${dram}`;
     return null;
@@ -118,18 +127,28 @@ export function validateLayout(layout: MemoryLayout): string[] {
       const where = `zones[${i}] (${String(z?.name)})`;
       const idx = ZONE_NAMES.indexOf(z?.name as ZoneName);
       if (idx < 0) errors.push(`${where}: name must be one of ${ZONE_NAMES.join(', ')}`);
-      else if (idx <= prevIdx) errors.push(`${where}: zones must be in the order ${ZONE_NAMES.join(' < ')} without repeats`);
+      else if (idx <= prevIdx)
+        errors.push(`${where}: zones must be in the order ${ZONE_NAMES.join(' < ')} without repeats`);
       if (idx > prevIdx) prevIdx = idx;
       const e = rangeErr(where, z);
       if (e) {
         errors.push(e);
         return;
       }
-      if (z.startPfn > prevEnd) errors.push(`${where}: gap of ${z.startPfn - prevEnd} pages before it (previous zone or DRAM start ends at ${hex(prevEnd)}, this zone starts at ${hex(z.startPfn)})`);
-      if (z.startPfn < prevEnd) errors.push(`${where}: overlaps the previous zone by ${prevEnd - z.startPfn} pages (previous ends at ${hex(prevEnd)}, this starts at ${hex(z.startPfn)})`);
+      if (z.startPfn > prevEnd)
+        errors.push(
+          `${where}: gap of ${z.startPfn - prevEnd} pages before it (previous zone or DRAM start ends at ${hex(prevEnd)}, this zone starts at ${hex(z.startPfn)})`,
+        );
+      if (z.startPfn < prevEnd)
+        errors.push(
+          `${where}: overlaps the previous zone by ${prevEnd - z.startPfn} pages (previous ends at ${hex(prevEnd)}, this starts at ${hex(z.startPfn)})`,
+        );
       prevEnd = z.endPfn;
     });
-    if (prevEnd < dramEnd) errors.push(`zones: the last zone ends at ${hex(prevEnd)} but ${dram} continues: ${dramEnd - prevEnd} pages belong to no zone`);
+    if (prevEnd < dramEnd)
+      errors.push(
+        `zones: the last zone ends at ${hex(prevEnd)} but ${dram} continues: ${dramEnd - prevEnd} pages belong to no zone`,
+      );
   }
 
   // (c), (d) reserved and CMA
@@ -150,11 +169,18 @@ export function validateLayout(layout: MemoryLayout): string[] {
       if (field === 'cma' && pbOk) {
         const pb = 2 ** l.pageblockOrder!;
         if (r.startPfn % pb !== 0 || r.endPfn % pb !== 0) {
-          errors.push(`${where}: range ${rng(r)} is not aligned to pageblocks of ${pb} pages (CMA_MIN_ALIGNMENT_PAGES)`);
+          errors.push(
+            `${where}: range ${rng(r)} is not aligned to pageblocks of ${pb} pages (CMA_MIN_ALIGNMENT_PAGES)`,
+          );
         }
         if (Array.isArray(l.zones)) {
-          const zs = l.zones.filter((z) => isInt(z?.startPfn) && isInt(z?.endPfn) && z.startPfn < r.endPfn && r.startPfn < z.endPfn);
-          if (zs.length > 1) errors.push(`${where}: range ${rng(r)} spans zones ${zs.map((z) => z.name).join(' and ')}; a CMA area must lie in one zone`);
+          const zs = l.zones.filter(
+            (z) => isInt(z?.startPfn) && isInt(z?.endPfn) && z.startPfn < r.endPfn && r.startPfn < z.endPfn,
+          );
+          if (zs.length > 1)
+            errors.push(
+              `${where}: range ${rng(r)} spans zones ${zs.map((z) => z.name).join(' and ')}; a CMA area must lie in one zone`,
+            );
         }
       }
       for (const t of taken) {

@@ -26,7 +26,16 @@ import { MAX_NR_ZONES } from './layout.js';
 import type { MemMap } from './memmap.js';
 import type { MmContext } from './mm-context.js';
 import { hexPfn } from './mm-context.js';
-import { PAGE_KIND_NAMES, PG_ACTIVE, PG_HEAD, PG_ISOLATED, PG_LRU, PG_REFERENCED, PageKind, isLruKind } from './page-flags.js';
+import {
+  PAGE_KIND_NAMES,
+  PG_ACTIVE,
+  PG_HEAD,
+  PG_ISOLATED,
+  PG_LRU,
+  PG_REFERENCED,
+  PageKind,
+  isLruKind,
+} from './page-flags.js';
 
 /** enum lru_list. */
 export const LRU_INACTIVE_ANON = 0;
@@ -75,7 +84,9 @@ export class Lru {
   /** The list a page belongs on, from its kind and PG_ACTIVE. */
   lruOf(pfn: number): number {
     const i = pfn - this.base;
-    return (isFileKind(this.mm.kind(i)) ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON) + (this.mm.flags(i) & PG_ACTIVE ? 1 : 0);
+    return (
+      (isFileKind(this.mm.kind(i)) ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON) + (this.mm.flags(i) & PG_ACTIVE ? 1 : 0)
+    );
   }
 
   /** Pages on one list, over zones 0..maxZoneIdx (lruvec_lru_size()). */
@@ -104,8 +115,12 @@ export class Lru {
   private checkHead(pfn: number, what: string): number {
     if (!this.ctx.memmap.pfnValid(pfn)) throw new RangeError(`${what}: pfn ${pfn} is outside DRAM`);
     const i = pfn - this.base;
-    if ((this.mm.flags(i) & PG_HEAD) === 0) throw new Error(`${what}: pfn ${hexPfn(pfn)} is not the head of an allocated block (${this.ctx.pa.describePage(pfn)})`);
-    if (!isLruKind(this.mm.kind(i))) throw new Error(`${what}: pfn ${hexPfn(pfn)} has kind ${PAGE_KIND_NAMES[this.mm.kind(i)]}, not anon or file`);
+    if ((this.mm.flags(i) & PG_HEAD) === 0)
+      throw new Error(
+        `${what}: pfn ${hexPfn(pfn)} is not the head of an allocated block (${this.ctx.pa.describePage(pfn)})`,
+      );
+    if (!isLruKind(this.mm.kind(i)))
+      throw new Error(`${what}: pfn ${hexPfn(pfn)} has kind ${PAGE_KIND_NAMES[this.mm.kind(i)]}, not anon or file`);
     return i;
   }
 
@@ -150,7 +165,8 @@ export class Lru {
    */
   add(pfn: number, active = false): void {
     const i = this.checkHead(pfn, 'lru add');
-    if (this.mm.flags(i) & (PG_LRU | PG_ISOLATED)) throw new Error(`lru add: pfn ${hexPfn(pfn)} is already on an LRU list or isolated`);
+    if (this.mm.flags(i) & (PG_LRU | PG_ISOLATED))
+      throw new Error(`lru add: pfn ${hexPfn(pfn)} is already on an LRU list or isolated`);
     this.mm.setFlags(i, (this.mm.flags(i) & ~(PG_ACTIVE | PG_REFERENCED)) | (active ? PG_ACTIVE : 0));
     this.mm.setAge(i, 0);
     this.addToList(pfn);
@@ -276,11 +292,14 @@ export class Lru {
         const pfn = node + this.base;
         const f = mm.flags(node);
         const k = mm.kind(node);
-        if ((f & PG_HEAD) === 0) fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} is not an allocated head (${pa.describePage(pfn)})`);
+        if ((f & PG_HEAD) === 0)
+          fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} is not an allocated head (${pa.describePage(pfn)})`);
         if ((f & PG_LRU) === 0) fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} lacks PG_LRU`);
         if (f & PG_ISOLATED) fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} is on a list and isolated`);
-        if (((f & PG_ACTIVE) !== 0) !== isActiveLru(lru)) fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} has PG_ACTIVE ${(f & PG_ACTIVE) !== 0}`);
-        if (isFileKind(k) !== isFileLru(lru) || !isLruKind(k)) fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} has kind ${PAGE_KIND_NAMES[k]}`);
+        if (((f & PG_ACTIVE) !== 0) !== isActiveLru(lru))
+          fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} has PG_ACTIVE ${(f & PG_ACTIVE) !== 0}`);
+        if (isFileKind(k) !== isFileLru(lru) || !isLruKind(k))
+          fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} has kind ${PAGE_KIND_NAMES[k]}`);
         size[pa.zoneIdxOf(pfn) * NR_LRU_LISTS + lru] += 2 ** mm.order(node);
         onLists++;
         prevNode = node;
@@ -288,7 +307,10 @@ export class Lru {
       if (mm.prev(head) !== prevNode) fail(`${LRU_NAMES[lru]}: head's prev does not point at the last entry`);
     }
     for (let j = 0; j < size.length; j++) {
-      if (size[j] !== this.size[j]) fail(`zone ${Math.floor(j / NR_LRU_LISTS)} ${LRU_NAMES[j % NR_LRU_LISTS]} size is ${this.size[j]} but the list holds ${size[j]} pages`);
+      if (size[j] !== this.size[j])
+        fail(
+          `zone ${Math.floor(j / NR_LRU_LISTS)} ${LRU_NAMES[j % NR_LRU_LISTS]} size is ${this.size[j]} but the list holds ${size[j]} pages`,
+        );
     }
     let withLru = 0;
     const isolated = [0, 0];
@@ -299,7 +321,9 @@ export class Lru {
     }
     if (withLru !== onLists) fail(`${withLru} pages have PG_LRU but the lists hold ${onLists} entries`);
     if (isolated[0] !== this.nrIsolated[0] || isolated[1] !== this.nrIsolated[1]) {
-      fail(`isolated pages anon/file are ${isolated[0]}/${isolated[1]} but NR_ISOLATED says ${this.nrIsolated[0]}/${this.nrIsolated[1]}`);
+      fail(
+        `isolated pages anon/file are ${isolated[0]}/${isolated[1]} but NR_ISOLATED says ${this.nrIsolated[0]}/${this.nrIsolated[1]}`,
+      );
     }
   }
 }

@@ -93,7 +93,8 @@ export class MmMechanisms {
     this.shrinkers = new ShrinkerRegistry(this.ctx);
     this.reclaim = new Reclaim(this.ctx, this.lru, this.ws, this.shrinkers);
     if (opts.swappiness !== undefined) {
-      if (!Number.isInteger(opts.swappiness) || opts.swappiness < 0 || opts.swappiness > 200) throw new RangeError(`swappiness ${opts.swappiness} is not an integer in [0, 200]`);
+      if (!Number.isInteger(opts.swappiness) || opts.swappiness < 0 || opts.swappiness > 200)
+        throw new RangeError(`swappiness ${opts.swappiness} is not an integer in [0, 200]`);
       this.reclaim.swappiness = opts.swappiness;
     }
     this.migrator = new Migrator(this.ctx, this.lru);
@@ -223,7 +224,10 @@ export class MmMechanisms {
     }
     const id = this.ws.idAt(pfn);
     if (id >= 0) {
-      if (order !== 0 || mm.order(i) !== 0) throw new Error(`freePages: pfn ${hexPfn(pfn)} holds logical page ${id}, an order-0 page; cannot free it as order ${order}`);
+      if (order !== 0 || mm.order(i) !== 0)
+        throw new Error(
+          `freePages: pfn ${hexPfn(pfn)} holds logical page ${id}, an order-0 page; cannot free it as order ${order}`,
+        );
       this.ws.release(id);
       return;
     }

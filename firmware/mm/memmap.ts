@@ -87,16 +87,18 @@ export class MemMap {
   declare readonly pbBase: number;
   /** Index of the first list-head node. */
   declare readonly headBase: number;
-  private declare nextFreeHead: number;
-  private declare readonly headEnd: number;
+  declare private nextFreeHead: number;
+  declare private readonly headEnd: number;
   /** Word index (in w) of the first counter word, and of the next one allocCounters() gives. */
   declare readonly counterBase: number;
-  private declare nextCounter: number;
-  private declare readonly counterEnd: number;
+  declare private nextCounter: number;
+  declare private readonly counterEnd: number;
 
   constructor(startPfn: number, nrPages: number, pageblockOrder: number, nrListHeads: number, nrCounters = 0) {
-    if (!Number.isInteger(nrListHeads) || nrListHeads < 0) throw new RangeError(`memmap: bad list head count ${nrListHeads}`);
-    if (!Number.isInteger(nrCounters) || nrCounters < 0) throw new RangeError(`memmap: bad counter count ${nrCounters}`);
+    if (!Number.isInteger(nrListHeads) || nrListHeads < 0)
+      throw new RangeError(`memmap: bad list head count ${nrListHeads}`);
+    if (!Number.isInteger(nrCounters) || nrCounters < 0)
+      throw new RangeError(`memmap: bad counter count ${nrCounters}`);
     this.startPfn = startPfn;
     this.nrPages = nrPages;
     this.endPfn = startPfn + nrPages;

@@ -30,7 +30,7 @@ export class MemoryManager extends PageAllocator {
   minFreeKbytes = 0;
   /** nr_free[zone][order] right after boot (the state freeing everything returns to). */
   declare readonly bootNrFree: Int32Array;
-  private declare readonly lowmemReserveRatio: number[];
+  declare private readonly lowmemReserveRatio: number[];
 
   constructor(layout: MemoryLayout, clock: Clock, options: MmOptions = {}) {
     super(validated(layout), options);

@@ -85,7 +85,10 @@ export class Migrator {
     const mm = this.ctx.memmap;
     if (!mm.pfnValid(pfn)) throw new RangeError(`${what}: pfn ${pfn} is outside DRAM`);
     const i = pfn - mm.startPfn;
-    if ((mm.flags(i) & PG_HEAD) === 0 || mm.kind(i) === PageKind.FREE) throw new Error(`${what}: pfn ${hexPfn(pfn)} is not the head of an allocated block (${this.ctx.pa.describePage(pfn)})`);
+    if ((mm.flags(i) & PG_HEAD) === 0 || mm.kind(i) === PageKind.FREE)
+      throw new Error(
+        `${what}: pfn ${hexPfn(pfn)} is not the head of an allocated block (${this.ctx.pa.describePage(pfn)})`,
+      );
     return i;
   }
 
@@ -107,7 +110,12 @@ export class Migrator {
    * alloc_migration_target()); `reason` picks the per-page cost. Never throws for a block that
    * cannot move: it is reported.
    */
-  migratePages(heads: ArrayLike<number>, reason: MigrateReason, newPage?: NewPageFn, _mode: MigrateMode = 'sync'): MigrateResult {
+  migratePages(
+    heads: ArrayLike<number>,
+    reason: MigrateReason,
+    newPage?: NewPageFn,
+    _mode: MigrateMode = 'sync',
+  ): MigrateResult {
     const ctx = this.ctx;
     const mm = ctx.memmap;
     const base = mm.startPfn;
@@ -186,7 +194,9 @@ export class Migrator {
     const si = src - base;
     const di = dst - base;
     if ((mm.flags(di) & PG_HEAD) === 0 || mm.order(di) !== order || mm.kind(di) === PageKind.FREE) {
-      throw new Error(`migrate: target pfn ${hexPfn(dst)} is not an allocated order-${order} block (${ctx.pa.describePage(dst)})`);
+      throw new Error(
+        `migrate: target pfn ${hexPfn(dst)} is not an allocated order-${order} block (${ctx.pa.describePage(dst)})`,
+      );
     }
     const pages = 2 ** order;
     // Per-page kinds (a block normally has one kind; copy page by page anyway).

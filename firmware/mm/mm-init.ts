@@ -66,7 +66,12 @@ export function initPerZoneWmarkMin(pa: PageAllocator, params: WatermarkParams):
   const managed = pa.zones.map((z) => z.managedPages);
   const lowmem = managed.reduce((s, m, i) => (i === ZONE_MOVABLE ? s : s + m), 0);
   const minFreeKbytes = params.minFreeKbytes ?? calculateMinFreeKbytes(lowmem, pa.pageShift);
-  const wm = setupPerZoneWmarks(managed, minFreeKbytes, params.watermarkScaleFactor ?? DEFAULT_WATERMARK_SCALE_FACTOR, pa.pageShift);
+  const wm = setupPerZoneWmarks(
+    managed,
+    minFreeKbytes,
+    params.watermarkScaleFactor ?? DEFAULT_WATERMARK_SCALE_FACTOR,
+    pa.pageShift,
+  );
   const reserve = setupPerZoneLowmemReserve(managed, params.lowmemReserveRatio ?? DEFAULT_LOWMEM_RESERVE_RATIO);
   pa.zones.forEach((zone, i) => {
     const w = wm[i]!;

@@ -41,7 +41,17 @@ import {
   gfpZone,
 } from './gfp.js';
 import { MAX_NR_ZONES, ZONE_NAMES, ZONE_NORMAL, type MemoryLayout, type PfnRange, type ZoneName } from './layout.js';
-import { B_AGE, B_FLAGS, B_KIND, B_ORDER, H_STATE, MemMap, PB_MIGRATE_ISOLATE, PB_MIGRATETYPE_MASK, W_STATE } from './memmap.js';
+import {
+  B_AGE,
+  B_FLAGS,
+  B_KIND,
+  B_ORDER,
+  H_STATE,
+  MemMap,
+  PB_MIGRATE_ISOLATE,
+  PB_MIGRATETYPE_MASK,
+  W_STATE,
+} from './memmap.js';
 import {
   FALLBACKS,
   MIGRATE_CMA,
@@ -53,7 +63,17 @@ import {
   MIGRATE_TYPES,
   MIGRATE_UNMOVABLE,
 } from './migratetype.js';
-import { NR_PAGE_KINDS, PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_ISOLATED, PG_LRU, PG_PCP, PageKind, isMovableKind } from './page-flags.js';
+import {
+  NR_PAGE_KINDS,
+  PAGE_KIND_NAMES,
+  PG_BUDDY,
+  PG_HEAD,
+  PG_ISOLATED,
+  PG_LRU,
+  PG_PCP,
+  PageKind,
+  isMovableKind,
+} from './page-flags.js';
 import { NR_PCP_LISTS, PAGE_ALLOC_COSTLY_ORDER, PerCpuPages } from './pcp.js';
 import { VmEvents } from './vmstat.js';
 import { DEFAULT_WATERMARK_BOOST_FACTOR, multFrac } from './watermarks.js';
@@ -107,7 +127,14 @@ export interface MmHooks {
   /** __alloc_pages_may_oom(): returns true if it freed memory (e.g. killed a task). */
   outOfMemory(order: number, gfp: number, highestZoneIdx: number): boolean;
   /** mm_page_alloc_extfrag: an allocation fell back to another migratetype's free list. */
-  extfrag(pfn: number, order: number, fallbackOrder: number, startMt: number, fallbackMt: number, claimed: boolean): void;
+  extfrag(
+    pfn: number,
+    order: number,
+    fallbackOrder: number,
+    startMt: number,
+    fallbackMt: number,
+    claimed: boolean,
+  ): void;
 }
 
 export const NO_HOOKS: MmHooks = {
@@ -142,10 +169,27 @@ const hexPfn = (pfn: number): string => '0x' + pfn.toString(16);
 // in a comment: V8 does not fold module-level bindings (each use is a context-slot load and a
 // Smi check). This check keeps the literals honest.
 if (
-  PG_BUDDY !== 1 || PG_PCP !== 2 || PG_HEAD !== 4 || PG_LRU !== 0x10 || PG_ISOLATED !== 0x80 ||
-  W_STATE !== 2 || H_STATE !== 5 || B_KIND !== 8 || B_AGE !== 9 || B_FLAGS !== 10 || B_ORDER !== 11 ||
-  MIGRATE_MOVABLE !== 1 || MIGRATE_PCPTYPES !== 3 || MIGRATE_HIGHATOMIC !== 3 || MIGRATE_CMA !== 4 || MIGRATE_ISOLATE !== 5 ||
-  MIGRATE_TYPES !== 6 || NR_PCP_LISTS !== 12 || NR_PAGE_KINDS !== 11 || PB_MIGRATETYPE_MASK !== 7 || PB_MIGRATE_ISOLATE !== 8
+  PG_BUDDY !== 1 ||
+  PG_PCP !== 2 ||
+  PG_HEAD !== 4 ||
+  PG_LRU !== 0x10 ||
+  PG_ISOLATED !== 0x80 ||
+  W_STATE !== 2 ||
+  H_STATE !== 5 ||
+  B_KIND !== 8 ||
+  B_AGE !== 9 ||
+  B_FLAGS !== 10 ||
+  B_ORDER !== 11 ||
+  MIGRATE_MOVABLE !== 1 ||
+  MIGRATE_PCPTYPES !== 3 ||
+  MIGRATE_HIGHATOMIC !== 3 ||
+  MIGRATE_CMA !== 4 ||
+  MIGRATE_ISOLATE !== 5 ||
+  MIGRATE_TYPES !== 6 ||
+  NR_PCP_LISTS !== 12 ||
+  NR_PAGE_KINDS !== 11 ||
+  PB_MIGRATETYPE_MASK !== 7 ||
+  PB_MIGRATE_ISOLATE !== 8
 ) {
   throw new Error('page-alloc, pcp: a constant changed; update the literals of the fast paths');
 }
@@ -181,7 +225,7 @@ export class PageAllocator {
   /** free_area[order].nr_free, indexed by zone * nrOrders + order (a view of memmap counter words). */
   declare readonly nrFree: Int32Array;
   /** Word index in the memmap of nrFree[0] (the hot paths update nr_free through w). */
-  private declare readonly nrFreeBase: number;
+  declare private readonly nrFreeBase: number;
   hooks: MmHooks = NO_HOOKS;
   /** Optional observer of buddy free-list membership (for allocator-hook PASR policies). */
   freeListHook: FreeListHook | null = null;
@@ -195,9 +239,9 @@ export class PageAllocator {
 
   // Hot-path aliases of the memmap views (memmap.ts: this.w[3n] next, this.w[3n + 1] prev,
   // this.b[12n + B_KIND | B_ORDER | B_FLAGS | B_AGE]).
-  private declare readonly w: Int32Array;
-  private declare readonly b: Uint8Array;
-  private declare readonly h: Uint16Array;
+  declare private readonly w: Int32Array;
+  declare private readonly b: Uint8Array;
+  declare private readonly h: Uint16Array;
   /** Populated zones in ascending order, and their end pfns, for pfn -> zone lookup. */
   private popZone = new Int32Array(0);
   private popEnd = new Float64Array(0);
@@ -207,18 +251,18 @@ export class PageAllocator {
   private nofragment = new Int32Array(MAX_NR_ZONES);
   /** Zone index of each pageblock, or -1 when the pageblock straddles zones. */
   private pbZone = new Int8Array(0);
-  private declare readonly pbBase: number;
+  declare private readonly pbBase: number;
   /** Aliases for the order-0 fast paths (one object hop fewer than memmap.* / pcp.*). */
-  private declare readonly nrPages: number;
-  private declare readonly pbFlags: Uint8Array;
+  declare private readonly nrPages: number;
+  declare private readonly pbFlags: Uint8Array;
   /** pcp list-head node of (zone 0, cpu 0, pindex 0) and word index of pcp count[0]; -1 without pcp. */
-  private declare readonly pcpHeadBase: number;
-  private declare readonly pcpCountBase: number;
+  declare private readonly pcpHeadBase: number;
+  declare private readonly pcpCountBase: number;
   /** The migratetype whose requests get ALLOC_CMA: MOVABLE with CONFIG_CMA, else -1. */
-  private declare readonly cmaMt: number;
+  declare private readonly cmaMt: number;
   /** The preferred zone (first of the zonelist) per highest zone index, or null. */
   private preferredZone: (Zone | null)[] = [];
-  private declare readonly pgalloc: Float64Array;
+  declare private readonly pgalloc: Float64Array;
   /** Zone the last successful getPageFromFreelist() allocated from. */
   private lastZoneIdx = -1;
   /** Scratch results of prepMoveFreepagesBlock(). */
@@ -246,7 +290,13 @@ export class PageAllocator {
     const spare = options.spareListHeads ?? 4096;
     const nrFreeCounters = MAX_NR_ZONES * this.nrOrders;
     const pcpCounters = usePcp ? MAX_NR_ZONES * layout.nrCpus : 0;
-    this.memmap = new MemMap(layout.startPfn, layout.nrPages, layout.pageblockOrder, nrFreeLists + pcpHeads + spare, nrFreeCounters + pcpCounters);
+    this.memmap = new MemMap(
+      layout.startPfn,
+      layout.nrPages,
+      layout.pageblockOrder,
+      nrFreeLists + pcpHeads + spare,
+      nrFreeCounters + pcpCounters,
+    );
     this.freeHeadBase = this.memmap.allocListHeads(nrFreeLists);
     this.pcp = usePcp ? new PerCpuPages(this.memmap, layout.nrCpus) : null;
     this.pcpMaxOrder = Math.min(PAGE_ALLOC_COSTLY_ORDER, layout.pageblockOrder);
@@ -283,7 +333,8 @@ export class PageAllocator {
     // memmap_init(): every pageblock starts MIGRATE_MOVABLE (fill with the value 1).
     this.memmap.pageblockFlags.fill(MIGRATE_MOVABLE);
     for (const c of layout.cma) {
-      for (let pfn = c.startPfn; pfn < c.endPfn; pfn += this.pageblockNrPages) this.memmap.setPageblockMigratetype(pfn, MIGRATE_CMA);
+      for (let pfn = c.startPfn; pfn < c.endPfn; pfn += this.pageblockNrPages)
+        this.memmap.setPageblockMigratetype(pfn, MIGRATE_CMA);
       const z = this.zones[this.zoneIdxOf(c.startPfn)]!;
       z.cmaPages += c.endPfn - c.startPfn;
     }
@@ -297,7 +348,12 @@ export class PageAllocator {
     const pop = this.zones.filter((z) => z.populated);
     this.popZone = Int32Array.from(pop.map((z) => z.idx));
     this.popEnd = Float64Array.from(pop.map((z) => z.endPfn));
-    this.zonelists = this.zones.map((_, highest) => this.zones.slice(0, highest + 1).reverse().filter((z) => z.populated));
+    this.zonelists = this.zones.map((_, highest) =>
+      this.zones
+        .slice(0, highest + 1)
+        .reverse()
+        .filter((z) => z.populated),
+    );
     this.preferredZone = this.zonelists.map((zl) => zl[0] ?? null);
     this.nofragment = Int32Array.from(this.zones, (_, highest) =>
       this.configZoneDma32 && this.zonelists[highest]![0]?.idx === ZONE_NORMAL ? ALLOC_NOFRAGMENT : 0,
@@ -323,7 +379,8 @@ export class PageAllocator {
 
   zoneOf(pfn: number): Zone {
     const i = this.zoneIdxOf(pfn);
-    if (i < 0 || pfn < this.startPfn) throw new RangeError(`pfn ${hexPfn(pfn)} is outside DRAM [${hexPfn(this.startPfn)}, ${hexPfn(this.endPfn)})`);
+    if (i < 0 || pfn < this.startPfn)
+      throw new RangeError(`pfn ${hexPfn(pfn)} is outside DRAM [${hexPfn(this.startPfn)}, ${hexPfn(this.endPfn)})`);
     return this.zones[i]!;
   }
 
@@ -449,7 +506,8 @@ export class PageAllocator {
       const bi = buddyPfn - base;
       const st = w[3 * bi + 2 /* W_STATE */]!;
       if (st >>> 16 !== (1 /* PG_BUDDY */ | (order << 8))) break;
-      if (order >= pbOrder && this.pbFlags[(buddyPfn >> pbOrder) - this.pbBase] !== mt) return this.mergeAndAdd(pfn, zone, order, mt, toTail, buddyPfn);
+      if (order >= pbOrder && this.pbFlags[(buddyPfn >> pbOrder) - this.pbBase] !== mt)
+        return this.mergeAndAdd(pfn, zone, order, mt, toTail, buddyPfn);
       // __del_page_from_free_list(buddy, zone, order, mt)
       const n = w[3 * bi]!;
       const p = w[3 * bi + 1]!;
@@ -513,11 +571,13 @@ export class PageAllocator {
     if (!tail && order < this.maxOrder - 1) {
       const hb = (buddyPfn & pfn) ^ (1 << (order + 1));
       const zs = zone.zoneStartPfn;
-      tail = hb >= zs && hb < zs + zone.spannedPages && this.w[3 * (hb - this.startPfn) + 2 /* W_STATE */]! >>> 16 === (1 /* PG_BUDDY */ | ((order + 1) << 8));
+      tail =
+        hb >= zs &&
+        hb < zs + zone.spannedPages &&
+        this.w[3 * (hb - this.startPfn) + 2 /* W_STATE */]! >>> 16 === (1 /* PG_BUDDY */ | ((order + 1) << 8));
     }
     this.addToFreeList(pfn - this.startPfn, zone.idx, order, mt, tail);
   }
-
 
   /**
    * free_one_page() / split_large_buddy(): free a block, cut into pageblock-sized pieces when
@@ -548,7 +608,7 @@ export class PageAllocator {
     // nothing) breaks to the full path, which also reports misuse.
     fast: if (order === 0) {
       const idx = pfn - this.startPfn;
-      if ((idx >>> 0) !== idx || idx >= this.nrPages || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) break fast;
+      if (idx >>> 0 !== idx || idx >= this.nrPages || cpu >>> 0 !== cpu || cpu >= this.nrCpus) break fast;
       const w = this.w;
       const st = w[3 * idx + 2 /* W_STATE */]!;
       const k = st & 0xff;
@@ -596,22 +656,26 @@ export class PageAllocator {
     this.freeOneBlock(pfn, zone, 0, f & 8 ? 5 /* MIGRATE_ISOLATE */ : f & 7, false);
   }
 
-
   /** __free_pages() beyond the fast path, with the bad_page() checks. */
   private freePagesChecked(pfn: number, order: number, cpu: number): void {
     const b = this.b;
     const w = this.w;
     const idx = pfn - this.startPfn;
-    if (!(idx >= 0 && pfn < this.endPfn) || (pfn | 0) !== pfn || (cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) {
-      if ((cpu >>> 0) >= this.nrCpus || (cpu | 0) !== cpu) throw new RangeError(`freePages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
+    if (!(idx >= 0 && pfn < this.endPfn) || (pfn | 0) !== pfn || cpu >>> 0 >= this.nrCpus || (cpu | 0) !== cpu) {
+      if (cpu >>> 0 >= this.nrCpus || (cpu | 0) !== cpu)
+        throw new RangeError(`freePages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
       throw new RangeError(`freePages: pfn ${pfn} is outside DRAM [${hexPfn(this.startPfn)}, ${hexPfn(this.endPfn)})`);
     }
     const fl = b[12 * idx + B_FLAGS]!;
     if ((fl & (PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || b[12 * idx + B_ORDER] !== order) {
       if (fl & PG_HEAD && b[12 * idx + B_ORDER] === order) {
-        throw new Error(`freePages: bad page state at pfn ${hexPfn(pfn)}: still on an LRU list or isolated (flags 0x${fl.toString(16)})`);
+        throw new Error(
+          `freePages: bad page state at pfn ${hexPfn(pfn)}: still on an LRU list or isolated (flags 0x${fl.toString(16)})`,
+        );
       }
-      throw new Error(`freePages: bad page state at pfn ${hexPfn(pfn)}: ${this.describePage(pfn)}; cannot free it as an order-${order} block`);
+      throw new Error(
+        `freePages: bad page state at pfn ${hexPfn(pfn)}: ${this.describePage(pfn)}; cannot free it as an order-${order} block`,
+      );
     }
     const zone = this.zones[this.zoneIdxOf(pfn)]!;
     const n = 1 << order;
@@ -619,7 +683,10 @@ export class PageAllocator {
     // free_pages_prepare(): every page of the block must be in use.
     for (let i = idx; i < idx + n; i++) {
       const k = b[12 * i + B_KIND]!;
-      if (k === PageKind.FREE) throw new Error(`freePages: bad page state at pfn ${hexPfn(i + this.startPfn)} (page ${i - idx} of the order-${order} block at ${hexPfn(pfn)}): already free`);
+      if (k === PageKind.FREE)
+        throw new Error(
+          `freePages: bad page state at pfn ${hexPfn(i + this.startPfn)} (page ${i - idx} of the order-${order} block at ${hexPfn(pfn)}): already free`,
+        );
       nrKind[k]--;
       // Kind FREE, age 0, no flags (the order of a free page is set on block heads later).
       // One word store: byte stores followed by the fast paths' word loads of the same bytes
@@ -651,7 +718,8 @@ export class PageAllocator {
           b[12 * i + B_AGE] = 0; // free pages have age 0 (memmap invariant c)
           const k = b[12 * i + B_KIND]!;
           if (k === PageKind.FREE) {
-            if (b[12 * i + B_FLAGS]! !== 0 || this.findFreeBlock(i + this.startPfn) >= 0) throw new Error(`freePagesCore: pfn ${hexPfn(i + this.startPfn)} is already free`);
+            if (b[12 * i + B_FLAGS]! !== 0 || this.findFreeBlock(i + this.startPfn) >= 0)
+              throw new Error(`freePagesCore: pfn ${hexPfn(i + this.startPfn)} is already free`);
             continue;
           }
           zone.nrKind[k]--;
@@ -723,7 +791,6 @@ export class PageAllocator {
     hook(pfn, order, 1);
   }
 
-
   /** page_del_and_expand(). */
   private pageDelAndExpand(zone: Zone, pfn: number, low: number, high: number, mt: number): void {
     this.delFromFreeList(pfn - this.startPfn, zone.idx, high);
@@ -761,8 +828,6 @@ export class PageAllocator {
     this.accountFreepages(zone, -(1 << order), mt);
     return pfn;
   }
-
-
 
   /**
    * should_try_claim_block() (v6.15+): whether a fallback at current order may claim the whole
@@ -935,7 +1000,15 @@ export class PageAllocator {
    *  (c) a pageblock straddling the zone boundary is never claimed.
    * Returns the allocated pfn, or -1 if the block was not claimed.
    */
-  private tryToClaimBlock(zone: Zone, pfn: number, currentOrder: number, order: number, startMt: number, blockMt: number, allocFlags: number): number {
+  private tryToClaimBlock(
+    zone: Zone,
+    pfn: number,
+    currentOrder: number,
+    order: number,
+    startMt: number,
+    blockMt: number,
+    allocFlags: number,
+  ): number {
     if (currentOrder >= this.pageblockOrder) {
       this.delFromFreeList(pfn - this.startPfn, zone.idx, currentOrder);
       this.accountFreepages(zone, -(1 << currentOrder), blockMt);
@@ -972,7 +1045,7 @@ export class PageAllocator {
       const fmt = this.findSuitableFallback(zone, co, startMt, true);
       if (fmt === -1) continue;
       if (fmt === -2) break;
-      const pfn = this.w[3 * (this.freeListHead(zone.idx, co, fmt))]! + this.startPfn;
+      const pfn = this.w[3 * this.freeListHead(zone.idx, co, fmt)]! + this.startPfn;
       const page = this.tryToClaimBlock(zone, pfn, co, order, startMt, fmt, allocFlags);
       if (page >= 0) {
         this.events.fallback_claim++;
@@ -991,7 +1064,7 @@ export class PageAllocator {
     for (let co = order; co <= this.maxOrder; co++) {
       const fmt = this.findSuitableFallback(zone, co, startMt, false);
       if (fmt === -1) continue;
-      const pfn = this.w[3 * (this.freeListHead(zone.idx, co, fmt))]! + this.startPfn;
+      const pfn = this.w[3 * this.freeListHead(zone.idx, co, fmt)]! + this.startPfn;
       this.pageDelAndExpand(zone, pfn, order, co, fmt);
       this.events.fallback_steal++;
       this.hooks.extfrag(pfn, order, co, startMt, fmt, false);
@@ -1055,7 +1128,8 @@ export class PageAllocator {
     if (allocFlags & ALLOC_HIGHATOMIC) page = this.rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
     if (page < 0) {
       page = this.rmqueue(zone, order, mt, allocFlags);
-      if (page < 0 && allocFlags & (ALLOC_OOM | ALLOC_NON_BLOCK)) page = this.rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
+      if (page < 0 && allocFlags & (ALLOC_OOM | ALLOC_NON_BLOCK))
+        page = this.rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
     }
     return page;
   }
@@ -1090,7 +1164,14 @@ export class PageAllocator {
    * OOM victims: -1/2); for order > 0 a free block of at least that order must exist on a list
    * the request may use.
    */
-  zoneWatermarkOk(zone: Zone, order: number, mark: number, highestZoneIdx: number, allocFlags: number, freePages = zone.nrFreePages): boolean {
+  zoneWatermarkOk(
+    zone: Zone,
+    order: number,
+    mark: number,
+    highestZoneIdx: number,
+    allocFlags: number,
+    freePages = zone.nrFreePages,
+  ): boolean {
     const w = this.w;
     let min = mark;
     freePages -= this.unusableFree(zone, order, allocFlags);
@@ -1108,13 +1189,20 @@ export class PageAllocator {
       const h = this.freeListHead(zone.idx, o, 0);
       for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (w[3 * (h + mt)] !== h + mt) return true;
       if (allocFlags & ALLOC_CMA && w[3 * (h + MIGRATE_CMA)] !== h + MIGRATE_CMA) return true;
-      if (allocFlags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && w[3 * (h + MIGRATE_HIGHATOMIC)] !== h + MIGRATE_HIGHATOMIC) return true;
+      if (allocFlags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && w[3 * (h + MIGRATE_HIGHATOMIC)] !== h + MIGRATE_HIGHATOMIC)
+        return true;
     }
     return false;
   }
 
   /** zone_watermark_fast(). */
-  private zoneWatermarkFast(zone: Zone, order: number, mark: number, highestZoneIdx: number, allocFlags: number): boolean {
+  private zoneWatermarkFast(
+    zone: Zone,
+    order: number,
+    mark: number,
+    highestZoneIdx: number,
+    allocFlags: number,
+  ): boolean {
     const freePages = zone.nrFreePages;
     if (order === 0) {
       let reserved = 0;
@@ -1124,7 +1212,12 @@ export class PageAllocator {
       if (usable > mark + zone.lowmemReserve[highestZoneIdx]!) return true;
     }
     if (this.zoneWatermarkOk(zone, order, mark, highestZoneIdx, allocFlags, freePages)) return true;
-    if (order === 0 && allocFlags & ALLOC_MIN_RESERVE && zone.watermarkBoost && (allocFlags & ALLOC_WMARK_MASK) === ALLOC_WMARK_MIN) {
+    if (
+      order === 0 &&
+      allocFlags & ALLOC_MIN_RESERVE &&
+      zone.watermarkBoost &&
+      (allocFlags & ALLOC_WMARK_MASK) === ALLOC_WMARK_MIN
+    ) {
       return this.zoneWatermarkOk(zone, order, zone.watermark[0]!, highestZoneIdx, allocFlags, freePages);
     }
     return false;
@@ -1137,7 +1230,13 @@ export class PageAllocator {
    * from the first zone that passes its watermark. A pass with ALLOC_NOFRAGMENT that finds
    * nothing is repeated without it. Returns the pfn (zone in lastZoneIdx) or -1.
    */
-  private getPageFromFreelist(order: number, allocFlags: number, highestZoneIdx: number, mt: number, cpu: number): number {
+  private getPageFromFreelist(
+    order: number,
+    allocFlags: number,
+    highestZoneIdx: number,
+    mt: number,
+    cpu: number,
+  ): number {
     const zonelist = this.zonelists[highestZoneIdx]!;
     for (;;) {
       const wmark = allocFlags & ALLOC_WMARK_MASK;
@@ -1190,7 +1289,8 @@ export class PageAllocator {
     fast: if (order === 0) {
       const dec = GFP_DECODE[gfp & 0x1f]!;
       const k1 = kind - 1;
-      if (dec < 0 || (k1 >>> 0) !== k1 || k1 >= 10 /* NR_PAGE_KINDS - 1 */ || (cpu >>> 0) !== cpu || cpu >= this.nrCpus) break fast;
+      if (dec < 0 || k1 >>> 0 !== k1 || k1 >= 10 /* NR_PAGE_KINDS - 1 */ || cpu >>> 0 !== cpu || cpu >= this.nrCpus)
+        break fast;
       const zone = this.preferredZone[dec & 0xf]!;
       if (zone === null || zone.boostedWatermark !== false) break fast;
       const mt = dec >> 4;
@@ -1198,7 +1298,8 @@ export class PageAllocator {
       // (usable = free - min(free, reserved) > mark, with mark >= 0, is free - reserved > mark.)
       const cma = mt === this.cmaMt;
       const reserved = zone.nrFreeHighatomic + (cma ? 0 : zone.nrFreeCma);
-      if (zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[dec & 0xf]!) break fast;
+      if (zone.nrFreePages - reserved <= zone.watermark[1]! + zone.watermarkBoost + zone.lowmemReserve[dec & 0xf]!)
+        break fast;
       if (this.pcpHeadBase < 0) {
         const pfn = this.allocBuddyOrder0(zone, mt, cma, kind);
         if (pfn >= 0) return pfn;
@@ -1241,7 +1342,15 @@ export class PageAllocator {
   /** __alloc_pages() beyond the fast path: argument checks, zonelist walk, slow path. */
   private allocPagesZonelist(order: number, gfp: number, kind: number, cpu: number): AllocResult {
     const dec = GFP_DECODE[gfp & 0x1f]!;
-    if ((order >>> 0) > this.maxOrder || ((kind - 1) >>> 0) >= NR_PAGE_KINDS - 1 || (cpu >>> 0) >= this.nrCpus || dec < 0 || (order | 0) !== order || (kind | 0) !== kind || (cpu | 0) !== cpu) {
+    if (
+      order >>> 0 > this.maxOrder ||
+      (kind - 1) >>> 0 >= NR_PAGE_KINDS - 1 ||
+      cpu >>> 0 >= this.nrCpus ||
+      dec < 0 ||
+      (order | 0) !== order ||
+      (kind | 0) !== kind ||
+      (cpu | 0) !== cpu
+    ) {
       return this.badAllocRequest(order, gfp, kind, cpu);
     }
     const highest = dec & 0xf;
@@ -1261,11 +1370,17 @@ export class PageAllocator {
   /** Argument errors of allocPages(): too-large order is an outcome, the rest are bugs. */
   private badAllocRequest(order: number, gfp: number, kind: number, cpu: number): AllocFailure {
     if (Number.isInteger(order) && order > this.maxOrder) return this.allocFailure(order, gfp, 'order-too-large');
-    if (!Number.isInteger(order) || order < 0) throw new RangeError(`allocPages: order ${order} is not an integer in [0, ${this.maxOrder}]`);
+    if (!Number.isInteger(order) || order < 0)
+      throw new RangeError(`allocPages: order ${order} is not an integer in [0, ${this.maxOrder}]`);
     if (!Number.isInteger(kind) || kind <= PageKind.FREE || kind >= NR_PAGE_KINDS) {
-      throw new RangeError(`allocPages: owner kind ${kind} is not one of ${PAGE_KIND_NAMES.slice(1).map((n, i) => `${i + 1} (${n})`).join(', ')}`);
+      throw new RangeError(
+        `allocPages: owner kind ${kind} is not one of ${PAGE_KIND_NAMES.slice(1)
+          .map((n, i) => `${i + 1} (${n})`)
+          .join(', ')}`,
+      );
     }
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.nrCpus) throw new RangeError(`allocPages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.nrCpus)
+      throw new RangeError(`allocPages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
     throw new RangeError(`allocPages: gfp 0x${gfp.toString(16)} is an invalid combination (zone or mobility bits)`);
   }
 
@@ -1319,7 +1434,11 @@ export class PageAllocator {
       page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
       if (page >= 0) return page;
     }
-    if (order <= PAGE_ALLOC_COSTLY_ORDER && (gfp & __GFP_NORETRY) === 0 && this.hooks.outOfMemory(order, gfp, highest)) {
+    if (
+      order <= PAGE_ALLOC_COSTLY_ORDER &&
+      (gfp & __GFP_NORETRY) === 0 &&
+      this.hooks.outOfMemory(order, gfp, highest)
+    ) {
       page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
       if (page >= 0) return page;
     }
@@ -1442,7 +1561,9 @@ export class PageAllocator {
   isolateFreePage(pfn: number, order: number): number {
     const idx = pfn - this.startPfn;
     if ((this.b[12 * idx + B_FLAGS]! & PG_BUDDY) === 0 || this.b[12 * idx + B_ORDER] !== order) {
-      throw new Error(`isolateFreePage: pfn ${hexPfn(pfn)} is not a free order-${order} block (${this.describePage(pfn)})`);
+      throw new Error(
+        `isolateFreePage: pfn ${hexPfn(pfn)} is not a free order-${order} block (${this.describePage(pfn)})`,
+      );
     }
     const zone = this.zoneOf(pfn);
     const mt = this.memmap.getPageblockMigratetype(pfn);
@@ -1480,7 +1601,8 @@ export class PageAllocator {
     const zone = this.zoneOf(pfn);
     const n = 1 << order;
     for (let i = idx; i < idx + n; i++) {
-      if (b[12 * i + B_FLAGS]! & (PG_BUDDY | PG_PCP)) throw new Error(`markAllocated: pfn ${hexPfn(i + this.startPfn)} is on a free list`);
+      if (b[12 * i + B_FLAGS]! & (PG_BUDDY | PG_PCP))
+        throw new Error(`markAllocated: pfn ${hexPfn(i + this.startPfn)} is on a free list`);
       const old = b[12 * i + B_KIND]!;
       if (old !== PageKind.FREE) zone.nrKind[old]--;
       b[12 * i + B_KIND] = kind;
@@ -1493,7 +1615,8 @@ export class PageAllocator {
 
   /** Change the owner kind of allocated pages (e.g. file clean -> dirty, anon -> balloon). */
   setPageKind(pfn: number, nrPages: number, kind: number): void {
-    if (!(kind > PageKind.FREE && kind < NR_PAGE_KINDS)) throw new RangeError(`setPageKind: kind ${kind} must be an owner kind (not FREE)`);
+    if (!(kind > PageKind.FREE && kind < NR_PAGE_KINDS))
+      throw new RangeError(`setPageKind: kind ${kind} must be an owner kind (not FREE)`);
     const idx = pfn - this.startPfn;
     for (let i = idx; i < idx + nrPages; i++) {
       const old = this.b[12 * i + B_KIND]!;
@@ -1510,7 +1633,9 @@ export class PageAllocator {
     const b = this.b;
     const idx = pfn - this.startPfn;
     if ((b[12 * idx + B_FLAGS]! & PG_HEAD) === 0 || b[12 * idx + B_ORDER] !== order) {
-      throw new Error(`splitPage: pfn ${hexPfn(pfn)} is not an allocated order-${order} block (${this.describePage(pfn)})`);
+      throw new Error(
+        `splitPage: pfn ${hexPfn(pfn)} is not an allocated order-${order} block (${this.describePage(pfn)})`,
+      );
     }
     for (let i = idx; i < idx + (1 << order); i++) {
       b[12 * i + B_FLAGS] = b[12 * i + B_FLAGS]! | PG_HEAD;
@@ -1527,7 +1652,8 @@ export class PageAllocator {
     const parts = [`kind ${PAGE_KIND_NAMES[b[12 * i + B_KIND]!] ?? b[12 * i + B_KIND]}`, `flags 0x${f.toString(16)}`];
     if (f & (PG_BUDDY | PG_PCP | PG_HEAD)) parts.push(`order ${b[12 * i + B_ORDER]}`);
     const fb = this.findFreeBlock(pfn);
-    if (fb >= 0 && fb !== pfn) parts.push(`inside the free order-${b[12 * (fb - this.startPfn) + B_ORDER]} block at ${hexPfn(fb)}`);
+    if (fb >= 0 && fb !== pfn)
+      parts.push(`inside the free order-${b[12 * (fb - this.startPfn) + B_ORDER]} block at ${hexPfn(fb)}`);
     return parts.join(', ');
   }
 }

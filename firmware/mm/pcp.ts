@@ -36,9 +36,9 @@ export class PerCpuPages {
   declare readonly count: Int32Array;
   /** Word index in the memmap of count[0] (the allocator's fast paths update it through w). */
   declare readonly countBase: number;
-  private declare readonly mm: MemMap;
-  private declare readonly w: Int32Array;
-  private declare readonly base: number;
+  declare private readonly mm: MemMap;
+  declare private readonly w: Int32Array;
+  declare private readonly base: number;
 
   constructor(mm: MemMap, nrCpus: number) {
     this.mm = mm;
@@ -156,7 +156,8 @@ export class PerCpuPages {
       do {
         if (++pindex > NR_PCP_LISTS - 1) pindex = 0;
         h = listBase + pindex;
-        if (++guard > NR_PCP_LISTS) throw new Error(`pcp: zone ${zone.name} cpu ${cpu} count ${this.count[c]} but every list is empty`);
+        if (++guard > NR_PCP_LISTS)
+          throw new Error(`pcp: zone ${zone.name} cpu ${cpu} count ${this.count[c]} but every list is empty`);
       } while (w[3 * h] === h);
       const order = (pindex / MIGRATE_PCPTYPES) | 0;
       const nrPages = 1 << order;

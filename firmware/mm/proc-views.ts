@@ -10,12 +10,7 @@
 import { MIGRATETYPE_NAMES, MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_TYPES } from './migratetype.js';
 import type { PageAllocator } from './page-alloc.js';
 import { PageKind } from './page-flags.js';
-import {
-  PAGETYPEINFO_FREE_CAP,
-  type BuddyinfoRow,
-  type PagetypeinfoView,
-  type ZoneinfoZone,
-} from './proc.js';
+import { PAGETYPEINFO_FREE_CAP, type BuddyinfoRow, type PagetypeinfoView, type ZoneinfoZone } from './proc.js';
 import {
   MEMMAP_STAT_ITEMS,
   NODE_STAT_ITEMS,
@@ -36,7 +31,11 @@ export const STRUCT_PAGE_BYTES = 64;
 export function buddyinfoView(pa: PageAllocator): BuddyinfoRow[] {
   return pa.zones
     .filter((z) => z.populated)
-    .map((z) => ({ node: 0, zone: z.name, nrFree: Array.from(pa.nrFree.subarray(z.idx * pa.nrOrders, (z.idx + 1) * pa.nrOrders)) }));
+    .map((z) => ({
+      node: 0,
+      zone: z.name,
+      nrFree: Array.from(pa.nrFree.subarray(z.idx * pa.nrOrders, (z.idx + 1) * pa.nrOrders)),
+    }));
 }
 
 /** The migratetypes shown: all, or all but CMA without CONFIG_CMA. */
@@ -53,14 +52,21 @@ export function pagetypeinfoView(pa: PageAllocator): PagetypeinfoView {
     .map((z) => {
       const free = mts.map((mt) => {
         const row: number[] = [];
-        for (let o = 0; o < pa.nrOrders; o++) row.push(pa.memmap.listCount(pa.freeListHead(z.idx, o, mt), PAGETYPEINFO_FREE_CAP));
+        for (let o = 0; o < pa.nrOrders; o++)
+          row.push(pa.memmap.listCount(pa.freeListHead(z.idx, o, mt), PAGETYPEINFO_FREE_CAP));
         return row;
       });
       const count = new Array<number>(MIGRATE_TYPES).fill(0);
-      for (let pfn = z.zoneStartPfn; pfn < z.endPfn; pfn += pa.pageblockNrPages) count[pa.memmap.getPageblockMigratetype(pfn)]!++;
+      for (let pfn = z.zoneStartPfn; pfn < z.endPfn; pfn += pa.pageblockNrPages)
+        count[pa.memmap.getPageblockMigratetype(pfn)]!++;
       return { node: 0, zone: z.name, free, blocks: mts.map((mt) => count[mt]!) };
     });
-  return { pageblockOrder: pa.pageblockOrder, nrOrders: pa.nrOrders, migratetypeNames: mts.map((mt) => MIGRATETYPE_NAMES[mt]!), zones };
+  return {
+    pageblockOrder: pa.pageblockOrder,
+    nrOrders: pa.nrOrders,
+    migratetypeNames: mts.map((mt) => MIGRATETYPE_NAMES[mt]!),
+    zones,
+  };
 }
 
 /** NR_FREE_PAGES_BLOCKS: free pages in blocks of at least pageblock order, outside ISOLATE lists. */

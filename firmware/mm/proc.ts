@@ -36,7 +36,8 @@ export function parseBuddyinfo(text: string, where = 'buddyinfo'): BuddyinfoRow[
     const m = /^Node (\d+), zone +(\S+) ((?: *\d+ )+)$/.exec(line);
     if (!m) throw formatError(where, i, line, '"Node <n>, zone <name> <counts>"');
     const row = { node: Number(m[1]), zone: m[2]!, nrFree: m[3]!.trim().split(/ +/).map(Number) };
-    if (renderBuddyinfo([row]) !== line + '\n') throw formatError(where, i, line, 'the kernel\'s column widths ("%8s", "%6lu ")');
+    if (renderBuddyinfo([row]) !== line + '\n')
+      throw formatError(where, i, line, 'the kernel\'s column widths ("%8s", "%6lu ")');
     rows.push(row);
   });
   return rows;
@@ -106,13 +107,19 @@ export function parsePagetypeinfo(text: string, where = 'pagetypeinfo'): Pagetyp
   const pbOrder = Number(expect(/^Page block order: (\d+)$/, '"Page block order: <n>"')[1]);
   expect(/^Pages per block: +\d+$/, '"Pages per block:  <n>"');
   expect(/^$/, 'an empty line');
-  const hdr = expect(/^Free pages count per migrate type at order +((?:\d+ +)*\d+) $/, 'the "Free pages count per migrate type at order" heading');
+  const hdr = expect(
+    /^Free pages count per migrate type at order +((?:\d+ +)*\d+) $/,
+    'the "Free pages count per migrate type at order" heading',
+  );
   const nrOrders = hdr[1]!.trim().split(/ +/).length;
   const zones: PagetypeinfoZone[] = [];
   const names: string[] = [];
   const byKey = new Map<string, PagetypeinfoZone>();
   while (i < lines.length && lines[i] !== '') {
-    const m = expect(/^Node +(\d+), zone +(\S+), type +(\S+) ((?:>? *\d+ )+)$/, '"Node <n>, zone <z>, type <mt> <counts>"');
+    const m = expect(
+      /^Node +(\d+), zone +(\S+), type +(\S+) ((?:>? *\d+ )+)$/,
+      '"Node <n>, zone <z>, type <mt> <counts>"',
+    );
     const key = `${m[1]}/${m[2]}`;
     let z = byKey.get(key);
     if (!z) {
@@ -121,19 +128,29 @@ export function parsePagetypeinfo(text: string, where = 'pagetypeinfo'): Pagetyp
       zones.push(z);
     }
     if (zones.length === 1) names.push(m[3]!);
-    z.free.push(m[4]!.trim().split(/ +/).map((t) => Number(t.replace('>', ''))));
+    z.free.push(
+      m[4]!
+        .trim()
+        .split(/ +/)
+        .map((t) => Number(t.replace('>', ''))),
+    );
   }
   expect(/^$/, 'an empty line before "Number of blocks type"');
   const bh = expect(/^Number of blocks type +((?:\S+ +)*\S+) $/, 'the "Number of blocks type" heading');
   const blockNames = bh[1]!.trim().split(/ +/);
   for (const z of zones) {
     const m = expect(/^Node (\d+), zone +(\S+) ((?: *\d+ )+)$/, '"Node <n>, zone <z> <block counts>"');
-    if (`${m[1]}/${m[2]}` !== `${z.node}/${z.zone}`) throw formatError(where, i - 1, lines[i - 1]!, `block counts of zone ${z.zone}`);
+    if (`${m[1]}/${m[2]}` !== `${z.node}/${z.zone}`)
+      throw formatError(where, i - 1, lines[i - 1]!, `block counts of zone ${z.zone}`);
     z.blocks = m[3]!.trim().split(/ +/).map(Number);
   }
-  if (i !== lines.length) throw formatError(where, i, lines[i]!, 'the end of the file (pagetypeinfo_showmixedcount is not supported)');
+  if (i !== lines.length)
+    throw formatError(where, i, lines[i]!, 'the end of the file (pagetypeinfo_showmixedcount is not supported)');
   const view: PagetypeinfoView = { pageblockOrder: pbOrder, nrOrders, migratetypeNames: blockNames, zones };
-  if (names.join() !== blockNames.join()) throw new Error(`${where}: migratetype names of the free counts (${names.join(', ')}) differ from the block counts heading (${blockNames.join(', ')})`);
+  if (names.join() !== blockNames.join())
+    throw new Error(
+      `${where}: migratetype names of the free counts (${names.join(', ')}) differ from the block counts heading (${blockNames.join(', ')})`,
+    );
   requireSameText(where, text, renderPagetypeinfo(view));
   return view;
 }
@@ -324,5 +341,7 @@ function requireSameText(where: string, text: string, rendered: string): void {
   const b = rendered.split('\n');
   let k = 0;
   while (k < a.length && a[k] === b[k]) k++;
-  throw new Error(`${where}:${k + 1}: not in the kernel's format: ${JSON.stringify(a[k] ?? '<end>')} would print as ${JSON.stringify(b[k] ?? '<end>')}`);
+  throw new Error(
+    `${where}:${k + 1}: not in the kernel's format: ${JSON.stringify(a[k] ?? '<end>')} would print as ${JSON.stringify(b[k] ?? '<end>')}`,
+  );
 }

@@ -35,7 +35,16 @@
 import { GFP_KERNEL } from './gfp.js';
 import { MAX_NR_ZONES } from './layout.js';
 import type { Lru } from './lru.js';
-import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, NR_LRU_LISTS, isActiveLru, isFileKind, isFileLru } from './lru.js';
+import {
+  LRU_ACTIVE_ANON,
+  LRU_ACTIVE_FILE,
+  LRU_INACTIVE_ANON,
+  LRU_INACTIVE_FILE,
+  NR_LRU_LISTS,
+  isActiveLru,
+  isFileKind,
+  isFileLru,
+} from './lru.js';
 import type { MmContext } from './mm-context.js';
 import { MAX_RECLAIM_RETRIES, PAGE_ALLOC_COSTLY_ORDER } from './page-alloc.js';
 import { PG_ACTIVE, PG_PINNED, PG_REFERENCED, PageKind } from './page-flags.js';
@@ -108,7 +117,13 @@ export class Reclaim {
     this.skipHead = ctx.memmap.allocListHeads(1);
   }
 
-  private newScanControl(kswapd: boolean, order: number, reclaimIdx: number, gfp: number, nrToReclaim: number): ScanControl {
+  private newScanControl(
+    kswapd: boolean,
+    order: number,
+    reclaimIdx: number,
+    gfp: number,
+    nrToReclaim: number,
+  ): ScanControl {
     return {
       nrToReclaim,
       reclaimIdx,
@@ -261,7 +276,10 @@ export class Reclaim {
       ctx.ledger.run(() => {
         let iterations = 0;
         do {
-          if (++iterations > MAX_KSWAPD_ITERATIONS) throw new Error(`kswapd: balance_pgdat did not finish in ${MAX_KSWAPD_ITERATIONS} passes (priority ${sc.priority})`);
+          if (++iterations > MAX_KSWAPD_ITERATIONS)
+            throw new Error(
+              `kswapd: balance_pgdat did not finish in ${MAX_KSWAPD_ITERATIONS} passes (priority ${sc.priority})`,
+            );
           if (this.pgdatBalanced(sc.order, highestZoneIdx)) break;
           let raisePriority = true;
           sc.mayWritepage = Reclaim.writebackAllowed(sc.priority);
@@ -327,7 +345,8 @@ export class Reclaim {
     }
     const file = this.lru.lruSize(LRU_ACTIVE_FILE) + inactiveFile;
     const anon = this.lru.lruSize(LRU_INACTIVE_ANON);
-    sc.fileIsTiny = file + free <= totalHigh && (sc.mayDeactivate & DEACTIVATE_ANON) === 0 && Math.floor(anon / 2 ** sc.priority) > 0;
+    sc.fileIsTiny =
+      file + free <= totalHigh && (sc.mayDeactivate & DEACTIVATE_ANON) === 0 && Math.floor(anon / 2 ** sc.priority) > 0;
   }
 
   /** shrink_node(): the LRU lists, then the shrinkers; slab pages freed count as reclaimed. */
@@ -339,7 +358,8 @@ export class Reclaim {
     const scannedBefore = this.ctx.events.slabs_scanned;
     this.shrinkers.shrinkSlab(sc.gfp, sc.priority);
     const slabScanned = this.ctx.events.slabs_scanned - scannedBefore;
-    if (slabScanned > 0) this.ctx.ledger.charge('shrink-slab', slabScanned * this.ctx.costs.get('reclaim.scanPageNs'), slabScanned);
+    if (slabScanned > 0)
+      this.ctx.ledger.charge('shrink-slab', slabScanned * this.ctx.costs.get('reclaim.scanPageNs'), slabScanned);
     sc.nrReclaimed += this.shrinkers.reclaimedPages - slabBefore;
     if (sc.nrReclaimed > before) {
       this.kswapdFailures = 0;
@@ -404,12 +424,14 @@ export class Reclaim {
       break;
     }
     sc.nrReclaimed += reclaimed;
-    if (this.canReclaimAnon() && this.inactiveIsLow(LRU_INACTIVE_ANON)) this.shrinkActiveList(SWAP_CLUSTER_MAX, LRU_ACTIVE_ANON, sc);
+    if (this.canReclaimAnon() && this.inactiveIsLow(LRU_INACTIVE_ANON))
+      this.shrinkActiveList(SWAP_CLUSTER_MAX, LRU_ACTIVE_ANON, sc);
   }
 
   private shrinkList(lru: number, nrToScan: number, sc: ScanControl): number {
     if (isActiveLru(lru)) {
-      if (sc.mayDeactivate & (isFileLru(lru) ? DEACTIVATE_FILE : DEACTIVATE_ANON)) this.shrinkActiveList(nrToScan, lru, sc);
+      if (sc.mayDeactivate & (isFileLru(lru) ? DEACTIVATE_FILE : DEACTIVATE_ANON))
+        this.shrinkActiveList(nrToScan, lru, sc);
       else sc.skippedDeactivate = true;
       return 0;
     }
@@ -604,6 +626,7 @@ export class Reclaim {
   /** The private lists are empty (checked between operations). */
   checkInvariants(): void {
     const mm = this.ctx.memmap;
-    if (!mm.listEmpty(this.isoHead) || !mm.listEmpty(this.skipHead)) throw new Error('reclaim invariant violated: pages left on a private isolation list');
+    if (!mm.listEmpty(this.isoHead) || !mm.listEmpty(this.skipHead))
+      throw new Error('reclaim invariant violated: pages left on a private isolation list');
   }
 }

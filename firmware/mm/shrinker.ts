@@ -76,8 +76,10 @@ export class Shrinker {
   constructor(spec: ShrinkerSpec) {
     const seeks = spec.seeks ?? DEFAULT_SEEKS;
     const batch = spec.batch ?? 0;
-    if (!Number.isInteger(seeks) || seeks < 0) throw new RangeError(`shrinker ${spec.name}: seeks ${seeks} is not a non-negative integer`);
-    if (!Number.isInteger(batch) || batch < 0) throw new RangeError(`shrinker ${spec.name}: batch ${batch} is not a non-negative integer`);
+    if (!Number.isInteger(seeks) || seeks < 0)
+      throw new RangeError(`shrinker ${spec.name}: seeks ${seeks} is not a non-negative integer`);
+    if (!Number.isInteger(batch) || batch < 0)
+      throw new RangeError(`shrinker ${spec.name}: batch ${batch} is not a non-negative integer`);
     this.name = spec.name;
     this.seeks = seeks;
     this.batch = batch;
@@ -130,11 +132,13 @@ export class ShrinkerRegistry {
 
   /** do_shrink_slab(): returns objects freed, or 0/SHRINK_EMPTY straight from count_objects(). */
   doShrinkSlab(sc: ShrinkControl, s: Shrinker, priority: number): number {
-    if (!Number.isInteger(priority) || priority < 0 || priority > 12) throw new RangeError(`do_shrink_slab: priority ${priority} is not in [0, 12]`);
+    if (!Number.isInteger(priority) || priority < 0 || priority > 12)
+      throw new RangeError(`do_shrink_slab: priority ${priority} is not in [0, 12]`);
     const batchSize = s.batch ? s.batch : SHRINK_BATCH;
     const freeable = s.spec.countObjects(sc);
     if (freeable === 0 || freeable === SHRINK_EMPTY) return freeable;
-    if (!Number.isInteger(freeable) || freeable < 0) throw new Error(`shrinker ${s.name}: count_objects returned ${freeable}`);
+    if (!Number.isInteger(freeable) || freeable < 0)
+      throw new Error(`shrinker ${s.name}: count_objects returned ${freeable}`);
     s.lastFreeable = freeable;
     const nr = s.nrDeferred;
     s.nrDeferred = 0;
@@ -149,7 +153,16 @@ export class ShrinkerRegistry {
     let totalScan = Math.floor(nr / 2 ** priority);
     totalScan += delta;
     totalScan = Math.min(totalScan, 2 * freeable);
-    const trace: ShrinkSlabTrace = { freeable, nrDeferredIn: nr, delta, totalScan, scanned: 0, freed: 0, batches: 0, nrDeferredOut: 0 };
+    const trace: ShrinkSlabTrace = {
+      freeable,
+      nrDeferredIn: nr,
+      delta,
+      totalScan,
+      scanned: 0,
+      freed: 0,
+      batches: 0,
+      nrDeferredOut: 0,
+    };
     let freed = 0;
     let scanned = 0;
     let iterations = 0;
@@ -166,7 +179,9 @@ export class ShrinkerRegistry {
       totalScan -= sc.nrScanned;
       scanned += sc.nrScanned;
       if (sc.nrScanned <= 0 || ++iterations > MAX_SCAN_ITERATIONS) {
-        throw new Error(`shrinker ${s.name}: scan loop does not advance (nr_scanned ${sc.nrScanned}, total_scan ${totalScan}); Linux would spin here`);
+        throw new Error(
+          `shrinker ${s.name}: scan loop does not advance (nr_scanned ${sc.nrScanned}, total_scan ${totalScan}); Linux would spin here`,
+        );
       }
     }
     let nextDeferred = Math.max(nr + delta - scanned, 0);
@@ -196,7 +211,9 @@ export class ShrinkerRegistry {
   checkInvariants(): void {
     for (const s of this.list) {
       if (!Number.isInteger(s.nrDeferred) || s.nrDeferred < 0 || s.nrDeferred > 2 * s.lastFreeable) {
-        throw new Error(`shrinker invariant violated: ${s.name} nr_deferred ${s.nrDeferred} not in [0, 2 * ${s.lastFreeable}]`);
+        throw new Error(
+          `shrinker invariant violated: ${s.name} nr_deferred ${s.nrDeferred} not in [0, 2 * ${s.lastFreeable}]`,
+        );
       }
     }
   }
@@ -225,7 +242,8 @@ export class SlabCache {
 
   constructor(ctx: MmContext, registry: ShrinkerRegistry, name: string, objSize: number, seeks = DEFAULT_SEEKS) {
     const pageBytes = ctx.pageBytes;
-    if (!Number.isInteger(objSize) || objSize <= 0 || objSize > pageBytes) throw new RangeError(`slab cache ${name}: object size ${objSize} is not in [1, ${pageBytes}]`);
+    if (!Number.isInteger(objSize) || objSize <= 0 || objSize > pageBytes)
+      throw new RangeError(`slab cache ${name}: object size ${objSize} is not in [1, ${pageBytes}]`);
     this.ctx = ctx;
     this.registry = registry;
     this.name = name;
@@ -323,13 +341,25 @@ export class SlabCache {
       const pfn = this.slabPfn[this.slot(k)]!;
       const o = this.slabObjs[this.slot(k)]!;
       const i = pfn - mm.startPfn;
-      if (!mm.pfnValid(pfn) || (mm.flags(i) & PG_HEAD) === 0 || mm.order(i) !== 0 || mm.kind(i) !== PageKind.SLAB_RECLAIMABLE) {
-        throw new Error(`slab cache ${this.name} invariant violated: slab ${k} at pfn ${hexPfn(pfn)} is not an allocated order-0 slab_reclaimable page`);
+      if (
+        !mm.pfnValid(pfn) ||
+        (mm.flags(i) & PG_HEAD) === 0 ||
+        mm.order(i) !== 0 ||
+        mm.kind(i) !== PageKind.SLAB_RECLAIMABLE
+      ) {
+        throw new Error(
+          `slab cache ${this.name} invariant violated: slab ${k} at pfn ${hexPfn(pfn)} is not an allocated order-0 slab_reclaimable page`,
+        );
       }
-      if (o === 0 && k < this.count - 1) throw new Error(`slab cache ${this.name} invariant violated: empty slab ${k} at pfn ${hexPfn(pfn)} kept`);
-      if (o > this.objsPerSlab) throw new Error(`slab cache ${this.name} invariant violated: slab at ${hexPfn(pfn)} holds ${o} > ${this.objsPerSlab} objects`);
+      if (o === 0 && k < this.count - 1)
+        throw new Error(`slab cache ${this.name} invariant violated: empty slab ${k} at pfn ${hexPfn(pfn)} kept`);
+      if (o > this.objsPerSlab)
+        throw new Error(
+          `slab cache ${this.name} invariant violated: slab at ${hexPfn(pfn)} holds ${o} > ${this.objsPerSlab} objects`,
+        );
       objs += o;
     }
-    if (objs !== this.nrObjects) throw new Error(`slab cache ${this.name} invariant violated: nrObjects ${this.nrObjects} but slabs hold ${objs}`);
+    if (objs !== this.nrObjects)
+      throw new Error(`slab cache ${this.name} invariant violated: nrObjects ${this.nrObjects} but slabs hold ${objs}`);
   }
 }

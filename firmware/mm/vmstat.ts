@@ -24,7 +24,14 @@ export const ZONE_STAT_ITEMS = [
 ] as const;
 
 /** NUMA event items (enum numa_stat_item), printed after the zone items. */
-export const NUMA_STAT_ITEMS = ['numa_hit', 'numa_miss', 'numa_foreign', 'numa_interleave', 'numa_local', 'numa_other'] as const;
+export const NUMA_STAT_ITEMS = [
+  'numa_hit',
+  'numa_miss',
+  'numa_foreign',
+  'numa_interleave',
+  'numa_local',
+  'numa_other',
+] as const;
 
 /** Node stat items (enum node_stat_item), the "per-node stats" of zoneinfo. */
 export const NODE_STAT_ITEMS = [

@@ -140,7 +140,13 @@ export function zoneBatchsize(managedPages: number, pageShift: number): number {
  * at least 4 * batch. With fraction 0 this is high_min; with MIN_PERCPU_PAGELIST_HIGH_FRACTION
  * it is high_max.
  */
-export function zoneHighsize(lowWmark: number, managedPages: number, batch: number, nrCpus: number, highFraction: number): number {
+export function zoneHighsize(
+  lowWmark: number,
+  managedPages: number,
+  batch: number,
+  nrCpus: number,
+  highFraction: number,
+): number {
   const total = highFraction === 0 ? lowWmark : Math.floor(managedPages / highFraction);
   const high = Math.floor(total / nrCpus);
   return Math.max(high, batch * 4);
@@ -151,4 +157,3 @@ export function calculateNormalThreshold(managedPages: number, nrCpus: number, p
   const mem = Math.floor(managedPages / 2 ** (27 - pageShift));
   return Math.min(125, 2 * fls(nrCpus) * (1 + fls(mem)));
 }
-

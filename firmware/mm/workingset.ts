@@ -69,8 +69,10 @@ export class AddressSpace {
   nrShadows = 0;
 
   constructor(ctx: MmContext, lru: Lru, capacity: number, swapPages: number) {
-    if (!Number.isInteger(capacity) || capacity < 0 || capacity > 0x7fffffff) throw new RangeError(`address space: capacity ${capacity} is not a non-negative 31-bit integer`);
-    if (!Number.isInteger(swapPages) || swapPages < 0) throw new RangeError(`address space: swap pages ${swapPages} is not a non-negative integer`);
+    if (!Number.isInteger(capacity) || capacity < 0 || capacity > 0x7fffffff)
+      throw new RangeError(`address space: capacity ${capacity} is not a non-negative 31-bit integer`);
+    if (!Number.isInteger(swapPages) || swapPages < 0)
+      throw new RangeError(`address space: swap pages ${swapPages} is not a non-negative integer`);
     this.ctx = ctx;
     this.lru = lru;
     this.capacity = capacity;
@@ -82,7 +84,8 @@ export class AddressSpace {
   }
 
   private checkId(id: number, what: string): void {
-    if (!Number.isInteger(id) || id < 0 || id >= this.capacity) throw new RangeError(`${what}: logical page ${id} is not in [0, ${this.capacity})`);
+    if (!Number.isInteger(id) || id < 0 || id >= this.capacity)
+      throw new RangeError(`${what}: logical page ${id} is not in [0, ${this.capacity})`);
   }
 
   /** Per-frame logical ids, allocated on first use. */
@@ -118,7 +121,9 @@ export class AddressSpace {
     const recorded = this.type[id]!;
     const st = this.state[id]!;
     if (recorded !== TYPE_UNSET && recorded !== t && st !== PAGE_NONE) {
-      throw new Error(`touch: logical page ${id} is a ${recorded === TYPE_FILE ? 'file' : 'anon'} page, touched as ${type}`);
+      throw new Error(
+        `touch: logical page ${id} is a ${recorded === TYPE_FILE ? 'file' : 'anon'} page, touched as ${type}`,
+      );
     }
     const ctx = this.ctx;
     const ev = ctx.events;
@@ -289,16 +294,21 @@ export class AddressSpace {
         swapped++;
         if (this.type[id] !== TYPE_ANON) fail(`logical page ${id} is swapped but not anon`);
       }
-      if (st === PAGE_SHADOW && this.type[id] !== TYPE_FILE) fail(`logical page ${id} has a file shadow but is not a file page`);
+      if (st === PAGE_SHADOW && this.type[id] !== TYPE_FILE)
+        fail(`logical page ${id} has a file shadow but is not a file page`);
       if (st === PAGE_SWAPPED || st === PAGE_SHADOW) shadows++;
       if (st === PAGE_RESIDENT) {
         if (!mm.pfnValid(pfn)) fail(`logical page ${id} maps to pfn ${pfn} outside DRAM`);
         const i = pfn - mm.startPfn;
         if (this.idOf[i] !== id) fail(`logical page ${id} maps to pfn ${hexPfn(pfn)}, which holds id ${this.idOf[i]}`);
-        if ((mm.flags(i) & PG_HEAD) === 0 || mm.order(i) !== 0) fail(`logical page ${id} at pfn ${hexPfn(pfn)} is not an allocated order-0 page`);
+        if ((mm.flags(i) & PG_HEAD) === 0 || mm.order(i) !== 0)
+          fail(`logical page ${id} at pfn ${hexPfn(pfn)} is not an allocated order-0 page`);
         const k = mm.kind(i);
         const ok = this.type[id] === TYPE_FILE ? isFileKind(k) : k === PageKind.ANON;
-        if (!ok) fail(`logical page ${id} (${this.type[id] === TYPE_FILE ? 'file' : 'anon'}) at pfn ${hexPfn(pfn)} has kind ${PAGE_KIND_NAMES[k]}`);
+        if (!ok)
+          fail(
+            `logical page ${id} (${this.type[id] === TYPE_FILE ? 'file' : 'anon'}) at pfn ${hexPfn(pfn)} has kind ${PAGE_KIND_NAMES[k]}`,
+          );
       }
     }
     if (swapped !== this.swapUsed) fail(`swapUsed is ${this.swapUsed} but ${swapped} pages are swapped`);
@@ -306,7 +316,8 @@ export class AddressSpace {
     if (shadows !== this.nrShadows) fail(`nrShadows is ${this.nrShadows} but ${shadows} shadow entries exist`);
     for (let i = 0; this.idOfArr !== null && i < this.idOfArr.length; i++) {
       const id = this.idOf[i]!;
-      if (id >= 0 && this.pfnOf[id] !== i + mm.startPfn) fail(`pfn ${hexPfn(i + mm.startPfn)} holds id ${id}, whose pfnOf is ${this.pfnOf[id]}`);
+      if (id >= 0 && this.pfnOf[id] !== i + mm.startPfn)
+        fail(`pfn ${hexPfn(i + mm.startPfn)} holds id ${id}, whose pfnOf is ${this.pfnOf[id]}`);
     }
   }
 }

@@ -90,7 +90,8 @@ export function buildPasrMap(config: BoardConfig, map: AddressMap): PasrMap {
         usable: c.pfnCount > 0 && c.pfnCount * pageSize === c.bytes,
       });
     }
-    if (wholePages > 0 && hi - lo === wholePages) bootParams.push(`ddr_die=${sizeString(wholePages * pageSize)}@0x${(lo * pageSize).toString(16)}`);
+    if (wholePages > 0 && hi - lo === wholePages)
+      bootParams.push(`ddr_die=${sizeString(wholePages * pageSize)}@0x${(lo * pageSize).toString(16)}`);
   });
   return { register, groups, units, bootParams };
 }
@@ -109,7 +110,9 @@ export function checkPasrMapInvariants(config: BoardConfig, pasr: PasrMap): void
   all.sort((a, b) => a.startPfn - b.startPfn);
   for (let i = 1; i < all.length; i++) {
     if (all[i]!.startPfn < all[i - 1]!.endPfn) {
-      throw new Error(`PASR units ${all[i - 1]!.unit} and ${all[i]!.unit} overlap at pfn 0x${all[i]!.startPfn.toString(16)}`);
+      throw new Error(
+        `PASR units ${all[i - 1]!.unit} and ${all[i]!.unit} overlap at pfn 0x${all[i]!.startPfn.toString(16)}`,
+      );
     }
   }
 }
@@ -117,5 +120,9 @@ export function checkPasrMapInvariants(config: BoardConfig, pasr: PasrMap): void
 /** The masks that stop refreshing one PASR unit: its bit on every die of its group. */
 export function unitMasks(u: PasrUnit): { die: string; bankMask: number; segmentMask: number }[] {
   const bit = 2 ** u.bit;
-  return u.dies.map((die) => ({ die, bankMask: u.register === 'MR16' ? bit : 0, segmentMask: u.register === 'MR16' ? 0 : bit }));
+  return u.dies.map((die) => ({
+    die,
+    bankMask: u.register === 'MR16' ? bit : 0,
+    segmentMask: u.register === 'MR16' ? 0 : bit,
+  }));
 }

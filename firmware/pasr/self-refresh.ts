@@ -76,7 +76,16 @@ export function selfRefreshCycle(
   board.clock.advance(durationNs);
   for (const d of drivers.values()) run(board, d.selfRefreshExit(), errors);
   const poisonedPages = board.poisonedIn(board.firstPfn, board.firstPfn + board.poisoned.length) - poisonedBefore;
-  for (const die of board.dies) if (die.inSelfRefresh) errors.push(`${die.id} is still in self-refresh after the exit sequence`);
-  return { durationNs, violations, poisonedPages, lostPages: countLostPages(board, memmap), energyJ, fullArrayEnergyJ, refreshed, errors };
+  for (const die of board.dies)
+    if (die.inSelfRefresh) errors.push(`${die.id} is still in self-refresh after the exit sequence`);
+  return {
+    durationNs,
+    violations,
+    poisonedPages,
+    lostPages: countLostPages(board, memmap),
+    energyJ,
+    fullArrayEnergyJ,
+    refreshed,
+    errors,
+  };
 }
-

@@ -136,12 +136,19 @@ export class AddressMap {
   private readonly dieByKey = new Map<number, number>();
   private readonly dieById = new Map<string, number>();
 
-  constructor(config: AddressMapConfig, dramBase: number, dramSize: number, dies: readonly AddressMapDie[], pageSize: number) {
+  constructor(
+    config: AddressMapConfig,
+    dramBase: number,
+    dramSize: number,
+    dies: readonly AddressMapDie[],
+    pageSize: number,
+  ) {
     if (!isPowerOfTwo(pageSize)) throw new RangeError(`page size ${pageSize} is not a power of two`);
     if (!Number.isInteger(dramBase) || dramBase < 0 || dramBase % pageSize !== 0) {
       throw new RangeError(`DRAM base ${hex(dramBase)} is not a multiple of the page size (${formatBytes(pageSize)})`);
     }
-    if (!Number.isInteger(dramSize) || dramSize <= 0) throw new RangeError(`DRAM size ${dramSize} is not a positive integer`);
+    if (!Number.isInteger(dramSize) || dramSize <= 0)
+      throw new RangeError(`DRAM size ${dramSize} is not a positive integer`);
     const problems = checkAddressBits(config, dramSize, dies);
     if (problems.length > 0) throw new AddressMapError(problems);
     this.config = config;
@@ -172,7 +179,9 @@ export class AddressMap {
       .sort((x, y) => x.offset - y.offset)
       .map((r) => {
         if (r.offset % pageSize !== 0 || r.size % pageSize !== 0) {
-          throw new RangeError(`address-map region at offset ${hex(r.offset)} (${formatBytes(r.size)}) is not made of whole ${formatBytes(pageSize)} pages`);
+          throw new RangeError(
+            `address-map region at offset ${hex(r.offset)} (${formatBytes(r.size)}) is not made of whole ${formatBytes(pageSize)} pages`,
+          );
         }
         const nBits = bitsFor(r.size);
         const select = [...b.controller, ...(this.hasChannels ? b.channel : []), ...b.rank, ...b.bank, ...seg];
@@ -198,7 +207,13 @@ export class AddressMap {
 
   /** The map of a loaded board; `rowsOf` gives a die's row count when it is not a power of two. */
   static fromBoard(board: BoardConfig, rowsOf?: (die: DieConfig) => number | undefined): AddressMap {
-    const dies = board.dies.map((d) => ({ id: d.id, controller: d.controller, rank: d.rank, channel: d.channel, rows: rowsOf?.(d) }));
+    const dies = board.dies.map((d) => ({
+      id: d.id,
+      controller: d.controller,
+      rank: d.rank,
+      channel: d.channel,
+      rows: rowsOf?.(d),
+    }));
     return new AddressMap(board.addressMap, board.dramBase, board.dramSize, dies, board.kernel.pageSize);
   }
 
@@ -216,7 +231,8 @@ export class AddressMap {
   // ---------------------------------------------------------------- decode / encode
 
   decode(pa: number): DecodedAddress {
-    if (typeof pa !== 'number' || !Number.isInteger(pa)) throw new RangeError(`decode: ${String(pa)} is not an integer address`);
+    if (typeof pa !== 'number' || !Number.isInteger(pa))
+      throw new RangeError(`decode: ${String(pa)} is not an integer address`);
     const end = this.dramBase + this.dramSize;
     if (pa < this.dramBase || pa >= end) {
       throw new RangeError(`address ${hex(pa)} is outside DRAM ${hex(this.dramBase)}-${hex(end - 1)}`);
@@ -234,9 +250,13 @@ export class AddressMap {
     const rank = r.fixedRank + gather(b.rank, lo, hi);
     const row = gather(b.row, lo, hi);
     const di = this.dieByKey.get(this.key(ctrl, channelIndex, rank));
-    if (di === undefined) throw new RangeError(`address ${hex(pa)} decodes to controller index ${ctrl}, channel ${channelIndex}, rank ${rank}: no die`);
+    if (di === undefined)
+      throw new RangeError(
+        `address ${hex(pa)} decodes to controller index ${ctrl}, channel ${channelIndex}, rank ${rank}: no die`,
+      );
     const die = this.dies[di]!;
-    if (row >= die.rows) throw new RangeError(`address ${hex(pa)} decodes to row ${row} of die ${die.id}, which has ${die.rows} rows`);
+    if (row >= die.rows)
+      throw new RangeError(`address ${hex(pa)} decodes to row ${row} of die ${die.id}, which has ${die.rows} rows`);
     const out: DecodedAddress = {
       controller: this.config.controllers[ctrl]!,
       channelIndex,
@@ -259,18 +279,34 @@ export class AddressMap {
 
   encode(c: DramCoordinates): number {
     const ctrl = this.config.controllers.indexOf(c.controller);
-    if (ctrl < 0) throw new RangeError(`encode: unknown controller '${c.controller}' (controllers: ${this.config.controllers.join(', ')})`);
+    if (ctrl < 0)
+      throw new RangeError(
+        `encode: unknown controller '${c.controller}' (controllers: ${this.config.controllers.join(', ')})`,
+      );
     let ch: number;
     if (this.hasChannels) {
-      if (c.channel === undefined) throw new RangeError(`encode: a channel (${this.config.channels.join(', ')}) is required`);
+      if (c.channel === undefined)
+        throw new RangeError(`encode: a channel (${this.config.channels.join(', ')}) is required`);
       ch = this.config.channels.indexOf(c.channel);
-      if (ch < 0) throw new RangeError(`encode: unknown channel '${c.channel}' (channels: ${this.config.channels.join(', ')})`);
+      if (ch < 0)
+        throw new RangeError(`encode: unknown channel '${c.channel}' (channels: ${this.config.channels.join(', ')})`);
     } else ch = c.channelIndex ?? 0;
-    for (const [name, v] of [['rank', c.rank], ['bank', c.bank], ['row', c.row], ['column', c.column], ['byte', c.byte], ['channelIndex', ch]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new RangeError(`encode: ${name} ${String(v)} is not a non-negative integer`);
+    for (const [name, v] of [
+      ['rank', c.rank],
+      ['bank', c.bank],
+      ['row', c.row],
+      ['column', c.column],
+      ['byte', c.byte],
+      ['channelIndex', ch],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 0)
+        throw new RangeError(`encode: ${name} ${String(v)} is not a non-negative integer`);
     }
     const di = this.dieByKey.get(this.key(ctrl, ch, c.rank));
-    if (di === undefined) throw new RangeError(`encode: no die on controller ${c.controller}${this.hasChannels ? `, channel ${c.channel}` : ''}, rank ${c.rank}`);
+    if (di === undefined)
+      throw new RangeError(
+        `encode: no die on controller ${c.controller}${this.hasChannels ? `, channel ${c.channel}` : ''}, rank ${c.rank}`,
+      );
     const die = this.dies[di]!;
     if (c.row >= die.rows) throw new RangeError(`encode: row ${c.row} is beyond die ${die.id} (${die.rows} rows)`);
     const b = this.bits;
@@ -300,7 +336,8 @@ export class AddressMap {
       put('row', b.row, c.row);
       put('column', b.column, c.column);
       put('byte', b.byte, c.byte);
-      if (reason === '' && rel >= r.size) reason = `the address lies beyond the ${formatBytes(r.size)} region at ${hex(r.offset)}`;
+      if (reason === '' && rel >= r.size)
+        reason = `the address lies beyond the ${formatBytes(r.size)} region at ${hex(r.offset)}`;
       if (reason === '') return this.dramBase + r.offset + rel;
       if (firstReason === '') firstReason = reason;
     }
@@ -349,7 +386,8 @@ export class AddressMap {
       pred = (die, _bank, seg) => seg === s && set.has(die);
     } else {
       const k = selector.bank;
-      if (!Number.isInteger(k) || k < 0 || k >= this.banks) throw new RangeError(`cover: bank ${String(k)} is not 0-${this.banks - 1}`);
+      if (!Number.isInteger(k) || k < 0 || k >= this.banks)
+        throw new RangeError(`cover: bank ${String(k)} is not 0-${this.banks - 1}`);
       pred = (die, bank) => bank === k && set.has(die);
     }
     return this.coverOf(pred, mode);
@@ -360,11 +398,17 @@ export class AddressMap {
    * one byte in a masked bank or masked segment of one die (bit n of a mask = bank / segment n).
    * Returns the number of page frames.
    */
-  forEachTouchedRange(dieId: string, maskedBanks: number, maskedSegments: number, cb: (startPfn: number, endPfn: number) => void): number {
+  forEachTouchedRange(
+    dieId: string,
+    maskedBanks: number,
+    maskedSegments: number,
+    cb: (startPfn: number, endPfn: number) => void,
+  ): number {
     const d = this.dieIndex(dieId);
     if (maskedBanks === 0 && maskedSegments === 0) return 0;
     const parts = this.parts(
-      (die, bank, seg) => die === d && ((Math.floor(maskedBanks / 2 ** bank) & 1) === 1 || ((maskedSegments >>> seg) & 1) === 1),
+      (die, bank, seg) =>
+        die === d && ((Math.floor(maskedBanks / 2 ** bank) & 1) === 1 || ((maskedSegments >>> seg) & 1) === 1),
       'touched',
     ).parts;
     let pages = 0;
@@ -379,7 +423,14 @@ export class AddressMap {
    * Sets pages[pfn - firstPfn] = value for every touched page frame of `forEachTouchedRange`
    * that falls inside the array. Returns the number of page frames touched (inside or not).
    */
-  fillTouched(pages: Uint8Array, firstPfn: number, dieId: string, maskedBanks: number, maskedSegments: number, value = 1): number {
+  fillTouched(
+    pages: Uint8Array,
+    firstPfn: number,
+    dieId: string,
+    maskedBanks: number,
+    maskedSegments: number,
+    value = 1,
+  ): number {
     return this.forEachTouchedRange(dieId, maskedBanks, maskedSegments, (s, e) => {
       const a = Math.max(0, s - firstPfn);
       const z = Math.min(pages.length, e - firstPfn);
@@ -417,7 +468,10 @@ export class AddressMap {
     return total;
   }
 
-  private parts(pred: (die: number, bank: number, seg: number) => boolean, mode: CoverMode): { parts: RegionPages[]; bytes: number; granuleBits: number } {
+  private parts(
+    pred: (die: number, bank: number, seg: number) => boolean,
+    mode: CoverMode,
+  ): { parts: RegionPages[]; bytes: number; granuleBits: number } {
     const parts: RegionPages[] = [];
     let bytes = 0;
     let granuleBits = Infinity;
@@ -428,7 +482,11 @@ export class AddressMap {
       if (n === 0) continue;
       bytes += n;
       granuleBits = Math.min(granuleBits, s.positions.length > 0 ? s.positions[0]! : r.nBits);
-      parts.push({ basePfn: r.basePfn, limitPfns: r.size / this.pageSize, pattern: pagePattern(s, this.pageShift, r.nBits, mode) });
+      parts.push({
+        basePfn: r.basePfn,
+        limitPfns: r.size / this.pageSize,
+        pattern: pagePattern(s, this.pageShift, r.nBits, mode),
+      });
     }
     return { parts, bytes, granuleBits };
   }
@@ -441,8 +499,10 @@ export class AddressMap {
   checkInvariants(): void {
     let at = 0;
     for (const r of this.regions) {
-      if (r.offset !== at) throw new Error(`address map: region at ${hex(r.offset)} does not follow the previous one (ends ${hex(at)})`);
-      if (r.offset % this.pageSize !== 0 || r.size % this.pageSize !== 0) throw new Error(`address map: region at ${hex(r.offset)} is not page aligned`);
+      if (r.offset !== at)
+        throw new Error(`address map: region at ${hex(r.offset)} does not follow the previous one (ends ${hex(at)})`);
+      if (r.offset % this.pageSize !== 0 || r.size % this.pageSize !== 0)
+        throw new Error(`address map: region at ${hex(r.offset)} is not page aligned`);
       at = r.offset + r.size;
       for (const off of [r.offset, r.offset + r.size - 1]) {
         const pa = this.dramBase + off;
@@ -450,12 +510,15 @@ export class AddressMap {
         if (back !== pa) throw new Error(`address map: encode(decode(${hex(pa)})) = ${hex(back)}`);
       }
     }
-    if (at !== this.dramSize) throw new Error(`address map: regions end at ${hex(at)}, DRAM size is ${hex(this.dramSize)}`);
+    if (at !== this.dramSize)
+      throw new Error(`address map: regions end at ${hex(at)}, DRAM size is ${hex(this.dramSize)}`);
     for (const id of this.dieIds) {
       const total = this.dieBytes(id);
       const segs = this.segmentsOf(id);
-      if (this.bankBytes(id) * this.banks !== total) throw new Error(`address map: die ${id}: bankBytes * banks != die bytes`);
-      if (this.segmentBytes(id) * segs !== total) throw new Error(`address map: die ${id}: segmentBytes * segments != die bytes`);
+      if (this.bankBytes(id) * this.banks !== total)
+        throw new Error(`address map: die ${id}: bankBytes * banks != die bytes`);
+      if (this.segmentBytes(id) * segs !== total)
+        throw new Error(`address map: die ${id}: segmentBytes * segments != die bytes`);
     }
   }
 }

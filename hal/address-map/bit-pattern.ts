@@ -46,10 +46,12 @@ export function checkSelection(s: Selection, regionBits: number): void {
   const { positions, sel } = s;
   for (let i = 0; i < positions.length; i++) {
     const p = positions[i]!;
-    if (!Number.isInteger(p) || p < 0 || p >= regionBits) throw new Error(`selection: position ${p} outside [0, ${regionBits})`);
+    if (!Number.isInteger(p) || p < 0 || p >= regionBits)
+      throw new Error(`selection: position ${p} outside [0, ${regionBits})`);
     if (i > 0 && p <= positions[i - 1]!) throw new Error('selection: positions not strictly ascending');
   }
-  if (sel.length !== 2 ** positions.length) throw new Error(`selection: table has ${sel.length} entries for ${positions.length} bits`);
+  if (sel.length !== 2 ** positions.length)
+    throw new Error(`selection: table has ${sel.length} entries for ${positions.length} bits`);
   for (const v of sel) if (v !== 0 && v !== 1) throw new Error('selection: table entries must be 0 or 1');
 }
 
@@ -58,8 +60,10 @@ export function checkPagePattern(p: PagePattern): void {
   for (let i = 0; i < p.starts.length; i++) {
     const s = p.starts[i]!;
     const e = p.ends[i]!;
-    if (!(s < e) || s < 0 || e > p.periodPfns) throw new Error(`page pattern: range ${i} [${s}, ${e}) outside [0, ${p.periodPfns})`);
-    if (i > 0 && s <= p.ends[i - 1]!) throw new Error(`page pattern: range ${i} not after (or adjacent to) range ${i - 1}`);
+    if (!(s < e) || s < 0 || e > p.periodPfns)
+      throw new Error(`page pattern: range ${i} [${s}, ${e}) outside [0, ${p.periodPfns})`);
+    if (i > 0 && s <= p.ends[i - 1]!)
+      throw new Error(`page pattern: range ${i} not after (or adjacent to) range ${i - 1}`);
     count += e - s;
   }
   if (count !== p.perPeriod) throw new Error(`page pattern: perPeriod ${p.perPeriod} but ranges hold ${count}`);
@@ -174,7 +178,15 @@ function pushRange(starts: number[], ends: number[], s: number, e: number): void
  * Appends (offset by `base`) the ranges of the block [0, 2^(top+1)) selected by `w`, an
  * assignment table over the lowest `qCount` pattern bits q[0..qCount-1] (all <= top).
  */
-function buildRanges(top: number, qCount: number, q: readonly number[], w: Uint8Array, base: number, starts: number[], ends: number[]): void {
+function buildRanges(
+  top: number,
+  qCount: number,
+  q: readonly number[],
+  w: Uint8Array,
+  base: number,
+  starts: number[],
+  ends: number[],
+): void {
   const size = 2 ** (top + 1);
   if (allEqual(w, 0)) return;
   if (allEqual(w, 1)) {

@@ -123,7 +123,10 @@ export function checkAddressBits(
     });
   }
   if (Array.isArray(bits.row) && bits.row.length < 3) {
-    problems.push({ path: `${bitsPath}.row`, message: `needs at least 3 bits (a segment is the top 3 row bits), got ${bits.row.length}` });
+    problems.push({
+      path: `${bitsPath}.row`,
+      message: `needs at least 3 bits (a segment is the top 3 row bits), got ${bits.row.length}`,
+    });
   }
 
   // (c) regions.
@@ -132,10 +135,15 @@ export function checkAddressBits(
   const good: { i: number; offset: number; size: number }[] = [];
   regions.forEach((r, i) => {
     const path = `${regionsPath}[${i}]`;
-    if (!Number.isInteger(r.offset) || r.offset < 0) problems.push({ path: `${path}.offset`, message: `must be a non-negative integer, got ${String(r.offset)}` });
-    else if (!Number.isInteger(r.size) || r.size <= 0) problems.push({ path: `${path}.size`, message: `must be a positive integer, got ${String(r.size)}` });
+    if (!Number.isInteger(r.offset) || r.offset < 0)
+      problems.push({ path: `${path}.offset`, message: `must be a non-negative integer, got ${String(r.offset)}` });
+    else if (!Number.isInteger(r.size) || r.size <= 0)
+      problems.push({ path: `${path}.size`, message: `must be a positive integer, got ${String(r.size)}` });
     else if (r.offset + r.size > dramSize) {
-      problems.push({ path, message: `region ${hex(r.offset)}-${hex(r.offset + r.size - 1)} ends beyond DRAM (${formatBytes(dramSize)})` });
+      problems.push({
+        path,
+        message: `region ${hex(r.offset)}-${hex(r.offset + r.size - 1)} ends beyond DRAM (${formatBytes(dramSize)})`,
+      });
     } else {
       for (const g of good) {
         if (r.offset < g.offset + g.size && g.offset < r.offset + r.size) {
@@ -146,17 +154,20 @@ export function checkAddressBits(
     }
     for (const k of ['controller', 'channel', 'rank'] as const) {
       const v = r.fixed?.[k];
-      if (v !== undefined && (!Number.isInteger(v) || v < 0)) problems.push({ path: `${path}.fixed.${k}`, message: `must be a non-negative integer, got ${String(v)}` });
+      if (v !== undefined && (!Number.isInteger(v) || v < 0))
+        problems.push({ path: `${path}.fixed.${k}`, message: `must be a non-negative integer, got ${String(v)}` });
     }
   });
   if (good.length === regions.length) {
     const sorted = [...good].sort((a, b) => a.offset - b.offset);
     let at = 0;
     for (const g of sorted) {
-      if (g.offset > at) problems.push({ path: regionsPath, message: `DRAM offsets ${hex(at)}-${hex(g.offset - 1)} are in no region` });
+      if (g.offset > at)
+        problems.push({ path: regionsPath, message: `DRAM offsets ${hex(at)}-${hex(g.offset - 1)} are in no region` });
       at = Math.max(at, g.offset + g.size);
     }
-    if (at < dramSize) problems.push({ path: regionsPath, message: `DRAM offsets ${hex(at)}-${hex(dramSize - 1)} are in no region` });
+    if (at < dramSize)
+      problems.push({ path: regionsPath, message: `DRAM offsets ${hex(at)}-${hex(dramSize - 1)} are in no region` });
   }
 
   // (b) coverage against the largest region.
@@ -177,7 +188,10 @@ export function checkAddressBits(
     if (!Array.isArray(list)) continue;
     list.forEach((p, i) => {
       if (validBit(p) && p >= nBits) {
-        problems.push({ path: `${bitsPath}.${c}[${i}]`, message: `bit ${p} is beyond the largest region (${formatBytes(maxSize)}: bits 0-${nBits - 1})` });
+        problems.push({
+          path: `${bitsPath}.${c}[${i}]`,
+          message: `bit ${p} is beyond the largest region (${formatBytes(maxSize)}: bits 0-${nBits - 1})`,
+        });
       }
     });
   }
@@ -214,7 +228,14 @@ export function checkAddressBits(
     });
   };
   map.controllers.forEach((id, i) => {
-    if (!allCtrl.includes(i)) tooFew('controller', ctrlBits, allCtrl, dies.find((d) => d.controller === id)?.id ?? '?', `on ${id} (index ${i})`);
+    if (!allCtrl.includes(i))
+      tooFew(
+        'controller',
+        ctrlBits,
+        allCtrl,
+        dies.find((d) => d.controller === id)?.id ?? '?',
+        `on ${id} (index ${i})`,
+      );
   });
 
   const seenIds = new Set<string>();
@@ -228,30 +249,44 @@ export function checkAddressBits(
     seenIds.add(d.id);
     const ci = map.controllers.indexOf(d.controller);
     if (ci < 0) {
-      problems.push({ path: `${prefix}.controllers`, message: `die ${d.id} is on controller ${d.controller}, which ${prefix}.controllers does not list` });
+      problems.push({
+        path: `${prefix}.controllers`,
+        message: `die ${d.id} is on controller ${d.controller}, which ${prefix}.controllers does not list`,
+      });
       continue;
     }
     let chi = -1;
     if (hasChannels) {
       if (d.channel === undefined) {
-        problems.push({ path: `${prefix}.channels`, message: `die ${d.id} names no channel, but ${prefix}.channels lists ${map.channels.join(', ')}` });
+        problems.push({
+          path: `${prefix}.channels`,
+          message: `die ${d.id} names no channel, but ${prefix}.channels lists ${map.channels.join(', ')}`,
+        });
         continue;
       }
       chi = map.channels.indexOf(d.channel);
       if (chi < 0) {
-        problems.push({ path: `${prefix}.channels`, message: `die ${d.id} is on channel ${d.channel}, which ${prefix}.channels does not list` });
+        problems.push({
+          path: `${prefix}.channels`,
+          message: `die ${d.id} is on channel ${d.channel}, which ${prefix}.channels does not list`,
+        });
         continue;
       }
     } else if (d.channel !== undefined) {
-      problems.push({ path: `${prefix}.channels`, message: `die ${d.id} is on channel ${d.channel}, but ${prefix}.channels is empty (channels share mode registers)` });
+      problems.push({
+        path: `${prefix}.channels`,
+        message: `die ${d.id} is on channel ${d.channel}, but ${prefix}.channels is empty (channels share mode registers)`,
+      });
       continue;
     }
     const key = keyOf(ci, chi, d.rank);
     const other = seenKeys.get(key);
-    if (other !== undefined) problems.push({ path: prefix, message: `dies ${other} and ${d.id} have the same controller, channel and rank` });
+    if (other !== undefined)
+      problems.push({ path: prefix, message: `dies ${other} and ${d.id} have the same controller, channel and rank` });
     seenKeys.set(key, d.id);
     const okRegion = regions.some(
-      (_, r) => ctrlReach[r]!.includes(ci) && (!hasChannels || chReach[r]!.includes(chi)) && rankReach[r]!.includes(d.rank),
+      (_, r) =>
+        ctrlReach[r]!.includes(ci) && (!hasChannels || chReach[r]!.includes(chi)) && rankReach[r]!.includes(d.rank),
     );
     if (okRegion) continue;
     if (hasChannels && !regions.some((_, r) => ctrlReach[r]!.includes(ci) && chReach[r]!.includes(chi))) {
@@ -272,7 +307,11 @@ export function checkAddressBits(
           const key = keyOf(ci, chi, rank);
           if (seenKeys.has(key) || reported.has(key)) continue;
           reported.add(key);
-          const where = [`controller ${map.controllers[ci]}`, ...(hasChannels ? [`channel ${map.channels[chi]}`] : []), `rank ${rank}`].join(', ');
+          const where = [
+            `controller ${map.controllers[ci]}`,
+            ...(hasChannels ? [`channel ${map.channels[chi]}`] : []),
+            `rank ${rank}`,
+          ].join(', ');
           problems.push({ path: bitsPath, message: `addresses that decode to ${where} belong to no die` });
         }
       }
@@ -281,7 +320,11 @@ export function checkAddressBits(
 
   // (e) geometry.
   const rowLen = Array.isArray(bits.row) ? bits.row.length : 0;
-  const geometry: { field: 'rowBits' | 'bankBits' | 'columnBits' | 'byteBits'; coord: Coordinate; text: (n: number) => string }[] = [
+  const geometry: {
+    field: 'rowBits' | 'bankBits' | 'columnBits' | 'byteBits';
+    coord: Coordinate;
+    text: (n: number) => string;
+  }[] = [
     { field: 'rowBits', coord: 'row', text: (n) => `${plural(n, 'row bit')}` },
     { field: 'bankBits', coord: 'bank', text: (n) => `${2 ** n} banks (${plural(n, 'bank bit')})` },
     { field: 'columnBits', coord: 'column', text: (n) => `${plural(n, 'column bit')}` },
@@ -304,9 +347,15 @@ export function checkAddressBits(
     for (const d of dies) {
       if (d.rows === undefined) continue;
       if (!Number.isInteger(d.rows) || d.rows <= 0 || d.rows > 2 ** rowLen) {
-        problems.push({ path: `${bitsPath}.row`, message: `die ${d.id}: ${String(d.rows)} rows do not fit ${plural(rowLen, 'row bit')}` });
+        problems.push({
+          path: `${bitsPath}.row`,
+          message: `die ${d.id}: ${String(d.rows)} rows do not fit ${plural(rowLen, 'row bit')}`,
+        });
       } else if (d.rows % segRows !== 0) {
-        problems.push({ path: `${bitsPath}.row`, message: `die ${d.id}: ${d.rows} rows is not a whole number of segments (${segRows} rows each)` });
+        problems.push({
+          path: `${bitsPath}.row`,
+          message: `die ${d.id}: ${d.rows} rows is not a whole number of segments (${segRows} rows each)`,
+        });
       }
     }
   }

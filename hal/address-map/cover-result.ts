@@ -76,7 +76,13 @@ export class CoverResult {
   private readonly parts: readonly RegionPages[];
   private cached: PfnRange[] | undefined;
 
-  constructor(parts: readonly RegionPages[], bytes: number, granuleBytes: number, mode: 'whole' | 'touched', pageSize: number) {
+  constructor(
+    parts: readonly RegionPages[],
+    bytes: number,
+    granuleBytes: number,
+    mode: 'whole' | 'touched',
+    pageSize: number,
+  ) {
     this.parts = parts;
     this.bytes = bytes;
     this.granuleBytes = granuleBytes;
@@ -153,7 +159,8 @@ export class CoverResult {
     let prevEnd = -1;
     this.forEachRange((s, e) => {
       if (!(s < e)) throw new Error(`cover: empty or reversed range [${s}, ${e})`);
-      if (s <= prevEnd) throw new Error(`cover: range [${s}, ${e}) overlaps or touches the previous one (ends ${prevEnd})`);
+      if (s <= prevEnd)
+        throw new Error(`cover: range [${s}, ${e}) overlaps or touches the previous one (ends ${prevEnd})`);
       prevEnd = e;
       pages += e - s;
       count++;
@@ -161,15 +168,30 @@ export class CoverResult {
     if (pages !== this.pfnCount) throw new Error(`cover: pfnCount ${this.pfnCount} but ranges hold ${pages}`);
     if (count !== this.rangeCount) throw new Error(`cover: rangeCount ${this.rangeCount} but ${count} ranges`);
     const expect: CoverShape =
-      this.bytes === 0 ? 'empty' : count === 0 ? 'sub-page' : count === 1 ? 'contiguous' : this.shape === 'strided' ? 'strided' : 'irregular';
+      this.bytes === 0
+        ? 'empty'
+        : count === 0
+          ? 'sub-page'
+          : count === 1
+            ? 'contiguous'
+            : this.shape === 'strided'
+              ? 'strided'
+              : 'irregular';
     if (expect !== this.shape) throw new Error(`cover: shape ${this.shape} but expected ${expect}`);
-    if (this.mode === 'touched' && this.bytes > 0 && count === 0) throw new Error('cover: touched set empty although bytes are selected');
+    if (this.mode === 'touched' && this.bytes > 0 && count === 0)
+      throw new Error('cover: touched set empty although bytes are selected');
     if (this.pfnCount * this.pageSize > this.bytes && this.mode === 'whole') {
       throw new Error(`cover: ${this.pfnCount} whole pages hold more than the ${this.bytes} selected bytes`);
     }
   }
 
   toJSON(): { shape: CoverShape; bytes: number; pfnCount: number; granuleBytes: number; ranges: readonly PfnRange[] } {
-    return { shape: this.shape, bytes: this.bytes, pfnCount: this.pfnCount, granuleBytes: this.granuleBytes, ranges: this.ranges };
+    return {
+      shape: this.shape,
+      bytes: this.bytes,
+      pfnCount: this.pfnCount,
+      granuleBytes: this.granuleBytes,
+      ranges: this.ranges,
+    };
   }
 }

@@ -58,7 +58,9 @@ export interface DerivedAddressMap {
   readonly rowsPerDie?: number;
 }
 
-export type DeriveResult = { readonly ok: true; readonly map: DerivedAddressMap } | { readonly ok: false; readonly problems: readonly MapProblem[] };
+export type DeriveResult =
+  | { readonly ok: true; readonly map: DerivedAddressMap }
+  | { readonly ok: false; readonly problems: readonly MapProblem[] };
 
 /** Names the JSON path of a register image (default `<controller>.<REGISTER>`). */
 export type RegisterPath = (controller: string, register: string) => string;
@@ -106,14 +108,19 @@ export function deriveTiEmif(input: TiDeriveInput): DeriveResult {
     const size = 2 ** (24 + extract(v, 20, 3));
     if (sys >= dramEnd || sys + size <= input.dramBase) return;
     if (addrspc !== 0) {
-      problems.push({ path: path(dmm, `LISA_MAP_${i}`), message: `SDRC_ADDRSPC=${addrspc} (not SDRAM) in a section over DRAM` });
+      problems.push({
+        path: path(dmm, `LISA_MAP_${i}`),
+        message: `SDRC_ADDRSPC=${addrspc} (not SDRAM) in a section over DRAM`,
+      });
       return;
     }
     sections.push({ i, sys, size, intl: extract(v, 18, 2), map });
   });
   if (problems.length > 0) return fail(problems);
   if (sections.length === 0) {
-    return fail([{ path: path(dmm, 'LISA_MAP_0'), message: `no DMM LISA section maps DRAM at ${hex(input.dramBase)}` }]);
+    return fail([
+      { path: path(dmm, 'LISA_MAP_0'), message: `no DMM LISA section maps DRAM at ${hex(input.dramBase)}` },
+    ]);
   }
   if (sections.length > 1) {
     return fail([
@@ -134,10 +141,17 @@ export function deriveTiEmif(input: TiDeriveInput): DeriveResult {
   const used = sec.map === 3 ? [0, 1] : [sec.map - 1];
   for (const e of used) {
     if (input.emifs[e] === undefined) {
-      return fail([...problems, { path: secPath, message: `SDRC_MAP=${sec.map} uses EMIF${e + 1}, but no EMIF${e + 1} register image is given` }]);
+      return fail([
+        ...problems,
+        {
+          path: secPath,
+          message: `SDRC_MAP=${sec.map} uses EMIF${e + 1}, but no EMIF${e + 1} register image is given`,
+        },
+      ]);
     }
   }
-  if (sec.map === 3 && sec.intl === 0) problems.push({ path: secPath, message: 'SDRC_MAP=3 (both EMIFs) needs SDRC_INTL 1-3 (128/256/512 B), got 0' });
+  if (sec.map === 3 && sec.intl === 0)
+    problems.push({ path: secPath, message: 'SDRC_MAP=3 (both EMIFs) needs SDRC_INTL 1-3 (128/256/512 B), got 0' });
 
   interface Geo {
     byteBits: number;
@@ -158,21 +172,43 @@ export function deriveTiEmif(input: TiDeriveInput): DeriveResult {
     const ibank = extract(c, 4, 3);
     const pagesize = extract(c, 0, 3);
     const before = problems.length;
-    if (ibankPos !== 0) problems.push({ path: p, message: `IBANK_POS=${ibankPos} is not modelled (only 0: row|CS|bank|column)` });
+    if (ibankPos !== 0)
+      problems.push({ path: p, message: `IBANK_POS=${ibankPos} is not modelled (only 0: row|CS|bank|column)` });
     if (emif.sdramConfig2 !== undefined && extract(emif.sdramConfig2, 27, 1) !== 0) {
-      problems.push({ path: path(emif.id, 'SDRAM_CONFIG_2'), message: 'EBANK_POS=1 is not modelled (only 0: CS below the row bits)' });
+      problems.push({
+        path: path(emif.id, 'SDRAM_CONFIG_2'),
+        message: 'EBANK_POS=1 is not modelled (only 0: CS below the row bits)',
+      });
     }
     if (narrow > 1) problems.push({ path: p, message: `NARROW_MODE=${narrow} is reserved (0 = 32-bit, 1 = 16-bit)` });
     if (ibank > 3) problems.push({ path: p, message: `IBANK=${ibank} is reserved (0-3 = 1/2/4/8 banks)` });
-    if (pagesize > 3) problems.push({ path: p, message: `PAGESIZE=${pagesize} is not supported (0-3 = 8-11 column bits)` });
+    if (pagesize > 3)
+      problems.push({ path: p, message: `PAGESIZE=${pagesize} is not supported (0-3 = 8-11 column bits)` });
     if (problems.length > before) continue;
-    geos.push({ byteBits: narrow === 0 ? 2 : 1, colBits: 8 + pagesize, bankBits: ibank, csBits: extract(c, 3, 1), rowBits: 9 + rowsize });
+    geos.push({
+      byteBits: narrow === 0 ? 2 : 1,
+      colBits: 8 + pagesize,
+      bankBits: ibank,
+      csBits: extract(c, 3, 1),
+      rowBits: 9 + rowsize,
+    });
   }
   if (problems.length > beforeEmifs) return fail(problems);
   if (geos.length === 2) {
     const [a, b] = geos as [Geo, Geo];
-    if (a.byteBits !== b.byteBits || a.colBits !== b.colBits || a.bankBits !== b.bankBits || a.csBits !== b.csBits || a.rowBits !== b.rowBits) {
-      return fail([{ path: path(input.emifs[1]!.id, 'SDRAM_CONFIG'), message: `geometry differs from ${input.emifs[0]!.id}; interleaved EMIFs must match` }]);
+    if (
+      a.byteBits !== b.byteBits ||
+      a.colBits !== b.colBits ||
+      a.bankBits !== b.bankBits ||
+      a.csBits !== b.csBits ||
+      a.rowBits !== b.rowBits
+    ) {
+      return fail([
+        {
+          path: path(input.emifs[1]!.id, 'SDRAM_CONFIG'),
+          message: `geometry differs from ${input.emifs[0]!.id}; interleaved EMIFs must match`,
+        },
+      ]);
     }
   }
   const g = geos[0]!;
@@ -183,7 +219,13 @@ export function deriveTiEmif(input: TiDeriveInput): DeriveResult {
     k += n;
     return out;
   };
-  const local = { byte: take(g.byteBits), column: take(g.colBits), bank: take(g.bankBits), rank: take(g.csBits), row: take(g.rowBits) };
+  const local = {
+    byte: take(g.byteBits),
+    column: take(g.colBits),
+    bank: take(g.bankBits),
+    rank: take(g.csBits),
+    row: take(g.rowBits),
+  };
   const emifBytes = 2 ** k;
   const interleaved = sec.map === 3;
   const ib = 6 + sec.intl;
@@ -242,7 +284,8 @@ export function deriveMmdc(input: MmdcDeriveInput): DeriveResult {
   const dsiz = extract(ctl, 16, 2);
   if (rowCode > 5) problems.push({ path: pCtl, message: `ROW=${rowCode} is reserved (0-5 = 11-16 row bits)` });
   const colBits = MMDC_COL_BITS[colCode];
-  if (colBits === undefined) problems.push({ path: pCtl, message: `COL=${colCode} is reserved (0-4 = 9, 10, 11, 8, 12 column bits)` });
+  if (colBits === undefined)
+    problems.push({ path: pCtl, message: `COL=${colCode} is reserved (0-4 = 9, 10, 11, 8, 12 column bits)` });
   if (dsiz > 2) problems.push({ path: pCtl, message: `DSIZ=${dsiz} is reserved (0-2 = 16/32/64-bit)` });
   if (problems.length > 0) return fail(problems);
   const byteBits = dsiz + 1;
@@ -279,7 +322,10 @@ export function deriveMmdc(input: MmdcDeriveInput): DeriveResult {
   }
   const capacity = csBytes * (cs1 ? 2 : 1);
   if (capacity !== input.dramSize) {
-    problems.push({ path: pCtl, message: `geometry gives ${cs1 ? 2 : 1} x ${formatBytes(csBytes)} = ${formatBytes(capacity)}, but DRAM is ${formatBytes(input.dramSize)}` });
+    problems.push({
+      path: pCtl,
+      message: `geometry gives ${cs1 ? 2 : 1} x ${formatBytes(csBytes)} = ${formatBytes(capacity)}, but DRAM is ${formatBytes(input.dramSize)}`,
+    });
   }
   if (problems.length > 0) return fail(problems);
   return {
@@ -324,13 +370,16 @@ export function deriveUmctl2(input: Umctl2DeriveInput): DeriveResult {
   const pMstr = path(id, 'MSTR');
   const lpddr4 = extract(input.mstr, 5, 1) === 1;
   const busWidth = extract(input.mstr, 12, 2);
-  if (busWidth !== 0) problems.push({ path: pMstr, message: `data_bus_width=${busWidth} (half/quarter bus) is not modelled` });
+  if (busWidth !== 0)
+    problems.push({ path: pMstr, message: `data_bus_width=${busWidth} (half/quarter bus) is not modelled` });
   const ranks = [0, 1, 2, 3].filter((r) => extract(input.mstr, 24 + r, 1) === 1).length;
   const busBytes = input.busBytes ?? 4;
-  if (![2, 4, 8].includes(busBytes)) problems.push({ path: pMstr, message: `bus width ${busBytes} bytes is not 2, 4 or 8` });
+  if (![2, 4, 8].includes(busBytes))
+    problems.push({ path: pMstr, message: `bus width ${busBytes} bytes is not 2, 4 or 8` });
   const reg = (n: number): number | undefined => {
     const v = input.addrmap[n] ?? UMCTL2_ASSUMED_RESET[n];
-    if (v === undefined) problems.push({ path: path(id, `ADDRMAP${n}`), message: 'is required to derive the address map' });
+    if (v === undefined)
+      problems.push({ path: path(id, `ADDRMAP${n}`), message: 'is required to derive the address map' });
     return v;
   };
   const a0 = reg(0);
@@ -347,7 +396,8 @@ export function deriveUmctl2(input: Umctl2DeriveInput): DeriveResult {
   const hif = new Map<number, string>();
   const taken = (h: number, name: string, reg: string): void => {
     const prev = hif.get(h);
-    if (prev !== undefined) problems.push({ path: path(id, reg), message: `${name} maps to HIF bit ${h}, already used by ${prev}` });
+    if (prev !== undefined)
+      problems.push({ path: path(id, reg), message: `${name} maps to HIF bit ${h}, already used by ${prev}` });
     else hif.set(h, name);
   };
   const field = (v: number, shift: number, width: number): number => extract(v, shift, width);
@@ -433,7 +483,11 @@ export function deriveUmctl2(input: Umctl2DeriveInput): DeriveResult {
   const cs0 = field(a0!, 0, 5);
   const cs1 = field(a0!, 8, 5);
   if (ranks >= 2) {
-    if (cs0 === 31) problems.push({ path: path(id, 'ADDRMAP0'), message: `MSTR.active_ranks enables ${ranks} ranks but addrmap_cs_bit0 is 31 (unused)` });
+    if (cs0 === 31)
+      problems.push({
+        path: path(id, 'ADDRMAP0'),
+        message: `MSTR.active_ranks enables ${ranks} ranks but addrmap_cs_bit0 is 31 (unused)`,
+      });
     else {
       rank.push(cs0 + 6);
       taken(cs0 + 6, 'addrmap_cs_bit0', 'ADDRMAP0');
@@ -447,7 +501,10 @@ export function deriveUmctl2(input: Umctl2DeriveInput): DeriveResult {
   const hifBits = Math.max(...hif.keys()) + 1;
   for (let h = 0; h < hifBits; h++) {
     if (!hif.has(h)) {
-      problems.push({ path: path(id, 'ADDRMAP0'), message: `HIF bit ${h} is mapped to no SDRAM address bit (HIF bits 0-${hifBits - 1} must all be used)` });
+      problems.push({
+        path: path(id, 'ADDRMAP0'),
+        message: `HIF bit ${h} is mapped to no SDRAM address bit (HIF bits 0-${hifBits - 1} must all be used)`,
+      });
       return fail(problems);
     }
   }
@@ -461,7 +518,10 @@ export function deriveUmctl2(input: Umctl2DeriveInput): DeriveResult {
     rowsPerDie = (2 ** row.length * 3) / 4;
   }
   if (capacity !== input.dramSize) {
-    problems.push({ path: path(id, 'ADDRMAP5'), message: `the ADDRMAP registers address ${formatBytes(capacity)}, but DRAM is ${formatBytes(input.dramSize)}` });
+    problems.push({
+      path: path(id, 'ADDRMAP5'),
+      message: `the ADDRMAP registers address ${formatBytes(capacity)}, but DRAM is ${formatBytes(input.dramSize)}`,
+    });
     return fail(problems);
   }
   const split = lpddr4 && busBytes === 4 && (input.splitChannels ?? true);
@@ -488,7 +548,10 @@ export function deriveUmctl2(input: Umctl2DeriveInput): DeriveResult {
 
 // ------------------------------------------------------------------------------ from a board
 
-function lookup(regs: Readonly<Record<string, number>>, names: readonly string[]): { name: string; value: number } | undefined {
+function lookup(
+  regs: Readonly<Record<string, number>>,
+  names: readonly string[],
+): { name: string; value: number } | undefined {
   for (const want of names) {
     for (const [k, v] of Object.entries(regs)) if (k.toUpperCase() === want) return { name: k, value: v };
   }
@@ -506,10 +569,22 @@ export interface DeriveOptions {
  * Derives the bits from a board's controller register images. Paths name
  * `controllers[i].registers.NAME` and `controllers[i].blocks.dmm.registers.LISA_MAP_n`.
  */
-export function deriveAddressBits(controllers: readonly ControllerConfig[], dramBase: number, dramSize: number, options: DeriveOptions = {}): DeriveResult {
-  if (controllers.length === 0) return fail([{ path: 'controllers', message: 'no controllers to derive the address map from' }]);
+export function deriveAddressBits(
+  controllers: readonly ControllerConfig[],
+  dramBase: number,
+  dramSize: number,
+  options: DeriveOptions = {},
+): DeriveResult {
+  if (controllers.length === 0)
+    return fail([{ path: 'controllers', message: 'no controllers to derive the address map from' }]);
   const kinds = [...new Set(controllers.map((c) => c.kind))];
-  if (kinds.length > 1) return fail([{ path: 'controllers', message: `controllers of different kinds (${kinds.join(', ')}) cannot be derived together` }]);
+  if (kinds.length > 1)
+    return fail([
+      {
+        path: 'controllers',
+        message: `controllers of different kinds (${kinds.join(', ')}) cannot be derived together`,
+      },
+    ]);
   const kind = kinds[0]!;
   const indexOf = new Map(controllers.map((c, i) => [c.id, i]));
   const regPath =
@@ -518,12 +593,21 @@ export function deriveAddressBits(controllers: readonly ControllerConfig[], dram
       const i = indexOf.get(controller);
       const block = blockOf(controller);
       if (i === undefined) return `${controller}.${register}`;
-      return block === undefined ? `controllers[${i}].registers.${register}` : `controllers[${i}].blocks.${block}.registers.${register}`;
+      return block === undefined
+        ? `controllers[${i}].registers.${register}`
+        : `controllers[${i}].blocks.${block}.registers.${register}`;
     };
-  const missing = (i: number, name: string): DeriveResult => fail([{ path: `controllers[${i}].registers.${name}`, message: 'is required to derive the address map' }]);
+  const missing = (i: number, name: string): DeriveResult =>
+    fail([{ path: `controllers[${i}].registers.${name}`, message: 'is required to derive the address map' }]);
 
   if (kind === 'ste-prcmu') {
-    return fail([{ path: 'controllers[0]', message: 'the PRCMU firmware owns the DDR controller: no address-map registers to derive from; give addressMap.bits explicitly' }]);
+    return fail([
+      {
+        path: 'controllers[0]',
+        message:
+          'the PRCMU firmware owns the DDR controller: no address-map registers to derive from; give addressMap.bits explicitly',
+      },
+    ]);
   }
   if (kind === 'ti-emif') {
     let dmmOwner = -1;
@@ -536,7 +620,10 @@ export function deriveAddressBits(controllers: readonly ControllerConfig[], dram
         dmmKey = key;
       }
     });
-    if (dmmOwner < 0) return fail([{ path: 'controllers[0].blocks', message: 'no dmm block (DMM LISA_MAP registers) on any ti-emif controller' }]);
+    if (dmmOwner < 0)
+      return fail([
+        { path: 'controllers[0].blocks', message: 'no dmm block (DMM LISA_MAP registers) on any ti-emif controller' },
+      ]);
     const dmmRegs = controllers[dmmOwner]!.blocks[dmmKey]!.registers;
     const lisaNames: string[] = [];
     const lisaMaps = [0, 1, 2, 3].map((n) => {
@@ -617,7 +704,10 @@ export function compareBits(explicit: AddressBits, derived: AddressBits, prefix 
     for (let i = 0; i < n; i++) {
       if (a[i] === b[i]) continue;
       if (i < a.length && i < b.length) {
-        problems.push({ path: `${prefix}.${c}[${i}]`, message: `config says bit ${a[i]}, the controller registers give bit ${b[i]}` });
+        problems.push({
+          path: `${prefix}.${c}[${i}]`,
+          message: `config says bit ${a[i]}, the controller registers give bit ${b[i]}`,
+        });
       } else {
         const list = (l: readonly number[]): string => `[${l.join(', ')}]`;
         problems.push({

@@ -27,7 +27,12 @@ export function partGeometry(standard: DramStandard, densityMbit: number, ioWidt
 const hex2 = (v: number): string => '0x' + v.toString(16).padStart(2, '0');
 
 /** Why MR8 disagrees with the part's standard, density and width; undefined when it agrees. */
-export function mr8Mismatch(standard: DramStandard, mr8: number, densityMbit: number, ioWidth: number): string | undefined {
+export function mr8Mismatch(
+  standard: DramStandard,
+  mr8: number,
+  densityMbit: number,
+  ioWidth: number,
+): string | undefined {
   let d;
   try {
     d = decodeMr8(standard, mr8);
@@ -36,7 +41,8 @@ export function mr8Mismatch(standard: DramStandard, mr8: number, densityMbit: nu
   }
   const says = `MR8 ${hex2(mr8)} says ${d.densityMbit} Mbit x${d.ioWidth} type ${d.type}`;
   if (!d.matchesStandard) return `${says}, but ${standard} parts report type ${specOf(standard).mr8.expectedType}`;
-  if (d.densityMbit !== densityMbit || d.ioWidth !== ioWidth) return `${says}, but the part is ${densityMbit} Mbit x${ioWidth}`;
+  if (d.densityMbit !== densityMbit || d.ioWidth !== ioWidth)
+    return `${says}, but the part is ${densityMbit} Mbit x${ioWidth}`;
   return undefined;
 }
 
@@ -56,10 +62,19 @@ export interface RegisterProblem {
  * kind: unknown names, values the model refuses, missing required blocks. Same rules as
  * registerImageProblems(), with the place of each problem.
  */
-export function controllerRegisterProblems(kind: ControllerKind, registers: Readonly<Record<string, number>>, blocks: ControllerConfig['blocks']): RegisterProblem[] {
+export function controllerRegisterProblems(
+  kind: ControllerKind,
+  registers: Readonly<Record<string, number>>,
+  blocks: ControllerConfig['blocks'],
+): RegisterProblem[] {
   const decls = controllerDecls(kind);
   const out: RegisterProblem[] = [];
-  const image = (block: string | undefined, decl: typeof decls.main, regs: Readonly<Record<string, number>>, refuse: typeof decls.mainRefusal): void => {
+  const image = (
+    block: string | undefined,
+    decl: typeof decls.main,
+    regs: Readonly<Record<string, number>>,
+    refuse: typeof decls.mainRefusal,
+  ): void => {
     const known = decl.registers.map((r) => r.name);
     for (const [name, value] of Object.entries(regs)) {
       const reg = decl.registers.find((r) => r.name === name);
@@ -75,11 +90,17 @@ export function controllerRegisterProblems(kind: ControllerKind, registers: Read
   const keys = Object.keys(decls.blocks);
   for (const [key, b] of Object.entries(blocks)) {
     const d = decls.blocks[key];
-    if (!d) out.push({ block: key, register: undefined, message: `unknown block "${key}" for a ${kind} controller (known: ${keys.length ? keys.join(', ') : 'none'})` });
+    if (!d)
+      out.push({
+        block: key,
+        register: undefined,
+        message: `unknown block "${key}" for a ${kind} controller (known: ${keys.length ? keys.join(', ') : 'none'})`,
+      });
     else image(key, d.decl, b.registers, d.refusal);
   }
   for (const [key, d] of Object.entries(decls.blocks)) {
-    if (d.required && !blocks[key]) out.push({ block: undefined, register: undefined, message: `a ${kind} controller needs blocks.${key}` });
+    if (d.required && !blocks[key])
+      out.push({ block: undefined, register: undefined, message: `a ${kind} controller needs blocks.${key}` });
   }
   return out;
 }
@@ -88,13 +109,21 @@ export function controllerRegisterProblems(kind: ControllerKind, registers: Read
  * The address map the register images imply (hal/address-map/derive.ts). A uMCTL2 with an x32
  * LPDDR4 bus is split into one die per x16 channel when the controller lists channels.
  */
-export function deriveAddressMap(controllers: readonly ControllerConfig[], dramBase: number, dramSize: number): DeriveResult {
+export function deriveAddressMap(
+  controllers: readonly ControllerConfig[],
+  dramBase: number,
+  dramSize: number,
+): DeriveResult {
   const split = controllers.some((c) => (c.channels ?? []).length > 0);
   return deriveAddressBits(controllers, dramBase, dramSize, { splitLpddr4Channels: split });
 }
 
 /** Address-map consistency problems (bit overlaps/gaps, regions, die reach, geometry), from hal/address-map. */
-export function addressMapProblems(map: AddressMapConfig, dramSize: number, dies: readonly DieGeometry[]): MapProblem[] {
+export function addressMapProblems(
+  map: AddressMapConfig,
+  dramSize: number,
+  dies: readonly DieGeometry[],
+): MapProblem[] {
   return checkAddressBits(map, dramSize, dies);
 }
 

@@ -77,7 +77,9 @@ export interface ControllerConfig {
   /** Register image after the boot loader's init: datasheet register name -> value. */
   readonly registers: Readonly<Record<string, number>>;
   /** Extra register blocks this controller uses (e.g. `dmm` for the OMAP DMM LISA, `perf` for the uMCTL2 perf monitor). */
-  readonly blocks: Readonly<Record<string, { readonly base: number; readonly registers: Readonly<Record<string, number>> }>>;
+  readonly blocks: Readonly<
+    Record<string, { readonly base: number; readonly registers: Readonly<Record<string, number>> }>
+  >;
   readonly dies: readonly DieConfig[];
   /** Data bus width in bits, all channels together (default 32). Filled by the loader. */
   readonly busWidth?: number;

@@ -50,7 +50,13 @@ const TYPE_WORDS: Record<string, string> = {
 };
 
 function typeMessage(expected: string, data: unknown): string {
-  const words = expected === 'string,integer' ? 'a hex string or an integer' : expected.split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');
+  const words =
+    expected === 'string,integer'
+      ? 'a hex string or an integer'
+      : expected
+          .split(',')
+          .map((t) => TYPE_WORDS[t] ?? t)
+          .join(' or ');
   return `must be ${words}, got ${describeValue(data)}`;
 }
 
@@ -96,7 +102,11 @@ function messageFor(e: ErrorObject, source: JsonSource): BoardProblem | undefine
     }
     case 'propertyNames': {
       const key = params.propertyName as string;
-      return source.problem([...path, key], `invalid name ${JSON.stringify(key)}: use ASCII letters, digits, '_' and '-'`, true);
+      return source.problem(
+        [...path, key],
+        `invalid name ${JSON.stringify(key)}: use ASCII letters, digits, '_' and '-'`,
+        true,
+      );
     }
     case 'type':
       return source.problem(path, typeMessage(String(params.type), e.data));
@@ -109,7 +119,10 @@ function messageFor(e: ErrorObject, source: JsonSource): BoardProblem | undefine
       return source.problem(path, `${describeValue(e.data)} is not one of: ${allowed.join(', ')}`);
     }
     case 'pattern': {
-      const hint = typeof parent.patternErrorMessage === 'string' ? parent.patternErrorMessage : `must match ${String(params.pattern)}`;
+      const hint =
+        typeof parent.patternErrorMessage === 'string'
+          ? parent.patternErrorMessage
+          : `must match ${String(params.pattern)}`;
       return source.problem(path, `${hint}, got ${describeValue(e.data)}`);
     }
     case 'minimum':
@@ -117,7 +130,8 @@ function messageFor(e: ErrorObject, source: JsonSource): BoardProblem | undefine
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       const op = { minimum: '>=', maximum: '<=', exclusiveMinimum: '>', exclusiveMaximum: '<' }[e.keyword];
-      if (e.keyword === 'minimum' && params.limit === 0) return source.problem(path, `must not be negative, got ${describeValue(e.data)}`);
+      if (e.keyword === 'minimum' && params.limit === 0)
+        return source.problem(path, `must not be negative, got ${describeValue(e.data)}`);
       return source.problem(path, `out of range: must be ${op} ${String(params.limit)}, got ${describeValue(e.data)}`);
     }
     case 'minItems':
@@ -125,7 +139,10 @@ function messageFor(e: ErrorObject, source: JsonSource): BoardProblem | undefine
     case 'maxItems':
       return source.problem(path, `has more than ${String(params.limit)} items`);
     case 'minLength':
-      return source.problem(path, params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters`);
+      return source.problem(
+        path,
+        params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters`,
+      );
     case 'maxLength':
       return source.problem(path, `is longer than ${String(params.limit)} characters`);
     case 'minProperties':

@@ -75,11 +75,15 @@ function checkParts(c: Checker): void {
     if (why) c.add([...at, 'mr8'], why);
     p.power.forEach((pt, i) => {
       if (i > 0 && pt.temperatureC <= p.power[i - 1]!.temperatureC) {
-        c.add([...at, 'power', i, 'temperatureC'], `temperatures must ascend: ${pt.temperatureC} °C after ${p.power[i - 1]!.temperatureC} °C`);
+        c.add(
+          [...at, 'power', i, 'temperatureC'],
+          `temperatures must ascend: ${pt.temperatureC} °C after ${p.power[i - 1]!.temperatureC} °C`,
+        );
       }
       const seen = new Set<string>();
       pt.rails.forEach((r, j) => {
-        if (seen.has(r.rail)) c.add([...at, 'power', i, 'rails', j, 'rail'], `rail ${r.rail} is listed twice at ${pt.temperatureC} °C`);
+        if (seen.has(r.rail))
+          c.add([...at, 'power', i, 'rails', j, 'rail'], `rail ${r.rail} is listed twice at ${pt.temperatureC} °C`);
         seen.add(r.rail);
       });
     });
@@ -104,8 +108,15 @@ function checkControllers(c: Checker): void {
       const where: PathSegment[] = p.block === undefined ? [...at] : [...at, 'blocks', p.block];
       if (p.register !== undefined) where.push('registers', p.register);
       const hint = p.known ? didYouMean(p.register ?? '', p.known) : '';
-      const msg = p.register !== undefined && p.known ? `${p.message} for a ${ctrl.kind} controller${p.block ? ` (block ${p.block})` : ''}${hint}` : p.message;
-      c.add(p.register === undefined && p.block === undefined ? [...at, 'blocks'] : where, msg, p.known !== undefined || p.register === undefined);
+      const msg =
+        p.register !== undefined && p.known
+          ? `${p.message} for a ${ctrl.kind} controller${p.block ? ` (block ${p.block})` : ''}${hint}`
+          : p.message;
+      c.add(
+        p.register === undefined && p.block === undefined ? [...at, 'blocks'] : where,
+        msg,
+        p.known !== undefined || p.register === undefined,
+      );
     }
     const channels = ctrl.channels ?? [];
     if (channels.length > 0 && ctrl.kind !== 'snps-umctl2') {
@@ -113,10 +124,14 @@ function checkControllers(c: Checker): void {
     }
     const busWidth = ctrl.busWidth ?? 32;
     const dieWidth = busWidth / Math.max(1, channels.length);
-    if (channels.length > 0 && !Number.isInteger(dieWidth)) c.add([...at, 'channels'], `${channels.length} channels do not divide a ${busWidth}-bit bus`);
+    if (channels.length > 0 && !Number.isInteger(dieWidth))
+      c.add([...at, 'channels'], `${channels.length} channels do not divide a ${busWidth}-bit bus`);
     const end = ctrl.base + 0x1000;
     if (ctrl.base < c.board.dramBase + c.board.dramSize && end > c.board.dramBase) {
-      c.add([...at, 'base'], `${hexAddr(ctrl.base)} lies inside DRAM (${hexAddr(c.board.dramBase)}-${hexAddr(c.board.dramBase + c.board.dramSize)})`);
+      c.add(
+        [...at, 'base'],
+        `${hexAddr(ctrl.base)} lies inside DRAM (${hexAddr(c.board.dramBase)}-${hexAddr(c.board.dramBase + c.board.dramSize)})`,
+      );
     }
 
     ctrl.dies.forEach((die, di) => {
@@ -124,22 +139,38 @@ function checkControllers(c: Checker): void {
       const rawNode = c.src.nodeAt(dat);
       const has = (k: string): boolean => !!rawNode?.children?.some((p) => p.children?.[0]?.value === k);
       if (CS_KINDS.has(ctrl.kind)) {
-        if (!has('cs')) c.add(dat, `a ${ctrl.kind} die is addressed by chip select: give "cs"${has('rank') ? ', not "rank"' : ''}`);
+        if (!has('cs'))
+          c.add(dat, `a ${ctrl.kind} die is addressed by chip select: give "cs"${has('rank') ? ', not "rank"' : ''}`);
         else if (has('rank')) c.add([...dat, 'rank'], `a ${ctrl.kind} die is addressed by "cs" only`, true);
-        if (has('channel')) c.add([...dat, 'channel'], `a ${ctrl.kind} controller has no channels with their own mode registers`, true);
+        if (has('channel'))
+          c.add([...dat, 'channel'], `a ${ctrl.kind} controller has no channels with their own mode registers`, true);
       } else {
-        if (!has('rank')) c.add(dat, `a ${ctrl.kind} die is addressed by rank: give "rank"${has('cs') ? ', not "cs"' : ''}`);
+        if (!has('rank'))
+          c.add(dat, `a ${ctrl.kind} die is addressed by rank: give "rank"${has('cs') ? ', not "cs"' : ''}`);
         else if (has('cs')) c.add([...dat, 'cs'], `a ${ctrl.kind} die is addressed by "rank" only`, true);
-        if (channels.length > 0 && !has('channel')) c.add(dat, `controller ${ctrl.id} lists channels ${list(channels)}: give the die's "channel"`);
-        if (channels.length === 0 && has('channel')) c.add([...dat, 'channel'], `controller ${ctrl.id} lists no channels (one MRW reaches every channel)`, true);
+        if (channels.length > 0 && !has('channel'))
+          c.add(dat, `controller ${ctrl.id} lists channels ${list(channels)}: give the die's "channel"`);
+        if (channels.length === 0 && has('channel'))
+          c.add([...dat, 'channel'], `controller ${ctrl.id} lists no channels (one MRW reaches every channel)`, true);
         if (channels.length > 0 && die.channel !== undefined && !channels.includes(die.channel)) {
-          c.add([...dat, 'channel'], `channel "${die.channel}" is not one of controller ${ctrl.id}'s channels (${list(channels)})`);
+          c.add(
+            [...dat, 'channel'],
+            `channel "${die.channel}" is not one of controller ${ctrl.id}'s channels (${list(channels)})`,
+          );
         }
       }
-      if (die.rank > MAX_CS[ctrl.kind]!) c.add([...dat, has('cs') ? 'cs' : 'rank'], `a ${ctrl.kind} controller has ${MAX_CS[ctrl.kind]! + 1} chip selects (0-${MAX_CS[ctrl.kind]!}), got ${die.rank}`);
+      if (die.rank > MAX_CS[ctrl.kind]!)
+        c.add(
+          [...dat, has('cs') ? 'cs' : 'rank'],
+          `a ${ctrl.kind} controller has ${MAX_CS[ctrl.kind]! + 1} chip selects (0-${MAX_CS[ctrl.kind]!}), got ${die.rank}`,
+        );
       const partName = c.b.rawDiePartNames[ci]![di]!;
       const part = c.b.partsByName.get(partName);
-      if (!part) c.add([...dat, 'part'], `unknown part "${partName}" (parts: ${list(partNames)})${didYouMean(partName, partNames)}`);
+      if (!part)
+        c.add(
+          [...dat, 'part'],
+          `unknown part "${partName}" (parts: ${list(partNames)})${didYouMean(partName, partNames)}`,
+        );
       else if (dieWidth < part.ioWidth || dieWidth % part.ioWidth !== 0) {
         c.add([...dat, 'part'], `a x${part.ioWidth} part does not fit the ${dieWidth}-bit data path of ${die.id}`);
       }
@@ -158,9 +189,21 @@ function formatSegs(p: PathSegment[]): string {
 function checkDram(c: Checker): void {
   const { dramBase, dramSize, kernel } = c.board;
   if (dramSize === 0) c.add(['dram', 'size'], 'must be more than 0');
-  if (dramBase + dramSize > PHYS_LIMIT) c.add(['dram', 'size'], `DRAM would end at ${hexAddr(dramBase + dramSize)}, beyond the 48-bit physical address space`);
-  if (dramBase % kernel.pageSize !== 0) c.add(['dram', 'base'], `${hexAddr(dramBase)} is not a multiple of the page size (${formatBytes(kernel.pageSize)})`);
-  if (dramSize % kernel.pageSize !== 0) c.add(['dram', 'size'], `${formatBytes(dramSize)} is not a whole number of pages (${formatBytes(kernel.pageSize)})`);
+  if (dramBase + dramSize > PHYS_LIMIT)
+    c.add(
+      ['dram', 'size'],
+      `DRAM would end at ${hexAddr(dramBase + dramSize)}, beyond the 48-bit physical address space`,
+    );
+  if (dramBase % kernel.pageSize !== 0)
+    c.add(
+      ['dram', 'base'],
+      `${hexAddr(dramBase)} is not a multiple of the page size (${formatBytes(kernel.pageSize)})`,
+    );
+  if (dramSize % kernel.pageSize !== 0)
+    c.add(
+      ['dram', 'size'],
+      `${formatBytes(dramSize)} is not a whole number of pages (${formatBytes(kernel.pageSize)})`,
+    );
   const dies = c.board.dies.filter((d) => c.b.partsByName.has(d.part.name));
   if (dies.length !== c.board.dies.length || dies.length === 0) return;
   const total = dies.reduce((s, d) => s + (d.sizeBytes ?? 0), 0);
@@ -168,7 +211,10 @@ function checkDram(c: Checker): void {
     const sizes = new Map<number, number>();
     for (const d of dies) sizes.set(d.sizeBytes ?? 0, (sizes.get(d.sizeBytes ?? 0) ?? 0) + 1);
     const how = [...sizes].map(([s, k]) => `${k} × ${formatBytes(s)}`).join(' + ');
-    c.add(['dram', 'size'], `is ${formatBytes(dramSize)}, but the ${dies.length} dies add up to ${formatBytes(total)} (${how})`);
+    c.add(
+      ['dram', 'size'],
+      `is ${formatBytes(dramSize)}, but the ${dies.length} dies add up to ${formatBytes(total)} (${how})`,
+    );
   }
 }
 
@@ -178,7 +224,10 @@ function checkMaskRegister(c: Checker): void {
   const std = c.board.standard;
   const at: PathSegment[] = ['pasr', 'maskRegister'];
   if (mr === 'MR23' && std !== 'LPDDR5') {
-    c.add(at, `MR23 is the LPDDR5 segment mask; ${std} parts mask segments with MR17${std.startsWith('LPDDR4') ? ' (their MR23 is the DQS oscillator count)' : ''}`);
+    c.add(
+      at,
+      `MR23 is the LPDDR5 segment mask; ${std} parts mask segments with MR17${std.startsWith('LPDDR4') ? ' (their MR23 is the DQS oscillator count)' : ''}`,
+    );
     return;
   }
   if (mr === 'MR17' && std === 'LPDDR5') {
@@ -195,7 +244,10 @@ function checkMaskRegister(c: Checker): void {
       c.add(at, `part "${name}" (${std} ${p.densityMbit} Mbit) has no ${mr}: LPDDR2 has MR17 on 1-8 Gb S4 parts only`);
     }
     if (mr === 'MR16' && g.bankMaskKind !== 'bitmask') {
-      c.add(at, `part "${name}" (${std} ${p.densityMbit} Mbit) has no MR16 bank mask${g.bankMaskKind === 's2-code' ? ': on S2 parts MR16 is a PASR fraction code' : ''}`);
+      c.add(
+        at,
+        `part "${name}" (${std} ${p.densityMbit} Mbit) has no MR16 bank mask${g.bankMaskKind === 's2-code' ? ': on S2 parts MR16 is a PASR fraction code' : ''}`,
+      );
     }
   }
 }
@@ -230,7 +282,10 @@ function checkAddressMap(c: Checker): { map: AddressMapConfig; agrees: boolean }
   }
   const chans = [...new Set(c.board.controllers.flatMap((x) => x.channels ?? []))];
   if (explicitMap.channels.join() !== chans.join()) {
-    c.add(['addressMap', 'channels'], `is [${list(explicitMap.channels)}], but the controllers' channels are [${list(chans)}]`);
+    c.add(
+      ['addressMap', 'channels'],
+      `is [${list(explicitMap.channels)}], but the controllers' channels are [${list(chans)}]`,
+    );
     ok = false;
   }
   if (derivation?.ok) {
@@ -240,11 +295,17 @@ function checkAddressMap(c: Checker): { map: AddressMapConfig; agrees: boolean }
       agrees = false;
     }
     if (derivation.map.controllers.join() !== explicitMap.controllers.join()) {
-      c.add(['addressMap', 'controllers'], `[${list(explicitMap.controllers)}] but ${from} give [${list(derivation.map.controllers)}]`);
+      c.add(
+        ['addressMap', 'controllers'],
+        `[${list(explicitMap.controllers)}] but ${from} give [${list(derivation.map.controllers)}]`,
+      );
       agrees = false;
     }
     if (derivation.map.channels.join() !== explicitMap.channels.join()) {
-      c.add(['addressMap', 'channels'], `[${list(explicitMap.channels)}] but ${from} give [${list(derivation.map.channels)}]`);
+      c.add(
+        ['addressMap', 'channels'],
+        `[${list(explicitMap.channels)}] but ${from} give [${list(derivation.map.channels)}]`,
+      );
       agrees = false;
     }
   }
@@ -284,7 +345,8 @@ function parsePath(p: string): PathSegment[] {
 function checkMapConsistency(c: Checker, map: AddressMapConfig): boolean {
   const problems = addressMapProblems(map, c.board.dramSize, dieGeometries(c));
   const derivedOnly = !c.b.explicitMap;
-  for (const p of problems) c.add(parsePath(p.path), derivedOnly ? `${p.message} (address map derived from the register images)` : p.message);
+  for (const p of problems)
+    c.add(parsePath(p.path), derivedOnly ? `${p.message} (address map derived from the register images)` : p.message);
   return problems.length === 0;
 }
 
@@ -295,7 +357,8 @@ function checkSections(c: Checker, map: AddressMapConfig | undefined): void {
   const S = pasr.sectionBytes;
   const at: PathSegment[] = ['pasr', 'sectionBytes'];
   if (!isPow2(S)) c.add(at, `${formatBytes(S)} is not a power of two`);
-  else if (S % pageSize !== 0) c.add(at, `${formatBytes(S)} is not a multiple of the page size (${formatBytes(pageSize)})`);
+  else if (S % pageSize !== 0)
+    c.add(at, `${formatBytes(S)} is not a multiple of the page size (${formatBytes(pageSize)})`);
   const sizeOk = isPow2(S) && S % pageSize === 0;
 
   // Group names.
@@ -310,7 +373,10 @@ function checkSections(c: Checker, map: AddressMapConfig | undefined): void {
         namesOk = false;
       } else if (groupOf.has(id)) {
         const prev = groupOf.get(id)!;
-        c.add(path, prev === gi ? `die ${id} is listed twice in this group` : `die ${id} is already in pasr.interleave[${prev}]`);
+        c.add(
+          path,
+          prev === gi ? `die ${id} is listed twice in this group` : `die ${id} is already in pasr.interleave[${prev}]`,
+        );
         namesOk = false;
       } else groupOf.set(id, gi);
     });
@@ -322,7 +388,9 @@ function checkSections(c: Checker, map: AddressMapConfig | undefined): void {
   // Segment (or bank) bits and the bits that must sit below them.
   const segmentMask = pasr.maskRegister !== 'MR16';
   const unitBits = segmentMask ? bits.row.slice(-3) : [...bits.bank];
-  const unitName = segmentMask ? `${pasr.maskRegister} segments (top 3 row bits: ${list(unitBits)})` : `MR16 banks (bank bits: ${list(unitBits)})`;
+  const unitName = segmentMask
+    ? `${pasr.maskRegister} segments (top 3 row bits: ${list(unitBits)})`
+    : `MR16 banks (bank bits: ${list(unitBits)})`;
   const inner: [string, readonly number[]][] = segmentMask
     ? [
         ['bank', bits.bank],
@@ -341,12 +409,17 @@ function checkSections(c: Checker, map: AddressMapConfig | undefined): void {
     c.add(
       ['pasr', 'maskRegister'],
       `${unitName} are not whole sections with this address map: ${above[0]} lies above them` +
-        (segmentMask ? ' (a bank-row-column map masks banks with MR16)' : ' (a row-bank-column map masks segments with MR17)'),
+        (segmentMask
+          ? ' (a bank-row-column map masks banks with MR16)'
+          : ' (a row-bank-column map masks segments with MR17)'),
     );
     return;
   }
   if (lowest !== sBit) {
-    c.add(at, `is ${formatBytes(S)}, but ${unitName} start at address bit ${lowest}: a section is ${formatBytes(2 ** lowest)}`);
+    c.add(
+      at,
+      `is ${formatBytes(S)}, but ${unitName} start at address bit ${lowest}: a section is ${formatBytes(2 ** lowest)}`,
+    );
     return;
   }
 
@@ -354,7 +427,11 @@ function checkSections(c: Checker, map: AddressMapConfig | undefined): void {
   const regions = map.regions.length > 0 ? map.regions : [{ offset: 0, size: c.board.dramSize, fixed: {} }];
   const select: [string, readonly number[], (d: DieConfig) => number][] = [
     ['controller', bits.controller, (d) => map.controllers.indexOf(d.controller)],
-    ['channel', map.channels.length > 0 ? bits.channel : [], (d) => (d.channel === undefined ? 0 : map.channels.indexOf(d.channel))],
+    [
+      'channel',
+      map.channels.length > 0 ? bits.channel : [],
+      (d) => (d.channel === undefined ? 0 : map.channels.indexOf(d.channel)),
+    ],
     ['rank', bits.rank, (d) => d.rank],
   ];
   const keyOf = (d: DieConfig): string =>
@@ -380,18 +457,31 @@ function checkSections(c: Checker, map: AddressMapConfig | undefined): void {
     if (stranger) {
       const d1 = c.board.dies.find((d) => d.id === g[0])!;
       const d2 = c.board.dies.find((d) => d.id === stranger)!;
-      const diff = select.flatMap(([name, bl, val]) => bl.filter((b, i) => b >= sBit && Math.floor(val(d1) / 2 ** i) % 2 !== Math.floor(val(d2) / 2 ** i) % 2).map((b) => `${name} bit ${b}`));
-      c.add(['pasr', 'interleave', gi], `dies ${g[0]} and ${stranger} are not interleaved: ${diff[0] ?? 'an address bit'} selects between them above the ${section} section`);
+      const diff = select.flatMap(([name, bl, val]) =>
+        bl
+          .filter((b, i) => b >= sBit && Math.floor(val(d1) / 2 ** i) % 2 !== Math.floor(val(d2) / 2 ** i) % 2)
+          .map((b) => `${name} bit ${b}`),
+      );
+      c.add(
+        ['pasr', 'interleave', gi],
+        `dies ${g[0]} and ${stranger} are not interleaved: ${diff[0] ?? 'an address bit'} selects between them above the ${section} section`,
+      );
       return;
     }
     if (g.length !== want.length) {
-      c.add(['pasr', 'interleave', gi], `lists ${list(g)}, but the address map interleaves ${list(want)} below the ${section} section (${list(lowBits)})`);
+      c.add(
+        ['pasr', 'interleave', gi],
+        `lists ${list(g)}, but the address map interleaves ${list(want)} below the ${section} section (${list(lowBits)})`,
+      );
     }
     for (const id of want) covered.add(id);
   });
   for (const g of expected.values()) {
     if (g.length > 1 && !g.some((id) => covered.has(id))) {
-      c.add(['pasr', 'interleave'], `dies ${list(g)} share every ${section} section (${list(lowBits)} below it), but no group lists them`);
+      c.add(
+        ['pasr', 'interleave'],
+        `dies ${list(g)} share every ${section} section (${list(lowBits)} below it), but no group lists them`,
+      );
     }
   }
 }
@@ -401,7 +491,11 @@ function checkRanges(c: Checker): void {
   const { dramBase, dramSize } = c.board;
   const dramEnd = dramBase + dramSize;
   const all: { path: PathSegment[]; name: string; base: number; end: number }[] = [];
-  const each = (ranges: readonly { name: string; base: number; size: number }[], prefix: PathSegment[], what: string): void => {
+  const each = (
+    ranges: readonly { name: string; base: number; size: number }[],
+    prefix: PathSegment[],
+    what: string,
+  ): void => {
     ranges.forEach((r, i) => {
       const path = [...prefix, i];
       if (r.size === 0) {
@@ -410,12 +504,18 @@ function checkRanges(c: Checker): void {
       }
       const end = r.base + r.size;
       if (r.base < dramBase || end > dramEnd) {
-        c.add(path, `${what} "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} lies outside DRAM (${hexAddr(dramBase)}-${hexAddr(dramEnd)})`);
+        c.add(
+          path,
+          `${what} "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} lies outside DRAM (${hexAddr(dramBase)}-${hexAddr(dramEnd)})`,
+        );
         return;
       }
       for (const o of all) {
         if (r.base < o.end && o.base < end) {
-          c.add(path, `${what} "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} overlaps ${formatSegs(o.path)} "${o.name}" (${hexAddr(o.base)}-${hexAddr(o.end)})`);
+          c.add(
+            path,
+            `${what} "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} overlaps ${formatSegs(o.path)} "${o.name}" (${hexAddr(o.base)}-${hexAddr(o.end)})`,
+          );
         }
       }
       all.push({ path, name: r.name, base: r.base, end });
@@ -432,24 +532,47 @@ function checkKernel(c: Checker): void {
   const k = c.board.kernel;
   const { dramBase, dramSize } = c.board;
   const dramEnd = dramBase + dramSize;
-  if (k.pageblockOrder > k.maxOrder) c.add(['kernel', 'pageblockOrder'], `${k.pageblockOrder} is above kernel.maxOrder ${k.maxOrder}`);
+  if (k.pageblockOrder > k.maxOrder)
+    c.add(['kernel', 'pageblockOrder'], `${k.pageblockOrder} is above kernel.maxOrder ${k.maxOrder}`);
   const maxBlock = k.pageSize * 2 ** k.maxOrder;
-  if (!isPow2(k.memoryBlockBytes)) c.add(['kernel', 'memoryBlockBytes'], `${formatBytes(k.memoryBlockBytes)} is not a power of two`);
-  else if (k.memoryBlockBytes < maxBlock) c.add(['kernel', 'memoryBlockBytes'], `${formatBytes(k.memoryBlockBytes)} is smaller than a MAX_ORDER block (${formatBytes(maxBlock)})`);
-  else if (dramBase % k.memoryBlockBytes !== 0) c.add(['kernel', 'memoryBlockBytes'], `DRAM base ${hexAddr(dramBase)} is not aligned to a ${formatBytes(k.memoryBlockBytes)} memory block`);
-  if (k.movableBytes >= dramSize) c.add(['kernel', 'movableBytes'], `${formatBytes(k.movableBytes)} leaves nothing for the kernel (DRAM is ${formatBytes(dramSize)})`);
+  if (!isPow2(k.memoryBlockBytes))
+    c.add(['kernel', 'memoryBlockBytes'], `${formatBytes(k.memoryBlockBytes)} is not a power of two`);
+  else if (k.memoryBlockBytes < maxBlock)
+    c.add(
+      ['kernel', 'memoryBlockBytes'],
+      `${formatBytes(k.memoryBlockBytes)} is smaller than a MAX_ORDER block (${formatBytes(maxBlock)})`,
+    );
+  else if (dramBase % k.memoryBlockBytes !== 0)
+    c.add(
+      ['kernel', 'memoryBlockBytes'],
+      `DRAM base ${hexAddr(dramBase)} is not aligned to a ${formatBytes(k.memoryBlockBytes)} memory block`,
+    );
+  if (k.movableBytes >= dramSize)
+    c.add(
+      ['kernel', 'movableBytes'],
+      `${formatBytes(k.movableBytes)} leaves nothing for the kernel (DRAM is ${formatBytes(dramSize)})`,
+    );
   else if (isPow2(k.memoryBlockBytes) && k.movableBytes % k.memoryBlockBytes !== 0) {
-    c.add(['kernel', 'movableBytes'], `${formatBytes(k.movableBytes)} is not a whole number of memory blocks (${formatBytes(k.memoryBlockBytes)})`);
+    c.add(
+      ['kernel', 'movableBytes'],
+      `${formatBytes(k.movableBytes)} is not a whole number of memory blocks (${formatBytes(k.memoryBlockBytes)})`,
+    );
   }
   let prevEnd = dramBase;
   let prevRank = -1;
   k.zones.forEach((z, i) => {
     const at: PathSegment[] = ['kernel', 'zones', i];
     const rank = ZONE_RANK[z.name]!;
-    if (rank <= prevRank) c.add([...at, 'name'], `zone ${z.name} after ${k.zones[i - 1]!.name}: zones go DMA, DMA32, Normal, each once`);
+    if (rank <= prevRank)
+      c.add([...at, 'name'], `zone ${z.name} after ${k.zones[i - 1]!.name}: zones go DMA, DMA32, Normal, each once`);
     prevRank = Math.max(prevRank, rank);
-    if (z.end <= prevEnd) c.add([...at, 'end'], `${hexAddr(z.end)} is not above ${i === 0 ? 'the DRAM base' : "the previous zone's end"} (${hexAddr(prevEnd)})`);
-    else if (z.end > dramEnd) c.add([...at, 'end'], `${hexAddr(z.end)} is beyond the end of DRAM (${hexAddr(dramEnd)})`);
+    if (z.end <= prevEnd)
+      c.add(
+        [...at, 'end'],
+        `${hexAddr(z.end)} is not above ${i === 0 ? 'the DRAM base' : "the previous zone's end"} (${hexAddr(prevEnd)})`,
+      );
+    else if (z.end > dramEnd)
+      c.add([...at, 'end'], `${hexAddr(z.end)} is beyond the end of DRAM (${hexAddr(dramEnd)})`);
     else if (z.end % k.pageSize !== 0) c.add([...at, 'end'], `${hexAddr(z.end)} is not page-aligned`);
     prevEnd = Math.max(prevEnd, z.end);
   });

@@ -64,14 +64,21 @@ export class Board implements PoisonSink {
       config.addressMap,
       config.dramBase,
       config.dramSize,
-      this.dies.map((d) => ({ id: d.id, controller: d.config.controller, rank: d.config.rank, channel: d.config.channel, rows: d.geometry.rows })),
+      this.dies.map((d) => ({
+        id: d.id,
+        controller: d.config.controller,
+        rank: d.config.rank,
+        channel: d.config.channel,
+        rows: d.geometry.rows,
+      })),
       pageSize,
     );
   }
 
   die(id: string): LpddrDie {
     const d = this.dieById.get(id);
-    if (!d) throw new Error(`board ${this.config.name} has no die ${id} (dies: ${[...this.dieById.keys()].join(', ')})`);
+    if (!d)
+      throw new Error(`board ${this.config.name} has no die ${id} (dies: ${[...this.dieById.keys()].join(', ')})`);
     return d;
   }
 

@@ -135,7 +135,8 @@ function tooDeep(text: string, limit: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped char
+      if (c === 92)
+        i++; // backslash: skip the escaped char
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) {
@@ -177,7 +178,11 @@ export function parseJsonSource(text: string): { source: JsonSource; value: unkn
     root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   } catch (e) {
     const source = new JsonSource(text, undefined);
-    return { source, value: undefined, problems: [{ line: 1, col: 1, path: '$', message: `cannot parse: ${(e as Error).message}` }] };
+    return {
+      source,
+      value: undefined,
+      problems: [{ line: 1, col: 1, path: '$', message: `cannot parse: ${(e as Error).message}` }],
+    };
   }
   const source = new JsonSource(text, root);
   const problems: BoardProblem[] = [];
@@ -187,9 +192,16 @@ export function parseJsonSource(text: string): { source: JsonSource; value: unkn
     const code = printParseErrorCode(e.error);
     const before = text.slice(0, e.offset).trimEnd();
     const at = text[e.offset];
-    const trailing = (code === 'ValueExpected' || code === 'PropertyNameExpected') && before.endsWith(',') && (at === ']' || at === '}');
+    const trailing =
+      (code === 'ValueExpected' || code === 'PropertyNameExpected') &&
+      before.endsWith(',') &&
+      (at === ']' || at === '}');
     const message = trailing ? `trailing comma before '${at}' (JSON allows none)` : (SYNTAX_MESSAGES[code] ?? code);
-    problems.push({ ...source.position(trailing ? before.length - 1 : e.offset), path: '$', message: `JSON syntax: ${message}` });
+    problems.push({
+      ...source.position(trailing ? before.length - 1 : e.offset),
+      path: '$',
+      message: `JSON syntax: ${message}`,
+    });
   }
   if (text.trim() === '') problems.splice(0, problems.length, { line: 1, col: 1, path: '$', message: 'file is empty' });
   if (problems.length > 0 || !root) return { source, value: undefined, problems };
@@ -203,7 +215,13 @@ function structureProblems(source: JsonSource, node: Node, path: PathSegment[]):
   const n = node.children?.length ?? 0;
   if ((node.type === 'object' || node.type === 'array') && n > MAX_BOARD_COLLECTION) {
     const what = node.type === 'array' ? 'items' : 'entries';
-    return [{ ...source.position(node.offset), path: formatPath(path), message: `has ${n} ${what}; a board file has at most ${MAX_BOARD_COLLECTION} in one ${node.type === 'array' ? 'list' : 'object'}` }];
+    return [
+      {
+        ...source.position(node.offset),
+        path: formatPath(path),
+        message: `has ${n} ${what}; a board file has at most ${MAX_BOARD_COLLECTION} in one ${node.type === 'array' ? 'list' : 'object'}`,
+      },
+    ];
   }
   if (node.type === 'object') {
     const seen = new Map<string, Node>();
@@ -214,7 +232,11 @@ function structureProblems(source: JsonSource, node: Node, path: PathSegment[]):
       const first = seen.get(key);
       if (first) {
         const at = source.position(first.offset);
-        out.push({ ...source.position(k.offset), path: formatPath([...path, key]), message: `duplicate key "${key}" (first at line ${at.line})` });
+        out.push({
+          ...source.position(k.offset),
+          path: formatPath([...path, key]),
+          message: `duplicate key "${key}" (first at line ${at.line})`,
+        });
       } else seen.set(key, k);
       if (v) out.push(...structureProblems(source, v, [...path, key]));
     }

@@ -82,7 +82,15 @@ interface RawRange {
 interface RawAddressMap {
   controllers?: string[];
   channels?: string[];
-  bits: { controller?: number[]; channel?: number[]; rank?: number[]; bank: number[]; row: number[]; column: number[]; byte: number[] };
+  bits: {
+    controller?: number[];
+    channel?: number[];
+    rank?: number[];
+    bank: number[];
+    row: number[];
+    column: number[];
+    byte: number[];
+  };
   regions?: { offset: Num; size: Num; fixed?: { controller?: number; channel?: number; rank?: number } }[];
 }
 interface RawBoard {
@@ -179,10 +187,23 @@ function build(raw: RawBoard, file: string, n: Numbers): BuiltBoard {
       return die;
     });
     dies.push(...ctrlDies);
-    controllers.push({ id: c.id, kind: c.kind, base: n.get(c.base, [...at, 'base']), registers, blocks, dies: ctrlDies, busWidth, channels });
+    controllers.push({
+      id: c.id,
+      kind: c.kind,
+      base: n.get(c.base, [...at, 'base']),
+      registers,
+      blocks,
+      dies: ctrlDies,
+      busWidth,
+      channels,
+    });
   });
 
-  const range = (r: RawRange, at: PathSegment[]): ReservedRange => ({ name: r.name, base: n.get(r.base, [...at, 'base']), size: n.get(r.size, [...at, 'size']) });
+  const range = (r: RawRange, at: PathSegment[]): ReservedRange => ({
+    name: r.name,
+    base: n.get(r.base, [...at, 'base']),
+    size: n.get(r.size, [...at, 'size']),
+  });
   const dramBase = n.get(raw.dram.base, ['dram', 'base']);
   const dramSize = n.get(raw.dram.size, ['dram', 'size']);
 
@@ -251,7 +272,14 @@ function build(raw: RawBoard, file: string, n: Numbers): BuiltBoard {
     kernel,
     pasr,
   };
-  return { board, explicitMap, derivation: undefined, diePaths, partsByName: parts, rawDiePartNames: raw.controllers.map((c) => c.dies.map((d) => d.part)) };
+  return {
+    board,
+    explicitMap,
+    derivation: undefined,
+    diePaths,
+    partsByName: parts,
+    rawDiePartNames: raw.controllers.map((c) => c.dies.map((d) => d.part)),
+  };
 }
 
 /** Derive the address map from the register images; use it when the file gives none, else mark the explicit one checked. */
@@ -261,19 +289,31 @@ function attachAddressMap(built: BuiltBoard): BuiltBoard {
   try {
     derivation = deriveAddressMap(b.controllers, b.dramBase, b.dramSize);
   } catch (e) {
-    derivation = { ok: false, problems: [{ path: 'controllers', message: `cannot derive the address map: ${(e as Error).message}` }] };
+    derivation = {
+      ok: false,
+      problems: [{ path: 'controllers', message: `cannot derive the address map: ${(e as Error).message}` }],
+    };
   }
   let addressMap = built.explicitMap;
   if (derivation.ok) {
     addressMap = built.explicitMap
       ? { ...built.explicitMap, source: 'both' }
-      : { controllers: derivation.map.controllers, channels: derivation.map.channels, bits: derivation.map.bits, regions: [], source: 'registers' };
+      : {
+          controllers: derivation.map.controllers,
+          channels: derivation.map.channels,
+          bits: derivation.map.bits,
+          regions: [],
+          source: 'registers',
+        };
   }
   return { ...built, derivation, board: { ...b, addressMap } };
 }
 
 function finish(problems: BoardProblem[]): ParseBoardResult {
-  const sorted = problems.map((p, i) => ({ p, i })).sort((a, b) => a.p.line - b.p.line || a.p.col - b.p.col || a.i - b.i).map((x) => x.p);
+  const sorted = problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.line - b.p.line || a.p.col - b.p.col || a.i - b.i)
+    .map((x) => x.p);
   if (sorted.length > MAX_PROBLEMS) {
     const total = sorted.length;
     sorted.length = MAX_PROBLEMS - 1;
@@ -298,6 +338,11 @@ export function parseBoardConfig(text: string, file: string): ParseBoardResult {
     return { ok: true, board: built.board as BoardConfig };
   } catch (e) {
     // Invariant (a): a bug in a check must not turn into a stack trace for the user.
-    return { ok: false, problems: [{ line: 1, col: 1, path: '$', message: `internal error while checking this file: ${(e as Error).message}` }] };
+    return {
+      ok: false,
+      problems: [
+        { line: 1, col: 1, path: '$', message: `internal error while checking this file: ${(e as Error).message}` },
+      ],
+    };
   }
 }

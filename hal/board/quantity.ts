@@ -21,7 +21,12 @@ export function parseQuantity(raw: unknown, limit = PHYS_LIMIT): Quantity {
     else if (/^0x[0-9a-fA-F]+$/.test(raw)) value = parseInt(raw.slice(2), 16);
     else return { ok: false, message: `bad hex: ${JSON.stringify(raw)}` };
   } else return { ok: false, message: `must be a hex string or an integer` };
-  if (!Number.isSafeInteger(value) || value < 0) return { ok: false, message: `out of range: ${String(raw)} is not a safe non-negative integer` };
-  if (value > limit) return { ok: false, message: `out of range: ${String(raw)} is above ${limit === PHYS_LIMIT ? '2^48, the physical address limit' : String(limit)}` };
+  if (!Number.isSafeInteger(value) || value < 0)
+    return { ok: false, message: `out of range: ${String(raw)} is not a safe non-negative integer` };
+  if (value > limit)
+    return {
+      ok: false,
+      message: `out of range: ${String(raw)} is above ${limit === PHYS_LIMIT ? '2^48, the physical address limit' : String(limit)}`,
+    };
   return { ok: true, value };
 }

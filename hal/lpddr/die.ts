@@ -94,15 +94,23 @@ export class LpddrDie implements DiePort {
     }
     for (const r of MODE_REGISTERS[standard].registers) this.decls.set(r.offset, r);
     const part = config.part;
-    for (const [mr, v] of [[5, part.mr5], [6, part.mr6], [7, part.mr7], [8, part.mr8]] as const) {
-      if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new Error(`${where}: MR${mr} identity value ${v} is not a byte`);
+    for (const [mr, v] of [
+      [5, part.mr5],
+      [6, part.mr6],
+      [7, part.mr7],
+      [8, part.mr8],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 0xff)
+        throw new Error(`${where}: MR${mr} identity value ${v} is not a byte`);
     }
     const undef = opts.mrrUndefinedValue ?? this.spec.mrrUndefinedValue;
-    if (!Number.isInteger(undef) || undef < 0 || undef > 0xff) throw new Error(`${where}: mrrUndefinedValue ${undef} is not a byte`);
+    if (!Number.isInteger(undef) || undef < 0 || undef > 0xff)
+      throw new Error(`${where}: mrrUndefinedValue ${undef} is not a byte`);
     this.undefinedValue = undef;
     this.daiBusyNs = opts.daiBusyNs ?? this.timings.tDAI;
     this.retentionNs = opts.retentionNs ?? 0;
-    if (!(this.daiBusyNs >= 0) || !(this.retentionNs >= 0)) throw new Error(`${where}: daiBusyNs and retentionNs must be non-negative`);
+    if (!(this.daiBusyNs >= 0) || !(this.retentionNs >= 0))
+      throw new Error(`${where}: daiBusyNs and retentionNs must be non-negative`);
     this.tempC = opts.temperatureC ?? 25;
     this.mr4Code = mr4CodeFor(standard, this.tempC);
     this.builtNs = clock.nowNs;
@@ -128,12 +136,17 @@ export class LpddrDie implements DiePort {
       return this.guestError(`${what}: this ${this.partLabel()} part has no ${name}${this.note(mr)}; ignored`);
     }
     if (this.inSelfRefresh) {
-      const masks = mr === this.geometry.bankMaskMr || mr === this.geometry.segmentMaskMr ? ' (PASR masks are latched at self-refresh entry)' : '';
+      const masks =
+        mr === this.geometry.bankMaskMr || mr === this.geometry.segmentMaskMr
+          ? ' (PASR masks are latched at self-refresh entry)'
+          : '';
       return this.guestError(`${what} while in self-refresh${masks}; ignored`);
     }
     const sinceNs = this.clock.nowNs - this.lastMrwNs;
     if (sinceNs + 1e-9 < this.timings.tMRW) {
-      return this.guestError(`${what} only ${fmtNs(sinceNs)} after the previous MRW (tMRW = ${fmtNs(this.timings.tMRW)}); ignored`);
+      return this.guestError(
+        `${what} only ${fmtNs(sinceNs)} after the previous MRW (tMRW = ${fmtNs(this.timings.tMRW)}); ignored`,
+      );
     }
     if (accessOf(decl) === 'ro') return this.guestError(`${what}: ${name} (${decl.doc ?? ''}) is read-only; ignored`);
     if (mr === 10 && this.spec.zqCodes !== null && this.spec.zqCodes[value] === undefined) {
@@ -156,7 +169,9 @@ export class LpddrDie implements DiePort {
     let value: number;
     if (decl === undefined) {
       value = this.undefinedValue;
-      this.guestError(`MRR of ${name}, which ${this.standard} does not define${this.note(mr)}, returns undefined data (${hex2(value)})`);
+      this.guestError(
+        `MRR of ${name}, which ${this.standard} does not define${this.note(mr)}, returns undefined data (${hex2(value)})`,
+      );
     } else if (this.inSelfRefresh) {
       value = this.undefinedValue;
       this.guestError(`MRR of ${name} while in self-refresh returns undefined data (${hex2(value)})`);
@@ -186,10 +201,13 @@ export class LpddrDie implements DiePort {
   }
 
   exitSelfRefresh(): void {
-    if (this.srEnteredNs === null || this.srMasks === null) return this.guestError('self-refresh exit while not in self-refresh; ignored');
+    if (this.srEnteredNs === null || this.srMasks === null)
+      return this.guestError('self-refresh exit while not in self-refresh; ignored');
     const durationNs = this.clock.nowNs - this.srEnteredNs;
     if (durationNs + 1e-9 < this.timings.tSR) {
-      this.guestError(`self-refresh exit ${fmtNs(durationNs)} after entry (minimum residency tSR = ${fmtNs(this.timings.tSR)})`);
+      this.guestError(
+        `self-refresh exit ${fmtNs(durationNs)} after entry (minimum residency tSR = ${fmtNs(this.timings.tSR)})`,
+      );
     }
     const { bankMask, segmentMask } = this.srMasks;
     this.srAccumNs += durationNs;
@@ -261,13 +279,23 @@ export class LpddrDie implements DiePort {
   checkInvariants(): void {
     const bad: string[] = [];
     const p = this.config.part;
-    ([[5, p.mr5], [6, p.mr6], [7, p.mr7], [8, p.mr8]] as const).forEach(([mr, v]) => {
+    (
+      [
+        [5, p.mr5],
+        [6, p.mr6],
+        [7, p.mr7],
+        [8, p.mr8],
+      ] as const
+    ).forEach(([mr, v]) => {
       if (this.values[mr] !== v) bad.push(`(a) MR${mr} holds ${hex2(this.values[mr]!)}, part says ${hex2(v)}`);
     });
-    for (const [mr, d] of this.decls) if ((this.values[mr]! & d.reservedMask) !== 0) bad.push(`(b) MR${mr} has reserved bits set`);
-    if ((this.srEnteredNs === null) !== (this.srMasks === null)) bad.push('(c) self-refresh entry time and latched masks disagree');
+    for (const [mr, d] of this.decls)
+      if ((this.values[mr]! & d.reservedMask) !== 0) bad.push(`(b) MR${mr} has reserved bits set`);
+    if ((this.srEnteredNs === null) !== (this.srMasks === null))
+      bad.push('(c) self-refresh entry time and latched masks disagree');
     const s = this.selfRefreshNs;
-    if (s < 0 || s > this.clock.nowNs - this.builtNs + 1e-9) bad.push(`(d) selfRefreshNs ${s} outside [0, ${this.clock.nowNs - this.builtNs}]`);
+    if (s < 0 || s > this.clock.nowNs - this.builtNs + 1e-9)
+      bad.push(`(d) selfRefreshNs ${s} outside [0, ${this.clock.nowNs - this.builtNs}]`);
     if (bad.length > 0) throw new Error(`die ${this.id} invariants broken: ${bad.join('; ')}`);
   }
 

@@ -30,7 +30,13 @@ const MR0_LPDDR2 = reg8('MR0', 0, {
     field('DAI', 0, 1, 'ro', 'Device Auto-Initialization: 1 = in progress, 0 = complete'),
     field('DI', 1, 1, 'ro', 'Device Information: 0 = S2/S4 SDRAM, 1 = NVM'),
     field('DNVI', 2, 1, 'ro', 'Data Not Valid Information: 1 = supported'),
-    field('RZQI', 3, 2, 'ro', 'RZQ self-test: 0 not supported, 1 ZQ to VDDCA or open, 2 ZQ shorted to ground, 3 passed'),
+    field(
+      'RZQI',
+      3,
+      2,
+      'ro',
+      'RZQ self-test: 0 not supported, 1 ZQ to VDDCA or open, 2 ZQ shorted to ground, 3 passed',
+    ),
   ],
 });
 
@@ -58,7 +64,13 @@ const MR4_LPDDR2 = reg8('MR4', 4, {
   doc: 'Device Temperature', // ✔ UB-EMIF, CB-RK, LX-JEDEC
   reset: 0x03,
   fields: [
-    field('REFRESH_RATE', 0, 3, 'ro', 'SDRAM refresh rate: 3 = 1x tREFI (nominal, <= 85 C); see standards.ts MR4_CODES'),
+    field(
+      'REFRESH_RATE',
+      0,
+      3,
+      'ro',
+      'SDRAM refresh rate: 3 = 1x tREFI (nominal, <= 85 C); see standards.ts MR4_CODES',
+    ),
     field('TUF', 7, 1, 'ro', 'Temperature Update Flag: 1 = REFRESH_RATE changed since the last MRR of MR4'),
   ],
 });
@@ -104,7 +116,9 @@ const MR16_S2 = reg8('MR16', 16, {
 
 const MR17 = reg8('MR17', 17, {
   doc: 'PASR Segment Mask', // ✔ CB-RK ("1Gb-8Gb S4 SDRAM only"), UB-EMIF, MCN-VLOG (W)
-  fields: [field('SEGMENT_MASK', 0, 8, 'wo', 'Bit n = 1: segment n (top 3 row bits = n) is not refreshed in self-refresh')],
+  fields: [
+    field('SEGMENT_MASK', 0, 8, 'wo', 'Bit n = 1: segment n (top 3 row bits = n) is not refreshed in self-refresh'),
+  ],
 });
 
 const MR63_LPDDR2 = reg8('MR63', 63, {
@@ -114,17 +128,31 @@ const MR63_LPDDR2 = reg8('MR63', 63, {
 
 const LPDDR2_COMMON = [MR0_LPDDR2, MR1_LPDDR2, MR2_LPDDR2, MR3_LPDDR2, MR4_LPDDR2, MR5, MR6, MR7, MR8, MR10_LPDDR2];
 
-export const LPDDR2_S4_MRS: BlockDecl = block('LPDDR2-S4 mode registers', 256, [...LPDDR2_COMMON, MR16_S4, MR17, MR63_LPDDR2]);
+export const LPDDR2_S4_MRS: BlockDecl = block('LPDDR2-S4 mode registers', 256, [
+  ...LPDDR2_COMMON,
+  MR16_S4,
+  MR17,
+  MR63_LPDDR2,
+]);
 
 /** S2 parts have no MR17 (✔ CB-RK) and MR16 carries the PASR fraction code instead of a bank mask. */
-export const LPDDR2_S2_MRS: BlockDecl = block('LPDDR2-S2 mode registers', 256, [...LPDDR2_COMMON, MR16_S2, MR63_LPDDR2]);
+export const LPDDR2_S2_MRS: BlockDecl = block('LPDDR2-S2 mode registers', 256, [
+  ...LPDDR2_COMMON,
+  MR16_S2,
+  MR63_LPDDR2,
+]);
 
 // ---------------------------------------------------------------------------------------------
 // LPDDR3 (JESD209-3): LPDDR2 numbering for MR0-MR17 and MR63 (✔ TFA-RK, HISI-PASR, MTK-6763);
 // LPDDR3-specific bits of MR0/MR1/MR2 (WL set B, RL3 option, nWRE) are not modelled ✖.
 // ---------------------------------------------------------------------------------------------
 
-export const LPDDR3_MRS: BlockDecl = block('LPDDR3 mode registers', 256, [...LPDDR2_COMMON, MR16_S4, MR17, MR63_LPDDR2]);
+export const LPDDR3_MRS: BlockDecl = block('LPDDR3 mode registers', 256, [
+  ...LPDDR2_COMMON,
+  MR16_S4,
+  MR17,
+  MR63_LPDDR2,
+]);
 
 // ---------------------------------------------------------------------------------------------
 // LPDDR4 / LPDDR4X (JESD209-4). MR2, MR3, MR11 ✔ TFA-RK; MR5-MR8 ✔ CB-MT83, CB-MCI; MR16/MR17 ✔ UB-K3,
@@ -189,7 +217,10 @@ const MR10_LPDDR4 = reg8('MR10', 10, {
 
 const MR11_LPDDR4 = reg8('MR11', 11, {
   doc: 'ODT Control', // ✔ TFA-RK
-  fields: [field('DQ_ODT', 0, 3, 'wo', 'DQ bus receiver on-die termination'), field('CA_ODT', 4, 3, 'wo', 'CA bus receiver on-die termination')],
+  fields: [
+    field('DQ_ODT', 0, 3, 'wo', 'DQ bus receiver on-die termination'),
+    field('CA_ODT', 4, 3, 'wo', 'CA bus receiver on-die termination'),
+  ],
 });
 
 const MR23_LPDDR4 = reg8('MR23', 23, {
@@ -244,7 +275,10 @@ const opaqueLpddr5 = (mr: number, doc: string): RegisterDecl =>
 const MR4_LPDDR5 = reg8('MR4', 4, {
   doc: 'Refresh rate (✖ LPDDR5 layout taken as LPDDR2: OP[2:0] rate, OP[7] TUF)',
   reset: 0x03,
-  fields: [field('REFRESH_RATE', 0, 3, 'ro', 'Refresh rate code ✖'), field('TUF', 7, 1, 'ro', 'Temperature Update Flag ✖')],
+  fields: [
+    field('REFRESH_RATE', 0, 3, 'ro', 'Refresh rate code ✖'),
+    field('TUF', 7, 1, 'ro', 'Temperature Update Flag ✖'),
+  ],
 });
 
 const MR23_LPDDR5 = reg8('MR23', 23, {

@@ -53,28 +53,36 @@ export function checkPowerTable(points: readonly PowerPoint[], where: string): s
       bad.push(`${at}.temperatureC: ${p.temperatureC} C does not ascend (previous ${points[i - 1]!.temperatureC} C)`);
     }
     if (p.rails.length === 0) bad.push(`${at}.rails: no rails`);
-    if (railsOf(p) !== railsOf(points[0]!)) bad.push(`${at}.rails: rails ${railsOf(p)} differ from the first point's ${railsOf(points[0]!)}`);
+    if (railsOf(p) !== railsOf(points[0]!))
+      bad.push(`${at}.rails: rails ${railsOf(p)} differ from the first point's ${railsOf(points[0]!)}`);
     const seen = new Set<string>();
     p.rails.forEach((r, j) => {
       const ra = `${at}.rails[${j}]`;
       if (seen.has(r.rail)) bad.push(`${ra}.rail: ${r.rail} appears twice`);
       seen.add(r.rail);
       if (!(r.volts > 0) || !Number.isFinite(r.volts)) bad.push(`${ra}.volts: ${r.volts} is not a positive voltage`);
-      if (!(r.idd6FullmA >= 0) || !Number.isFinite(r.idd6FullmA)) bad.push(`${ra}.idd6FullmA: ${r.idd6FullmA} is not a non-negative current`);
+      if (!(r.idd6FullmA >= 0) || !Number.isFinite(r.idd6FullmA))
+        bad.push(`${ra}.idd6FullmA: ${r.idd6FullmA} is not a non-negative current`);
       if (!(r.arrayShare >= 0 && r.arrayShare <= 1)) bad.push(`${ra}.arrayShare: ${r.arrayShare} is outside 0..1`);
       const first = points[0]!.rails.find((x) => x.rail === r.rail);
-      if (first !== undefined && first.volts !== r.volts) bad.push(`${ra}.volts: ${r.volts} V differs from ${first.volts} V at ${points[0]!.temperatureC} C`);
+      if (first !== undefined && first.volts !== r.volts)
+        bad.push(`${ra}.volts: ${r.volts} V differs from ${first.volts} V at ${points[0]!.temperatureC} C`);
     });
   });
   return bad;
 }
 
 /** Per-rail IDD6 and power of one die in self-refresh at temperature T with refreshed fraction f. */
-export function selfRefreshPower(points: readonly PowerPoint[], temperatureC: number, refreshedFraction: number): SelfRefreshPower {
+export function selfRefreshPower(
+  points: readonly PowerPoint[],
+  temperatureC: number,
+  refreshedFraction: number,
+): SelfRefreshPower {
   const problems = checkPowerTable(points, 'power table');
   if (problems.length > 0) throw new Error(problems.join('; '));
   if (!Number.isFinite(temperatureC)) throw new RangeError(`temperature ${temperatureC} C is not a finite number`);
-  if (!(refreshedFraction >= 0 && refreshedFraction <= 1)) throw new RangeError(`refreshed fraction ${refreshedFraction} is outside 0..1`);
+  if (!(refreshedFraction >= 0 && refreshedFraction <= 1))
+    throw new RangeError(`refreshed fraction ${refreshedFraction} is outside 0..1`);
 
   const first = points[0]!;
   const last = points[points.length - 1]!;
@@ -95,7 +103,10 @@ export function selfRefreshPower(points: readonly PowerPoint[], temperatureC: nu
     }
   }
   const tableTemperatureC = clamped === 'none' ? temperatureC : lo.temperatureC;
-  const w = hi.temperatureC === lo.temperatureC ? 0 : (tableTemperatureC - lo.temperatureC) / (hi.temperatureC - lo.temperatureC);
+  const w =
+    hi.temperatureC === lo.temperatureC
+      ? 0
+      : (tableTemperatureC - lo.temperatureC) / (hi.temperatureC - lo.temperatureC);
 
   const rails = lo.rails.map((a): RailCurrent => {
     const b = hi.rails.find((r) => r.rail === a.rail)!;
@@ -115,13 +126,19 @@ export function selfRefreshEnergy(
   refreshedFraction: number,
   durationNs: number,
 ): SelfRefreshEnergy {
-  if (!(durationNs >= 0) || !Number.isFinite(durationNs)) throw new RangeError(`self-refresh duration ${durationNs} ns is not a finite non-negative time`);
+  if (!(durationNs >= 0) || !Number.isFinite(durationNs))
+    throw new RangeError(`self-refresh duration ${durationNs} ns is not a finite non-negative time`);
   const p = selfRefreshPower(points, temperatureC, refreshedFraction);
   return { ...p, durationNs, joules: p.watts * durationNs * 1e-9 };
 }
 
 /** Energy PASR saves over a full-array self-refresh of the same interval (J, >= 0). */
-export function pasrSavingJ(points: readonly PowerPoint[], temperatureC: number, refreshedFraction: number, durationNs: number): number {
+export function pasrSavingJ(
+  points: readonly PowerPoint[],
+  temperatureC: number,
+  refreshedFraction: number,
+  durationNs: number,
+): number {
   return (
     selfRefreshEnergy(points, temperatureC, 1, durationNs).joules -
     selfRefreshEnergy(points, temperatureC, refreshedFraction, durationNs).joules

@@ -90,7 +90,18 @@ export interface Timings {
 
 export type TimingName = Exclude<keyof Timings, 'tCK' | 'tREFI' | 'tRFCab'>;
 export const TIMING_NAMES: readonly (keyof Timings)[] = [
-  'tCK', 'tMRW', 'tMRD', 'tMRR', 'tREFI', 'tRFCab', 'tXSR', 'tSR', 'tZQINIT', 'tZQCL', 'tZQCS', 'tDAI',
+  'tCK',
+  'tMRW',
+  'tMRD',
+  'tMRR',
+  'tREFI',
+  'tRFCab',
+  'tXSR',
+  'tSR',
+  'tZQINIT',
+  'tZQCL',
+  'tZQCS',
+  'tDAI',
 ];
 
 export interface Mr8Codec {
@@ -166,11 +177,27 @@ export interface StandardSpec {
 // Geometry tables
 // ---------------------------------------------------------------------------------------------
 
-type Row = [densityMbit: number, ioWidth: IoWidth, banks: number, rows: number, columnBits: number, tREFIns: number, tRFCabNs: number, src: string];
+type Row = [
+  densityMbit: number,
+  ioWidth: IoWidth,
+  banks: number,
+  rows: number,
+  columnBits: number,
+  tREFIns: number,
+  tRFCabNs: number,
+  src: string,
+];
 
 function rows(list: readonly Row[]): GeometryRow[] {
   return list.map(([densityMbit, ioWidth, banks, rows, columnBits, tREFIns, tRFCabNs, src]) => ({
-    densityMbit, ioWidth, banks, rows, columnBits, tREFIns, tRFCabNs, src,
+    densityMbit,
+    ioWidth,
+    banks,
+    rows,
+    columnBits,
+    tREFIns,
+    tRFCabNs,
+    src,
   }));
 }
 
@@ -179,22 +206,22 @@ const JD = '✔ UB-EMIFC rows/cols, LX-JDATA banks/tREFI/tRFCab';
 // LPDDR2-S4: reference §1.2 table. No x8 rows: UB-EMIFC has none (addressing_table_index rejects x8).
 const LPDDR2_S4_GEOMETRY = rows([
   // Mbit  width banks rows   cols tREFI  tRFCab
-  [64,     32,   4,    4096,  7,   15600, 90,  JD],
-  [64,     16,   4,    4096,  8,   15600, 90,  JD],
-  [128,    32,   4,    4096,  8,   15600, 90,  JD],
-  [128,    16,   4,    4096,  9,   15600, 90,  JD],
-  [256,    32,   4,    8192,  8,   7800,  90,  JD],
-  [256,    16,   4,    8192,  9,   7800,  90,  JD],
-  [512,    32,   4,    8192,  9,   7800,  90,  JD],
-  [512,    16,   4,    8192,  10,  7800,  90,  JD],
-  [1024,   32,   8,    8192,  9,   7800,  130, JD],
-  [1024,   16,   8,    8192,  10,  7800,  130, JD],
-  [2048,   32,   8,    16384, 9,   3900,  130, JD],
-  [2048,   16,   8,    16384, 10,  3900,  130, JD],
-  [4096,   32,   8,    16384, 10,  3900,  130, JD],
-  [4096,   16,   8,    16384, 11,  3900,  130, JD],
-  [8192,   32,   8,    32768, 10,  3900,  210, JD],
-  [8192,   16,   8,    32768, 11,  3900,  210, JD],
+  [64, 32, 4, 4096, 7, 15600, 90, JD],
+  [64, 16, 4, 4096, 8, 15600, 90, JD],
+  [128, 32, 4, 4096, 8, 15600, 90, JD],
+  [128, 16, 4, 4096, 9, 15600, 90, JD],
+  [256, 32, 4, 8192, 8, 7800, 90, JD],
+  [256, 16, 4, 8192, 9, 7800, 90, JD],
+  [512, 32, 4, 8192, 9, 7800, 90, JD],
+  [512, 16, 4, 8192, 10, 7800, 90, JD],
+  [1024, 32, 8, 8192, 9, 7800, 130, JD],
+  [1024, 16, 8, 8192, 10, 7800, 130, JD],
+  [2048, 32, 8, 16384, 9, 3900, 130, JD],
+  [2048, 16, 8, 16384, 10, 3900, 130, JD],
+  [4096, 32, 8, 16384, 10, 3900, 130, JD],
+  [4096, 16, 8, 16384, 11, 3900, 130, JD],
+  [8192, 32, 8, 32768, 10, 3900, 210, JD],
+  [8192, 16, 8, 32768, 11, 3900, 210, JD],
 ]);
 
 // LPDDR2-S2: below 1 Gb the addressing table is shared with S4 (UB-EMIFC indexes it by density for
@@ -202,10 +229,10 @@ const LPDDR2_S4_GEOMETRY = rows([
 const LPDDR2_S2_GEOMETRY: GeometryRow[] = [
   ...LPDDR2_S4_GEOMETRY.filter((g) => g.densityMbit < 1024),
   ...rows([
-    [1024,   32,   4,    16384, 9,   7800,  130, JD],
-    [1024,   16,   4,    16384, 10,  7800,  130, JD],
-    [2048,   32,   4,    32768, 9,   3900,  130, JD],
-    [2048,   16,   4,    32768, 10,  3900,  130, JD],
+    [1024, 32, 4, 16384, 9, 7800, 130, JD],
+    [1024, 16, 4, 16384, 10, 7800, 130, JD],
+    [2048, 32, 4, 32768, 9, 3900, 130, JD],
+    [2048, 16, 4, 32768, 10, 3900, 130, JD],
   ]),
 ];
 
@@ -214,18 +241,18 @@ const LPDDR2_S2_GEOMETRY: GeometryRow[] = [
 // pattern). Other densities: rows, columns, tRFCab ✖ (LPDDR3_GEOMETRY_UNVERIFIED).
 const L3X = '✖ LPDDR3_GEOMETRY_UNVERIFIED (rows double per density step, 4 KiB x32 page kept)';
 const LPDDR3_GEOMETRY = rows([
-  [4096,   32,   8,    16384, 10,  3900,  130, '✔ DSYS-LP3'],
-  [4096,   16,   8,    16384, 11,  3900,  130, '◐ DSYS-LP3 + LPDDR2 x16 pattern'],
-  [6144,   32,   8,    24576, 10,  3900,  210, L3X],
-  [6144,   16,   8,    24576, 11,  3900,  210, L3X],
-  [8192,   32,   8,    32768, 10,  3900,  210, L3X],
-  [8192,   16,   8,    32768, 11,  3900,  210, L3X],
-  [12288,  32,   8,    49152, 10,  3900,  210, L3X],
-  [12288,  16,   8,    49152, 11,  3900,  210, L3X],
-  [16384,  32,   8,    65536, 10,  3900,  210, L3X],
-  [16384,  16,   8,    65536, 11,  3900,  210, L3X],
-  [32768,  32,   8,    131072, 10, 3900,  210, L3X],
-  [32768,  16,   8,    131072, 11, 3900,  210, L3X],
+  [4096, 32, 8, 16384, 10, 3900, 130, '✔ DSYS-LP3'],
+  [4096, 16, 8, 16384, 11, 3900, 130, '◐ DSYS-LP3 + LPDDR2 x16 pattern'],
+  [6144, 32, 8, 24576, 10, 3900, 210, L3X],
+  [6144, 16, 8, 24576, 11, 3900, 210, L3X],
+  [8192, 32, 8, 32768, 10, 3900, 210, L3X],
+  [8192, 16, 8, 32768, 11, 3900, 210, L3X],
+  [12288, 32, 8, 49152, 10, 3900, 210, L3X],
+  [12288, 16, 8, 49152, 11, 3900, 210, L3X],
+  [16384, 32, 8, 65536, 10, 3900, 210, L3X],
+  [16384, 16, 8, 65536, 11, 3900, 210, L3X],
+  [32768, 32, 8, 131072, 10, 3900, 210, L3X],
+  [32768, 16, 8, 131072, 11, 3900, 210, L3X],
 ]);
 
 // LPDDR4/4X, per channel (what one CS on one channel addresses): 8 banks, 1024 columns x16 (✔ DSYS
@@ -235,35 +262,35 @@ const LPDDR3_GEOMETRY = rows([
 const L4 = '◐ DSYS (8 banks, 1024 cols) + CB-MT92 tRFCab';
 const L4X8 = '✖ LPDDR4_X8_GEOMETRY (byte mode: rows doubled)';
 const LPDDR4_GEOMETRY = rows([
-  [2048,   16,   8,    16384, 10,  3903.75, 130, L4],
-  [3072,   16,   8,    24576, 10,  3903.75, 180, L4],
-  [4096,   16,   8,    32768, 10,  3903.75, 180, L4],
-  [6144,   16,   8,    49152, 10,  3903.75, 280, '✔ DSYS MICRON_6Gb_LPDDR4-3200, CB-MT92'],
-  [8192,   16,   8,    65536, 10,  3903.75, 280, '✔ DSYS JEDEC_8Gb_LPDDR4-3200_16bit, CB-MT92'],
-  [12288,  16,   8,    98304, 10,  3903.75, 380, L4],
-  [16384,  16,   8,    131072, 10, 3903.75, 380, '✔ DSYS JEDEC_1Gbx16_LPDDR4-3200 (RFCab 608 nCK), CB-MT92'],
-  [2048,   8,    8,    32768, 10,  3903.75, 130, L4X8],
-  [3072,   8,    8,    49152, 10,  3903.75, 180, L4X8],
-  [4096,   8,    8,    65536, 10,  3903.75, 180, L4X8],
-  [6144,   8,    8,    98304, 10,  3903.75, 280, L4X8],
-  [8192,   8,    8,    131072, 10, 3903.75, 280, L4X8],
-  [12288,  8,    8,    196608, 10, 3903.75, 380, L4X8],
-  [16384,  8,    8,    262144, 10, 3903.75, 380, L4X8],
+  [2048, 16, 8, 16384, 10, 3903.75, 130, L4],
+  [3072, 16, 8, 24576, 10, 3903.75, 180, L4],
+  [4096, 16, 8, 32768, 10, 3903.75, 180, L4],
+  [6144, 16, 8, 49152, 10, 3903.75, 280, '✔ DSYS MICRON_6Gb_LPDDR4-3200, CB-MT92'],
+  [8192, 16, 8, 65536, 10, 3903.75, 280, '✔ DSYS JEDEC_8Gb_LPDDR4-3200_16bit, CB-MT92'],
+  [12288, 16, 8, 98304, 10, 3903.75, 380, L4],
+  [16384, 16, 8, 131072, 10, 3903.75, 380, '✔ DSYS JEDEC_1Gbx16_LPDDR4-3200 (RFCab 608 nCK), CB-MT92'],
+  [2048, 8, 8, 32768, 10, 3903.75, 130, L4X8],
+  [3072, 8, 8, 49152, 10, 3903.75, 180, L4X8],
+  [4096, 8, 8, 65536, 10, 3903.75, 180, L4X8],
+  [6144, 8, 8, 98304, 10, 3903.75, 280, L4X8],
+  [8192, 8, 8, 131072, 10, 3903.75, 280, L4X8],
+  [12288, 8, 8, 196608, 10, 3903.75, 380, L4X8],
+  [16384, 8, 8, 262144, 10, 3903.75, 380, L4X8],
 ]);
 
 // LPDDR5, per channel: all ✖ LPDDR5_GEOMETRY_UNVERIFIED — 16 banks, 2 KiB page (1024 x16 columns),
 // rows from density; tREFI 3906 ns and tRFCab placeholders. Only MR23's 8 segments are sourced (◐ SNPS-CINIT).
 const L5 = '✖ LPDDR5_GEOMETRY_UNVERIFIED';
 const LPDDR5_GEOMETRY = rows([
-  [2048,   16,   16,   8192,  10,  3906,  130, L5],
-  [3072,   16,   16,   12288, 10,  3906,  180, L5],
-  [4096,   16,   16,   16384, 10,  3906,  180, L5],
-  [6144,   16,   16,   24576, 10,  3906,  210, L5],
-  [8192,   16,   16,   32768, 10,  3906,  210, L5],
-  [12288,  16,   16,   49152, 10,  3906,  280, L5],
-  [16384,  16,   16,   65536, 10,  3906,  280, L5],
-  [24576,  16,   16,   98304, 10,  3906,  380, L5],
-  [32768,  16,   16,   131072, 10, 3906,  380, L5],
+  [2048, 16, 16, 8192, 10, 3906, 130, L5],
+  [3072, 16, 16, 12288, 10, 3906, 180, L5],
+  [4096, 16, 16, 16384, 10, 3906, 180, L5],
+  [6144, 16, 16, 24576, 10, 3906, 210, L5],
+  [8192, 16, 16, 32768, 10, 3906, 210, L5],
+  [12288, 16, 16, 49152, 10, 3906, 280, L5],
+  [16384, 16, 16, 65536, 10, 3906, 280, L5],
+  [24576, 16, 16, 98304, 10, 3906, 380, L5],
+  [32768, 16, 16, 131072, 10, 3906, 380, L5],
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -272,7 +299,16 @@ const LPDDR5_GEOMETRY = rows([
 
 /** MR8 OP[5:2] for LPDDR2/LPDDR3 ✔ UB-EMIF, LX-JEDEC, CB-RK (MiB = 8 << code). */
 const LPDDR2_DENSITY_CODES: Readonly<Record<number, number>> = {
-  0: 64, 1: 128, 2: 256, 3: 512, 4: 1024, 5: 2048, 6: 4096, 7: 8192, 8: 16384, 9: 32768,
+  0: 64,
+  1: 128,
+  2: 256,
+  3: 512,
+  4: 1024,
+  5: 2048,
+  6: 4096,
+  7: 8192,
+  8: 16384,
+  9: 32768,
 };
 
 const LPDDR2_MR8: Omit<Mr8Codec, 'expectedType'> = {
@@ -289,7 +325,7 @@ const LPDDR3_MR8: Mr8Codec = {
   ...LPDDR2_MR8,
   expectedType: 'S8',
   // 0xE = 6 Gb ✔ HISI-PASR, EXY-LP3 (the shift formula does not apply)
-  densityCodes: { ...LPDDR2_DENSITY_CODES, 0xe: 6144, [LPDDR3_MR8_DENSITY_12GB_CODE]: 12288 },
+  densityCodes: { ...LPDDR2_DENSITY_CODES, 14: 6144, [LPDDR3_MR8_DENSITY_12GB_CODE]: 12288 },
 };
 
 /** LPDDR4 MR8 OP[1:0] type codes. ✖ "believed 0 = S16; no code or datasheet decodes it" (reference §1.1). */
@@ -315,8 +351,21 @@ export const LPDDR5_MR8_CODES: Mr8Codec = {
 
 /** MR5 manufacturer IDs ✔ LX-JEDEC. */
 export const VENDORS: Readonly<Record<number, string>> = {
-  1: 'Samsung', 2: 'Qimonda', 3: 'Elpida', 4: 'Etron', 5: 'Nanya', 6: 'SK hynix', 7: 'Mosel', 8: 'Winbond',
-  9: 'ESMT', 11: 'Spansion', 12: 'SST', 13: 'ZMOS', 14: 'Intel', 254: 'Numonyx', 255: 'Micron',
+  1: 'Samsung',
+  2: 'Qimonda',
+  3: 'Elpida',
+  4: 'Etron',
+  5: 'Nanya',
+  6: 'SK hynix',
+  7: 'Mosel',
+  8: 'Winbond',
+  9: 'ESMT',
+  11: 'Spansion',
+  12: 'SST',
+  13: 'ZMOS',
+  14: 'Intel',
+  254: 'Numonyx',
+  255: 'Micron',
 };
 
 /** MR4 OP[2:0] refresh-rate codes ✔ UB-EMIF, CB-RK, LX-JEDEC (LPDDR2; LPDDR3/4/5 reuse ✖). */
@@ -347,10 +396,10 @@ export const MR4_TEMPERATURE_BANDS: readonly Mr4Band[] = [
 
 /** MR10 ZQ codes ✔ UB-EMIF, CB-RK (LPDDR2). */
 export const LPDDR2_ZQ_CODES: Readonly<Record<number, string>> = {
-  0xff: 'ZQINIT (calibration after initialization)',
-  0xab: 'ZQCL (long calibration)',
-  0x56: 'ZQCS (short calibration)',
-  0xc3: 'ZQRESET',
+  255: 'ZQINIT (calibration after initialization)',
+  171: 'ZQCL (long calibration)',
+  86: 'ZQCS (short calibration)',
+  195: 'ZQRESET',
 };
 
 /** MRR of a write-only MR returns this. ✖ MRR_UNDEFINED_VALUE: JESD209 leaves it undefined. */
@@ -466,7 +515,9 @@ const LPDDR2_S2: StandardSpec = {
     s2Fractions: S2_FRACTIONS,
   },
   mr8: { ...LPDDR2_MR8, expectedType: 'S2' },
-  mrNotes: { 17: 'MR17 (PASR segment mask) exists only on 1-8 Gb S4 SDRAM; S2 parts set their PASR fraction in MR16 OP[1:0]' },
+  mrNotes: {
+    17: 'MR17 (PASR segment mask) exists only on 1-8 Gb S4 SDRAM; S2 parts set their PASR fraction in MR16 OP[1:0]',
+  },
   unverified: [...COMMON_UNVERIFIED, 'TDAI_UNVERIFIED', 'S2_PASR_LAYOUT'],
 };
 
@@ -491,7 +542,13 @@ const LPDDR3: StandardSpec = {
   tckNs: 1.25, // ✔ DSYS-LP3 (LPDDR3-1600)
   timings: LPDDR3_TIMINGS,
   mrNotes: {},
-  unverified: [...COMMON_UNVERIFIED, 'TDAI_UNVERIFIED', 'LPDDR3_GEOMETRY_UNVERIFIED', 'LPDDR3_MR8_DENSITY_12GB_CODE', 'LPDDR3_ZQ_UNVERIFIED'],
+  unverified: [
+    ...COMMON_UNVERIFIED,
+    'TDAI_UNVERIFIED',
+    'LPDDR3_GEOMETRY_UNVERIFIED',
+    'LPDDR3_MR8_DENSITY_12GB_CODE',
+    'LPDDR3_ZQ_UNVERIFIED',
+  ],
 };
 
 const LPDDR4: StandardSpec = {
@@ -605,7 +662,10 @@ export function geometryOf(standard: DramStandard, densityMbit: number, ioWidth:
   const rowBytes = (2 ** row.columnBits * row.ioWidth) / 8;
   const p = spec.pasr;
   const segmentMaskMr =
-    p.segmentMaskMr !== null && p.segmentMaskDensities !== null && densityMbit >= p.segmentMaskDensities[0] && densityMbit <= p.segmentMaskDensities[1]
+    p.segmentMaskMr !== null &&
+    p.segmentMaskDensities !== null &&
+    densityMbit >= p.segmentMaskDensities[0] &&
+    densityMbit <= p.segmentMaskDensities[1]
       ? p.segmentMaskMr
       : null;
   return {
@@ -693,9 +753,16 @@ export function decodeMr8(standard: DramStandard, value: number): Mr8Decoded {
   const ioWidth = c.widthCodes[widthCode];
   const where = `MR8 ${hex2(value)} (${standard})`;
   if (type === undefined) throw new Error(`${where}: type code ${typeCode} (OP[1:0]) is reserved`);
-  if (densityMbit === undefined) throw new Error(`${where}: density code 0x${densityCode.toString(16)} (OP[5:2]) is reserved`);
+  if (densityMbit === undefined)
+    throw new Error(`${where}: density code 0x${densityCode.toString(16)} (OP[5:2]) is reserved`);
   if (ioWidth === undefined) throw new Error(`${where}: I/O width code ${widthCode} (OP[7:6]) is reserved`);
-  return { type, densityMbit, deviceDensityMbit: densityMbit * c.channelsPerDevice, ioWidth, matchesStandard: type === c.expectedType };
+  return {
+    type,
+    densityMbit,
+    deviceDensityMbit: densityMbit * c.channelsPerDevice,
+    ioWidth,
+    matchesStandard: type === c.expectedType,
+  };
 }
 
 /** Encode MR8 from density (per channel on LPDDR4/5), width and type (default: the standard's own type). */
@@ -709,7 +776,8 @@ export function encodeMr8(standard: DramStandard, densityMbit: number, ioWidth: 
   const tc = code(c.typeCodes, t);
   const dc = code(c.densityCodes, densityMbit);
   const wc = code(c.widthCodes, ioWidth);
-  if (tc === undefined) throw new Error(`${standard} MR8 has no type ${t} (known: ${Object.values(c.typeCodes).join(', ')})`);
+  if (tc === undefined)
+    throw new Error(`${standard} MR8 has no type ${t} (known: ${Object.values(c.typeCodes).join(', ')})`);
   if (dc === undefined) throw new Error(`${standard} MR8 has no density code for ${densityMbit} Mbit`);
   if (wc === undefined) throw new Error(`${standard} MR8 has no I/O width code for x${ioWidth}`);
   return ((wc << 6) | (dc << 2) | tc) >>> 0;
@@ -749,7 +817,8 @@ export function timingsOf(
     if (!(TIMING_NAMES as readonly string[]).includes(k)) {
       throw new Error(`${standard}: unknown timing override '${k}' (known: ${TIMING_NAMES.join(', ')})`);
     }
-    if (!Number.isFinite(v) || v < 0) throw new RangeError(`${standard}: timing override ${k} = ${v} ns is not a finite non-negative time`);
+    if (!Number.isFinite(v) || v < 0)
+      throw new RangeError(`${standard}: timing override ${k} = ${v} ns is not a finite non-negative time`);
   }
   const o = overrides ?? {};
   const tCK = o['tCK'] ?? tckNs ?? spec.tckNs;
@@ -797,7 +866,12 @@ export function s2PasrMasks(geometry: Geometry, code: number): EffectiveMasks {
  * LPDDR5), `segmentMr` the raw MR17 (MR23 on LPDDR5) value (ignored where the part has no segment mask).
  * Applies the mask polarity and drops bits of banks/segments that do not exist.
  */
-export function effectiveMasks(standard: DramStandard, geometry: Geometry, bankMr: number, segmentMr: number): EffectiveMasks {
+export function effectiveMasks(
+  standard: DramStandard,
+  geometry: Geometry,
+  bankMr: number,
+  segmentMr: number,
+): EffectiveMasks {
   const p = specOf(standard).pasr;
   if (geometry.bankMaskKind === 's2-code') return s2PasrMasks(geometry, bankMr);
   const pol = (v: number): number => (p.maskPolarity === 'set-masks' ? v : ~v) & 0xff;

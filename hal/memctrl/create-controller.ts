@@ -6,7 +6,14 @@ import type { ControllerKind } from '../board/board-config.js';
 import type { BlockDecl } from '../regs/register.js';
 import { FSL_MMDC, FslMmdc, mmdcImageRefusal, type FslMmdcOptions } from './fsl-mmdc.js';
 import { imageProblems, type ImageRefusal, type MemoryController } from './memory-controller.js';
-import { IMX8M_DDRC_PERF, SNPS_UMCTL2, SnpsUmctl2, umctl2ImageRefusal, umctl2PerfImageRefusal, type SnpsUmctl2Options } from './snps-umctl2.js';
+import {
+  IMX8M_DDRC_PERF,
+  SNPS_UMCTL2,
+  SnpsUmctl2,
+  umctl2ImageRefusal,
+  umctl2PerfImageRefusal,
+  type SnpsUmctl2Options,
+} from './snps-umctl2.js';
 import { prcmuDecls, prcmuImageRefusal, StePrcmu, type StePrcmuOptions } from './ste-prcmu.js';
 import { TI_DMM } from './ti-dmm.js';
 import { emifImageRefusal, TI_EMIF, TI_EMIF_ES2, TiEmif, type TiEmifOptions } from './ti-emif.js';
@@ -38,7 +45,9 @@ export function createController(
       return new StePrcmu(config, dies, clock, trace, options['ste-prcmu']);
     default: {
       const kind: string = (config as { kind: string }).kind;
-      throw new Error(`controller ${config.id}: unknown controller kind ${JSON.stringify(kind)} (known: ti-emif, fsl-mmdc, snps-umctl2, ste-prcmu)`);
+      throw new Error(
+        `controller ${config.id}: unknown controller kind ${JSON.stringify(kind)} (known: ti-emif, fsl-mmdc, snps-umctl2, ste-prcmu)`,
+      );
     }
   }
 }
@@ -47,7 +56,9 @@ export function createController(
 export interface ControllerDecls {
   readonly main: BlockDecl;
   readonly mainRefusal: ImageRefusal | undefined;
-  readonly blocks: Readonly<Record<string, { readonly decl: BlockDecl; readonly refusal: ImageRefusal | undefined; readonly required: boolean }>>;
+  readonly blocks: Readonly<
+    Record<string, { readonly decl: BlockDecl; readonly refusal: ImageRefusal | undefined; readonly required: boolean }>
+  >;
 }
 
 /** Declarations for a kind (with the same options the model would get). */
@@ -62,14 +73,24 @@ export function controllerDecls(kind: ControllerKind, options: ControllerOptions
     case 'fsl-mmdc':
       return { main: FSL_MMDC, mainRefusal: mmdcImageRefusal, blocks: {} };
     case 'snps-umctl2':
-      return { main: SNPS_UMCTL2, mainRefusal: umctl2ImageRefusal, blocks: { perf: { decl: IMX8M_DDRC_PERF, refusal: umctl2PerfImageRefusal, required: false } } };
+      return {
+        main: SNPS_UMCTL2,
+        mainRefusal: umctl2ImageRefusal,
+        blocks: { perf: { decl: IMX8M_DDRC_PERF, refusal: umctl2PerfImageRefusal, required: false } },
+      };
     case 'ste-prcmu': {
       const d = prcmuDecls(options['ste-prcmu']?.layout);
-      return { main: d.prcmu, mainRefusal: prcmuImageRefusal, blocks: { tcdm: { decl: d.tcdm, refusal: prcmuImageRefusal, required: true } } };
+      return {
+        main: d.prcmu,
+        mainRefusal: prcmuImageRefusal,
+        blocks: { tcdm: { decl: d.tcdm, refusal: prcmuImageRefusal, required: true } },
+      };
     }
     default: {
       const k: string = kind;
-      throw new Error(`unknown controller kind ${JSON.stringify(k)} (known: ti-emif, fsl-mmdc, snps-umctl2, ste-prcmu)`);
+      throw new Error(
+        `unknown controller kind ${JSON.stringify(k)} (known: ti-emif, fsl-mmdc, snps-umctl2, ste-prcmu)`,
+      );
     }
   }
 }
@@ -88,7 +109,9 @@ export function registerImageProblems(config: ControllerConfig, options: Control
     const known = decls.blocks[key];
     if (!known) {
       const keys = Object.keys(decls.blocks);
-      out.push(`${where}: unknown block ${key} (this controller knows ${keys.length ? keys.join(', ') : 'no extra blocks'})`);
+      out.push(
+        `${where}: unknown block ${key} (this controller knows ${keys.length ? keys.join(', ') : 'no extra blocks'})`,
+      );
       continue;
     }
     out.push(...imageProblems(`${where} block ${key}`, known.decl, b.registers, known.refusal));

@@ -48,11 +48,21 @@ import { MrPacer } from './mr-pacer.js';
 
 const f = field;
 
-const plain = (name: string, offset: number, doc = 'PHY register, fields not modelled'): RegisterDecl => opaqueReg32(name, offset, doc);
-const plainRo = (name: string, offset: number, doc = 'PHY status, fields not modelled'): RegisterDecl => opaqueReg32(name, offset, doc, 'ro');
+const plain = (name: string, offset: number, doc = 'PHY register, fields not modelled'): RegisterDecl =>
+  opaqueReg32(name, offset, doc);
+const plainRo = (name: string, offset: number, doc = 'PHY status, fields not modelled'): RegisterDecl =>
+  opaqueReg32(name, offset, doc, 'ro');
 
 /** MDSCR.CMD encodings ✔ MCUX-MMDC. */
-export const MMDC_CMD = { NORMAL: 0, PRECHARGE_ALL: 1, AUTO_REFRESH: 2, MRW: 3, ZQ_CALIBRATION: 4, PRECHARGE_ALL_IF_OPEN: 5, MRR: 6 } as const;
+export const MMDC_CMD = {
+  NORMAL: 0,
+  PRECHARGE_ALL: 1,
+  AUTO_REFRESH: 2,
+  MRW: 3,
+  ZQ_CALIBRATION: 4,
+  PRECHARGE_ALL_IF_OPEN: 5,
+  MRR: 6,
+} as const;
 
 export const FSL_MMDC: BlockDecl = block('MMDC', 0x4000, [
   reg32('MDCTL', 0x00, {
@@ -66,15 +76,43 @@ export const FSL_MMDC: BlockDecl = block('MMDC', 0x4000, [
     ],
   }),
   reg32('MDPDC', 0x04, {
-    fields: [f('PRCT_1', 28, 3), f('PRCT_0', 24, 3), f('tCKE', 16, 3), f('PWDT_1', 12, 4), f('PWDT_0', 8, 4), f('SLOW_PD', 7, 1), f('BOTH_CS_PD', 6, 1), f('tCKSRX', 3, 3), f('tCKSRE', 0, 3)],
+    fields: [
+      f('PRCT_1', 28, 3),
+      f('PRCT_0', 24, 3),
+      f('tCKE', 16, 3),
+      f('PWDT_1', 12, 4),
+      f('PWDT_0', 8, 4),
+      f('SLOW_PD', 7, 1),
+      f('BOTH_CS_PD', 6, 1),
+      f('tCKSRX', 3, 3),
+      f('tCKSRE', 0, 3),
+    ],
   }),
   reg32('MDOTC', 0x08, {
-    fields: [f('tAOFPD', 27, 3), f('tAONPD', 24, 3), f('tANPD', 20, 4), f('tAXPD', 16, 4), f('tODTLon', 12, 3), f('tODT_idle_off', 4, 5)],
+    fields: [
+      f('tAOFPD', 27, 3),
+      f('tAONPD', 24, 3),
+      f('tANPD', 20, 4),
+      f('tAXPD', 16, 4),
+      f('tODTLon', 12, 3),
+      f('tODT_idle_off', 4, 5),
+    ],
     doc: 'ODT timing (i.MX6 only; shifts ◐ u-boot mx6/ddr.c)',
   }),
-  reg32('MDCFG0', 0x0c, { fields: [f('tRFC', 24, 8), f('tXS', 16, 8), f('tXP', 13, 3), f('tXPDLL', 9, 4), f('tFAW', 4, 5), f('tCL', 0, 4)] }),
+  reg32('MDCFG0', 0x0c, {
+    fields: [f('tRFC', 24, 8), f('tXS', 16, 8), f('tXP', 13, 3), f('tXPDLL', 9, 4), f('tFAW', 4, 5), f('tCL', 0, 4)],
+  }),
   reg32('MDCFG1', 0x10, {
-    fields: [f('tRCD', 29, 3), f('tRP', 26, 3), f('tRC', 21, 5), f('tRAS', 16, 5), f('tRPA', 15, 1), f('tWR', 9, 3), f('tMRD', 5, 4), f('tCWL', 0, 3)],
+    fields: [
+      f('tRCD', 29, 3),
+      f('tRP', 26, 3),
+      f('tRC', 21, 5),
+      f('tRAS', 16, 5),
+      f('tRPA', 15, 1),
+      f('tWR', 9, 3),
+      f('tMRD', 5, 4),
+      f('tCWL', 0, 3),
+    ],
   }),
   reg32('MDCFG2', 0x14, { fields: [f('tDLLK', 16, 9), f('tRTP', 6, 3), f('tWTR', 3, 3), f('tRRD', 0, 3)] }),
   reg32('MDMISC', 0x18, {
@@ -108,17 +146,46 @@ export const FSL_MMDC: BlockDecl = block('MMDC', 0x4000, [
     ],
   }),
   reg32('MDREF', 0x20, {
-    fields: [f('REF_CNT', 16, 16), f('REF_SEL', 14, 2, 'rw', '0 64 kHz, 1 32 kHz, 2 REF_CNT, 3 no refresh'), f('REFR', 11, 3, 'rw', 'refreshes per tick - 1'), f('START_REF', 0, 1, 'wsc')],
+    fields: [
+      f('REF_CNT', 16, 16),
+      f('REF_SEL', 14, 2, 'rw', '0 64 kHz, 1 32 kHz, 2 REF_CNT, 3 no refresh'),
+      f('REFR', 11, 3, 'rw', 'refreshes per tick - 1'),
+      f('START_REF', 0, 1, 'wsc'),
+    ],
   }),
-  reg32('MDRWD', 0x2c, { fields: [f('tDAI', 16, 13), f('RTW_SAME', 12, 3), f('WTR_DIFF', 9, 3), f('WTW_DIFF', 6, 3), f('RTW_DIFF', 3, 3), f('RTR_DIFF', 0, 3)] }),
+  reg32('MDRWD', 0x2c, {
+    fields: [
+      f('tDAI', 16, 13),
+      f('RTW_SAME', 12, 3),
+      f('WTR_DIFF', 9, 3),
+      f('WTW_DIFF', 6, 3),
+      f('RTW_DIFF', 3, 3),
+      f('RTR_DIFF', 0, 3),
+    ],
+  }),
   reg32('MDOR', 0x30, { fields: [f('tXPR', 16, 8), f('SDE_to_RST', 8, 6), f('RST_to_CKE', 0, 6)] }),
   reg32('MDMRR', 0x34, {
-    fields: [f('MRR_READ_DATA3', 24, 8, 'ro'), f('MRR_READ_DATA2', 16, 8, 'ro'), f('MRR_READ_DATA1', 8, 8, 'ro'), f('MRR_READ_DATA0', 0, 8, 'ro')],
+    fields: [
+      f('MRR_READ_DATA3', 24, 8, 'ro'),
+      f('MRR_READ_DATA2', 16, 8, 'ro'),
+      f('MRR_READ_DATA1', 8, 8, 'ro'),
+      f('MRR_READ_DATA0', 0, 8, 'ro'),
+    ],
     doc: 'MRR data, one byte per byte lane',
   }),
-  reg32('MDCFG3LP', 0x38, { fields: [f('RC_LP', 16, 6), f('tRCD_LP', 8, 4), f('tRPpb_LP', 4, 4), f('tRPab_LP', 0, 4)] }),
+  reg32('MDCFG3LP', 0x38, {
+    fields: [f('RC_LP', 16, 6), f('tRCD_LP', 8, 4), f('tRPpb_LP', 4, 4), f('tRPab_LP', 0, 4)],
+  }),
   reg32('MDMR4', 0x3c, {
-    fields: [f('tRRD_DE', 8, 1), f('tRP_DE', 7, 1), f('tRAS_DE', 6, 1), f('tRC_DE', 5, 1), f('tRCD_DE', 4, 1), f('UPDATE_DE_ACK', 1, 1, 'ro'), f('UPDATE_DE_REQ', 0, 1)],
+    fields: [
+      f('tRRD_DE', 8, 1),
+      f('tRP_DE', 7, 1),
+      f('tRAS_DE', 6, 1),
+      f('tRC_DE', 5, 1),
+      f('tRCD_DE', 4, 1),
+      f('UPDATE_DE_ACK', 1, 1, 'ro'),
+      f('UPDATE_DE_REQ', 0, 1),
+    ],
   }),
   reg32('MDASP', 0x40, { fields: [f('CS0_END', 0, 7, 'rw', 'CS0 ends at (CS0_END + 1) x 32 MiB')] }),
   reg32('MAARCR', 0x400, {
@@ -150,7 +217,16 @@ export const FSL_MMDC: BlockDecl = block('MMDC', 0x4000, [
   }),
   reg32('MAEXIDR0', 0x408, { fields: [f('EXC_ID_MONITOR1', 16, 16), f('EXC_ID_MONITOR0', 0, 16)] }),
   reg32('MAEXIDR1', 0x40c, { fields: [f('EXC_ID_MONITOR3', 16, 16), f('EXC_ID_MONITOR2', 0, 16)] }),
-  reg32('MADPCR0', 0x410, { fields: [f('SBS', 9, 1), f('SBS_EN', 8, 1), f('CYC_OVF', 3, 1), f('PRF_FRZ', 2, 1), f('DBG_RST', 1, 1), f('DBG_EN', 0, 1)] }),
+  reg32('MADPCR0', 0x410, {
+    fields: [
+      f('SBS', 9, 1),
+      f('SBS_EN', 8, 1),
+      f('CYC_OVF', 3, 1),
+      f('PRF_FRZ', 2, 1),
+      f('DBG_RST', 1, 1),
+      f('DBG_EN', 0, 1),
+    ],
+  }),
   reg32('MADPCR1', 0x414, { fields: [f('PRF_AXI_IDMASK', 16, 16), f('PRF_AXI_ID', 0, 16)] }),
   reg32('MADPSR0', 0x418, { fields: [f('CYC_COUNT', 0, 32, 'ro')] }),
   reg32('MADPSR1', 0x41c, { fields: [f('BUSY_COUNT', 0, 32, 'ro')] }),
@@ -214,7 +290,8 @@ export const FSL_MMDC: BlockDecl = block('MMDC', 0x4000, [
 
 /** Image values the MMDC model refuses (state reached only through register sequences). */
 export const mmdcImageRefusal: ImageRefusal = (reg, value) => {
-  if (reg.name === 'MDSCR' && value !== 0) return 'the boot image must end with MDSCR = 0 (a pending CON_REQ stalls the bus; commands are issued by writing MDSCR)';
+  if (reg.name === 'MDSCR' && value !== 0)
+    return 'the boot image must end with MDSCR = 0 (a pending CON_REQ stalls the bus; commands are issued by writing MDSCR)';
   if (reg.name === 'MAPSR' && ['DVFS', 'LPMD', 'DVACK', 'LPACK'].some((n) => fieldIn(reg, n, value) !== 0)) {
     return 'DVFS/LPMD/ACK bits would start the MMDC in self-refresh; self-refresh is entered by writing MAPSR';
   }
@@ -315,7 +392,11 @@ export class FslMmdc implements MemoryController {
       case MMDC_CMD.MRW: {
         const targets = this.bound.filter((b) => b.rank === cs);
         if (targets.length === 0) {
-          this.trace.emit({ kind: 'guest.error', source: this.id, message: `MRW MR${mr} on CS${cs}: no die on that chip select` });
+          this.trace.emit({
+            kind: 'guest.error',
+            source: this.id,
+            message: `MRW MR${mr} on CS${cs}: no die on that chip select`,
+          });
           return;
         }
         const op = this.field('MDSCR', 'MR_OP', next);
@@ -326,7 +407,11 @@ export class FslMmdc implements MemoryController {
         this.mmdc.setField('MDSCR', 'MRR_READ_DATA_VALID', 0);
         const target = this.bound.find((b) => b.rank === cs);
         if (!target) {
-          this.trace.emit({ kind: 'guest.error', source: this.id, message: `MRR MR${mr} on CS${cs}: no die on that chip select` });
+          this.trace.emit({
+            kind: 'guest.error',
+            source: this.id,
+            message: `MRR MR${mr} on CS${cs}: no die on that chip select`,
+          });
           return;
         }
         const byte = this.pacer.issue(target.port, () => target.port.mrr(mr)) & 0xff;
@@ -377,14 +462,19 @@ export class FslMmdc implements MemoryController {
     const lpack = this.mmdc.getField('MAPSR', 'LPACK');
     if (this.cancelMapsr === undefined) {
       if (dvack !== this.mmdc.getField('MAPSR', 'DVFS') || lpack !== this.mmdc.getField('MAPSR', 'LPMD')) {
-        throw new Error(`${this.id}: invariant (b) broken: MAPSR acks do not follow their requests with no transition pending`);
+        throw new Error(
+          `${this.id}: invariant (b) broken: MAPSR acks do not follow their requests with no transition pending`,
+        );
       }
     }
     if ((dvack === 1 || lpack === 1) !== this.selfRefresh) {
-      throw new Error(`${this.id}: invariant (c) broken: DVACK/LPACK ${dvack}/${lpack} but self-refresh flag ${this.selfRefresh}`);
+      throw new Error(
+        `${this.id}: invariant (c) broken: DVACK/LPACK ${dvack}/${lpack} but self-refresh flag ${this.selfRefresh}`,
+      );
     }
     for (const d of this.dies) {
-      if (d.inSelfRefresh !== this.selfRefresh) throw new Error(`${this.id}: invariant (c) broken: die ${d.id} self-refresh ${d.inSelfRefresh}`);
+      if (d.inSelfRefresh !== this.selfRefresh)
+        throw new Error(`${this.id}: invariant (c) broken: die ${d.id} self-refresh ${d.inSelfRefresh}`);
     }
   }
 }

@@ -55,7 +55,8 @@ export interface BoundDie {
 /** Channel letter -> index (`a` = 0). No letter = channel 0. */
 export function channelIndex(letter: string | undefined): number {
   if (letter === undefined) return 0;
-  if (!/^[a-z]$/.test(letter)) throw new Error(`channel letter ${JSON.stringify(letter)} is not a single lower-case letter`);
+  if (!/^[a-z]$/.test(letter))
+    throw new Error(`channel letter ${JSON.stringify(letter)} is not a single lower-case letter`);
   return letter.charCodeAt(0) - 'a'.charCodeAt(0);
 }
 
@@ -71,14 +72,16 @@ export function bindDies(where: string, config: ControllerConfig, ports: readonl
   }
   const out: BoundDie[] = [];
   for (const d of config.dies) {
-    if (d.controller !== config.id) throw new Error(`${where}: die ${d.id} belongs to controller ${d.controller}, not ${config.id}`);
+    if (d.controller !== config.id)
+      throw new Error(`${where}: die ${d.id} belongs to controller ${d.controller}, not ${config.id}`);
     const port = byId.get(d.id);
     if (!port) throw new Error(`${where}: no die port for configured die ${d.id}`);
     if (!Number.isInteger(d.rank) || d.rank < 0) throw new Error(`${where}: die ${d.id} has bad rank ${d.rank}`);
     out.push({ port, config: d, rank: d.rank, channel: channelIndex(d.channel) });
     byId.delete(d.id);
   }
-  if (byId.size > 0) throw new Error(`${where}: die port(s) ${[...byId.keys()].join(', ')} not in the controller's config`);
+  if (byId.size > 0)
+    throw new Error(`${where}: die port(s) ${[...byId.keys()].join(', ')} not in the controller's config`);
   return out;
 }
 
@@ -89,12 +92,19 @@ export type ImageRefusal = (reg: RegisterDecl, value: number) => string | undefi
  * Problems of a register image against a block declaration, one message each: unknown
  * register names, values that are not 32-bit unsigned integers, values `refuse` rejects.
  */
-export function imageProblems(where: string, decl: BlockDecl, image: Readonly<Record<string, number>>, refuse?: ImageRefusal): string[] {
+export function imageProblems(
+  where: string,
+  decl: BlockDecl,
+  image: Readonly<Record<string, number>>,
+  refuse?: ImageRefusal,
+): string[] {
   const out: string[] = [];
   for (const [name, value] of Object.entries(image)) {
     const reg = decl.registers.find((r) => r.name === name);
     if (!reg) {
-      out.push(`${where}: unknown register ${name} in the register image (known: ${decl.registers.map((r) => r.name).join(', ')})`);
+      out.push(
+        `${where}: unknown register ${name} in the register image (known: ${decl.registers.map((r) => r.name).join(', ')})`,
+      );
       continue;
     }
     if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
@@ -114,7 +124,12 @@ export function imageProblems(where: string, decl: BlockDecl, image: Readonly<Re
  * through a register sequence (e.g. self-refresh), so such images fail loudly.
  * Throws the first problem `imageProblems` finds.
  */
-export function applyRegisterImage(where: string, block: RegisterBlock, image: Readonly<Record<string, number>>, refuse?: ImageRefusal): void {
+export function applyRegisterImage(
+  where: string,
+  block: RegisterBlock,
+  image: Readonly<Record<string, number>>,
+  refuse?: ImageRefusal,
+): void {
   const problems = imageProblems(where, block.decl, image, refuse);
   if (problems.length > 0) throw new Error(problems[0]);
   for (const [name, value] of Object.entries(image)) block.set(name, value >>> 0);
@@ -124,7 +139,9 @@ export function applyRegisterImage(where: string, block: RegisterBlock, image: R
 export function checkBlockKeys(where: string, config: ControllerConfig, allowed: readonly string[]): void {
   for (const key of Object.keys(config.blocks)) {
     if (!allowed.includes(key)) {
-      throw new Error(`${where}: unknown block ${key} (this controller knows ${allowed.length ? allowed.join(', ') : 'no extra blocks'})`);
+      throw new Error(
+        `${where}: unknown block ${key} (this controller knows ${allowed.length ? allowed.join(', ') : 'no extra blocks'})`,
+      );
     }
   }
 }
@@ -141,6 +158,7 @@ export function fieldIn(reg: RegisterDecl, name: string, value: number): number 
 
 /** Validate a model timing option. */
 export function nonNegativeNs(where: string, name: string, x: number): number {
-  if (!(x >= 0) || !Number.isFinite(x)) throw new RangeError(`${where}: option ${name} = ${x} is not a finite non-negative time in ns`);
+  if (!(x >= 0) || !Number.isFinite(x))
+    throw new RangeError(`${where}: option ${name} = ${x} is not a finite non-negative time in ns`);
   return x;
 }

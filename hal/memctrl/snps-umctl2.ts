@@ -2,7 +2,15 @@ import type { ControllerConfig } from '../board/board-config.js';
 import type { Clock } from '../clock.js';
 import type { DiePort } from '../lpddr/die-port.js';
 import { RegisterBlock } from '../regs/register-block.js';
-import { block, field, opaqueReg32, reg32, type BlockDecl, type FieldDecl, type RegisterDecl } from '../regs/register.js';
+import {
+  block,
+  field,
+  opaqueReg32,
+  reg32,
+  type BlockDecl,
+  type FieldDecl,
+  type RegisterDecl,
+} from '../regs/register.js';
 import type { TraceBus } from '../trace/trace-bus.js';
 import {
   applyRegisterImage,
@@ -52,11 +60,16 @@ import { MrPacer } from './mr-pacer.js';
 
 const f = field;
 
-const plain = (name: string, offset: number, doc = 'fields not modelled'): RegisterDecl => opaqueReg32(name, offset, doc);
-const plainRo = (name: string, offset: number, doc = 'status, fields not modelled'): RegisterDecl => opaqueReg32(name, offset, doc, 'ro');
+const plain = (name: string, offset: number, doc = 'fields not modelled'): RegisterDecl =>
+  opaqueReg32(name, offset, doc);
+const plainRo = (name: string, offset: number, doc = 'status, fields not modelled'): RegisterDecl =>
+  opaqueReg32(name, offset, doc, 'ro');
 
 function addrmap(name: string, offset: number, fields: readonly FieldDecl[]): RegisterDecl {
-  return reg32(name, offset, { fields, doc: 'address map: HIF bit = internal base + field value; all-ones = unused ◐' });
+  return reg32(name, offset, {
+    fields,
+    doc: 'address map: HIF bit = internal base + field value; all-ones = unused ◐',
+  });
 }
 
 /** STAT.OPERATING_MODE / SELFREF_TYPE values ✔ UB-STM. */
@@ -200,7 +213,8 @@ const FREQ_SHADOWS: readonly (readonly [string, number])[] = [
 function plainRegisters(): RegisterDecl[] {
   const out = PLAIN.map(([n, o, ro]) => (ro ? plainRo(n, o) : plain(n, o)));
   for (const set of [1, 2, 3]) {
-    for (const [n, o] of FREQ_SHADOWS) out.push(plain(`FREQ${set}_${n}`, 0x1000 * (set + 1) + o, `frequency set ${set} shadow of ${n}`));
+    for (const [n, o] of FREQ_SHADOWS)
+      out.push(plain(`FREQ${set}_${n}`, 0x1000 * (set + 1) + o, `frequency set ${set} shadow of ${n}`));
   }
   return out;
 }
@@ -252,7 +266,9 @@ export const SNPS_UMCTL2: BlockDecl = block('DDRC', 0x10000, [
       f('MR_DATA', 0, 8, 'rw', 'LPDDR2/3/4: MRW operand (mr_data[7:0])'),
     ],
   }),
-  reg32('MRSTAT', 0x018, { fields: [f('PDA_DONE', 8, 1, 'ro'), f('MR_WR_BUSY', 0, 1, 'ro', 'an MR command is in flight')] }),
+  reg32('MRSTAT', 0x018, {
+    fields: [f('PDA_DONE', 8, 1, 'ro'), f('MR_WR_BUSY', 0, 1, 'ro', 'an MR command is in flight')],
+  }),
   reg32('MRCTRL2', 0x01c, { fields: [f('MR_DEVICE_SEL', 0, 32)] }),
   reg32('PWRCTL', 0x030, {
     fields: [
@@ -267,20 +283,58 @@ export const SNPS_UMCTL2: BlockDecl = block('DDRC', 0x10000, [
       f('SELFREF_EN', 0, 1, 'rw', 'automatic self-refresh when idle'),
     ],
   }),
-  reg32('PWRTMG', 0x034, { fields: [f('SELFREF_TO_X32', 16, 8), f('T_DPD_X4096', 8, 8, 'rw', '◐ LPDDR2/3 configurations'), f('POWERDOWN_TO_X32', 0, 5)] }),
-  reg32('HWLPCTL', 0x038, { fields: [f('HW_LP_IDLE_X32', 16, 12), f('HW_LP_EXIT_IDLE_EN', 1, 1), f('HW_LP_EN', 0, 1)] }),
-  reg32('RFSHCTL0', 0x050, { fields: [f('REFRESH_MARGIN', 20, 4), f('REFRESH_TO_X32', 12, 5), f('REFRESH_BURST', 4, 6), f('PER_BANK_REFRESH', 2, 1, 'rw', '◐ LPDDR configurations')] }),
-  reg32('RFSHCTL1', 0x054, { fields: [f('REFRESH_TIMER1_START_VALUE_X32', 16, 12), f('REFRESH_TIMER0_START_VALUE_X32', 0, 12)] }),
-  reg32('RFSHCTL3', 0x060, { fields: [f('REFRESH_MODE', 4, 3), f('REFRESH_UPDATE_LEVEL', 1, 1), f('DIS_AUTO_REFRESH', 0, 1)] }),
+  reg32('PWRTMG', 0x034, {
+    fields: [
+      f('SELFREF_TO_X32', 16, 8),
+      f('T_DPD_X4096', 8, 8, 'rw', '◐ LPDDR2/3 configurations'),
+      f('POWERDOWN_TO_X32', 0, 5),
+    ],
+  }),
+  reg32('HWLPCTL', 0x038, {
+    fields: [f('HW_LP_IDLE_X32', 16, 12), f('HW_LP_EXIT_IDLE_EN', 1, 1), f('HW_LP_EN', 0, 1)],
+  }),
+  reg32('RFSHCTL0', 0x050, {
+    fields: [
+      f('REFRESH_MARGIN', 20, 4),
+      f('REFRESH_TO_X32', 12, 5),
+      f('REFRESH_BURST', 4, 6),
+      f('PER_BANK_REFRESH', 2, 1, 'rw', '◐ LPDDR configurations'),
+    ],
+  }),
+  reg32('RFSHCTL1', 0x054, {
+    fields: [f('REFRESH_TIMER1_START_VALUE_X32', 16, 12), f('REFRESH_TIMER0_START_VALUE_X32', 0, 12)],
+  }),
+  reg32('RFSHCTL3', 0x060, {
+    fields: [f('REFRESH_MODE', 4, 3), f('REFRESH_UPDATE_LEVEL', 1, 1), f('DIS_AUTO_REFRESH', 0, 1)],
+  }),
   reg32('RFSHTMG', 0x064, { fields: [f('T_RFC_NOM_X1_X32', 16, 12), f('T_RFC_MIN', 0, 10)] }),
-  reg32('INIT3', 0x0dc, { fields: [f('MR', 16, 16, 'rw', 'LPDDR4: MR1 value'), f('EMR', 0, 16, 'rw', 'LPDDR4: MR2 value')] }),
-  reg32('INIT4', 0x0e0, { fields: [f('EMR2', 16, 16, 'rw', 'LPDDR4: MR3 value'), f('EMR3', 0, 16, 'rw', 'LPDDR4: MR13 value')] }),
+  reg32('INIT3', 0x0dc, {
+    fields: [f('MR', 16, 16, 'rw', 'LPDDR4: MR1 value'), f('EMR', 0, 16, 'rw', 'LPDDR4: MR2 value')],
+  }),
+  reg32('INIT4', 0x0e0, {
+    fields: [f('EMR2', 16, 16, 'rw', 'LPDDR4: MR3 value'), f('EMR3', 0, 16, 'rw', 'LPDDR4: MR13 value')],
+  }),
   addrmap('ADDRMAP0', 0x200, [f('ADDRMAP_CS_BIT1', 8, 5), f('ADDRMAP_CS_BIT0', 0, 5)]),
   addrmap('ADDRMAP1', 0x204, [f('ADDRMAP_BANK_B2', 16, 6), f('ADDRMAP_BANK_B1', 8, 6), f('ADDRMAP_BANK_B0', 0, 6)]),
-  addrmap('ADDRMAP2', 0x208, [f('ADDRMAP_COL_B5', 24, 4), f('ADDRMAP_COL_B4', 16, 4), f('ADDRMAP_COL_B3', 8, 5), f('ADDRMAP_COL_B2', 0, 4)]),
-  addrmap('ADDRMAP3', 0x20c, [f('ADDRMAP_COL_B9', 24, 5), f('ADDRMAP_COL_B8', 16, 5), f('ADDRMAP_COL_B7', 8, 5), f('ADDRMAP_COL_B6', 0, 5)]),
+  addrmap('ADDRMAP2', 0x208, [
+    f('ADDRMAP_COL_B5', 24, 4),
+    f('ADDRMAP_COL_B4', 16, 4),
+    f('ADDRMAP_COL_B3', 8, 5),
+    f('ADDRMAP_COL_B2', 0, 4),
+  ]),
+  addrmap('ADDRMAP3', 0x20c, [
+    f('ADDRMAP_COL_B9', 24, 5),
+    f('ADDRMAP_COL_B8', 16, 5),
+    f('ADDRMAP_COL_B7', 8, 5),
+    f('ADDRMAP_COL_B6', 0, 5),
+  ]),
   addrmap('ADDRMAP4', 0x210, [f('ADDRMAP_COL_B11', 8, 5), f('ADDRMAP_COL_B10', 0, 5)]),
-  addrmap('ADDRMAP5', 0x214, [f('ADDRMAP_ROW_B11', 24, 4), f('ADDRMAP_ROW_B2_10', 16, 4), f('ADDRMAP_ROW_B1', 8, 4), f('ADDRMAP_ROW_B0', 0, 4)]),
+  addrmap('ADDRMAP5', 0x214, [
+    f('ADDRMAP_ROW_B11', 24, 4),
+    f('ADDRMAP_ROW_B2_10', 16, 4),
+    f('ADDRMAP_ROW_B1', 8, 4),
+    f('ADDRMAP_ROW_B0', 0, 4),
+  ]),
   addrmap('ADDRMAP6', 0x218, [
     f('LPDDR3_6GB_12GB', 31, 1, 'rw', '◐ LPDDR3 configurations'),
     f('ADDRMAP_ROW_B15', 24, 4),
@@ -290,8 +344,18 @@ export const SNPS_UMCTL2: BlockDecl = block('DDRC', 0x10000, [
   ]),
   addrmap('ADDRMAP7', 0x21c, [f('ADDRMAP_ROW_B17', 8, 4), f('ADDRMAP_ROW_B16', 0, 4)]),
   addrmap('ADDRMAP8', 0x220, [f('ADDRMAP_BG_B1', 8, 6), f('ADDRMAP_BG_B0', 0, 6)]),
-  addrmap('ADDRMAP9', 0x224, [f('ADDRMAP_ROW_B5', 24, 4), f('ADDRMAP_ROW_B4', 16, 4), f('ADDRMAP_ROW_B3', 8, 4), f('ADDRMAP_ROW_B2', 0, 4)]),
-  addrmap('ADDRMAP10', 0x228, [f('ADDRMAP_ROW_B9', 24, 4), f('ADDRMAP_ROW_B8', 16, 4), f('ADDRMAP_ROW_B7', 8, 4), f('ADDRMAP_ROW_B6', 0, 4)]),
+  addrmap('ADDRMAP9', 0x224, [
+    f('ADDRMAP_ROW_B5', 24, 4),
+    f('ADDRMAP_ROW_B4', 16, 4),
+    f('ADDRMAP_ROW_B3', 8, 4),
+    f('ADDRMAP_ROW_B2', 0, 4),
+  ]),
+  addrmap('ADDRMAP10', 0x228, [
+    f('ADDRMAP_ROW_B9', 24, 4),
+    f('ADDRMAP_ROW_B8', 16, 4),
+    f('ADDRMAP_ROW_B7', 8, 4),
+    f('ADDRMAP_ROW_B6', 0, 4),
+  ]),
   addrmap('ADDRMAP11', 0x22c, [f('ADDRMAP_ROW_B10', 0, 4)]),
   reg32('SWCTL', 0x320, { fields: [f('SW_DONE', 0, 1)] }),
   reg32('SWSTAT', 0x324, { fields: [f('SW_DONE_ACK', 0, 1, 'ro', 'follows SWCTL.SW_DONE')] }),
@@ -305,7 +369,10 @@ export const SNPS_UMCTL2: BlockDecl = block('DDRC', 0x10000, [
  * ✖ window size.
  */
 export const IMX8M_DDRC_PERF: BlockDecl = block('DDRC_PERF_MON', 0x1000, [
-  ...[0, 1, 2, 3].flatMap((n) => [plain(`CNT${n}_CTL`, 4 * n, 'perf counter control'), plainRo(`CNT${n}_DAT`, 0x20 + 4 * n, 'perf counter value')]),
+  ...[0, 1, 2, 3].flatMap((n) => [
+    plain(`CNT${n}_CTL`, 4 * n, 'perf counter control'),
+    plainRo(`CNT${n}_DAT`, 0x20 + 4 * n, 'perf counter value'),
+  ]),
   reg32('MRR0_DAT', 0x40, {
     fields: [
       f('MRR_DATA_VALID', 3, 1, 'ro', 'MRR data valid in MRR1_DAT'),
@@ -318,8 +385,10 @@ export const IMX8M_DDRC_PERF: BlockDecl = block('DDRC_PERF_MON', 0x1000, [
 
 /** Image values the uMCTL2 model refuses (status it computes, state reached only through register sequences). */
 export const umctl2ImageRefusal: ImageRefusal = (reg, value) => {
-  if (reg.name === 'STAT' || reg.name === 'MRSTAT' || reg.name === 'SWSTAT') return `${reg.name} is status the model computes`;
-  if (reg.name === 'PWRCTL' && fieldIn(reg, 'SELFREF_SW', value)) return 'SELFREF_SW = 1 would start in self-refresh; self-refresh is entered by writing PWRCTL';
+  if (reg.name === 'STAT' || reg.name === 'MRSTAT' || reg.name === 'SWSTAT')
+    return `${reg.name} is status the model computes`;
+  if (reg.name === 'PWRCTL' && fieldIn(reg, 'SELFREF_SW', value))
+    return 'SELFREF_SW = 1 would start in self-refresh; self-refresh is entered by writing PWRCTL';
   if (reg.name === 'MRCTRL0' && fieldIn(reg, 'MR_WR', value)) return 'MR_WR is a trigger, not state';
   return undefined;
 };
@@ -395,7 +464,8 @@ export class SnpsUmctl2 implements MemoryController {
 
     this.ddrc.onWrite('MRCTRL0', (next) => this.modeRegisterControlWrite(next));
     this.ddrc.onWrite('MRCTRL1', () => {
-      if (this.busyWindowOpen) this.guestError('MRCTRL1 written while MRSTAT.MR_WR_BUSY = 1 (no writes to MRCTRL0/MRCTRL1 while busy)');
+      if (this.busyWindowOpen)
+        this.guestError('MRCTRL1 written while MRSTAT.MR_WR_BUSY = 1 (no writes to MRCTRL0/MRCTRL1 while busy)');
     });
     this.ddrc.onWrite('PWRCTL', () => this.powerControlWrite());
     this.ddrc.onRead('SWSTAT', () => this.ddrc.getField('SWCTL', 'SW_DONE'));
@@ -431,7 +501,10 @@ export class SnpsUmctl2 implements MemoryController {
     const mr = this.ddrc.getField('MRCTRL1', 'MR_ADDR');
     const data = this.ddrc.getField('MRCTRL1', 'MR_DATA');
     this.openBusyWindow(read);
-    const lpddr = this.ddrc.getField('MSTR', 'LPDDR2') | this.ddrc.getField('MSTR', 'LPDDR3') | this.ddrc.getField('MSTR', 'LPDDR4');
+    const lpddr =
+      this.ddrc.getField('MSTR', 'LPDDR2') |
+      this.ddrc.getField('MSTR', 'LPDDR3') |
+      this.ddrc.getField('MSTR', 'LPDDR4');
     const ddr = this.ddrc.getField('MSTR', 'DDR3') | this.ddrc.getField('MSTR', 'DDR4');
     if (ddr && !lpddr) {
       this.guestError('MSTR selects DDR3/DDR4: MRS through MRCTRL0.MR_ADDR is not modelled; command dropped');
@@ -492,7 +565,11 @@ export class SnpsUmctl2 implements MemoryController {
         if (want) d.enterSelfRefresh();
         else d.exitSelfRefresh();
       }
-      this.ddrc.setField('STAT', 'OPERATING_MODE', want ? UMCTL2_OPERATING_MODE.SELF_REFRESH : UMCTL2_OPERATING_MODE.NORMAL);
+      this.ddrc.setField(
+        'STAT',
+        'OPERATING_MODE',
+        want ? UMCTL2_OPERATING_MODE.SELF_REFRESH : UMCTL2_OPERATING_MODE.NORMAL,
+      );
       this.ddrc.setField('STAT', 'SELFREF_TYPE', want ? UMCTL2_SELFREF_TYPE.SOFTWARE : UMCTL2_SELFREF_TYPE.NONE);
     };
     if (this.srDelayNs === 0) settle();
@@ -509,14 +586,22 @@ export class SnpsUmctl2 implements MemoryController {
       throw new Error(`${this.id}: invariant (a) broken: MR_WR_BUSY does not match the busy window`);
     }
     const mode = this.ddrc.getField('STAT', 'OPERATING_MODE');
-    if (this.cancelSr === undefined && (mode === UMCTL2_OPERATING_MODE.SELF_REFRESH) !== (this.ddrc.getField('PWRCTL', 'SELFREF_SW') === 1)) {
-      throw new Error(`${this.id}: invariant (b) broken: OPERATING_MODE ${mode} with PWRCTL.SELFREF_SW ${this.ddrc.getField('PWRCTL', 'SELFREF_SW')}`);
+    if (
+      this.cancelSr === undefined &&
+      (mode === UMCTL2_OPERATING_MODE.SELF_REFRESH) !== (this.ddrc.getField('PWRCTL', 'SELFREF_SW') === 1)
+    ) {
+      throw new Error(
+        `${this.id}: invariant (b) broken: OPERATING_MODE ${mode} with PWRCTL.SELFREF_SW ${this.ddrc.getField('PWRCTL', 'SELFREF_SW')}`,
+      );
     }
     if ((mode === UMCTL2_OPERATING_MODE.SELF_REFRESH) !== this.selfRefresh) {
-      throw new Error(`${this.id}: invariant (c) broken: OPERATING_MODE ${mode} but self-refresh flag ${this.selfRefresh}`);
+      throw new Error(
+        `${this.id}: invariant (c) broken: OPERATING_MODE ${mode} but self-refresh flag ${this.selfRefresh}`,
+      );
     }
     for (const d of this.dies) {
-      if (d.inSelfRefresh !== this.selfRefresh) throw new Error(`${this.id}: invariant (c) broken: die ${d.id} self-refresh ${d.inSelfRefresh}`);
+      if (d.inSelfRefresh !== this.selfRefresh)
+        throw new Error(`${this.id}: invariant (c) broken: die ${d.id} self-refresh ${d.inSelfRefresh}`);
     }
   }
 }

@@ -80,7 +80,13 @@ export interface PrcmuLayout {
   /** MB0H_SET_PASR_DDR0_CS0; DDR0_CS1, DDR1_CS0, DDR1_CS1 follow. */
   readonly mb0hSetPasrDdr0Cs0: number;
   /** AP_POWER_STATE request codes (enum ap_pwrst_trans). */
-  readonly apTrans: { readonly noChange: number; readonly sleep: number; readonly deepSleep: number; readonly idle: number; readonly deepIdle: number };
+  readonly apTrans: {
+    readonly noChange: number;
+    readonly sleep: number;
+    readonly deepSleep: number;
+    readonly idle: number;
+    readonly deepIdle: number;
+  };
   /** PRCM_XP70_CUR_PWR_STATE codes (enum ap_pwrst). */
   readonly apState: { readonly execute: number; readonly deepSleep: number; readonly sleep: number };
 }
@@ -122,29 +128,64 @@ export interface PrcmuDecls {
 /** Register declarations for a layout. */
 export function prcmuDecls(layout: PrcmuLayout = PRCMU_LAYOUT_DB8500): PrcmuDecls {
   const prcmu = block('PRCMU', layout.prcmuWindow, [
-    reg32('PRCM_MBOX_CPU_VAL', layout.mboxCpuVal, { fields: mailboxBits('ro'), doc: 'bit n = request pending on mailbox n' }),
-    reg32('PRCM_MBOX_CPU_SET', layout.mboxCpuSet, { fields: mailboxBits('wo'), doc: 'write 1 to ring mailbox n (sets PRCM_MBOX_CPU_VAL bit n)' }),
-    reg32('PRCM_MBOX_CPU_CLR', layout.mboxCpuClr, { fields: mailboxBits('wo'), doc: 'write 1 to withdraw a mailbox n request' }),
-    reg32('PRCM_ARM_IT1_CLR', layout.armIt1Clr, { fields: mailboxBits('wo'), doc: 'write 1 to clear the ack interrupt of mailbox n' }),
-    reg32('PRCM_ARM_IT1_VAL', layout.armIt1Val, { fields: mailboxBits('ro'), doc: 'ack interrupt pending for mailbox n' }),
+    reg32('PRCM_MBOX_CPU_VAL', layout.mboxCpuVal, {
+      fields: mailboxBits('ro'),
+      doc: 'bit n = request pending on mailbox n',
+    }),
+    reg32('PRCM_MBOX_CPU_SET', layout.mboxCpuSet, {
+      fields: mailboxBits('wo'),
+      doc: 'write 1 to ring mailbox n (sets PRCM_MBOX_CPU_VAL bit n)',
+    }),
+    reg32('PRCM_MBOX_CPU_CLR', layout.mboxCpuClr, {
+      fields: mailboxBits('wo'),
+      doc: 'write 1 to withdraw a mailbox n request',
+    }),
+    reg32('PRCM_ARM_IT1_CLR', layout.armIt1Clr, {
+      fields: mailboxBits('wo'),
+      doc: 'write 1 to clear the ack interrupt of mailbox n',
+    }),
+    reg32('PRCM_ARM_IT1_VAL', layout.armIt1Val, {
+      fields: mailboxBits('ro'),
+      doc: 'ack interrupt pending for mailbox n',
+    }),
   ]);
   const tcdm = block('PRCMU_TCDM', layout.tcdmWindow, [
-    reg32('PRCM_ACK_MB0', layout.ackMb0, { fields: [f('READ_POINTER', 8, 8, 'ro'), f('AP_PWRSTTR_STATUS', 0, 8, 'ro')] }),
+    reg32('PRCM_ACK_MB0', layout.ackMb0, {
+      fields: [f('READ_POINTER', 8, 8, 'ro'), f('AP_PWRSTTR_STATUS', 0, 8, 'ro')],
+    }),
     reg32('PRCM_REQ_MB0', layout.reqMb0, {
-      fields: [f('PASR_MR17', 16, 16, 'rw', 'PRCM_REQ_MB0_PASR_MR17 (u16): segment mask'), f('PASR_MR16', 0, 16, 'rw', 'PRCM_REQ_MB0_PASR_MR16 (u16): bank mask')],
+      fields: [
+        f('PASR_MR17', 16, 16, 'rw', 'PRCM_REQ_MB0_PASR_MR17 (u16): segment mask'),
+        f('PASR_MR16', 0, 16, 'rw', 'PRCM_REQ_MB0_PASR_MR16 (u16): bank mask'),
+      ],
       doc: 'mailbox 0 request; PASR view (see reqMb0PowerState for the power-state view)',
     }),
     reg32('PRCM_REQ_MB0_WAKEUP_8500', layout.reqMb0 + 4, { fields: [f('VALUE', 0, 32)] }),
     reg32('PRCM_REQ_MB0_WAKEUP_4500', layout.reqMb0 + 8, { fields: [f('VALUE', 0, 32)] }),
     reg32('PRCM_MBOX_HEADER', layout.mboxHeader, {
-      fields: [f('REQ_MB3', 24, 8), f('REQ_MB2', 16, 8), f('REQ_MB1', 8, 8), f('REQ_MB0', 0, 8, 'rw', 'PRCM_MBOX_HEADER_REQ_MB0')],
+      fields: [
+        f('REQ_MB3', 24, 8),
+        f('REQ_MB2', 16, 8),
+        f('REQ_MB1', 8, 8),
+        f('REQ_MB0', 0, 8, 'rw', 'PRCM_MBOX_HEADER_REQ_MB0'),
+      ],
     }),
     reg32('PRCM_MBOX_HEADER_4', layout.mboxHeader + 4, { fields: [f('REQ_MB5', 8, 8), f('REQ_MB4', 0, 8)] }),
     reg32('PRCM_MBOX_HEADER_ACK', layout.mboxHeader + 8, {
-      fields: [f('ACK_MB3', 24, 8, 'ro'), f('ACK_MB2', 16, 8, 'ro'), f('ACK_MB1', 8, 8, 'ro'), f('ACK_MB0', 0, 8, 'ro', 'PRCM_MBOX_HEADER_ACK_MB0')],
+      fields: [
+        f('ACK_MB3', 24, 8, 'ro'),
+        f('ACK_MB2', 16, 8, 'ro'),
+        f('ACK_MB1', 8, 8, 'ro'),
+        f('ACK_MB0', 0, 8, 'ro', 'PRCM_MBOX_HEADER_ACK_MB0'),
+      ],
     }),
     reg32('PRCM_XP70_CUR_PWR_STATE', layout.xp70CurPwrState, {
-      fields: [f('BOOT_STATUS', 24, 8, 'ro'), f('ROMCODE_A2P', 16, 8, 'ro'), f('ROMCODE_P2A', 8, 8, 'ro'), f('CUR_PWR_STATE', 0, 8, 'ro', 'AP power state (enum ap_pwrst)')],
+      fields: [
+        f('BOOT_STATUS', 24, 8, 'ro'),
+        f('ROMCODE_A2P', 16, 8, 'ro'),
+        f('ROMCODE_P2A', 8, 8, 'ro'),
+        f('CUR_PWR_STATE', 0, 8, 'ro', 'AP power state (enum ap_pwrst)'),
+      ],
     }),
   ]);
   const reqMb0PowerState = reg32('PRCM_REQ_MB0', layout.reqMb0, {
@@ -156,7 +197,9 @@ export function prcmuDecls(layout: PrcmuLayout = PRCMU_LAYOUT_DB8500): PrcmuDecl
 
 /** Image values the PRCMU model refuses: mailbox and firmware state it computes. */
 export const prcmuImageRefusal: ImageRefusal = (reg) =>
-  ['PRCM_MBOX_CPU_VAL', 'PRCM_ARM_IT1_VAL', 'PRCM_MBOX_HEADER_ACK', 'PRCM_ACK_MB0', 'PRCM_XP70_CUR_PWR_STATE'].includes(reg.name)
+  ['PRCM_MBOX_CPU_VAL', 'PRCM_ARM_IT1_VAL', 'PRCM_MBOX_HEADER_ACK', 'PRCM_ACK_MB0', 'PRCM_XP70_CUR_PWR_STATE'].includes(
+    reg.name,
+  )
     ? `${reg.name} is firmware state the model computes`
     : undefined;
 
@@ -198,13 +241,17 @@ export class StePrcmu implements MemoryController {
     if (config.kind !== 'ste-prcmu') throw new Error(`${where}: config kind is ${config.kind}`);
     checkBlockKeys(where, config, ['tcdm']);
     const tcdmBlock = config.blocks.tcdm;
-    if (!tcdmBlock) throw new Error(`${where}: needs blocks.tcdm (the PRCMU TCDM mailbox memory; ✖ DB8500: 0x801b8000)`);
+    if (!tcdmBlock)
+      throw new Error(`${where}: needs blocks.tcdm (the PRCMU TCDM mailbox memory; ✖ DB8500: 0x801b8000)`);
     this.id = config.id;
     this.layout = options.layout ?? PRCMU_LAYOUT_DB8500;
     this.firmwareLatencyNs = nonNegativeNs(where, 'firmwareLatencyNs', options.firmwareLatencyNs ?? 5000);
     this.bound = bindDies(where, config, dies);
     for (const b of this.bound) {
-      if (b.rank > 1 || b.channel > 1) throw new Error(`${where}: die ${b.config.id} (rank ${b.rank}, channel ${b.channel}) has no mailbox header: the PRCMU serves DDR0/DDR1 x CS0/CS1`);
+      if (b.rank > 1 || b.channel > 1)
+        throw new Error(
+          `${where}: die ${b.config.id} (rank ${b.rank}, channel ${b.channel}) has no mailbox header: the PRCMU serves DDR0/DDR1 x CS0/CS1`,
+        );
     }
     this.dies = this.bound.map((b) => b.port);
     const decls = prcmuDecls(this.layout);
@@ -223,13 +270,19 @@ export class StePrcmu implements MemoryController {
     this.regs.onWrite('PRCM_MBOX_CPU_SET', (next) => this.doorbell(next & 0xff));
     this.regs.onWrite('PRCM_MBOX_CPU_CLR', (next) => {
       const bits = next & 0xff;
-      if (bits & 1 && this.handling) this.guestError('PRCM_MBOX_CPU_CLR bit 0 while the firmware handles the request: the model lets the request complete');
+      if (bits & 1 && this.handling)
+        this.guestError(
+          'PRCM_MBOX_CPU_CLR bit 0 while the firmware handles the request: the model lets the request complete',
+        );
       this.regs.set('PRCM_MBOX_CPU_VAL', (this.regs.get('PRCM_MBOX_CPU_VAL') & ~(bits & ~1)) >>> 0);
     });
-    this.regs.onWrite('PRCM_ARM_IT1_CLR', (next) => this.regs.set('PRCM_ARM_IT1_VAL', (this.regs.get('PRCM_ARM_IT1_VAL') & ~(next & 0xff)) >>> 0));
+    this.regs.onWrite('PRCM_ARM_IT1_CLR', (next) =>
+      this.regs.set('PRCM_ARM_IT1_VAL', (this.regs.get('PRCM_ARM_IT1_VAL') & ~(next & 0xff)) >>> 0),
+    );
     for (const reg of ['PRCM_MBOX_HEADER', 'PRCM_REQ_MB0']) {
       this.tcdm.onWrite(reg, () => {
-        if (this.regs.getField('PRCM_MBOX_CPU_VAL', 'MB0')) this.guestError(`${reg} written while PRCM_MBOX_CPU_VAL bit 0 is set (wait for the previous request first)`);
+        if (this.regs.getField('PRCM_MBOX_CPU_VAL', 'MB0'))
+          this.guestError(`${reg} written while PRCM_MBOX_CPU_VAL bit 0 is set (wait for the previous request first)`);
       });
     }
   }
@@ -252,7 +305,9 @@ export class StePrcmu implements MemoryController {
     const val = this.regs.get('PRCM_MBOX_CPU_VAL');
     if (bits & 1) {
       if (val & 1) {
-        this.guestError('PRCM_MBOX_CPU_SET bit 0 while a mailbox-0 request is pending (PRCM_MBOX_CPU_VAL bit 0 set); doorbell ignored');
+        this.guestError(
+          'PRCM_MBOX_CPU_SET bit 0 while a mailbox-0 request is pending (PRCM_MBOX_CPU_VAL bit 0 set); doorbell ignored',
+        );
       } else {
         this.handling = true;
         this.clock.schedule(this.firmwareLatencyNs, () => this.handleMailbox0());
@@ -283,7 +338,11 @@ export class StePrcmu implements MemoryController {
         }
         steps.push(() => {
           this.setSelfRefresh(true);
-          this.tcdm.setField('PRCM_XP70_CUR_PWR_STATE', 'CUR_PWR_STATE', state === L.apTrans.sleep ? L.apState.sleep : L.apState.deepSleep);
+          this.tcdm.setField(
+            'PRCM_XP70_CUR_PWR_STATE',
+            'CUR_PWR_STATE',
+            state === L.apTrans.sleep ? L.apState.sleep : L.apState.deepSleep,
+          );
         });
       } else if (state !== L.apTrans.noChange && state !== L.apTrans.idle && state !== L.apTrans.deepIdle) {
         this.guestError(`MB0H_POWER_STATE_TRANS with unknown AP_POWER_STATE 0x${state.toString(16)}`);
@@ -315,7 +374,9 @@ export class StePrcmu implements MemoryController {
     let mr16 = this.tcdm.getField('PRCM_REQ_MB0', 'PASR_MR16');
     let mr17 = this.tcdm.getField('PRCM_REQ_MB0', 'PASR_MR17');
     if (mr16 > 0xff || mr17 > 0xff) {
-      this.guestError(`PASR masks MR16 0x${mr16.toString(16)} / MR17 0x${mr17.toString(16)} do not fit 8 bits; low byte kept`);
+      this.guestError(
+        `PASR masks MR16 0x${mr16.toString(16)} / MR17 0x${mr17.toString(16)} do not fit 8 bits; low byte kept`,
+      );
       mr16 &= 0xff;
       mr17 &= 0xff;
     }
@@ -341,17 +402,25 @@ export class StePrcmu implements MemoryController {
 
   checkInvariants(): void {
     if ((this.regs.getField('PRCM_MBOX_CPU_VAL', 'MB0') === 1) !== this.handling) {
-      throw new Error(`${this.id}: invariant (a) broken: PRCM_MBOX_CPU_VAL bit 0 does not match the firmware's request state`);
+      throw new Error(
+        `${this.id}: invariant (a) broken: PRCM_MBOX_CPU_VAL bit 0 does not match the firmware's request state`,
+      );
     }
     const state = this.tcdm.getField('PRCM_XP70_CUR_PWR_STATE', 'CUR_PWR_STATE');
     const asleep = state === this.layout.apState.sleep || state === this.layout.apState.deepSleep;
-    if (asleep !== this.selfRefresh) throw new Error(`${this.id}: invariant (b) broken: CUR_PWR_STATE ${state} with self-refresh flag ${this.selfRefresh}`);
+    if (asleep !== this.selfRefresh)
+      throw new Error(
+        `${this.id}: invariant (b) broken: CUR_PWR_STATE ${state} with self-refresh flag ${this.selfRefresh}`,
+      );
     for (const d of this.dies) {
-      if (d.inSelfRefresh !== this.selfRefresh) throw new Error(`${this.id}: invariant (b) broken: die ${d.id} self-refresh ${d.inSelfRefresh}`);
+      if (d.inSelfRefresh !== this.selfRefresh)
+        throw new Error(`${this.id}: invariant (b) broken: die ${d.id} self-refresh ${d.inSelfRefresh}`);
     }
     for (const [id, l] of this.latched) {
-      if (!this.bound.some((b) => b.config.id === id)) throw new Error(`${this.id}: invariant (c) broken: mask latched for unknown die ${id}`);
-      if (l.mr16 > 0xff || l.mr17 > 0xff) throw new Error(`${this.id}: invariant (c) broken: latched mask wider than 8 bits for ${id}`);
+      if (!this.bound.some((b) => b.config.id === id))
+        throw new Error(`${this.id}: invariant (c) broken: mask latched for unknown die ${id}`);
+      if (l.mr16 > 0xff || l.mr17 > 0xff)
+        throw new Error(`${this.id}: invariant (c) broken: latched mask wider than 8 bits for ${id}`);
     }
   }
 }

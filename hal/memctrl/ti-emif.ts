@@ -47,14 +47,62 @@ function timing(name: string, offset: number, fields: readonly FieldDecl[], doc:
   return reg32(name, offset, { fields, doc });
 }
 
-const TIM1 = [f('T_RP', 25, 4), f('T_RCD', 21, 4), f('T_WR', 17, 4), f('T_RAS', 12, 5), f('T_RC', 6, 6), f('T_RRD', 3, 3), f('T_WTR', 0, 3)];
-const TIM2 = [f('T_XP', 28, 3), f('T_ODT', 25, 3), f('T_XSNR', 16, 9), f('T_XSRD', 6, 10), f('T_RTP', 3, 3), f('T_CKE', 0, 3)];
-const TIM3 = [f('T_CKESR', 21, 3), f('ZQ_ZQCS', 15, 6), f('T_TDQSCKMAX', 13, 2), f('T_RFC', 4, 9), f('T_RAS_MAX', 0, 4)];
-const NVM = [f('NVM_T_XP', 28, 3), f('NVM_T_WTR', 24, 3), f('NVM_T_RP', 20, 4), f('NVM_T_WRA', 16, 4), f('NVM_T_RRD', 8, 8), f('NVM_T_RCDMIN', 0, 8)];
-const IRQ_SYS = (p: string, mode: 'rw' | 'w1c' | 'w1s' | 'ro') => [f(`${p}DNV_SYS`, 2, 1, mode), f(`${p}TA_SYS`, 1, 1, mode), f(`${p}ERR_SYS`, 0, 1, mode)];
-const IRQ_LL = (p: string, mode: 'rw' | 'w1c' | 'w1s' | 'ro') => [f(`${p}DNV_LL`, 2, 1, mode), f(`${p}TA_LL`, 1, 1, mode), f(`${p}ERR_LL`, 0, 1, mode)];
-const LVL_RAMP = [f('RDWRLVL_EN', 31, 1), f('RDWRLVLINC_RMP_PRE', 24, 7), f('RDLVLINC_RMP_INT', 16, 8), f('RDLVLGATEINC_RMP_INT', 8, 8), f('WRLVLINC_RMP_INT', 0, 8)];
-const LVL_CTL = [f('RDWRLVLFULL_START', 31, 1), f('RDWRLVLINC_PRE', 24, 7), f('RDLVLINC_INT', 16, 8), f('RDLVLGATEINC_INT', 8, 8), f('WRLVLINC_INT', 0, 8)];
+const TIM1 = [
+  f('T_RP', 25, 4),
+  f('T_RCD', 21, 4),
+  f('T_WR', 17, 4),
+  f('T_RAS', 12, 5),
+  f('T_RC', 6, 6),
+  f('T_RRD', 3, 3),
+  f('T_WTR', 0, 3),
+];
+const TIM2 = [
+  f('T_XP', 28, 3),
+  f('T_ODT', 25, 3),
+  f('T_XSNR', 16, 9),
+  f('T_XSRD', 6, 10),
+  f('T_RTP', 3, 3),
+  f('T_CKE', 0, 3),
+];
+const TIM3 = [
+  f('T_CKESR', 21, 3),
+  f('ZQ_ZQCS', 15, 6),
+  f('T_TDQSCKMAX', 13, 2),
+  f('T_RFC', 4, 9),
+  f('T_RAS_MAX', 0, 4),
+];
+const NVM = [
+  f('NVM_T_XP', 28, 3),
+  f('NVM_T_WTR', 24, 3),
+  f('NVM_T_RP', 20, 4),
+  f('NVM_T_WRA', 16, 4),
+  f('NVM_T_RRD', 8, 8),
+  f('NVM_T_RCDMIN', 0, 8),
+];
+const IRQ_SYS = (p: string, mode: 'rw' | 'w1c' | 'w1s' | 'ro') => [
+  f(`${p}DNV_SYS`, 2, 1, mode),
+  f(`${p}TA_SYS`, 1, 1, mode),
+  f(`${p}ERR_SYS`, 0, 1, mode),
+];
+const IRQ_LL = (p: string, mode: 'rw' | 'w1c' | 'w1s' | 'ro') => [
+  f(`${p}DNV_LL`, 2, 1, mode),
+  f(`${p}TA_LL`, 1, 1, mode),
+  f(`${p}ERR_LL`, 0, 1, mode),
+];
+const LVL_RAMP = [
+  f('RDWRLVL_EN', 31, 1),
+  f('RDWRLVLINC_RMP_PRE', 24, 7),
+  f('RDLVLINC_RMP_INT', 16, 8),
+  f('RDLVLGATEINC_RMP_INT', 8, 8),
+  f('WRLVLINC_RMP_INT', 0, 8),
+];
+const LVL_CTL = [
+  f('RDWRLVLFULL_START', 31, 1),
+  f('RDWRLVLINC_PRE', 24, 7),
+  f('RDLVLINC_INT', 16, 8),
+  f('RDLVLGATEINC_INT', 8, 8),
+  f('WRLVLINC_INT', 0, 8),
+];
 
 export const LPDDR2_MODE_REG_DATA_FIELDS = [
   f('VALUE_3', 24, 8, 'rw', 'MRR byte lane 3 (replica of lane 0); ignored by the MRW'),
@@ -69,7 +117,12 @@ function extPhyRegisters(): RegisterDecl[] {
   const out: RegisterDecl[] = [];
   for (let n = 1; n <= 24; n++) {
     const off = 0x200 + (n - 1) * 8;
-    out.push(reg32(`EXT_PHY_CTRL_${n}`, off, { fields: [f('VALUE', 0, 32)], doc: 'OMAP5 external PHY control (fields not modelled)' }));
+    out.push(
+      reg32(`EXT_PHY_CTRL_${n}`, off, {
+        fields: [f('VALUE', 0, 32)],
+        doc: 'OMAP5 external PHY control (fields not modelled)',
+      }),
+    );
     out.push(reg32(`EXT_PHY_CTRL_${n}_SHDW`, off + 4, { fields: [f('VALUE', 0, 32)], doc: 'shadow of EXT_PHY_CTRL' }));
   }
   return out;
@@ -78,11 +131,22 @@ function extPhyRegisters(): RegisterDecl[] {
 function emifRegisters(es2DataAlias: boolean): RegisterDecl[] {
   const regs: RegisterDecl[] = [
     reg32('EMIF_MOD_ID_REV', 0x00, {
-      fields: [f('SCHEME', 30, 2, 'ro'), f('MODULE_ID', 16, 12, 'ro'), f('RTL_VERSION', 11, 5, 'ro'), f('MAJOR_REVISION', 8, 3, 'ro'), f('MINOR_REVISION', 0, 6, 'ro')],
+      fields: [
+        f('SCHEME', 30, 2, 'ro'),
+        f('MODULE_ID', 16, 12, 'ro'),
+        f('RTL_VERSION', 11, 5, 'ro'),
+        f('MAJOR_REVISION', 8, 3, 'ro'),
+        f('MINOR_REVISION', 0, 6, 'ro'),
+      ],
       doc: 'module id / revision (✖ reset value not in the sources: 0)',
     }),
     reg32('STATUS', 0x04, {
-      fields: [f('BE', 31, 1, 'ro'), f('DUAL_CLK_MODE', 30, 1, 'ro'), f('FAST_INIT', 29, 1, 'ro'), f('PHY_DLL_READY', 2, 1, 'ro')],
+      fields: [
+        f('BE', 31, 1, 'ro'),
+        f('DUAL_CLK_MODE', 30, 1, 'ro'),
+        f('FAST_INIT', 29, 1, 'ro'),
+        f('PHY_DLL_READY', 2, 1, 'ro'),
+      ],
     }),
     reg32('SDRAM_CONFIG', 0x08, {
       fields: [
@@ -102,7 +166,9 @@ function emifRegisters(es2DataAlias: boolean): RegisterDecl[] {
         f('PAGESIZE', 0, 3, 'rw', 'columns = 2^(8 + n)'),
       ],
     }),
-    reg32('SDRAM_CONFIG_2', 0x0c, { fields: [f('CS1NVMEN', 30, 1), f('EBANK_POS', 27, 1), f('RDBNUM', 4, 2), f('RDBSIZE', 0, 3)] }),
+    reg32('SDRAM_CONFIG_2', 0x0c, {
+      fields: [f('CS1NVMEN', 30, 1), f('EBANK_POS', 27, 1), f('RDBNUM', 4, 2), f('RDBSIZE', 0, 3)],
+    }),
     reg32('SDRAM_REFRESH_CONTROL', 0x10, {
       fields: [
         f('INITREF_DIS', 31, 1),
@@ -131,28 +197,72 @@ function emifRegisters(es2DataAlias: boolean): RegisterDecl[] {
         f('CS_TIM', 0, 4),
       ],
     }),
-    reg32('PWR_MGMT_CTRL_SHDW', 0x3c, { fields: [f('PD_TIM_SHDW', 12, 4), f('SR_TIM_SHDW', 4, 4), f('CS_TIM_SHDW', 0, 4)] }),
-    reg32('LPDDR2_MODE_REG_DATA', 0x40, { fields: LPDDR2_MODE_REG_DATA_FIELDS, doc: 'write: MRW operand (triggers MRW); read: MRR result' }),
+    reg32('PWR_MGMT_CTRL_SHDW', 0x3c, {
+      fields: [f('PD_TIM_SHDW', 12, 4), f('SR_TIM_SHDW', 4, 4), f('CS_TIM_SHDW', 0, 4)],
+    }),
+    reg32('LPDDR2_MODE_REG_DATA', 0x40, {
+      fields: LPDDR2_MODE_REG_DATA_FIELDS,
+      doc: 'write: MRW operand (triggers MRW); read: MRR result',
+    }),
     reg32('LPDDR2_MODE_REG_CONFIG', 0x50, {
-      fields: [f('CS', 31, 1, 'rw', '0 = CS0, 1 = CS1'), f('REFRESH_EN', 30, 1, 'rw', 'enable refresh along with the MRW (u-boot sets it with MR2)'), f('ADDRESS', 0, 8, 'rw', 'mode register number')],
+      fields: [
+        f('CS', 31, 1, 'rw', '0 = CS0, 1 = CS1'),
+        f('REFRESH_EN', 30, 1, 'rw', 'enable refresh along with the MRW (u-boot sets it with MR2)'),
+        f('ADDRESS', 0, 8, 'rw', 'mode register number'),
+      ],
     }),
-    reg32('OCP_CONFIG', 0x54, { fields: [f('SYS_THRESH_MAX', 24, 4), f('MPU_THRESH_MAX', 20, 4), f('LL_THRESH_MAX', 16, 4), f('PR_OLD_COUNT', 0, 8)] }),
+    reg32('OCP_CONFIG', 0x54, {
+      fields: [
+        f('SYS_THRESH_MAX', 24, 4),
+        f('MPU_THRESH_MAX', 20, 4),
+        f('LL_THRESH_MAX', 16, 4),
+        f('PR_OLD_COUNT', 0, 8),
+      ],
+    }),
     reg32('OCP_CONFIG_VALUE_1', 0x58, {
-      fields: [f('SYS_BUS_WIDTH', 30, 2, 'ro'), f('LL_BUS_WIDTH', 28, 2, 'ro'), f('WR_FIFO_DEPTH', 8, 8, 'ro'), f('CMD_FIFO_DEPTH', 0, 8, 'ro')],
+      fields: [
+        f('SYS_BUS_WIDTH', 30, 2, 'ro'),
+        f('LL_BUS_WIDTH', 28, 2, 'ro'),
+        f('WR_FIFO_DEPTH', 8, 8, 'ro'),
+        f('CMD_FIFO_DEPTH', 0, 8, 'ro'),
+      ],
     }),
-    reg32('OCP_CONFIG_VALUE_2', 0x5c, { fields: [f('RREG_FIFO_DEPTH', 16, 8, 'ro'), f('RSD_FIFO_DEPTH', 8, 8, 'ro'), f('RCMD_FIFO_DEPTH', 0, 8, 'ro')] }),
+    reg32('OCP_CONFIG_VALUE_2', 0x5c, {
+      fields: [f('RREG_FIFO_DEPTH', 16, 8, 'ro'), f('RSD_FIFO_DEPTH', 8, 8, 'ro'), f('RCMD_FIFO_DEPTH', 0, 8, 'ro')],
+    }),
     reg32('IODFT_TLGC', 0x60, {
-      fields: [f('TLEC', 16, 16), f('MT', 14, 1), f('ACT_CAP_EN', 13, 1), f('OPG_LD', 12, 1), f('RESET_PHY', 10, 1), f('MMS', 8, 1), f('MC', 4, 2), f('PC', 1, 3), f('TM', 0, 1)],
+      fields: [
+        f('TLEC', 16, 16),
+        f('MT', 14, 1),
+        f('ACT_CAP_EN', 13, 1),
+        f('OPG_LD', 12, 1),
+        f('RESET_PHY', 10, 1),
+        f('MMS', 8, 1),
+        f('MC', 4, 2),
+        f('PC', 1, 3),
+        f('TM', 0, 1),
+      ],
     }),
     reg32('PERF_CNT_1', 0x80, { fields: [f('COUNTER1', 0, 32, 'ro')] }),
     reg32('PERF_CNT_2', 0x84, { fields: [f('COUNTER2', 0, 32, 'ro')] }),
     reg32('PERF_CNT_CFG', 0x88, {
-      fields: [f('CNTR2_MCONNID_EN', 31, 1), f('CNTR2_REGION_EN', 30, 1), f('CNTR2_CFG', 16, 4), f('CNTR1_MCONNID_EN', 15, 1), f('CNTR1_REGION_EN', 14, 1), f('CNTR1_CFG', 0, 4)],
+      fields: [
+        f('CNTR2_MCONNID_EN', 31, 1),
+        f('CNTR2_REGION_EN', 30, 1),
+        f('CNTR2_CFG', 16, 4),
+        f('CNTR1_MCONNID_EN', 15, 1),
+        f('CNTR1_REGION_EN', 14, 1),
+        f('CNTR1_CFG', 0, 4),
+      ],
     }),
-    reg32('PERF_CNT_SEL', 0x8c, { fields: [f('MCONNID2', 24, 8), f('REGION_SEL2', 16, 2), f('MCONNID1', 8, 8), f('REGION_SEL1', 0, 2)] }),
+    reg32('PERF_CNT_SEL', 0x8c, {
+      fields: [f('MCONNID2', 24, 8), f('REGION_SEL2', 16, 2), f('MCONNID1', 8, 8), f('REGION_SEL1', 0, 2)],
+    }),
     reg32('PERF_CNT_TIM', 0x90, { fields: [f('TOTAL_TIME', 0, 32, 'ro')] }),
     reg32('READ_IDLE_CTRL', 0x98, { fields: [f('READ_IDLE_LEN', 16, 4), f('READ_IDLE_INTERVAL', 0, 9)] }),
-    reg32('READ_IDLE_CTRL_SHDW', 0x9c, { fields: [f('READ_IDLE_LEN_SHDW', 16, 4), f('READ_IDLE_INTERVAL_SHDW', 0, 9)] }),
+    reg32('READ_IDLE_CTRL_SHDW', 0x9c, {
+      fields: [f('READ_IDLE_LEN_SHDW', 16, 4), f('READ_IDLE_INTERVAL_SHDW', 0, 9)],
+    }),
     reg32('IRQSTATUS_RAW_SYS', 0xa4, { fields: IRQ_SYS('', 'rw') }),
     reg32('IRQSTATUS_RAW_LL', 0xa8, { fields: IRQ_LL('', 'rw') }),
     reg32('IRQSTATUS_SYS', 0xac, { fields: IRQ_SYS('', 'w1c') }),
@@ -162,13 +272,35 @@ function emifRegisters(es2DataAlias: boolean): RegisterDecl[] {
     reg32('IRQENABLE_CLR_SYS', 0xbc, { fields: IRQ_SYS('EN_', 'w1c') }),
     reg32('IRQENABLE_CLR_LL', 0xc0, { fields: IRQ_LL('EN_', 'w1c') }),
     reg32('ZQ_CONFIG', 0xc8, {
-      fields: [f('ZQ_CS1EN', 31, 1), f('ZQ_CS0EN', 30, 1), f('ZQ_DUALCALEN', 29, 1), f('ZQ_SFEXITEN', 28, 1), f('ZQ_ZQINIT_MULT', 18, 2), f('ZQ_ZQCL_MULT', 16, 2), f('ZQ_REFINTERVAL', 0, 16)],
+      fields: [
+        f('ZQ_CS1EN', 31, 1),
+        f('ZQ_CS0EN', 30, 1),
+        f('ZQ_DUALCALEN', 29, 1),
+        f('ZQ_SFEXITEN', 28, 1),
+        f('ZQ_ZQINIT_MULT', 18, 2),
+        f('ZQ_ZQCL_MULT', 16, 2),
+        f('ZQ_REFINTERVAL', 0, 16),
+      ],
       doc: 'SDRAM output impedance calibration config',
     }),
     reg32('TEMP_ALERT_CONFIG', 0xcc, {
-      fields: [f('TA_CS1EN', 31, 1), f('TA_CS0EN', 30, 1), f('TA_SFEXITEN', 28, 1), f('TA_DEVWDT', 26, 2), f('TA_DEVCNT', 24, 2), f('TA_REFINTERVAL', 0, 22)],
+      fields: [
+        f('TA_CS1EN', 31, 1),
+        f('TA_CS0EN', 30, 1),
+        f('TA_SFEXITEN', 28, 1),
+        f('TA_DEVWDT', 26, 2),
+        f('TA_DEVCNT', 24, 2),
+        f('TA_REFINTERVAL', 0, 22),
+      ],
     }),
-    reg32('OCP_ERR_LOG', 0xd0, { fields: [f('MADDRSPACE', 14, 2, 'ro'), f('MBURSTSEQ', 11, 3, 'ro'), f('MCMD', 8, 3, 'ro'), f('MCONNID', 0, 8, 'ro')] }),
+    reg32('OCP_ERR_LOG', 0xd0, {
+      fields: [
+        f('MADDRSPACE', 14, 2, 'ro'),
+        f('MBURSTSEQ', 11, 3, 'ro'),
+        f('MCMD', 8, 3, 'ro'),
+        f('MCONNID', 0, 8, 'ro'),
+      ],
+    }),
     reg32('READ_WRITE_LEVELING_RAMP_WINDOW', 0xd4, { fields: [f('RDWRLVLINC_RMP_WIN', 0, 13)] }),
     reg32('READ_WRITE_LEVELING_RAMP_CONTROL', 0xd8, { fields: LVL_RAMP }),
     reg32('READ_WRITE_LEVELING_CONTROL', 0xdc, { fields: LVL_CTL }),
@@ -279,7 +411,11 @@ export class TiEmif implements MemoryController {
     const mr = this.emif.getField('LPDDR2_MODE_REG_CONFIG', 'ADDRESS');
     const targets = this.diesOn(cs);
     if (targets.length === 0) {
-      this.trace.emit({ kind: 'guest.error', source: this.id, message: `MRW MR${mr} on CS${cs}: no die on that chip select` });
+      this.trace.emit({
+        kind: 'guest.error',
+        source: this.id,
+        message: `MRW MR${mr} on CS${cs}: no die on that chip select`,
+      });
       return;
     }
     if (this.emif.getField('LPDDR2_MODE_REG_CONFIG', 'REFRESH_EN')) this.refreshEn = true;
@@ -291,7 +427,11 @@ export class TiEmif implements MemoryController {
     const mr = this.emif.getField('LPDDR2_MODE_REG_CONFIG', 'ADDRESS');
     const target = this.diesOn(cs)[0];
     if (!target) {
-      this.trace.emit({ kind: 'guest.error', source: this.id, message: `MRR MR${mr} on CS${cs}: no die on that chip select` });
+      this.trace.emit({
+        kind: 'guest.error',
+        source: this.id,
+        message: `MRR MR${mr} on CS${cs}: no die on that chip select`,
+      });
       return 0;
     }
     const byte = this.pacer.issue(target.port, () => target.port.mrr(mr)) & 0xff;
@@ -317,7 +457,9 @@ export class TiEmif implements MemoryController {
     }
     for (const d of this.dies) {
       if (d.inSelfRefresh !== this.selfRefresh) {
-        throw new Error(`${this.id}: invariant (b) broken: die ${d.id} self-refresh ${d.inSelfRefresh}, EMIF ${this.selfRefresh}`);
+        throw new Error(
+          `${this.id}: invariant (b) broken: die ${d.id} self-refresh ${d.inSelfRefresh}, EMIF ${this.selfRefresh}`,
+        );
       }
     }
   }

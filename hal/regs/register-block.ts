@@ -104,7 +104,11 @@ export class RegisterBlock implements MmioDevice {
   read32(offset: number): number {
     const i = this.byOffset.get(offset);
     if (i === undefined) {
-      this.trace.emit({ kind: 'guest.error', source: this.name, message: `read of offset with no declared register 0x${offset.toString(16)}` });
+      this.trace.emit({
+        kind: 'guest.error',
+        source: this.name,
+        message: `read of offset with no declared register 0x${offset.toString(16)}`,
+      });
       this.trace.emit({ kind: 'mmio.read', address: this.base + offset, value: 0, block: this.name, register: '?' });
       return 0;
     }
@@ -121,8 +125,19 @@ export class RegisterBlock implements MmioDevice {
     written >>>= 0;
     const i = this.byOffset.get(offset);
     if (i === undefined) {
-      this.trace.emit({ kind: 'mmio.write', address: this.base + offset, value: written, block: this.name, register: '?', fields: {} });
-      this.trace.emit({ kind: 'guest.error', source: this.name, message: `write of 0x${written.toString(16)} to offset with no declared register 0x${offset.toString(16)}` });
+      this.trace.emit({
+        kind: 'mmio.write',
+        address: this.base + offset,
+        value: written,
+        block: this.name,
+        register: '?',
+        fields: {},
+      });
+      this.trace.emit({
+        kind: 'guest.error',
+        source: this.name,
+        message: `write of 0x${written.toString(16)} to offset with no declared register 0x${offset.toString(16)}`,
+      });
       return;
     }
     const r = this.decl.registers[i]!;
@@ -161,7 +176,11 @@ export class RegisterBlock implements MmioDevice {
       fields: decodeFields(r, written),
     });
     if (roViolation) {
-      this.trace.emit({ kind: 'guest.error', source: this.name, message: `write to read-only ${r.name}.${roViolation} ignored` });
+      this.trace.emit({
+        kind: 'guest.error',
+        source: this.name,
+        message: `write to read-only ${r.name}.${roViolation} ignored`,
+      });
     }
     this.writeHooks.get(i)?.(next, old);
     if (this.wscMask[i] !== 0) this.values[i] = (this.values[i]! & ~this.wscMask[i]!) >>> 0;

@@ -67,12 +67,16 @@ function declare(width: 8 | 16 | 32, name: string, offset: number, opts: RegOpti
   const names = new Set<string>();
   for (const f of opts.fields) {
     if (f.width < 1 || f.shift < 0 || f.shift + f.width > width) {
-      throw new DeclarationError(`${name}.${f.name}: bits ${f.shift + f.width - 1}:${f.shift} overflow the ${width}-bit register`);
+      throw new DeclarationError(
+        `${name}.${f.name}: bits ${f.shift + f.width - 1}:${f.shift} overflow the ${width}-bit register`,
+      );
     }
     const m = (mask(f.width) * 2 ** f.shift) >>> 0;
     if ((used & m) !== 0) {
       const other = opts.fields.find((g) => g !== f && ((mask(g.width) * 2 ** g.shift) >>> 0) & m);
-      throw new DeclarationError(`${name}.${f.name}: bits ${f.shift + f.width - 1}:${f.shift} overlap field ${other?.name ?? '?'}`);
+      throw new DeclarationError(
+        `${name}.${f.name}: bits ${f.shift + f.width - 1}:${f.shift} overlap field ${other?.name ?? '?'}`,
+      );
     }
     if (names.has(f.name)) throw new DeclarationError(`${name}: duplicate field ${f.name}`);
     names.add(f.name);
@@ -142,9 +146,13 @@ export function block(name: string, size: number, registers: readonly RegisterDe
   const offsets = new Map<number, string>();
   const names = new Set<string>();
   for (const r of registers) {
-    if (r.offset + r.width / 8 > size) throw new DeclarationError(`${name}.${r.name}: offset 0x${r.offset.toString(16)} outside the 0x${size.toString(16)}-byte block`);
+    if (r.offset + r.width / 8 > size)
+      throw new DeclarationError(
+        `${name}.${r.name}: offset 0x${r.offset.toString(16)} outside the 0x${size.toString(16)}-byte block`,
+      );
     const prev = offsets.get(r.offset);
-    if (prev !== undefined) throw new DeclarationError(`${name}: ${r.name} and ${prev} share offset 0x${r.offset.toString(16)}`);
+    if (prev !== undefined)
+      throw new DeclarationError(`${name}: ${r.name} and ${prev} share offset 0x${r.offset.toString(16)}`);
     if (names.has(r.name)) throw new DeclarationError(`${name}: duplicate register ${r.name}`);
     offsets.set(r.offset, r.name);
     names.add(r.name);

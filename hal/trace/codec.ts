@@ -281,7 +281,10 @@ class EventChecker {
 
   fail(field: string, problem: string): never {
     const seq = this.event['seq'];
-    const who = typeof seq === 'number' && Number.isInteger(seq) ? `seq ${seq} (index ${this.index}` : `at index ${this.index} (seq ${String(seq)}`;
+    const who =
+      typeof seq === 'number' && Number.isInteger(seq)
+        ? `seq ${seq} (index ${this.index}`
+        : `at index ${this.index} (seq ${String(seq)}`;
     const kind = typeof this.event['kind'] === 'string' ? `, ${this.event['kind']}` : '';
     throw new TraceEncodeError(`cannot encode trace event ${who}${kind}), field ${field}: ${problem}`);
   }
@@ -293,12 +296,14 @@ class EventChecker {
 
   u32(field: string, v: unknown = this.event[field]): void {
     const n = this.num(field, v);
-    if (!Number.isInteger(n) || n < 0 || n > U32_MAX) this.fail(field, `${n} does not fit in 32 bits (expected an integer 0..0xffffffff)`);
+    if (!Number.isInteger(n) || n < 0 || n > U32_MAX)
+      this.fail(field, `${n} does not fit in 32 bits (expected an integer 0..0xffffffff)`);
   }
 
   u16(field: string): void {
     const n = this.num(field, this.event[field]);
-    if (!Number.isInteger(n) || n < 0 || n > U16_MAX) this.fail(field, `${n} does not fit in 16 bits (expected an integer 0..65535)`);
+    if (!Number.isInteger(n) || n < 0 || n > U16_MAX)
+      this.fail(field, `${n} does not fit in 16 bits (expected an integer 0..65535)`);
   }
 
   u53(field: string): void {
@@ -323,7 +328,8 @@ class EventChecker {
   /** Checks a FieldValues object; returns its number of fields. */
   fieldValues(field: string): number {
     const v = this.event[field];
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(field, `${describe(v)} is not an object of field values`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      this.fail(field, `${describe(v)} is not an object of field values`);
     let n = 0;
     for (const name in v) {
       if (!Object.hasOwn(v, name)) continue;
@@ -355,7 +361,9 @@ const FIELD_ENTRY_BYTES = layout(FieldEntry).size;
 /** Check one event (and intern its strings); returns its encoded size in bytes. */
 function checkEvent(c: EventChecker, event: TraceEvent, index: number): number {
   if (typeof event !== 'object' || event === null) {
-    throw new TraceEncodeError(`cannot encode trace event at index ${index}: ${describe(event)} is not an event object`);
+    throw new TraceEncodeError(
+      `cannot encode trace event at index ${index}: ${describe(event)} is not an event object`,
+    );
   }
   c.index = index;
   c.event = event as unknown as Record<string, unknown>;
@@ -410,12 +418,40 @@ function checkEvent(c: EventChecker, event: TraceEvent, index: number): number {
  * typed-binary, so writing allocates nothing per event.
  */
 class RecordWriter {
-  private readonly mmioWrite: bin.Parsed<typeof MmioWriteRecord> = { seq: 0, tNs: 0, address: 0, value: 0, block: 0, register: 0, fieldCount: 0 };
+  private readonly mmioWrite: bin.Parsed<typeof MmioWriteRecord> = {
+    seq: 0,
+    tNs: 0,
+    address: 0,
+    value: 0,
+    block: 0,
+    register: 0,
+    fieldCount: 0,
+  };
   private readonly field: bin.Parsed<typeof FieldEntry> = { name: 0, value: 0 };
-  private readonly mmioRead: bin.Parsed<typeof MmioReadRecord> = { seq: 0, tNs: 0, address: 0, value: 0, block: 0, register: 0 };
+  private readonly mmioRead: bin.Parsed<typeof MmioReadRecord> = {
+    seq: 0,
+    tNs: 0,
+    address: 0,
+    value: 0,
+    block: 0,
+    register: 0,
+  };
   private readonly dramMr: bin.Parsed<typeof DramMrRecord> = { seq: 0, tNs: 0, die: 0, mr: 0, value: 0, register: 0 };
-  private readonly srEnter: bin.Parsed<typeof SrEnterRecord> = { seq: 0, tNs: 0, die: 0, bankMask: 0, segmentMask: 0, refreshedFraction: 0 };
-  private readonly srExit: bin.Parsed<typeof SrExitRecord> = { seq: 0, tNs: 0, die: 0, durationNs: 0, poisonedPages: 0 };
+  private readonly srEnter: bin.Parsed<typeof SrEnterRecord> = {
+    seq: 0,
+    tNs: 0,
+    die: 0,
+    bankMask: 0,
+    segmentMask: 0,
+    refreshedFraction: 0,
+  };
+  private readonly srExit: bin.Parsed<typeof SrExitRecord> = {
+    seq: 0,
+    tNs: 0,
+    die: 0,
+    durationNs: 0,
+    poisonedPages: 0,
+  };
   private readonly guestError: bin.Parsed<typeof GuestErrorRecord> = { seq: 0, tNs: 0, source: 0, message: 0 };
 
   constructor(
@@ -529,7 +565,14 @@ export function encodeTrace(trace: TraceFile): Uint8Array {
   const out = new Uint8Array(total);
   const w = new bin.BufferWriter(out.buffer, { endianness: 'little' });
   Preamble.write(w, { magic: Uint8Array.from(TRACE_MAGIC), version: TRACE_FORMAT_VERSION });
-  HeaderV1.write(w, { flags: 0, stringCount: strings.list.length, eventCount: events.length, eventBytes, board, creator });
+  HeaderV1.write(w, {
+    flags: 0,
+    stringCount: strings.list.length,
+    eventCount: events.length,
+    eventBytes,
+    board,
+    creator,
+  });
   for (const s of strings.list) bin.string.write(w, s);
   const records = new RecordWriter(w, strings);
   for (const e of events) records.write(e);
@@ -634,7 +677,8 @@ class Decoder {
       this.fail(`unsupported version ${version} (this pasr reads version ${TRACE_FORMAT_VERSION})`, 8);
     }
     const h = this.readFixed(HeaderV1, this.end);
-    if (h.flags !== 0) this.fail(`unsupported header flags 0x${h.flags.toString(16).padStart(4, '0')} (version 1 defines none)`, 10);
+    if (h.flags !== 0)
+      this.fail(`unsupported header flags 0x${h.flags.toString(16).padStart(4, '0')} (version 1 defines none)`, 10);
 
     // (b) string table.
     const strings: string[] = [];
@@ -648,8 +692,16 @@ class Decoder {
       }
     }
     this.strings = strings;
-    if (h.board >= strings.length) this.fail(`string index ${h.board} out of range (${strings.length} strings) in header, field board at byte 24`, 24);
-    if (h.creator >= strings.length) this.fail(`string index ${h.creator} out of range (${strings.length} strings) in header, field creator at byte 28`, 28);
+    if (h.board >= strings.length)
+      this.fail(
+        `string index ${h.board} out of range (${strings.length} strings) in header, field board at byte 24`,
+        24,
+      );
+    if (h.creator >= strings.length)
+      this.fail(
+        `string index ${h.creator} out of range (${strings.length} strings) in header, field creator at byte 28`,
+        28,
+      );
 
     // (c) events.
     const n = h.eventCount;
@@ -669,7 +721,8 @@ class Decoder {
       events.push(this.readEvent(kind, limit));
     }
     if (this.pos < this.sectionEnd) {
-      if (this.pos >= this.end) this.truncated(`after event ${n} of ${n}; the header says the event section ends at byte ${this.sectionEnd}`);
+      if (this.pos >= this.end)
+        this.truncated(`after event ${n} of ${n}; the header says the event section ends at byte ${this.sectionEnd}`);
       this.fail(
         `event count mismatch: the header says ${n} events in ${h.eventBytes} bytes (ending at byte ${this.sectionEnd}), ` +
           `but the ${n} events end at byte ${this.pos}, ${this.sectionEnd - this.pos} bytes early`,
@@ -683,10 +736,16 @@ class Decoder {
     const stored = bin.u32.read(this.r);
     const computed = crc32(this.buf, 0, crcAt);
     if (stored !== computed) {
-      this.fail(`CRC mismatch (file corrupted): stored CRC-32 ${hex8(stored)}, computed ${hex8(computed)} over bytes 0..${crcAt - 1}`, crcAt);
+      this.fail(
+        `CRC mismatch (file corrupted): stored CRC-32 ${hex8(stored)}, computed ${hex8(computed)} over bytes 0..${crcAt - 1}`,
+        crcAt,
+      );
     }
     if (this.end > this.pos) {
-      this.fail(`${this.end - this.pos} trailing bytes after the CRC-32 trailer (the file should end at byte ${this.pos})`, this.pos);
+      this.fail(
+        `${this.end - this.pos} trailing bytes after the CRC-32 trailer (the file should end at byte ${this.pos})`,
+        this.pos,
+      );
     }
     return { board: strings[h.board]!, creator: strings[h.creator]!, events };
   }
@@ -697,7 +756,10 @@ class Decoder {
   private bad(field: string, problem: string): never {
     const lay = layout(this.schema);
     const slot = lay.slots.find((s) => s.name === field);
-    this.fail(`${this.where()} (seq ${this.rec['seq']}) at byte ${this.eventAt}: field ${field} ${problem}`, this.eventAt + 1 + (slot?.offset ?? 0));
+    this.fail(
+      `${this.where()} (seq ${this.rec['seq']}) at byte ${this.eventAt}: field ${field} ${problem}`,
+      this.eventAt + 1 + (slot?.offset ?? 0),
+    );
   }
 
   private str(field: string): string {
@@ -749,22 +811,52 @@ class Decoder {
           }
           const name = this.strings[f.name]!;
           // defineProperty: a field literally named `__proto__` must stay a field.
-          if (name === '__proto__') Object.defineProperty(fields, name, { value: f.value, enumerable: true, writable: true, configurable: true });
+          if (name === '__proto__')
+            Object.defineProperty(fields, name, {
+              value: f.value,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
           else fields[name] = f.value;
         }
         const e: MmioWriteEvent = { seq, tNs, kind, address, value, block, register, fields };
         return e;
       }
       case 'mmio.read': {
-        const e: MmioReadEvent = { seq, tNs, kind, address: this.safe('address'), value: rec['value']!, block: this.str('block'), register: this.str('register') };
+        const e: MmioReadEvent = {
+          seq,
+          tNs,
+          kind,
+          address: this.safe('address'),
+          value: rec['value']!,
+          block: this.str('block'),
+          register: this.str('register'),
+        };
         return e;
       }
       case 'dram.mrw': {
-        const e: DramMrwEvent = { seq, tNs, kind, die: this.str('die'), mr: rec['mr']!, value: rec['value']!, register: this.str('register') };
+        const e: DramMrwEvent = {
+          seq,
+          tNs,
+          kind,
+          die: this.str('die'),
+          mr: rec['mr']!,
+          value: rec['value']!,
+          register: this.str('register'),
+        };
         return e;
       }
       case 'dram.mrr': {
-        const e: DramMrrEvent = { seq, tNs, kind, die: this.str('die'), mr: rec['mr']!, value: rec['value']!, register: this.str('register') };
+        const e: DramMrrEvent = {
+          seq,
+          tNs,
+          kind,
+          die: this.str('die'),
+          mr: rec['mr']!,
+          value: rec['value']!,
+          register: this.str('register'),
+        };
         return e;
       }
       case 'dram.sr.enter': {
@@ -782,7 +874,14 @@ class Decoder {
         return e;
       }
       case 'dram.sr.exit': {
-        const e: DramSelfRefreshExitEvent = { seq, tNs, kind, die: this.str('die'), durationNs: this.time('durationNs'), poisonedPages: this.safe('poisonedPages') };
+        const e: DramSelfRefreshExitEvent = {
+          seq,
+          tNs,
+          kind,
+          die: this.str('die'),
+          durationNs: this.time('durationNs'),
+          poisonedPages: this.safe('poisonedPages'),
+        };
         return e;
       }
       case 'guest.error': {
@@ -800,7 +899,8 @@ class Decoder {
  * the event section, the event (`event 17 of 40`) and field.
  */
 export function decodeTrace(bytes: Uint8Array, fileName = 'trace'): DecodedTrace {
-  if (!(bytes instanceof Uint8Array)) throw new TraceFormatError(fileName, `expected the file's bytes, got ${describe(bytes)}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new TraceFormatError(fileName, `expected the file's bytes, got ${describe(bytes)}`);
   const d = new Decoder(bytes, fileName);
   try {
     return d.run();

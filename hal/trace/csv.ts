@@ -37,7 +37,14 @@ function row(e: TraceEvent): Partial<Record<Column, string | number>> {
   const base = { seq: e.seq, tNs: e.tNs, kind: e.kind };
   switch (e.kind) {
     case 'mmio.write':
-      return { ...base, source: e.block, register: e.register, address: hexN(e.address, 8), value: hexN(e.value, 8), fields: formatFields(e.fields) };
+      return {
+        ...base,
+        source: e.block,
+        register: e.register,
+        address: hexN(e.address, 8),
+        value: hexN(e.value, 8),
+        fields: formatFields(e.fields),
+      };
     case 'mmio.read':
       return { ...base, source: e.block, register: e.register, address: hexN(e.address, 8), value: hexN(e.value, 8) };
     case 'dram.mrw':

@@ -112,4 +112,8 @@ export const TRACE_KINDS: readonly TraceKind[] = [
 ];
 
 /** An event as emitted by a model: the bus stamps seq and tNs. */
-export type UnstampedEvent = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, 'seq' | 'tNs'> : never) : never;
+export type UnstampedEvent = TraceEvent extends infer E
+  ? E extends TraceEvent
+    ? Omit<E, 'seq' | 'tNs'>
+    : never
+  : never;

@@ -34,7 +34,10 @@ export const controllerOfDie: DieToController = (dieId) => {
 
 /** Whether an MMIO block (or a guest.error source) belongs to a controller. */
 export function blockOnController(block: string, controller: string): boolean {
-  return block === controller || (block.length > controller.length && block.startsWith(controller) && block[controller.length] === '.');
+  return (
+    block === controller ||
+    (block.length > controller.length && block.startsWith(controller) && block[controller.length] === '.')
+  );
 }
 
 /** A bad filter argument (an unknown kind pattern, a negative MR number, ...). */
@@ -46,7 +49,10 @@ export class TraceFilterError extends Error {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -58,11 +64,14 @@ export function kindsMatching(pattern: string): Set<TraceKind> {
   const out = new Set<TraceKind>();
   const parts = pattern.split(',').map((p) => p.trim());
   for (const p of parts) {
-    if (p === '') throw new TraceFilterError(`empty kind in --kind ${JSON.stringify(pattern)} (kinds: ${TRACE_KINDS.join(', ')})`);
+    if (p === '')
+      throw new TraceFilterError(`empty kind in --kind ${JSON.stringify(pattern)} (kinds: ${TRACE_KINDS.join(', ')})`);
     const re = globToRegExp(p);
     const hits = TRACE_KINDS.filter((k) => re.test(k));
     if (hits.length === 0) {
-      throw new TraceFilterError(`--kind ${JSON.stringify(p)} matches no event kind (kinds: ${TRACE_KINDS.join(', ')}; globs like dram.* work)`);
+      throw new TraceFilterError(
+        `--kind ${JSON.stringify(p)} matches no event kind (kinds: ${TRACE_KINDS.join(', ')}; globs like dram.* work)`,
+      );
     }
     for (const k of hits) out.add(k);
   }
@@ -77,7 +86,8 @@ function checkFilter(f: TraceFilter): void {
     ['--from', f.fromNs],
     ['--to', f.toNs],
   ] as const) {
-    if (v !== undefined && !(typeof v === 'number' && !Number.isNaN(v))) throw new TraceFilterError(`${name} ${v}: expected a time in ns`);
+    if (v !== undefined && !(typeof v === 'number' && !Number.isNaN(v)))
+      throw new TraceFilterError(`${name} ${v}: expected a time in ns`);
   }
   if (f.fromNs !== undefined && f.toNs !== undefined && f.fromNs > f.toNs) {
     throw new TraceFilterError(`--from ${f.fromNs} is after --to ${f.toNs}`);
@@ -99,7 +109,11 @@ function dieOf(e: TraceEvent): string | undefined {
 }
 
 /** Events selected by `filter`, in input order. */
-export function filterEvents(events: readonly TraceEvent[], filter: TraceFilter, dieToController: DieToController = controllerOfDie): TraceEvent[] {
+export function filterEvents(
+  events: readonly TraceEvent[],
+  filter: TraceFilter,
+  dieToController: DieToController = controllerOfDie,
+): TraceEvent[] {
   checkFilter(filter);
   const kinds = filter.kind !== undefined ? kindsMatching(filter.kind) : undefined;
   const die = filter.die;
@@ -130,7 +144,8 @@ export function filterEvents(events: readonly TraceEvent[], filter: TraceFilter,
       const d = dieOf(e);
       if (d === undefined) continue;
       const c = dieToController(d);
-      const hit = (e.kind === 'dram.mrw' || e.kind === 'dram.mrr') && e.mr === filter.mr && (die === undefined || d === die);
+      const hit =
+        (e.kind === 'dram.mrw' || e.kind === 'dram.mrr') && e.mr === filter.mr && (die === undefined || d === die);
       if (hit) keptByMr[i] = 1;
       for (const [block, list] of pending) {
         if (list.length === 0 || !blockOnController(block, c)) continue;

@@ -176,7 +176,8 @@ export function toVcd(events: readonly TraceEvent[], options: VcdOptions): strin
     const scope = scopeAt(d);
     const c = dieCounts.get(d)!;
     const mr = new Map<number, Signal>();
-    for (const [n, max] of [...dieMrs.get(d)!].sort((a, b) => a[0] - b[0])) mr.set(n, mk(scope, `MR${n}`, Math.max(8, bitLength(max)), undefined));
+    for (const [n, max] of [...dieMrs.get(d)!].sort((a, b) => a[0] - b[0]))
+      mr.set(n, mk(scope, `MR${n}`, Math.max(8, bitLength(max)), undefined));
     dies.set(d, {
       mr,
       selfRefresh: mk(scope, 'self_refresh', 1, 0),
@@ -205,7 +206,11 @@ export function toVcd(events: readonly TraceEvent[], options: VcdOptions): strin
     for (const sig of s.signals) {
       sig.id = vcdIdentifier(allSignals.length);
       allSignals.push(sig);
-      lines.push(sig.width === 1 ? `$var wire 1 ${sig.id} ${sig.name} $end` : `$var wire ${sig.width} ${sig.id} ${sig.name} [${sig.width - 1}:0] $end`);
+      lines.push(
+        sig.width === 1
+          ? `$var wire 1 ${sig.id} ${sig.name} $end`
+          : `$var wire ${sig.width} ${sig.id} ${sig.name} [${sig.width - 1}:0] $end`,
+      );
     }
     for (const name of [...s.children.keys()].sort(naturalCompare)) declare(s.children.get(name)!);
     lines.push('$upscope $end');

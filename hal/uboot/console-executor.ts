@@ -93,7 +93,10 @@ function hex(x: number): string {
 }
 
 /** The console lines a program turns into, without running anything (`--dry-run`). */
-export function planConsoleProgram(p: RegisterProgram, options: Pick<ExecuteOptions, 'maxPollReads'> = {}): ConsolePlan {
+export function planConsoleProgram(
+  p: RegisterProgram,
+  options: Pick<ExecuteOptions, 'maxPollReads'> = {},
+): ConsolePlan {
   const steps = p.ops.map((op, index): ConsoleStep => {
     const note = op.note ? ` (${op.note})` : '';
     switch (op.op) {
@@ -194,7 +197,7 @@ export async function executeOnConsole(
           for (let r = 0; r < n; r++) {
             if (r > 0 && gapNs >= 1e6) await sleep(timer, Math.ceil(gapNs / 1e6));
             last = await con.readWord(op.address, timeout);
-            if (((last & op.mask) >>> 0) === op.expect >>> 0) {
+            if ((last & op.mask) >>> 0 === op.expect >>> 0) {
               met = true;
               break;
             }
@@ -213,7 +216,10 @@ export async function executeOnConsole(
       if (!(e instanceof ConsoleError)) throw e;
       const isWrite = op.op === 'write';
       // A write whose line was sent but whose outcome we could not see may have run.
-      const uncertain = isWrite && e.sent !== '' && (e.code === 'timeout' || e.code === 'disconnected' || e.code === 'garbage' || e.code === 'line-too-long');
+      const uncertain =
+        isWrite &&
+        e.sent !== '' &&
+        (e.code === 'timeout' || e.code === 'disconnected' || e.code === 'garbage' || e.code === 'line-too-long');
       const boardReset = e.code === 'board-reset';
       let reason = `op ${step.index} (${step.command ?? step.comment}) failed: ${e.message}`;
       if (uncertain) reason += '; this write may or may not have been applied, so it was not re-sent';

@@ -145,8 +145,10 @@ export class UbootConsoleServer {
     this.lineCap = options.lineCap ?? 512;
     this.maxObjects = options.maxObjects ?? 0x100000;
     this.byteNs = 1e10 / (options.baud ?? 115200);
-    if ((options.autobootSeconds ?? 0) > 0 && !options.timer) throw new Error('console server: an autoboot countdown needs a timer');
-    if ((options.faults?.echoDelayMs ?? 0) > 0 && !options.timer) throw new Error('console server: a slow echo needs a timer');
+    if ((options.autobootSeconds ?? 0) > 0 && !options.timer)
+      throw new Error('console server: an autoboot countdown needs a timer');
+    if ((options.faults?.echoDelayMs ?? 0) > 0 && !options.timer)
+      throw new Error('console server: a slow echo needs a timer');
     this.table = this.commandTable();
   }
 
@@ -431,7 +433,13 @@ export class UbootConsoleServer {
       { name: '?', usage: "alias for 'help'", help: '[command ...]', maxArgs: 64, run: (a) => this.doHelp(a) },
       { name: 'bdinfo', usage: 'print Board Info structure', help: '', maxArgs: 2, run: () => this.doBdinfo() },
       { name: 'echo', usage: 'echo args to console', help: '[-n] [args..]', maxArgs: 64, run: (a) => this.doEcho(a) },
-      { name: 'help', usage: 'print command description/usage', help: '[command ...]', maxArgs: 64, run: (a) => this.doHelp(a) },
+      {
+        name: 'help',
+        usage: 'print command description/usage',
+        help: '[command ...]',
+        maxArgs: 64,
+        run: (a) => this.doHelp(a),
+      },
       {
         name: 'md',
         usage: 'memory display',
@@ -450,8 +458,22 @@ export class UbootConsoleServer {
         maxArgs: 4,
         run: (a) => this.doMw(a),
       },
-      { name: 'reset', usage: 'Perform RESET of the CPU', help: '', maxArgs: 2, run: () => { throw new ResetRequest(); } },
-      { name: 'version', usage: 'print monitor, compiler and linker version', help: '', maxArgs: 1, run: () => this.doVersion() },
+      {
+        name: 'reset',
+        usage: 'Perform RESET of the CPU',
+        help: '',
+        maxArgs: 2,
+        run: () => {
+          throw new ResetRequest();
+        },
+      },
+      {
+        name: 'version',
+        usage: 'print monitor, compiler and linker version',
+        help: '',
+        maxArgs: 1,
+        run: () => this.doVersion(),
+      },
     ];
     return cmds;
   }
@@ -475,7 +497,9 @@ export class UbootConsoleServer {
 
   private tooMany(count: number): boolean {
     if (count <= this.maxObjects) return false;
-    this.out(`pasr-emu: count 0x${count.toString(16)} exceeds this virtual console's limit of 0x${this.maxObjects.toString(16)}\n`);
+    this.out(
+      `pasr-emu: count 0x${count.toString(16)} exceeds this virtual console's limit of 0x${this.maxObjects.toString(16)}\n`,
+    );
     return true;
   }
 
@@ -552,14 +576,17 @@ export class UbootConsoleServer {
   }
 
   private doVersion(): number {
-    this.out(`U-Boot ${this.options.version ?? '2023.01'} (pasr-emu virtual board)\n\npasr-emu: mw/md reach the emulated controllers of ${this.board.name}\n`);
+    this.out(
+      `U-Boot ${this.options.version ?? '2023.01'} (pasr-emu virtual board)\n\npasr-emu: mw/md reach the emulated controllers of ${this.board.name}\n`,
+    );
     return 0;
   }
 
   private doBdinfo(): number {
     const b = this.board;
     const digits = b.arch === 'arm64' ? 16 : 8;
-    const num = (name: string, v: number) => this.out(`${name.padEnd(12)}= 0x${v.toString(16).padStart(digits, '0')}\n`);
+    const num = (name: string, v: number) =>
+      this.out(`${name.padEnd(12)}= 0x${v.toString(16).padStart(digits, '0')}\n`);
     // ✖ relocaddr: U-Boot relocates below the top of the RAM it can address (4 GiB on 32-bit);
     // 16 MiB below that top is a plausible stand-in, not a measured value.
     const top = Math.min(b.dramBase + b.dramSize, 2 ** 32);

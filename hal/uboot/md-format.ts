@@ -33,9 +33,16 @@ export function formatMdAddress(address: number): string {
  * One md line from the bytes it shows (memory order, a whole number of units, at most 16 bytes).
  * The returned text has no line terminator.
  */
-export function formatMdLine(address: number, bytes: Uint8Array, width: AccessWidth, gap = MD_ASCII_GAP_2023_01): string {
+export function formatMdLine(
+  address: number,
+  bytes: Uint8Array,
+  width: AccessWidth,
+  gap = MD_ASCII_GAP_2023_01,
+): string {
   if (bytes.length % width !== 0 || bytes.length > MD_BYTES_PER_LINE) {
-    throw new RangeError(`md line of ${bytes.length} bytes is not a whole number of ${width}-byte units within 16 bytes`);
+    throw new RangeError(
+      `md line of ${bytes.length} bytes is not a whole number of ${width}-byte units within 16 bytes`,
+    );
   }
   let s = formatMdAddress(address) + ':';
   const units = bytes.length / width;
@@ -64,7 +71,9 @@ export function parseMdLine(line: string): MdLine | undefined {
   return { address: parseInt(m[1]!, 16), units: m[2]!.trim().split(' '), ascii: m[3] };
 }
 
-export type MdParseResult = { readonly ok: true; readonly values: number[] } | { readonly ok: false; readonly problem: string };
+export type MdParseResult =
+  | { readonly ok: true; readonly values: number[] }
+  | { readonly ok: false; readonly problem: string };
 
 /**
  * Parse the output of `md.<w> <address> <count>` (width 1, 2 or 4) into `count` values.
@@ -74,13 +83,17 @@ export type MdParseResult = { readonly ok: true; readonly values: number[] } | {
 export function parseMdOutput(output: string, address: number, count: number, width: 1 | 2 | 4): MdParseResult {
   const values: number[] = [];
   const lines = output.split(/\r?\n/).filter((l) => l.length > 0);
-  if (lines.length === 0) return { ok: false, problem: 'md printed nothing (U-Boot prints nothing for a bad size or a zero count)' };
+  if (lines.length === 0)
+    return { ok: false, problem: 'md printed nothing (U-Boot prints nothing for a bad size or a zero count)' };
   let expectAddr = address;
   for (const line of lines) {
     const md = parseMdLine(line);
     if (!md) return { ok: false, problem: `not an md line: ${JSON.stringify(line.slice(0, 100))}` };
     if (md.address !== expectAddr) {
-      return { ok: false, problem: `md line at 0x${md.address.toString(16)} where 0x${expectAddr.toString(16)} was expected` };
+      return {
+        ok: false,
+        problem: `md line at 0x${md.address.toString(16)} where 0x${expectAddr.toString(16)} was expected`,
+      };
     }
     for (const u of md.units) {
       if (u.length !== width * 2) return { ok: false, problem: `md unit ${u} is not ${width * 2} hex digits wide` };
@@ -88,6 +101,7 @@ export function parseMdOutput(output: string, address: number, count: number, wi
     }
     expectAddr += md.units.length * width;
   }
-  if (values.length !== count) return { ok: false, problem: `md returned ${values.length} values, ${count} were asked for` };
+  if (values.length !== count)
+    return { ok: false, problem: `md returned ${values.length} values, ${count} were asked for` };
   return { ok: true, values };
 }

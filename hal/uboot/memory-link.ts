@@ -27,7 +27,8 @@ export function createMemoryLink(opts: { fragment?: (bytes: Uint8Array) => Uint8
 
   const side = (self: End, peer: End): ByteStream => ({
     write(bytes: Uint8Array) {
-      if (closed) throw new Error(`EIO: i/o error, write (memory link closed${closeReason ? `: ${closeReason.message}` : ''})`);
+      if (closed)
+        throw new Error(`EIO: i/o error, write (memory link closed${closeReason ? `: ${closeReason.message}` : ''})`);
       const copy = bytes.slice();
       const pieces = opts.fragment ? opts.fragment(copy) : [copy];
       queueMicrotask(() => {

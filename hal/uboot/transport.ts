@@ -102,7 +102,8 @@ const DEFAULTS: Required<Omit<ConsoleOptions, 'onTraffic' | 'onWarning'>> = {
 };
 
 /** Text that means the board crashed or restarted (ARM32 and AArch64 U-Boot). */
-const RESET_RE = /data abort|prefetch abort|undefined instruction|"Synchronous Abort" handler|Resetting CPU|resetting \.\.\./;
+const RESET_RE =
+  /data abort|prefetch abort|undefined instruction|"Synchronous Abort" handler|Resetting CPU|resetting \.\.\./;
 const BANNER_RE = /U-Boot (?:SPL )?20\d\d\.\d\d/;
 const UNKNOWN_RE = /Unknown command '([^']*)' - try 'help'/;
 const USAGE_RE = /^Usage:/m;
@@ -182,7 +183,13 @@ export class UbootConsole {
   async command(line: string, options: CommandOptions = {}): Promise<string> {
     this.validate(line);
     return this.exclusive(async () => {
-      if (this.closedWith) throw new ConsoleError('disconnected', `${this.closedWith.summary}; ${JSON.stringify(line)} was not sent`, '', '');
+      if (this.closedWith)
+        throw new ConsoleError(
+          'disconnected',
+          `${this.closedWith.summary}; ${JSON.stringify(line)} was not sent`,
+          '',
+          '',
+        );
       if (!this.synced) await this.syncLocked({});
       await this.checkStray();
       const attempts = options.retry ? 1 + this.o.readRetries : 1;
@@ -207,9 +214,18 @@ export class UbootConsole {
   /** `md.l <address> 1`: one 32-bit read. Retried on timeout (reads are idempotent). */
   async readWord(address: number, options: { timeoutMs?: number; retry?: boolean } = {}): Promise<number> {
     const line = `md.l ${hexArg(address)} 1`;
-    const out = await this.command(line, { retry: options.retry ?? true, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+    const out = await this.command(line, {
+      retry: options.retry ?? true,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
     const parsed = parseMdOutput(out, address, 1, 4);
-    if (!parsed.ok) throw new ConsoleError('garbage', `cannot parse the reply to ${JSON.stringify(line)}: ${parsed.problem}`, line + '\r', out);
+    if (!parsed.ok)
+      throw new ConsoleError(
+        'garbage',
+        `cannot parse the reply to ${JSON.stringify(line)}: ${parsed.problem}`,
+        line + '\r',
+        out,
+      );
     return parsed.values[0]!;
   }
 
@@ -217,14 +233,22 @@ export class UbootConsole {
   async writeWord(address: number, value: number, options: { timeoutMs?: number } = {}): Promise<void> {
     const line = `mw.l ${hexArg(address)} ${hexArg(value >>> 0)}`;
     const out = await this.command(line, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
-    if (out !== '') throw new ConsoleError('command-failed', `${JSON.stringify(line)} printed output; mw prints nothing when it succeeds`, line + '\r', out);
+    if (out !== '')
+      throw new ConsoleError(
+        'command-failed',
+        `${JSON.stringify(line)} printed output; mw prints nothing when it succeeds`,
+        line + '\r',
+        out,
+      );
   }
 
   // ---------------------------------------------------------------------------------------
 
   private validate(line: string): void {
     if (/[\x00-\x1f\x7f-\uffff]/.test(line)) {
-      throw new TypeError(`console command ${JSON.stringify(line)} contains a control or non-ASCII character (one command per line, no CR/LF)`);
+      throw new TypeError(
+        `console command ${JSON.stringify(line)} contains a control or non-ASCII character (one command per line, no CR/LF)`,
+      );
     }
     if (line.length === 0) throw new TypeError('an empty console command would repeat the previous one; refused');
     if (line.length > this.o.lineCap) {
@@ -260,7 +284,12 @@ export class UbootConsole {
   }
 
   private onPeerClose(error?: Error): void {
-    this.closedWith ??= new ConsoleError('disconnected', `the console went away${error ? ` (${error.message})` : ''}`, '', '');
+    this.closedWith ??= new ConsoleError(
+      'disconnected',
+      `the console went away${error ? ` (${error.message})` : ''}`,
+      '',
+      '',
+    );
     this.waiter?.fail(this.closedWith);
   }
 
@@ -277,7 +306,12 @@ export class UbootConsole {
     try {
       await this.stream.write(textToBytes(text));
     } catch (e) {
-      this.closedWith ??= new ConsoleError('disconnected', `writing to the console failed (${(e as Error).message}); the board or adapter went away`, '', '');
+      this.closedWith ??= new ConsoleError(
+        'disconnected',
+        `writing to the console failed (${(e as Error).message}); the board or adapter went away`,
+        '',
+        '',
+      );
       throw new ConsoleError('disconnected', this.closedWith.summary + attempted, '', this.rx);
     }
   }
@@ -301,7 +335,16 @@ export class UbootConsole {
       };
       const check = () => {
         if (this.rx.length > this.o.maxReplyBytes) {
-          finish(() => reject(new ConsoleError('garbage', `more than ${this.o.maxReplyBytes} bytes arrived without a prompt`, '', this.rx)));
+          finish(() =>
+            reject(
+              new ConsoleError(
+                'garbage',
+                `more than ${this.o.maxReplyBytes} bytes arrived without a prompt`,
+                '',
+                this.rx,
+              ),
+            ),
+          );
           return;
         }
         cancelSettle?.();
@@ -342,7 +385,12 @@ export class UbootConsole {
     seen += this.rx;
     this.rx = '';
     this.synced = false;
-    const hint = seen === '' ? 'nothing came back' : TEXT_RE.test(seen) ? 'text came back but no prompt' : 'non-text bytes came back (wrong baud rate?)';
+    const hint =
+      seen === ''
+        ? 'nothing came back'
+        : TEXT_RE.test(seen)
+          ? 'text came back but no prompt'
+          : 'non-text bytes came back (wrong baud rate?)';
     throw new ConsoleError(
       'no-prompt',
       `no ${JSON.stringify(this.o.prompt)} prompt after ${attempts} Ctrl-C over ${waited} ms (${hint}): is the board at the U-Boot prompt, on this port, at this baud rate?`,
@@ -358,7 +406,12 @@ export class UbootConsole {
     this.rx = '';
     if (RESET_RE.test(stray) || BANNER_RE.test(stray)) {
       this.synced = false;
-      throw new ConsoleError('board-reset', 'the board reset between commands: every register written before is back to its boot value', '', stray);
+      throw new ConsoleError(
+        'board-reset',
+        'the board reset between commands: every register written before is back to its boot value',
+        '',
+        stray,
+      );
     }
     if (!TEXT_RE.test(stray)) {
       this.synced = false;
@@ -391,12 +444,22 @@ export class UbootConsole {
       } catch (e) {
         if (!(e instanceof WaitTimeout)) throw e;
         await this.abandonLine();
-        throw new ConsoleError('timeout', `the first ${typed} characters were not echoed within ${timeoutMs} ms; the partial line was discarded with Ctrl-C`, upTo, this.rx);
+        throw new ConsoleError(
+          'timeout',
+          `the first ${typed} characters were not echoed within ${timeoutMs} ms; the partial line was discarded with Ctrl-C`,
+          upTo,
+          this.rx,
+        );
       }
       if (!this.rx.startsWith(upTo)) {
         const got = this.rx;
         await this.abandonLine();
-        throw new ConsoleError('garbage', 'the echo differs from the characters sent; the partial line was discarded with Ctrl-C and not run', upTo, got);
+        throw new ConsoleError(
+          'garbage',
+          'the echo differs from the characters sent; the partial line was discarded with Ctrl-C and not run',
+          upTo,
+          got,
+        );
       }
     }
     await this.send(line.slice(typed) + '\r');
@@ -416,10 +479,21 @@ export class UbootConsole {
         this.synced = false;
         const got = this.rx;
         this.rx = '';
-        const what = got === '' ? 'nothing came back' : got.startsWith(line) ? 'the echo came back but no prompt' : 'no echo of the command came back';
-        throw new ConsoleError('timeout', `no prompt within ${timeoutMs} ms after ${JSON.stringify(line)} (${what})`, sent, got);
+        const what =
+          got === ''
+            ? 'nothing came back'
+            : got.startsWith(line)
+              ? 'the echo came back but no prompt'
+              : 'no echo of the command came back';
+        throw new ConsoleError(
+          'timeout',
+          `no prompt within ${timeoutMs} ms after ${JSON.stringify(line)} (${what})`,
+          sent,
+          got,
+        );
       }
-      if (e instanceof ConsoleError && e.code === 'disconnected') throw new ConsoleError('disconnected', e.summary, sent, this.rx);
+      if (e instanceof ConsoleError && e.code === 'disconnected')
+        throw new ConsoleError('disconnected', e.summary, sent, this.rx);
       throw e;
     }
     let rx = this.rx;
@@ -448,12 +522,23 @@ export class UbootConsole {
     const echo = line + '\r\n';
     if (!rx.startsWith(echo)) {
       this.synced = false;
-      throw new ConsoleError('garbage', 'the console echoed something other than the command sent: the command that ran may differ from it', sent, rx);
+      throw new ConsoleError(
+        'garbage',
+        'the console echoed something other than the command sent: the command that ran may differ from it',
+        sent,
+        rx,
+      );
     }
     const body = rx.slice(echo.length, rx.length - this.o.prompt.length);
     const unknown = UNKNOWN_RE.exec(body);
     if (unknown) throw new ConsoleError('command-failed', `U-Boot does not know the command '${unknown[1]}'`, sent, rx);
-    if (USAGE_RE.test(body)) throw new ConsoleError('command-failed', `${JSON.stringify(line)} printed its usage text: the arguments were refused`, sent, rx);
+    if (USAGE_RE.test(body))
+      throw new ConsoleError(
+        'command-failed',
+        `${JSON.stringify(line)} printed its usage text: the arguments were refused`,
+        sent,
+        rx,
+      );
     return body;
   }
 

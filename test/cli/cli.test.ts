@@ -15,10 +15,29 @@ describe('pasr boards', () => {
   it('lists the shipped boards as JSON {name, file, standard, sizeBytes, dies}', () => {
     const r = pasr('boards', '--json');
     expect(r.code).toBe(0);
-    const boards = JSON.parse(r.stdout) as { name: string; file: string; standard: string; sizeBytes: number; dies: string[] }[];
+    const boards = JSON.parse(r.stdout) as {
+      name: string;
+      file: string;
+      standard: string;
+      sizeBytes: number;
+      dies: string[];
+    }[];
     const panda = boards.find((b) => b.name === 'pandaboard-es');
-    expect(panda).toEqual({ name: 'pandaboard-es', file: 'board-configs/pandaboard-es.json', standard: 'LPDDR2-S4', sizeBytes: 2 ** 30, dies: ['emif1.cs0', 'emif1.cs1', 'emif2.cs0', 'emif2.cs1'] });
-    expect(boards.map((b) => b.name)).toEqual(['imx6sl-evk', 'imx8mm-evk', 'imx8mp-evk', 'lp4x-quad-16g', 'pandaboard-es', 'snowball']);
+    expect(panda).toEqual({
+      name: 'pandaboard-es',
+      file: 'board-configs/pandaboard-es.json',
+      standard: 'LPDDR2-S4',
+      sizeBytes: 2 ** 30,
+      dies: ['emif1.cs0', 'emif1.cs1', 'emif2.cs0', 'emif2.cs1'],
+    });
+    expect(boards.map((b) => b.name)).toEqual([
+      'imx6sl-evk',
+      'imx8mm-evk',
+      'imx8mp-evk',
+      'lp4x-quad-16g',
+      'pandaboard-es',
+      'snowball',
+    ]);
     expect(boards.find((b) => b.name === 'lp4x-quad-16g')!.sizeBytes).toBeGreaterThanOrEqual(16 * 2 ** 30);
   });
 
@@ -29,7 +48,12 @@ describe('pasr boards', () => {
   });
 
   it('validate: one FILE:LINE:COL: path: message line per problem, exit 1, no stack trace', () => {
-    const r = pasr('boards', 'validate', 'board-configs/snowball.json', 'test/fixtures/bad-configs/density-not-matching-size.json');
+    const r = pasr(
+      'boards',
+      'validate',
+      'board-configs/snowball.json',
+      'test/fixtures/bad-configs/density-not-matching-size.json',
+    );
     expect(r.code).toBe(1);
     expect(r.stdout.trim().split('\n').slice(1)).toEqual([
       'test/fixtures/bad-configs/density-not-matching-size.json:28:13: dram.size: is 1 GiB, but the 4 dies add up to 512 MiB (4 × 128 MiB)',
@@ -62,7 +86,17 @@ describe('pasr boot', () => {
     const j = JSON.parse(r.stdout);
     expect(j.board).toBe('pandaboard-es');
     expect(j.registerWrites).toBe(68);
-    expect(j.dies[0]).toEqual({ id: 'emif1.cs0', controller: 'emif1', standard: 'LPDDR2-S4', densityMbit: 2048, banks: 8, segments: 8, segmentBytes: 32 * 2 ** 20, mr16: 0, mr17: 0 });
+    expect(j.dies[0]).toEqual({
+      id: 'emif1.cs0',
+      controller: 'emif1',
+      standard: 'LPDDR2-S4',
+      densityMbit: 2048,
+      banks: 8,
+      segments: 8,
+      segmentBytes: 32 * 2 ** 20,
+      mr16: 0,
+      mr17: 0,
+    });
     expect(j.dies).toHaveLength(4);
   });
 
@@ -127,11 +161,19 @@ describe('pasr map', () => {
     const r = pasr('map', '--board', 'pandaboard-es', '--segment', '3', ...all, '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ shape: 'contiguous', bytes: 128 * 2 ** 20, pfnCount: 32768, ranges: [{ start: 0x9800_0000, end: 0xa000_0000 }] });
+    expect(j).toMatchObject({
+      shape: 'contiguous',
+      bytes: 128 * 2 ** 20,
+      pfnCount: 32768,
+      ranges: [{ start: 0x9800_0000, end: 0xa000_0000 }],
+    });
   });
 
   it('pandaboard-es: a segment on one EMIF alone is sub-page', () => {
-    const j = JSON.parse(pasr('map', '--board', 'pandaboard-es', '--segment', '3', '--die', 'emif1.cs0', '--die', 'emif1.cs1', '--json').stdout);
+    const j = JSON.parse(
+      pasr('map', '--board', 'pandaboard-es', '--segment', '3', '--die', 'emif1.cs0', '--die', 'emif1.cs1', '--json')
+        .stdout,
+    );
     expect(j).toMatchObject({ shape: 'sub-page', bytes: 64 * 2 ** 20, pfnCount: 0, ranges: [] });
   });
 

@@ -46,7 +46,9 @@ function sessions(markdown: string): { line: number; steps: Step[] }[] {
  * (my-board.json) and `npm run bench`, whose figures depend on the machine.
  */
 function runnable(steps: Step[]): boolean {
-  return steps.every((s) => (s.command === 'echo $?' || s.command.startsWith('npx pasr ')) && !/my-board\.json/.test(s.command));
+  return steps.every(
+    (s) => (s.command === 'echo $?' || s.command.startsWith('npx pasr ')) && !/my-board\.json/.test(s.command),
+  );
 }
 
 /** `expected` (with `…` wildcards) matches `actual` line for line. */
@@ -82,13 +84,19 @@ function shell(command: string): string {
 }
 
 function shown(output: string): string[] {
-  const text = output.replace(/\n$/, '').replaceAll(`${work}/tty`, '/tmp/tty').replace(/\/dev\/pts\/\d+/g, '/dev/pts/N');
+  const text = output
+    .replace(/\n$/, '')
+    .replaceAll(`${work}/tty`, '/tmp/tty')
+    .replace(/\/dev\/pts\/\d+/g, '/dev/pts/N');
   return text === '' ? [] : text.split('\n');
 }
 
 /** A command ending in `&`: start it, wait (bounded) for the lines the README shows, leave it running. */
 async function runInBackground(command: string, lines: number): Promise<string[]> {
-  const child = spawn('sh', ['-c', shell(command.replace(/&\s*$/, ''))], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, PASR_DEBUG: '' } });
+  const child = spawn('sh', ['-c', shell(command.replace(/&\s*$/, ''))], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, PASR_DEBUG: '' },
+  });
   background.push(child);
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -119,7 +127,10 @@ for (const file of ['README.md', 'board-configs/README.md']) {
       expect(checked.length).toBeGreaterThanOrEqual(file === 'README.md' ? 8 : 1);
     });
     for (const s of checked) {
-      it(`line ${s.line}: ${s.steps.map((x) => x.command).join(' ; ').slice(0, 100)}`, async () => {
+      it(`line ${s.line}: ${s.steps
+        .map((x) => x.command)
+        .join(' ; ')
+        .slice(0, 100)}`, async () => {
         let code = 0;
         for (const step of s.steps) {
           const r = /&\s*$/.test(step.command)

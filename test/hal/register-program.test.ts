@@ -55,10 +55,17 @@ describe('register programs on the emulated bus', () => {
   it('turns an access to an unmapped address into a failed result, not an exception', () => {
     const { clock, bus } = rig(0);
     const r = runProgram(program('bad', [{ op: 'write', address: 0x2000, value: 1 }]), bus, clock);
-    expect(r).toMatchObject({ ok: false, applied: 0, failedAt: 0, reason: 'bus error: write at 0x00002000: no device mapped' });
+    expect(r).toMatchObject({
+      ok: false,
+      applied: 0,
+      failedAt: 0,
+      reason: 'bus error: write at 0x00002000: no device mapped',
+    });
   });
 
   it('rejects a misaligned address when the program is built', () => {
-    expect(() => program('p', [{ op: 'read', address: 0x1002, label: 'x' }])).toThrow('p: op 0: address 4098 is not a word-aligned address');
+    expect(() => program('p', [{ op: 'read', address: 0x1002, label: 'x' }])).toThrow(
+      'p: op 0: address 4098 is not a word-aligned address',
+    );
   });
 });

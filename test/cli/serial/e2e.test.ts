@@ -48,7 +48,12 @@ async function settled(check: () => void, ms = 1000): Promise<void> {
 }
 
 /** The trace of an emulated run: the driver's MRW program run on the emulated bus. */
-function emulatedRun(config: BoardConfig, dieId: string, mr: number, value: number): { events: TraceEvent[]; board: Board } {
+function emulatedRun(
+  config: BoardConfig,
+  dieId: string,
+  mr: number,
+  value: number,
+): { events: TraceEvent[]; board: Board } {
   const clock = new SimClock();
   const trace = new TraceBus(clock);
   const board = new Board(config, clock, trace);
@@ -64,20 +69,29 @@ describe('pandaboard-es through a real pty (socat)', () => {
     const config = loadBoard('pandaboard-es');
     served = await serveBoardOnPty(config);
     const io = captureIo();
-    expect(await boardApply({ port: served.pty.path, board: config, die: ['emif1.cs0'], mr17: 0xf0 }, io, deps)).toBe(0);
+    expect(await boardApply({ port: served.pty.path, board: config, die: ['emif1.cs0'], mr17: 0xf0 }, io, deps)).toBe(
+      0,
+    );
     const emif1 = served.board.controller('emif1').blocks['emif']!;
     expect(emif1.get('LPDDR2_MODE_REG_CONFIG')).toBe(0x00000011);
     expect(emif1.get('LPDDR2_MODE_REG_DATA')).toBe(0x000000f0);
     expect(served.board.die('emif1.cs0').mr17).toBe(0xf0);
     expect(served.board.die('emif1.cs1').mr17).toBe(0);
-    expect(io.stdout).toEqual(['emif1.cs0: MR17 = 0xf0', `applied 2 register operations on pandaboard-es over ${served.pty.path}`]);
+    expect(io.stdout).toEqual([
+      'emif1.cs0: MR17 = 0xf0',
+      `applied 2 register operations on pandaboard-es over ${served.pty.path}`,
+    ]);
   });
 
   it('prints the exact console commands with --dry-run and opens no port', async () => {
     const io = captureIo();
-    const rc = await boardApply({ board: loadBoard('pandaboard-es'), die: ['emif1.cs0', 'emif2.cs1'], segments: '4-7', dryRun: true }, io, {
-      openPort: () => Promise.reject(new Error('dry run must not open a port')),
-    });
+    const rc = await boardApply(
+      { board: loadBoard('pandaboard-es'), die: ['emif1.cs0', 'emif2.cs1'], segments: '4-7', dryRun: true },
+      io,
+      {
+        openPort: () => Promise.reject(new Error('dry run must not open a port')),
+      },
+    );
     expect(rc).toBe(0);
     expect(io.stdout).toEqual([
       '# program apply emif1.cs0 MR17=0xf0, emif2.cs1 MR17=0xf0: 4 operations',
@@ -97,14 +111,20 @@ describe('pandaboard-es through a real pty (socat)', () => {
     served = await serveBoardOnPty(config);
     const io = captureIo();
     expect(await boardProbe({ port: served.pty.path, board: config }, io, deps)).toBe(0);
-    expect(io.stdout).toContain('  emif1.cs0        MR5 0x03 MR6 0x00 MR7 0x00 MR8 0x14  Elpida; S4, 2048 Mbit, x32  ok');
+    expect(io.stdout).toContain(
+      '  emif1.cs0        MR5 0x03 MR6 0x00 MR7 0x00 MR8 0x14  Elpida; S4, 2048 Mbit, x32  ok',
+    );
     expect(io.stdout.at(-1)).toBe('probe: board matches its config');
 
     const wrongPart = { ...config.dies[0]!.part, mr5: 0x01 };
     const wrong: BoardConfig = {
       ...config,
       dies: config.dies.map((d) => ({ ...d, part: wrongPart })),
-      controllers: config.controllers.map((c) => ({ ...c, registers: { ...c.registers, SDRAM_CONFIG: 0x80001ab1 }, dies: c.dies.map((d) => ({ ...d, part: wrongPart })) })),
+      controllers: config.controllers.map((c) => ({
+        ...c,
+        registers: { ...c.registers, SDRAM_CONFIG: 0x80001ab1 },
+        dies: c.dies.map((d) => ({ ...d, part: wrongPart })),
+      })),
     };
     const io2 = captureIo();
     expect(await boardProbe({ port: served.pty.path, board: wrong, json: true }, io2, deps)).toBe(1);
@@ -118,8 +138,12 @@ describe('pandaboard-es through a real pty (socat)', () => {
     served = await serveBoardOnPty(loadBoard('pandaboard-es'), { autobootSeconds: 2 });
     const io = captureIo();
     expect(await boardProbe({ port: served.pty.path, board: loadBoard('imx8mm-evk') }, io, deps)).toBe(1);
-    expect(io.stderr[0]).toMatch(/^failed reading ddrc\.MSTR: the board crashed and reset while running "md\.l 0x3d400000 1"/);
-    expect(io.stderr[1]).toBe('the board came back to the U-Boot prompt (autoboot stopped with Ctrl-C); its registers are at their boot values');
+    expect(io.stderr[0]).toMatch(
+      /^failed reading ddrc\.MSTR: the board crashed and reset while running "md\.l 0x3d400000 1"/,
+    );
+    expect(io.stderr[1]).toBe(
+      'the board came back to the U-Boot prompt (autoboot stopped with Ctrl-C); its registers are at their boot values',
+    );
     expect(served.resets).toBe(1);
   });
 
@@ -139,7 +163,13 @@ describe('pandaboard-es through a real pty (socat)', () => {
     const pipe = Object.assign(new PassThrough(), { isTTY: false });
     let piped = '';
     pipe.on('data', (b: Buffer) => (piped += b.toString()));
-    expect(await boardReplay({ port: served.pty.path, board: config, trace: run.events }, { ...captureIo(), progressStream: pipe }, deps)).toBe(0);
+    expect(
+      await boardReplay(
+        { port: served.pty.path, board: config, trace: run.events },
+        { ...captureIo(), progressStream: pipe },
+        deps,
+      ),
+    ).toBe(0);
     expect(piped).toBe('');
   });
 
@@ -188,7 +218,9 @@ describe.each(BOARDS)('%s served on a real pty: probe, apply, replay', (name) =>
       expect(segmentMask(served.board, die)).toBe(0);
     }
     const io2 = captureIo();
-    expect(await boardApply({ port: served.pty.path, board: config, die: [die], segments: list, force: true }, io2, deps)).toBe(0);
+    expect(
+      await boardApply({ port: served.pty.path, board: config, die: [die], segments: list, force: true }, io2, deps),
+    ).toBe(0);
     await settled(() => expect(segmentMask(served!.board, die)).toBe(mask));
   });
 
@@ -197,7 +229,11 @@ describe.each(BOARDS)('%s served on a real pty: probe, apply, replay', (name) =>
     served = await serveBoardOnPty(config);
     const io = captureIo();
     const writes = run.events.filter((e) => e.kind === 'mmio.write');
-    const rc = await boardReplay({ port: served.pty.path, board: config, trace: run.events, traceName: 'run.pasrtrace', force: true }, io, deps);
+    const rc = await boardReplay(
+      { port: served.pty.path, board: config, trace: run.events, traceName: 'run.pasrtrace', force: true },
+      io,
+      deps,
+    );
     expect(io.stderr.filter((l) => !l.startsWith('warning: ran despite hazard'))).toEqual([]);
     expect(rc).toBe(0);
     expect(io.stdout).toEqual([`replayed ${writes.length} writes of run.pasrtrace on ${name} over ${served.pty.path}`]);
@@ -207,7 +243,8 @@ describe.each(BOARDS)('%s served on a real pty: probe, apply, replay', (name) =>
       for (const c of run.board.controllers) {
         for (const [key, blk] of Object.entries(c.blocks)) {
           const there = served!.board.controller(c.id).blocks[key]!;
-          for (const r of blk.decl.registers) expect([c.id, r.name, there.get(r.name)]).toEqual([c.id, r.name, blk.get(r.name)]);
+          for (const r of blk.decl.registers)
+            expect([c.id, r.name, there.get(r.name)]).toEqual([c.id, r.name, blk.get(r.name)]);
         }
       }
     });

@@ -53,7 +53,9 @@ describe('faults, end to end through a real pty', () => {
     expect(io.stderr).toContain('applied 2 of 4 register operations:');
     expect(io.stderr).toContain('  applied      #0 mw.l 0x4c000050 0x00000011');
     expect(io.stderr).toContain('  applied      #1 mw.l 0x4c000040 0x000000f0');
-    expect(io.stderr).toContain('  UNCERTAIN    #2 mw.l 0x4d000050 0x00000011 (sent; no prompt came back, so it may or may not have run)');
+    expect(io.stderr).toContain(
+      '  UNCERTAIN    #2 mw.l 0x4d000050 0x00000011 (sent; no prompt came back, so it may or may not have run)',
+    );
     expect(io.stderr).toContain('  not applied  #3 mw.l 0x4d000040 0x000000f0');
   });
 
@@ -64,7 +66,9 @@ describe('faults, end to end through a real pty', () => {
     expect(rc).toBe(1);
     // The garbage either arrives before the next command goes out (caught between commands)
     // or mixes into its echo (caught as a bad echo): both stop the program at op 1.
-    expect(io.stderr[0]).toMatch(/^failed: op 1 \(mw\.l 0x4c000040 0x000000f0\) failed: (non-text bytes arrived between commands|the console echoed something other)/);
+    expect(io.stderr[0]).toMatch(
+      /^failed: op 1 \(mw\.l 0x4c000040 0x000000f0\) failed: (non-text bytes arrived between commands|the console echoed something other)/,
+    );
     expect(io.stderr).toContain('  applied      #0 mw.l 0x4c000050 0x00000011');
     expect(io.stderr).toContain('  not applied  #3 mw.l 0x4d000040 0x000000f0');
     expect(s.board.die('emif2.cs0').mr17).toBe(0);
@@ -84,7 +88,9 @@ describe('faults, end to end through a real pty', () => {
     expect(rc).toBe(1);
     expect(io.stderr[0]).toMatch(/^failed: op 0 .* no prompt within 150 ms after "mw\.l 0x4c000050 0x00000011"/);
     expect(io.stderr).toContain('applied 0 of 4 register operations');
-    expect(io.stderr).toContain('  UNCERTAIN    #0 mw.l 0x4c000050 0x00000011 (sent; no prompt came back, so it may or may not have run)');
+    expect(io.stderr).toContain(
+      '  UNCERTAIN    #0 mw.l 0x4c000050 0x00000011 (sent; no prompt came back, so it may or may not have run)',
+    );
   });
 
   it('a prompt that never comes (nothing answers the port): no-prompt after bounded Ctrl-C, nothing sent', async () => {
@@ -117,10 +123,12 @@ describe('faults, end to end through a real pty', () => {
   it('a line longer than the line cap is refused before it is sent', async () => {
     const s = await serve();
     const io = captureIo();
-    const rc = await boardApply({ ...twoDies, port: s.pty.path }, io, { consoleOptions: { ...TEST_CONSOLE, lineCap: 20 } });
+    const rc = await boardApply({ ...twoDies, port: s.pty.path }, io, {
+      consoleOptions: { ...TEST_CONSOLE, lineCap: 20 },
+    });
     expect(rc).toBe(1);
     expect(io.stderr[0]).toBe(
-      "failed: op 0 (mw.l 0x4c000050 0x00000011) failed: the command is 26 characters; U-Boot keeps 20, rings BEL for the rest and runs the truncated line, so it was not sent",
+      'failed: op 0 (mw.l 0x4c000050 0x00000011) failed: the command is 26 characters; U-Boot keeps 20, rings BEL for the rest and runs the truncated line, so it was not sent',
     );
     expect(io.stderr).toContain('  not applied  #0 mw.l 0x4c000050 0x00000011');
     expect(s.server.commandCount).toBe(0);
@@ -131,8 +139,12 @@ describe('faults, end to end through a real pty', () => {
     const io = captureIo();
     const rc = await boardApply({ ...twoDies, port: s.pty.path }, io, deps);
     expect(rc).toBe(1);
-    expect(io.stderr[0]).toMatch(/^failed: op 0 .* the board rang BEL: its line buffer is shorter than the 26 characters sent, and the truncated line ran/);
-    expect(io.stderr).toContain('  UNCERTAIN    #0 mw.l 0x4c000050 0x00000011 (sent; no prompt came back, so it may or may not have run)');
+    expect(io.stderr[0]).toMatch(
+      /^failed: op 0 .* the board rang BEL: its line buffer is shorter than the 26 characters sent, and the truncated line ran/,
+    );
+    expect(io.stderr).toContain(
+      '  UNCERTAIN    #0 mw.l 0x4c000050 0x00000011 (sent; no prompt came back, so it may or may not have run)',
+    );
     expect(io.stderr).toContain('  not applied  #1 mw.l 0x4c000040 0x000000f0');
   });
 
@@ -157,11 +169,17 @@ describe('faults, end to end through a real pty', () => {
       w(4, 0x4d000040, 0xf0, 'LPDDR2_MODE_REG_DATA'),
     ];
     // Without --force the foreign write is refused before anything is sent.
-    await expect(boardReplay({ board: panda, trace, traceName: 'bad.pasrtrace', port: s.pty.path }, captureIo(), deps)).rejects.toThrow(
+    await expect(
+      boardReplay({ board: panda, trace, traceName: 'bad.pasrtrace', port: s.pty.path }, captureIo(), deps),
+    ).rejects.toThrow(
       'bad.pasrtrace: 1 write(s) are not registers of pandaboard-es, first seq 2 at 0x4c100000 (emif1.?); was the trace recorded on another board? (--force sends them anyway)',
     );
     const io = captureIo();
-    const rc = await boardReplay({ board: panda, trace, traceName: 'bad.pasrtrace', port: s.pty.path, force: true }, io, deps);
+    const rc = await boardReplay(
+      { board: panda, trace, traceName: 'bad.pasrtrace', port: s.pty.path, force: true },
+      io,
+      deps,
+    );
     expect(rc).toBe(1);
     expect(io.stderr[0]).toMatch(
       /^failed: op 2 \(mw\.l 0x4c100000 0x00000001\) failed: the board crashed and reset while running "mw\.l 0x4c100000 0x00000001": every register written before is back to its boot value; .*data abort.*; the 2 writes applied before are undone by the reset$/,
@@ -169,7 +187,9 @@ describe('faults, end to end through a real pty', () => {
     expect(io.stderr).toContain('applied 2 of 5 writes (then undone by the board reset):');
     expect(io.stderr).toContain(`  not applied  #2 ${mw(trace[2]!)}`);
     expect(io.stderr).toContain(`  not applied  #4 ${mw(trace[4]!)}`);
-    expect(io.stderr.at(-1)).toBe('the board came back to the U-Boot prompt (autoboot stopped with Ctrl-C); its registers are at their boot values');
+    expect(io.stderr.at(-1)).toBe(
+      'the board came back to the U-Boot prompt (autoboot stopped with Ctrl-C); its registers are at their boot values',
+    );
     expect(s.resets).toBe(1);
     expect(s.board.controller('emif1').blocks['emif']!.get('LPDDR2_MODE_REG_CONFIG')).toBe(0);
     expect(s.board.die('emif1.cs0').mr17).toBe(0);

@@ -39,7 +39,10 @@ export async function holdPort(path: string): Promise<ChildProcess> {
     p.on('error', (e) => { console.error(e.message); process.exit(3); });
     setTimeout(() => process.exit(0), 20000);
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     let err = '';
     child.stderr!.on('data', (b: Buffer) => (err += b.toString()));

@@ -49,7 +49,12 @@ async function mockBoard(faults = {}) {
   const server = new UbootConsoleServer(serverSide, { board: b.board, clock: b.clock, timer: realTimer, faults });
   // The board has been sitting at its prompt before the port opened.
   server.start();
-  const con = new UbootConsole(client, realTimer, { firstReplyTimeoutMs: 300, syncTimeoutMs: 100, commandTimeoutMs: 200, settleMs: 5 });
+  const con = new UbootConsole(client, realTimer, {
+    firstReplyTimeoutMs: 300,
+    syncTimeoutMs: 100,
+    commandTimeoutMs: 200,
+    settleMs: 5,
+  });
   return { client, binding, server, con, ...b };
 }
 
@@ -64,7 +69,9 @@ describe('console client on serialport’s mock binding', () => {
     await m.con.writeWord(DEV_BASE + 0x40, 0xf0);
     expect(await m.con.readWord(DEV_BASE + 0x40)).toBe(0xf0);
     expect(m.mrws).toEqual([[0x11, 0xf0]]);
-    expect(m.binding.recording.toString('latin1')).toBe('\x03mw.l 0x4c000050 0x00000011\rmw.l 0x4c000040 0x000000f0\rmd.l 0x4c000040 1\r');
+    expect(m.binding.recording.toString('latin1')).toBe(
+      '\x03mw.l 0x4c000050 0x00000011\rmw.l 0x4c000040 0x000000f0\rmd.l 0x4c000040 1\r',
+    );
     await m.client.close();
   });
 

@@ -44,7 +44,11 @@ describe('board ports', () => {
     expect(r.note).toMatch(/^udevadm not found/);
     expect(r.ports).toEqual([
       { path: join(dev, 'ttyACM3'), source: 'scan' },
-      { path: join(dev, 'ttyUSB0'), source: 'scan', byId: join(dev, 'serial/by-id/usb-FTDI_FT232R_A50285BI-if00-port0') },
+      {
+        path: join(dev, 'ttyUSB0'),
+        source: 'scan',
+        byId: join(dev, 'serial/by-id/usb-FTDI_FT232R_A50285BI-if00-port0'),
+      },
     ]);
   });
 
@@ -57,7 +61,16 @@ describe('board ports', () => {
     const ok = await listPorts({
       path: bin,
       devRoot: dev,
-      nativeList: () => Promise.resolve([{ path: join(dev, 'ttyUSB0'), manufacturer: 'FTDI', vendorId: '0403', productId: '6001', serialNumber: 'A50285BI' }]),
+      nativeList: () =>
+        Promise.resolve([
+          {
+            path: join(dev, 'ttyUSB0'),
+            manufacturer: 'FTDI',
+            vendorId: '0403',
+            productId: '6001',
+            serialNumber: 'A50285BI',
+          },
+        ]),
     });
     expect(ok.note).toBeUndefined();
     expect(ok.ports[1]).toEqual({
@@ -69,7 +82,11 @@ describe('board ports', () => {
       serialNumber: 'A50285BI',
       byId: join(dev, 'serial/by-id/usb-FTDI_FT232R_A50285BI-if00-port0'),
     });
-    const failing = await listPorts({ path: bin, devRoot: dev, nativeList: () => Promise.reject(new Error('spawn udevadm ENOENT')) });
+    const failing = await listPorts({
+      path: bin,
+      devRoot: dev,
+      nativeList: () => Promise.reject(new Error('spawn udevadm ENOENT')),
+    });
     expect(failing.note).toBe('udev listing failed (spawn udevadm ENOENT): scanned /dev only');
     expect(failing.ports.map((p) => p.source)).toEqual(['scan', 'scan']);
   });
@@ -78,7 +95,10 @@ describe('board ports', () => {
     const dev = fakeDev();
     const io = captureIo();
     expect(await boardPorts({}, io, { listPorts: { path: tmp(), devRoot: dev } })).toBe(0);
-    expect(io.stdout).toEqual([join(dev, 'ttyACM3'), `${join(dev, 'ttyUSB0')}  ${join(dev, 'serial/by-id/usb-FTDI_FT232R_A50285BI-if00-port0')}`]);
+    expect(io.stdout).toEqual([
+      join(dev, 'ttyACM3'),
+      `${join(dev, 'ttyUSB0')}  ${join(dev, 'serial/by-id/usb-FTDI_FT232R_A50285BI-if00-port0')}`,
+    ]);
     expect(io.stderr[0]).toMatch(/^note: udevadm not found/);
   });
 
@@ -92,7 +112,9 @@ describe('board ports', () => {
 
 describe('opening ports and ptys', () => {
   it('names a missing port and a missing socat clearly', async () => {
-    await expect(openSerialPort('/dev/pasr-no-such-port')).rejects.toThrow('/dev/pasr-no-such-port: no such serial port (list them with: pasr board ports)');
+    await expect(openSerialPort('/dev/pasr-no-such-port')).rejects.toThrow(
+      '/dev/pasr-no-such-port: no such serial port (list them with: pasr board ports)',
+    );
     await expect(openPty({ socat: '/nonexistent/socat' })).rejects.toThrow(
       'socat is not installed: the virtual board needs it for its pseudo-terminal (Debian: apt-get install socat)',
     );
@@ -126,7 +148,8 @@ describe('opening ports and ptys', () => {
     port.onData((b) => (atClient += Buffer.from(b).toString('latin1')));
     await port.write(new Uint8Array([0x03, 0xff, 0x0d]));
     await pty.stream.write(new Uint8Array([0x3d, 0x3e, 0x20, 0x80]));
-    for (let i = 0; i < 200 && (atServer.length < 3 || atClient.length < 4); i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 200 && (atServer.length < 3 || atClient.length < 4); i++)
+      await new Promise((r) => setTimeout(r, 5));
     expect(atServer).toBe('\x03\xff\r');
     expect(atClient).toBe('=> \x80');
     await port.close();

@@ -21,7 +21,10 @@ function boot(config: BoardConfig) {
  * 14 row bits, segment 32 MiB; 4 Gb = 64 MiB; LPDDR4 per channel 8 Gb = 65536 rows; 12 Gb = 98304 rows,
  * six segments).
  */
-const GEOMETRY: Record<string, { dies: number; densityMbit: number; banks: number; rows: number; segments: number; segmentBytes: number }> = {
+const GEOMETRY: Record<
+  string,
+  { dies: number; densityMbit: number; banks: number; rows: number; segments: number; segmentBytes: number }
+> = {
   'pandaboard-es': { dies: 4, densityMbit: 2048, banks: 8, rows: 16384, segments: 8, segmentBytes: 32 * MiB },
   'imx6sl-evk': { dies: 2, densityMbit: 4096, banks: 8, rows: 16384, segments: 8, segmentBytes: 64 * MiB },
   'imx8mm-evk': { dies: 2, densityMbit: 8192, banks: 8, rows: 65536, segments: 8, segmentBytes: 128 * MiB },
@@ -45,7 +48,13 @@ describe('booting every shipped board', () => {
       expect(r.board.dies).toHaveLength(g.dies);
       for (const d of r.board.dies) {
         const { dies: _count, ...perDie } = g;
-        expect({ densityMbit: d.geometry.densityMbit, banks: d.geometry.banks, rows: d.geometry.rows, segments: d.geometry.segments, segmentBytes: d.geometry.segmentBytes }).toEqual(perDie);
+        expect({
+          densityMbit: d.geometry.densityMbit,
+          banks: d.geometry.banks,
+          rows: d.geometry.rows,
+          segments: d.geometry.segments,
+          segmentBytes: d.geometry.segmentBytes,
+        }).toEqual(perDie);
         expect(r.board.addressMap.segmentBytes(d.id)).toBe(g.segmentBytes);
         expect([d.mr16, d.mr17]).toEqual([0, 0]);
       }
@@ -59,7 +68,10 @@ describe('boot loader DRAM init', () => {
   it('pandaboard-es: every die gets MR10 ZQ, MR1, MR16 = MR17 = 0, MR2 then MR3, in U-Boot order', () => {
     const r = boot(shippedBoard('pandaboard-es'));
     for (const d of r.board.dies) {
-      const mrws = r.trace.ofKind('dram.mrw').filter((e) => e.die === d.id).map((e) => [e.register, e.value]);
+      const mrws = r.trace
+        .ofKind('dram.mrw')
+        .filter((e) => e.die === d.id)
+        .map((e) => [e.register, e.value]);
       expect(mrws).toEqual([
         ['MR10', 0xff],
         ['MR1', 0xc3],
@@ -70,13 +82,18 @@ describe('boot loader DRAM init', () => {
       ]);
     }
     // MR2 goes out with REFRESH_EN set, as U-Boot's emif-common.c does.
-    const mr2Config = r.trace.ofKind('mmio.write').filter((e) => e.register === 'LPDDR2_MODE_REG_CONFIG' && e.fields.ADDRESS === 2);
+    const mr2Config = r.trace
+      .ofKind('mmio.write')
+      .filter((e) => e.register === 'LPDDR2_MODE_REG_CONFIG' && e.fields.ADDRESS === 2);
     expect(mr2Config.map((e) => e.fields.REFRESH_EN)).toEqual([1, 1, 1, 1]);
   });
 
   it('imx6sl-evk: MMDC init resets each die with MR63 through the CON_REQ handshake', () => {
     const r = boot(shippedBoard('imx6sl-evk'));
-    const mdscr = r.trace.ofKind('mmio.write').filter((e) => e.register === 'MDSCR').map((e) => e.value);
+    const mdscr = r.trace
+      .ofKind('mmio.write')
+      .filter((e) => e.register === 'MDSCR')
+      .map((e) => e.value);
     expect(mdscr[0]).toBe(0x0000_8000);
     expect(mdscr).toContain(0x003f_8030); // MR63 on CS0, as the i.MX6SL EVK DCD writes it
     expect(mdscr).toContain(0x003f_8038); // and on CS1
@@ -94,18 +111,25 @@ describe('boot loader DRAM init', () => {
   it('cannot read identity through the PRCMU mailbox and says so', () => {
     const r = boot(shippedBoard('snowball'));
     expect(r.bootloader.identity.every((i) => !i.verified && i.read === undefined)).toBe(true);
-    expect(r.log.lines.map(KernelLog.format).join('\n')).toContain('prcmu.cs0: no MRR path through ste-prcmu; identity taken from the board config');
+    expect(r.log.lines.map(KernelLog.format).join('\n')).toContain(
+      'prcmu.cs0: no MRR path through ste-prcmu; identity taken from the board config',
+    );
   });
 
   it('fails the boot when a die answers an identity the firmware does not expect, naming die, MR and both values', () => {
     const real = shippedBoard('pandaboard-es');
     // The firmware was told emif2.cs1 is a Micron part (MR5 = 0xff); the silicon is the Elpida part.
-    const expected: BoardConfig = { ...real, dies: real.dies.map((d) => (d.id === 'emif2.cs1' ? { ...d, part: { ...d.part, mr5: 0xff } } : d)) };
+    const expected: BoardConfig = {
+      ...real,
+      dies: real.dies.map((d) => (d.id === 'emif2.cs1' ? { ...d, part: { ...d.part, mr5: 0xff } } : d)),
+    };
     const clock = new SimClock();
     const board = new Board(real, clock, new TraceBus(clock));
     const r = runBootloader(board, new KernelLog(clock), expected);
     expect(r.ok).toBe(false);
-    expect(r.errors).toEqual(['emif2.cs1: identity mismatch: MR5 reads 0x03, board config (elpida-ECB240ABACN) says 0xff']);
+    expect(r.errors).toEqual([
+      'emif2.cs1: identity mismatch: MR5 reads 0x03, board config (elpida-ECB240ABACN) says 0xff',
+    ]);
     expect(r.identity.find((i) => i.die === 'emif2.cs1')?.verified).toBe(false);
     expect(r.identity.filter((i) => i.verified)).toHaveLength(3);
   });

@@ -23,7 +23,9 @@ describe('createDriver', () => {
   });
 
   it('rejects a config of another kind', () => {
-    expect(() => new TiEmifDriver({ ...pandaEmif(1), kind: 'fsl-mmdc' }, 'LPDDR2-S4')).toThrow('ti-emif emif1: controller kind is fsl-mmdc');
+    expect(() => new TiEmifDriver({ ...pandaEmif(1), kind: 'fsl-mmdc' }, 'LPDDR2-S4')).toThrow(
+      'ti-emif emif1: controller kind is fsl-mmdc',
+    );
   });
 
   for (const [kind, config, standard] of BOARDS) {
@@ -48,7 +50,8 @@ describe('createDriver', () => {
       expect(r.guestErrors()).toEqual([]);
       expect(r.trace.ofKind('dram.sr.exit').every((e) => e.poisonedPages === 0)).toBe(true);
       r.ctrl.checkInvariants();
-      for (const die of r.dies.values()) if ('checkInvariants' in die && typeof die.checkInvariants === 'function') die.checkInvariants();
+      for (const die of r.dies.values())
+        if ('checkInvariants' in die && typeof die.checkInvariants === 'function') die.checkInvariants();
     });
   }
 });

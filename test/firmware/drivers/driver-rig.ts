@@ -39,7 +39,10 @@ export interface DriverRigOptions {
 }
 
 /** Bus + clock + trace + controller model + dies + the firmware driver for the same controller config. */
-export function driverRig<D extends MemoryControllerDriver = MemoryControllerDriver>(config: ControllerConfig, o: DriverRigOptions): DriverRig<D> {
+export function driverRig<D extends MemoryControllerDriver = MemoryControllerDriver>(
+  config: ControllerConfig,
+  o: DriverRigOptions,
+): DriverRig<D> {
   const clock = new SimClock();
   const trace = new TraceBus(clock);
   const bus = new MmioBus();
@@ -77,6 +80,10 @@ export function driverRig<D extends MemoryControllerDriver = MemoryControllerDri
     writes: (from = 0) => trace.events.slice(from).flatMap((e) => (e.kind === 'mmio.write' ? [fmtWrite(e)] : [])),
     guestErrors: () => trace.ofKind('guest.error').map((e) => `${e.source}: ${e.message}`),
     mrws: (from = 0) =>
-      trace.events.slice(from).flatMap((e) => (e.kind === 'dram.mrw' ? [`${e.die} MR${e.mr}=0x${e.value.toString(16).padStart(2, '0')}`] : [])),
+      trace.events
+        .slice(from)
+        .flatMap((e) =>
+          e.kind === 'dram.mrw' ? [`${e.die} MR${e.mr}=0x${e.value.toString(16).padStart(2, '0')}`] : [],
+        ),
   };
 }

@@ -13,11 +13,21 @@ describe('i.MX6 MMDC driver: MRW through MDSCR', () => {
     const p = r.driver.mrw('mmdc.cs0', 17, 0xf0);
     expect(p.ops).toEqual([
       { op: 'write', address: MDSCR, value: 0x00008000, note: 'CON_REQ (MMDC stops serving AXI)' },
-      { op: 'poll', address: MDSCR, mask: 0x4000, expect: 0x4000, timeoutNs: 1_000_000, intervalNs: 1_000, note: 'wait for CON_ACK' },
+      {
+        op: 'poll',
+        address: MDSCR,
+        mask: 0x4000,
+        expect: 0x4000,
+        timeoutNs: 1_000_000,
+        intervalNs: 1_000,
+        note: 'wait for CON_ACK',
+      },
       { op: 'write', address: MDSCR, value: 0xf0118030, note: 'MRW MR17=0xf0 -> mmdc.cs0' },
       { op: 'write', address: MDSCR, value: 0x00000000, note: 'MDSCR = 0: end of configuration' },
     ]);
-    expect(p.hazards).toEqual([{ code: 'mmdc-con-req-stall', message: 'CON_REQ stalls AXI; a U-Boot running from this DRAM hangs' }]);
+    expect(p.hazards).toEqual([
+      { code: 'mmdc-con-req-stall', message: 'CON_REQ stalls AXI; a U-Boot running from this DRAM hangs' },
+    ]);
     r.run(p);
     expect(r.writes()).toEqual(['MDSCR=0x00008000', 'MDSCR=0xf0118030', 'MDSCR=0x00000000']);
     expect(r.trace.ofKind('mmio.read').length).toBeGreaterThan(1); // polled until CON_ACK rose
@@ -36,7 +46,9 @@ describe('i.MX6 MMDC driver: MRW through MDSCR', () => {
     const r = driverRig(imx6slMmdc(), { ...S4, model: { 'fsl-mmdc': { conAckDelayNs: 5_000_000 } } });
     const res = runProgram(r.driver.mrw('mmdc.cs0', 17, 0xf0), r.bus, r.clock);
     expect(res).toMatchObject({ ok: false, applied: 1, failedAt: 1 });
-    expect(res.ok ? '' : res.reason).toBe('poll of 0x21b001c timed out after 1000000 ns (last 0x8000, wanted 0x4000 under mask 0x4000)');
+    expect(res.ok ? '' : res.reason).toBe(
+      'poll of 0x21b001c timed out after 1000000 ns (last 0x8000, wanted 0x4000 under mask 0x4000)',
+    );
     expect(r.mrws()).toEqual([]);
   });
 });

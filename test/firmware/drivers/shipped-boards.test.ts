@@ -35,8 +35,16 @@ function boot(cfg: BoardConfig) {
 const MRW_MR17_F0: Record<ControllerKind, (rank: number) => string[]> = {
   'ti-emif': (cs) => [`LPDDR2_MODE_REG_CONFIG=0x${cs ? '8' : '0'}0000011`, 'LPDDR2_MODE_REG_DATA=0x000000f0'],
   'fsl-mmdc': (cs) => ['MDSCR=0x00008000', `MDSCR=0xf011803${cs ? '8' : '0'}`, 'MDSCR=0x00000000'],
-  'snps-umctl2': (rank) => [`MRCTRL0=0x000000${(1 << rank).toString(16)}0`, 'MRCTRL1=0x000011f0', `MRCTRL0=0x800000${(1 << rank).toString(16)}0`],
-  'ste-prcmu': (cs) => [`PRCM_MBOX_HEADER=0x0000000${5 + cs}`, 'PRCM_REQ_MB0=0x00f00000', 'PRCM_MBOX_CPU_SET=0x00000001'],
+  'snps-umctl2': (rank) => [
+    `MRCTRL0=0x000000${(1 << rank).toString(16)}0`,
+    'MRCTRL1=0x000011f0',
+    `MRCTRL0=0x800000${(1 << rank).toString(16)}0`,
+  ],
+  'ste-prcmu': (cs) => [
+    `PRCM_MBOX_HEADER=0x0000000${5 + cs}`,
+    'PRCM_REQ_MB0=0x00f00000',
+    'PRCM_MBOX_CPU_SET=0x00000001',
+  ],
 };
 
 describe('drivers on the shipped boards', () => {

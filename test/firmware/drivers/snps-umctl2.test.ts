@@ -9,12 +9,13 @@ describe('uMCTL2 driver: MRW (u-boot lpddr4_mr_write)', () => {
   it('is the i.MX8MM example: after MRSTAT reads 0, 0x3d400010 0x10; 0x3d400014 0x11f0; 0x3d400010 0x80000010', () => {
     const r = driverRig<SnpsUmctl2Driver>(imx8mmDdrc(), L4);
     const p = r.driver.mrw('ddrc.rank0.cha', 17, 0xf0);
-    expect(p.ops.map((op) => (op.op === 'write' ? `mw.l 0x${op.address.toString(16)} 0x${op.value.toString(16)}` : `${op.op} 0x${op.op === 'delay' ? 0 : op.address.toString(16)}`))).toEqual([
-      'poll 0x3d400018',
-      'mw.l 0x3d400010 0x10',
-      'mw.l 0x3d400014 0x11f0',
-      'mw.l 0x3d400010 0x80000010',
-    ]);
+    expect(
+      p.ops.map((op) =>
+        op.op === 'write'
+          ? `mw.l 0x${op.address.toString(16)} 0x${op.value.toString(16)}`
+          : `${op.op} 0x${op.op === 'delay' ? 0 : op.address.toString(16)}`,
+      ),
+    ).toEqual(['poll 0x3d400018', 'mw.l 0x3d400010 0x10', 'mw.l 0x3d400014 0x11f0', 'mw.l 0x3d400010 0x80000010']);
     expect(p.ops[0]).toMatchObject({ op: 'poll', mask: 1, expect: 0 });
     r.run(p);
     expect(r.trace.ofKind('mmio.read').map((e) => [e.register, e.value])).toEqual([['MRSTAT', 0]]);
@@ -31,7 +32,12 @@ describe('uMCTL2 driver: MRW (u-boot lpddr4_mr_write)', () => {
   it('waits out MRSTAT.MR_WR_BUSY between back-to-back MRWs, so no guest error', () => {
     const r = driverRig(imx8mmDdrc(), { ...L4, realDies: true });
     r.run(r.driver.pasrMasks('ddrc.rank0.cha', 0x0f, 0xf0));
-    expect(r.mrws()).toEqual(['ddrc.rank0.cha MR16=0x0f', 'ddrc.rank0.chb MR16=0x0f', 'ddrc.rank0.cha MR17=0xf0', 'ddrc.rank0.chb MR17=0xf0']);
+    expect(r.mrws()).toEqual([
+      'ddrc.rank0.cha MR16=0x0f',
+      'ddrc.rank0.chb MR16=0x0f',
+      'ddrc.rank0.cha MR17=0xf0',
+      'ddrc.rank0.chb MR17=0xf0',
+    ]);
     expect(r.clock.nowNs).toBeGreaterThanOrEqual(2000);
     expect(r.guestErrors()).toEqual([]);
   });
@@ -43,7 +49,13 @@ describe('uMCTL2 driver: MRR through the perf monitor (u-boot lpddr4_mr_read)', 
     const read = r.driver.mrr('ddrc.rank0.cha', 5);
     const res = r.run(read.program);
     expect(read.decode(res.reads)).toBe(0xff);
-    expect(r.writes()).toEqual(['MRR0_DAT=0x00000001', 'MRCTRL0=0x00000011', 'MRCTRL1=0x00000500', 'MRCTRL0=0x80000011', 'MRR0_DAT=0x00000004']);
+    expect(r.writes()).toEqual([
+      'MRR0_DAT=0x00000001',
+      'MRCTRL0=0x00000011',
+      'MRCTRL1=0x00000500',
+      'MRCTRL0=0x80000011',
+      'MRR0_DAT=0x00000004',
+    ]);
     expect(res.reads['ddrc.rank0.cha.MR5']).toBe(0xffff);
     expect(read.decode({ 'ddrc.rank0.cha.MR5': 0x00001100 })).toBe(0x11);
     expect(read.decode({ 'ddrc.rank0.cha.MR5': 0 })).toBe(0);
@@ -53,7 +65,9 @@ describe('uMCTL2 driver: MRR through the perf monitor (u-boot lpddr4_mr_read)', 
   it('has no MRR without the perf block', () => {
     const d = new SnpsUmctl2Driver(imx8mmDdrc({ perf: false }), 'LPDDR4');
     expect(d.canMrr).toBe(false);
-    expect(() => d.mrr('ddrc.rank0.cha', 5)).toThrow('snps-umctl2 ddrc: MRR needs the perf monitor block (blocks.perf, i.MX8M DRC_PERF_MON at 0x3d800000)');
+    expect(() => d.mrr('ddrc.rank0.cha', 5)).toThrow(
+      'snps-umctl2 ddrc: MRR needs the perf monitor block (blocks.perf, i.MX8M DRC_PERF_MON at 0x3d800000)',
+    );
   });
 });
 

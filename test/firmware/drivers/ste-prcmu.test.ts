@@ -9,7 +9,12 @@ describe('ST-E PRCMU driver: PASR masks through mailbox 0 (dbx500_prcmu_config_p
   it('waits for CPU_VAL bit 0, writes the header and the MR16/MR17 slots, rings CPU_SET and waits for the ack', () => {
     const r = driverRig<StePrcmuDriver>(snowballPrcmu(), { ...S4, realDies: true });
     const p = r.driver.pasrMasks('prcmu.cs1', 0x00, 0xf0);
-    expect(p.ops.map((o) => `${o.op} 0x${o.op === 'delay' ? '' : o.address.toString(16)}${o.op === 'write' ? ` 0x${o.value.toString(16)}` : ''}`)).toEqual([
+    expect(
+      p.ops.map(
+        (o) =>
+          `${o.op} 0x${o.op === 'delay' ? '' : o.address.toString(16)}${o.op === 'write' ? ` 0x${o.value.toString(16)}` : ''}`,
+      ),
+    ).toEqual([
       'poll 0x801570fc',
       'write 0x801b8fe8 0x6',
       'write 0x801b8fdc 0xf00000',
@@ -18,7 +23,11 @@ describe('ST-E PRCMU driver: PASR masks through mailbox 0 (dbx500_prcmu_config_p
     ]);
     expect(p.ops[1]).toMatchObject({ note: 'MB0H_SET_PASR_DDR0_CS1' });
     r.run(p);
-    expect(r.writes()).toEqual(['PRCM_MBOX_HEADER=0x00000006', 'PRCM_REQ_MB0=0x00f00000', 'PRCM_MBOX_CPU_SET=0x00000001']);
+    expect(r.writes()).toEqual([
+      'PRCM_MBOX_HEADER=0x00000006',
+      'PRCM_REQ_MB0=0x00f00000',
+      'PRCM_MBOX_CPU_SET=0x00000001',
+    ]);
     expect(r.mrws()).toEqual([]); // not applied yet
     expect(r.guestErrors()).toEqual([]);
   });
@@ -51,7 +60,9 @@ describe('ST-E PRCMU driver: PASR masks through mailbox 0 (dbx500_prcmu_config_p
     expect(payload(d.mrw('prcmu.cs0', 16, 0x03))).toMatchObject({ value: 0x00000003 });
     expect(payload(d.mrw('prcmu.cs0', 17, 0xc0))).toMatchObject({ value: 0x00c00003 });
     expect(payload(d.mrw('prcmu.cs1', 17, 0x01))).toMatchObject({ value: 0x00010000 });
-    expect(() => d.mrw('prcmu.cs0', 2, 4)).toThrow('ste-prcmu prcmu: the PRCMU mailbox carries only MR16/MR17 (asked for MR2)');
+    expect(() => d.mrw('prcmu.cs0', 2, 4)).toThrow(
+      'ste-prcmu prcmu: the PRCMU mailbox carries only MR16/MR17 (asked for MR2)',
+    );
   });
 
   it('has no MRR path and its init only clears the masks of every die', () => {
@@ -61,12 +72,22 @@ describe('ST-E PRCMU driver: PASR masks through mailbox 0 (dbx500_prcmu_config_p
     const init = r.driver.dramInit();
     expect(init.hazards).toEqual([]);
     r.run(init);
-    expect(r.writes().filter((w) => w.startsWith('PRCM_MBOX_HEADER'))).toEqual(['PRCM_MBOX_HEADER=0x00000005', 'PRCM_MBOX_HEADER=0x00000006']);
+    expect(r.writes().filter((w) => w.startsWith('PRCM_MBOX_HEADER'))).toEqual([
+      'PRCM_MBOX_HEADER=0x00000005',
+      'PRCM_MBOX_HEADER=0x00000006',
+    ]);
     r.run(r.driver.selfRefreshEnter());
-    expect(r.mrws()).toEqual(['prcmu.cs0 MR16=0x00', 'prcmu.cs0 MR17=0x00', 'prcmu.cs1 MR16=0x00', 'prcmu.cs1 MR17=0x00']);
+    expect(r.mrws()).toEqual([
+      'prcmu.cs0 MR16=0x00',
+      'prcmu.cs0 MR17=0x00',
+      'prcmu.cs1 MR16=0x00',
+      'prcmu.cs1 MR17=0x00',
+    ]);
   });
 
   it('needs the tcdm block', () => {
-    expect(() => new StePrcmuDriver(snowballPrcmu({}), 'LPDDR2-S4')).toThrow('ste-prcmu prcmu: needs blocks.tcdm (the PRCMU TCDM mailbox memory)');
+    expect(() => new StePrcmuDriver(snowballPrcmu({}), 'LPDDR2-S4')).toThrow(
+      'ste-prcmu prcmu: needs blocks.tcdm (the PRCMU TCDM mailbox memory)',
+    );
   });
 });

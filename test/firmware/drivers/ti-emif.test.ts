@@ -48,11 +48,17 @@ describe('TI EMIF driver: MRW', () => {
     const small = pandaEmif(1);
     const cfg = { ...small, dies: small.dies.map((d) => ({ ...d, part: part('lpddr2-512m', 512, 32, 3, 0x0c) })) };
     const d = new TiEmifDriver(cfg, 'LPDDR2-S4');
-    expect(() => d.pasrMasks('emif1.cs0', 0, 1)).toThrow('ti-emif emif1: emif1.cs0 (LPDDR2-S4, 512 Mbit) has no segment-mask MR; segment mask 0x01 cannot be set');
+    expect(() => d.pasrMasks('emif1.cs0', 0, 1)).toThrow(
+      'ti-emif emif1: emif1.cs0 (LPDDR2-S4, 512 Mbit) has no segment-mask MR; segment mask 0x01 cannot be set',
+    );
     expect(d.pasrMasks('emif1.cs0', 0x80, 0).ops).toHaveLength(2);
     expect(() => d.mrw('emif1.cs0', 17, 0x100)).toThrow('ti-emif emif1: MR value 256 is not a byte (0..255)');
-    expect(() => d.mrw('emif2.cs0', 17, 0)).toThrow('ti-emif emif1: no die emif2.cs0 on this controller (dies: emif1.cs0, emif1.cs1)');
-    expect(() => new TiEmifDriver(cfg, 'LPDDR2-S2').pasrMasks('emif1.cs0', 0, 0xf0)).toThrow(/LPDDR2-S2.*has no segment-mask MR/);
+    expect(() => d.mrw('emif2.cs0', 17, 0)).toThrow(
+      'ti-emif emif1: no die emif2.cs0 on this controller (dies: emif1.cs0, emif1.cs1)',
+    );
+    expect(() => new TiEmifDriver(cfg, 'LPDDR2-S2').pasrMasks('emif1.cs0', 0, 0xf0)).toThrow(
+      /LPDDR2-S2.*has no segment-mask MR/,
+    );
   });
 });
 
@@ -85,7 +91,12 @@ describe('TI EMIF driver: MRR', () => {
   });
 
   it('reads at LPDDR2_MODE_REG_DATA_ES2 (0x48) on OMAP4430 ES2.0', () => {
-    const r = driverRig(pandaEmif(1), { ...S4, model: { 'ti-emif': { es2DataAlias: true } }, driver: { 'ti-emif': { es2DataAlias: true } }, fakeDie: () => ({ mrs: { 5: 3 } }) });
+    const r = driverRig(pandaEmif(1), {
+      ...S4,
+      model: { 'ti-emif': { es2DataAlias: true } },
+      driver: { 'ti-emif': { es2DataAlias: true } },
+      fakeDie: () => ({ mrs: { 5: 3 } }),
+    });
     const read = r.driver.mrr('emif1.cs0', 5);
     expect(read.program.ops[1]).toMatchObject({ op: 'read', address: 0x4c000048 });
     expect(read.decode(r.run(read.program).reads)).toBe(3);
@@ -128,7 +139,9 @@ describe('TI EMIF driver: DRAM init (u-boot lpddr2_init)', () => {
       'emif1.cs1 MR2=0x04',
       'emif1.cs1 MR3=0x02',
     ]);
-    expect(r.writes().filter((w) => w.startsWith('LPDDR2_MODE_REG_CONFIG=0x4'))).toEqual(['LPDDR2_MODE_REG_CONFIG=0x40000002']);
+    expect(r.writes().filter((w) => w.startsWith('LPDDR2_MODE_REG_CONFIG=0x4'))).toEqual([
+      'LPDDR2_MODE_REG_CONFIG=0x40000002',
+    ]);
     expect(r.writes()).toContain('LPDDR2_MODE_REG_CONFIG=0xc0000002');
     expect(r.guestErrors()).toEqual([]);
     r.ctrl.checkInvariants();
@@ -136,6 +149,8 @@ describe('TI EMIF driver: DRAM init (u-boot lpddr2_init)', () => {
 
   it('fails with a clear reason when MR0.DAI never clears', () => {
     const r = driverRig(pandaEmif(1), { ...S4, fakeDie: () => ({ daiUntilNs: Infinity }) });
-    expect(() => r.run(r.driver.dramInit())).toThrow(/emif1: DRAM init failed at op 1: poll of 0x4c000040 timed out after 1000000 ns/);
+    expect(() => r.run(r.driver.dramInit())).toThrow(
+      /emif1: DRAM init failed at op 1: poll of 0x4c000040 timed out after 1000000 ns/,
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_RECLAIMABLE } from '../../../firmware/mm/gfp.js';
-import { MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE } from '../../../firmware/mm/migratetype.js';
+import {
+  MIGRATE_CMA,
+  MIGRATE_HIGHATOMIC,
+  MIGRATE_MOVABLE,
+  MIGRATE_RECLAIMABLE,
+  MIGRATE_UNMOVABLE,
+} from '../../../firmware/mm/migratetype.js';
 import { PageKind } from '../../../firmware/mm/page-flags.js';
 import { boot, freeList, layout, nrFree, pfnOf } from './helpers.js';
 
@@ -73,7 +79,12 @@ describe('buddy allocator: split and merge (layout: 32 pages at 0x1000, MAX_PAGE
   });
 
   it('never merges buddies of different zones', () => {
-    const l = layout({ zones: [{ name: 'DMA32', startPfn: 0x1000, endPfn: 0x1004 }, { name: 'Normal', startPfn: 0x1004, endPfn: 0x1020 }] });
+    const l = layout({
+      zones: [
+        { name: 'DMA32', startPfn: 0x1000, endPfn: 0x1004 },
+        { name: 'Normal', startPfn: 0x1004, endPfn: 0x1020 },
+      ],
+    });
     const mm = boot(l);
     expect(nrFree(mm, 'DMA32')).toEqual([0, 0, 1, 0]);
     expect(nrFree(mm, 'Normal')).toEqual([0, 0, 1, 3]);
@@ -200,7 +211,8 @@ describe('buddy allocator: migratetype fallback (pageblock stealing and claiming
     ];
     for (const configZoneDma32 of [true, false]) {
       const mm = boot(layout({ nrPages: 32, maxOrder: 2, pageblockOrder: 2, zones }), { pcp: false, configZoneDma32 });
-      for (let i = 0; i < 15; i++) expect(pfnOf(mm.allocPages(0, GFP_HIGHUSER_MOVABLE, ANON))).toBeGreaterThanOrEqual(0x1010);
+      for (let i = 0; i < 15; i++)
+        expect(pfnOf(mm.allocPages(0, GFP_HIGHUSER_MOVABLE, ANON))).toBeGreaterThanOrEqual(0x1010);
       const p = pfnOf(mm.allocPages(0, GFP_KERNEL, KERNEL));
       if (configZoneDma32) {
         expect(p).toBe(0x1000);

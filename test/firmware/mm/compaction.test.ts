@@ -24,7 +24,7 @@ function orderCounts(mm: MemoryManager, z: number): number[] {
 }
 
 describe('fragmentation index (mm/vmstat.c)', () => {
-  it('matches Mel Gorman\'s formula computed by hand', () => {
+  it("matches Mel Gorman's formula computed by hand", () => {
     // 1000 free order-0 pages, asking for order 3: 1000 - (1000 + 1000 * 1000 / 8) / 1000 = 874
     expect(fragmentationIndexOf(3, { freePages: 1000, freeBlocksTotal: 1000, freeBlocksSuitable: 0 }, 10)).toBe(874);
     // 100 free order-3 blocks, asking for order 4: 1000 - (1000 + 800 * 1000 / 16) / 100 = 490
@@ -35,7 +35,7 @@ describe('fragmentation index (mm/vmstat.c)', () => {
     expect(fragmentationIndexOf(11, { freePages: 8, freeBlocksTotal: 1, freeBlocksSuitable: 0 }, 10)).toBe(0);
   });
 
-  it('reads the zone\'s free areas: -1000 after boot, near 1000 on a checkerboard', () => {
+  it("reads the zone's free areas: -1000 after boot, near 1000 on a checkerboard", () => {
     const { mm } = boot({ mib: 64, movableMib: 0 });
     const zone = mm.zones[ZONE_NORMAL]!;
     expect(fragmentationIndex(mm.pa, zone, 9)).toBe(-1000);
@@ -44,7 +44,9 @@ describe('fragmentation index (mm/vmstat.c)', () => {
     const counts = orderCounts(mm, ZONE_NORMAL);
     const free = counts.reduce((s, c, o) => s + c * 2 ** o, 0);
     const blocks = counts.reduce((s, c) => s + c, 0);
-    expect(fragmentationIndex(mm.pa, zone, 9)).toBe(1000 - Math.floor((1000 + Math.floor((free * 1000) / 512)) / blocks));
+    expect(fragmentationIndex(mm.pa, zone, 9)).toBe(
+      1000 - Math.floor((1000 + Math.floor((free * 1000) / 512)) / blocks),
+    );
     expect(fragmentationIndex(mm.pa, zone, 9)).toBeGreaterThan(900);
     expect(extfragForOrder(mm.pa, zone, 9)).toBe(100);
   });
@@ -55,7 +57,11 @@ describe('compaction', () => {
     const { mm, mech } = boot({ mib: 64, movableMib: 0 });
     checkerboard(mm);
     const zone = mm.zones[ZONE_NORMAL]!;
-    expect(orderCounts(mm, ZONE_NORMAL).slice(1).every((c) => c === 0)).toBe(true);
+    expect(
+      orderCounts(mm, ZONE_NORMAL)
+        .slice(1)
+        .every((c) => c === 0),
+    ).toBe(true);
     const r = mech.compaction.compactZone(zone, -1, { mode: 'sync', wholeZone: true });
     expect(r.result).toBe('complete');
     expect(r.migrated).toBeGreaterThan(1000);
@@ -128,7 +134,11 @@ describe('compaction', () => {
   });
 
   it('turns proactive compaction off at proactiveness 0, and validates the sysctls', () => {
-    const { mm, mech } = boot({ mib: 64, movableMib: 0, mech: { daemons: 'manual', memoryBlockBytes: 4 << 20, compactionProactiveness: 0 } });
+    const { mm, mech } = boot({
+      mib: 64,
+      movableMib: 0,
+      mech: { daemons: 'manual', memoryBlockBytes: 4 << 20, compactionProactiveness: 0 },
+    });
     checkerboard(mm);
     expect(mech.compaction.shouldProactiveCompactNode()).toBe(false);
     expect(() => boot({ mech: { compactionProactiveness: 101 } })).toThrow(/compaction_proactiveness 101/);

@@ -18,13 +18,19 @@ describe('page isolation', () => {
     expect(mm.memmap.getPageblockMigratetype(R + 512)).toBe(MIGRATE_ISOLATE);
     expect(mm.nrFreePages()).toBe(free0 - 1024);
     expect(mech.isolation.testPagesIsolated(R, RE)).toBe(-1);
-    expect(mech.isolation.startIsolatePageRange(R, RE, MIGRATE_MOVABLE)).toMatchObject({ ok: false, reason: 'already isolated', pfn: R });
+    expect(mech.isolation.startIsolatePageRange(R, RE, MIGRATE_MOVABLE)).toMatchObject({
+      ok: false,
+      reason: 'already isolated',
+      pfn: R,
+    });
     mech.isolation.undoIsolatePageRange(R, RE);
     expect(mm.memmap.getPageblockMigratetype(R)).toBe(MIGRATE_MOVABLE);
     expect(isolatedPageblocks(mm)).toBe(0);
     expect(mm.nrFreePages()).toBe(free0);
     // The two pageblocks merged back into their order-10 block.
-    expect(Array.from(mm.pa.nrFree.subarray(ZONE_NORMAL * 11, ZONE_NORMAL * 11 + 11))).toEqual(Array.from(mm.bootNrFree.subarray(ZONE_NORMAL * 11, ZONE_NORMAL * 11 + 11)));
+    expect(Array.from(mm.pa.nrFree.subarray(ZONE_NORMAL * 11, ZONE_NORMAL * 11 + 11))).toEqual(
+      Array.from(mm.bootNrFree.subarray(ZONE_NORMAL * 11, ZONE_NORMAL * 11 + 11)),
+    );
     mech.checkInvariants();
   });
 
@@ -45,7 +51,10 @@ describe('page isolation', () => {
   it('fails on a reserved page even in ZONE_MOVABLE, but passes other in-use pages there', () => {
     const { mm, mech } = boot({ mib: 64, movableMib: 0 });
     // The memblock-reserved kernel image at the start of DRAM.
-    expect(mech.isolation.startIsolatePageRange(START_PFN, START_PFN + 512, MIGRATE_MOVABLE)).toMatchObject({ ok: false, pfn: START_PFN });
+    expect(mech.isolation.startIsolatePageRange(START_PFN, START_PFN + 512, MIGRATE_MOVABLE)).toMatchObject({
+      ok: false,
+      pfn: START_PFN,
+    });
     const { mm: mm2, mech: mech2 } = boot({ mib: 64, movableMib: 16 });
     const movStart = START_PFN + 48 * 256;
     const k = allocAll(mm2, GFP_HIGHUSER_MOVABLE, PageKind.ANON, 10);
@@ -75,7 +84,8 @@ describe('alloc_contig_range / free_contig_range', () => {
     expect(isolatedPageblocks(mm)).toBe(0);
     // Cost: 2 pageblocks isolated, 100 pages discarded at 0.7 ms/MB, the rest migrated at 14.6 ms/MB.
     const c = mech.costs;
-    const expected = 2 * c.get('isolate.pageblockNs') + 100 * c.contigDiscardPageNs + (kept.length - 100) * c.contigMigratePageNs;
+    const expected =
+      2 * c.get('isolate.pageblockNs') + 100 * c.contigDiscardPageNs + (kept.length - 100) * c.contigMigratePageNs;
     expect(clock.nowNs - t0).toBeCloseTo(expected, 0);
     expect(r.ns).toBeCloseTo(expected, 0);
     mech.checkInvariants();
@@ -128,7 +138,10 @@ describe('alloc_contig_range / free_contig_range', () => {
   it('refuses a range that spans zones, and a malformed range', () => {
     const { mech } = boot({ mib: 64, movableMib: 16 });
     const movStart = START_PFN + 48 * 256;
-    expect(mech.contig.allocContigRange(movStart - 512, movStart + 512)).toMatchObject({ ok: false, reason: 'range spans zones' });
+    expect(mech.contig.allocContigRange(movStart - 512, movStart + 512)).toMatchObject({
+      ok: false,
+      reason: 'range spans zones',
+    });
     expect(() => mech.contig.allocContigRange(10, 5)).toThrow(/empty or outside DRAM/);
   });
 });

@@ -1,11 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SimClock } from '../../../hal/clock.js';
-import { COST_TABLE, CostLedger, applyCostOverrides, costTableRows, defaultCostValues } from '../../../firmware/mm/costs.js';
+import {
+  COST_TABLE,
+  CostLedger,
+  applyCostOverrides,
+  costTableRows,
+  defaultCostValues,
+} from '../../../firmware/mm/costs.js';
 
 describe('mechanism cost table', () => {
   it('is what the board-config schema accepts in kernel.costs, name for name (editors complete them)', () => {
-    const schema = JSON.parse(readFileSync(new URL('../../../board-configs/board.schema.json', import.meta.url), 'utf8'));
+    const schema = JSON.parse(
+      readFileSync(new URL('../../../board-configs/board.schema.json', import.meta.url), 'utf8'),
+    );
     const costs = schema.definitions.kernel.properties.costs;
     expect(costs.additionalProperties).toBe(false);
     expect(Object.keys(costs.properties).sort()).toEqual(COST_TABLE.map((e) => e.name).sort());
@@ -53,13 +61,17 @@ describe('mechanism cost table', () => {
   });
 
   it('rejects an unknown cost name with the list of known ones', () => {
-    expect(() => applyCostOverrides({ 'migrate.pagesPerSecond': 1 }, { where: 'board-configs/x.json: kernel.costs' })).toThrow(
+    expect(() =>
+      applyCostOverrides({ 'migrate.pagesPerSecond': 1 }, { where: 'board-configs/x.json: kernel.costs' }),
+    ).toThrow(
       /board-configs\/x\.json: kernel\.costs: unknown cost 'migrate\.pagesPerSecond'.*Known costs: .*migrate\.pagesPerSec.*hotplug\.offlineFullBlockNs/,
     );
   });
 
   it('rejects non-numbers, negatives, zero rates and a non-object', () => {
-    expect(() => applyCostOverrides({ 'refault.pageNs': 'fast' })).toThrow(/'refault\.pageNs' must be a finite number, got "fast"/);
+    expect(() => applyCostOverrides({ 'refault.pageNs': 'fast' })).toThrow(
+      /'refault\.pageNs' must be a finite number, got "fast"/,
+    );
     expect(() => applyCostOverrides({ 'refault.pageNs': -1 })).toThrow(/must be >= 0, got -1/);
     expect(() => applyCostOverrides({ 'migrate.pagesPerSec': 0 })).toThrow(/must be > 0, got 0/);
     expect(() => applyCostOverrides({ 'refault.pageNs': Number.NaN })).toThrow(/finite number/);

@@ -7,13 +7,18 @@ import { PageKind } from '../../../firmware/mm/page-flags.js';
 import { START_PFN, allocAll, boot, isolatedPageblocks, occupyOnly } from './mechanisms-fixture.js';
 
 /** Fill all memory with movable anon pages (no watermarks), then free every page outside [s, e). */
-const fillOnly = (mm: MemoryManager, s: number, e: number): number[] => occupyOnly(mm, s, e, GFP_HIGHUSER_MOVABLE | __GFP_MEMALLOC);
+const fillOnly = (mm: MemoryManager, s: number, e: number): number[] =>
+  occupyOnly(mm, s, e, GFP_HIGHUSER_MOVABLE | __GFP_MEMALLOC);
 
 const MIB = 1024 * 1024;
 
 describe('memory hotplug: offline_pages / online_pages', () => {
   it('offlines a 128 MiB block full of movable pages in ≈ 1.6 s (1.54–1.77 s cited) and onlines it back', () => {
-    const { mm, mech, clock } = boot({ mib: 512, movableMib: 256, mech: { daemons: 'manual', memoryBlockBytes: 128 * MIB } });
+    const { mm, mech, clock } = boot({
+      mib: 512,
+      movableMib: 256,
+      mech: { daemons: 'manual', memoryBlockBytes: 128 * MIB },
+    });
     const hp = mech.hotplug;
     expect(hp.pagesPerBlock).toBe(32768);
     const top = hp.firstBlock + hp.nrBlocks - 1;
@@ -62,7 +67,11 @@ describe('memory hotplug: offline_pages / online_pages', () => {
   });
 
   it('offlines an idle block in ≈ 3.2 ms (scaled to the block size)', () => {
-    const { mech, clock } = boot({ mib: 512, movableMib: 256, mech: { daemons: 'manual', memoryBlockBytes: 128 * MIB } });
+    const { mech, clock } = boot({
+      mib: 512,
+      movableMib: 256,
+      mech: { daemons: 'manual', memoryBlockBytes: 128 * MIB },
+    });
     const top = mech.hotplug.firstBlock + mech.hotplug.nrBlocks - 1;
     const t0 = clock.nowNs;
     const r = mech.hotplug.offlineBlock(top);
@@ -95,7 +104,11 @@ describe('memory hotplug: offline_pages / online_pages', () => {
   });
 
   it('keeps retrying a pinned page in ZONE_MOVABLE, then reports busy at it after the bounded passes', () => {
-    const { mm, mech, clock } = boot({ mib: 64, movableMib: 16, mech: { daemons: 'manual', memoryBlockBytes: 4 * MIB, costs: { 'hotplug.maxRetryPasses': 10 } } });
+    const { mm, mech, clock } = boot({
+      mib: 64,
+      movableMib: 16,
+      mech: { daemons: 'manual', memoryBlockBytes: 4 * MIB, costs: { 'hotplug.maxRetryPasses': 10 } },
+    });
     const hp = mech.hotplug;
     const top = hp.firstBlock + hp.nrBlocks - 1;
     const [s, e] = hp.blockRange(top);
@@ -111,7 +124,10 @@ describe('memory hotplug: offline_pages / online_pages', () => {
     expect(r.migrated).toBe(kept.length - 1);
     // idle block cost + migrated pages + 9 retry passes of 1 ms
     const c = mech.costs;
-    expect(clock.nowNs - t0).toBeCloseTo(c.offlineIdleBlockNs + (kept.length - 1) * c.offlineMigratePageNs + 9 * 1e6, 0);
+    expect(clock.nowNs - t0).toBeCloseTo(
+      c.offlineIdleBlockNs + (kept.length - 1) * c.offlineMigratePageNs + 9 * 1e6,
+      0,
+    );
     expect(hp.blockState(top)).toBe('online');
     expect(isolatedPageblocks(mm)).toBe(0);
     expect(mm.events.pgmigrate_fail).toBe(10);
@@ -119,7 +135,11 @@ describe('memory hotplug: offline_pages / online_pages', () => {
   });
 
   it('reports a timeout when the retries outlast hotplug.timeoutNs', () => {
-    const { mm, mech } = boot({ mib: 64, movableMib: 16, mech: { daemons: 'manual', memoryBlockBytes: 4 * MIB, costs: { 'hotplug.timeoutNs': 5e6 } } });
+    const { mm, mech } = boot({
+      mib: 64,
+      movableMib: 16,
+      mech: { daemons: 'manual', memoryBlockBytes: 4 * MIB, costs: { 'hotplug.timeoutNs': 5e6 } },
+    });
     const hp = mech.hotplug;
     const top = hp.firstBlock + hp.nrBlocks - 1;
     const kept = fillOnly(mm, ...hp.blockRange(top));
@@ -132,7 +152,11 @@ describe('memory hotplug: offline_pages / online_pages', () => {
   });
 
   it('an unmovable page in ZONE_MOVABLE passes isolation but stops the offline (busy, unmovable)', () => {
-    const { mm, mech } = boot({ mib: 64, movableMib: 16, mech: { daemons: 'manual', memoryBlockBytes: 4 * MIB, costs: { 'hotplug.maxRetryPasses': 3 } } });
+    const { mm, mech } = boot({
+      mib: 64,
+      movableMib: 16,
+      mech: { daemons: 'manual', memoryBlockBytes: 4 * MIB, costs: { 'hotplug.maxRetryPasses': 3 } },
+    });
     const hp = mech.hotplug;
     const top = hp.firstBlock + hp.nrBlocks - 1;
     const kept = fillOnly(mm, ...hp.blockRange(top));
@@ -148,10 +172,18 @@ describe('memory hotplug: offline_pages / online_pages', () => {
     const hp = mech.hotplug;
     expect(hp.nrBlocks).toBe(2);
     expect(hp.blockZone(hp.firstBlock + 1)).toBeNull();
-    expect(hp.offlineBlock(hp.firstBlock + 1)).toMatchObject({ status: 'invalid', reason: expect.stringMatching(/spans zones/) });
-    expect(hp.onlineBlock(hp.firstBlock + 1)).toMatchObject({ status: 'invalid', reason: expect.stringMatching(/is online, not offline/) });
+    expect(hp.offlineBlock(hp.firstBlock + 1)).toMatchObject({
+      status: 'invalid',
+      reason: expect.stringMatching(/spans zones/),
+    });
+    expect(hp.onlineBlock(hp.firstBlock + 1)).toMatchObject({
+      status: 'invalid',
+      reason: expect.stringMatching(/is online, not offline/),
+    });
     expect(() => hp.offlineBlock(0)).toThrow(/memory block 0 does not exist/);
-    expect(hp.describeBlocks()).toBe(`memory${hp.firstBlock} online Normal\nmemory${hp.firstBlock + 1} online (spans zones)\n`);
+    expect(hp.describeBlocks()).toBe(
+      `memory${hp.firstBlock} online Normal\nmemory${hp.firstBlock + 1} online (spans zones)\n`,
+    );
     expect(() => boot({ mech: { memoryBlockBytes: 3 * MIB } })).toThrow(/memory block size 3145728 bytes/);
   });
 
@@ -159,8 +191,15 @@ describe('memory hotplug: offline_pages / online_pages', () => {
     const { mech } = boot({ mib: 64, movableMib: 16, cmaMib: 4 });
     const hp = mech.hotplug;
     const cmaBlock = hp.blockOf(mech.cma.areas[0]!.basePfn);
-    expect(hp.offlineBlock(cmaBlock)).toMatchObject({ status: 'busy', reason: expect.stringMatching(/MIGRATE_CMA pageblock/) });
-    expect(hp.offlineBlock(hp.firstBlock)).toMatchObject({ status: 'busy', pfn: START_PFN, reason: expect.stringMatching(/reserved page/) });
+    expect(hp.offlineBlock(cmaBlock)).toMatchObject({
+      status: 'busy',
+      reason: expect.stringMatching(/MIGRATE_CMA pageblock/),
+    });
+    expect(hp.offlineBlock(hp.firstBlock)).toMatchObject({
+      status: 'busy',
+      pfn: START_PFN,
+      reason: expect.stringMatching(/reserved page/),
+    });
     mech.checkInvariants();
   });
 

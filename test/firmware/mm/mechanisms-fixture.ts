@@ -88,6 +88,7 @@ export function occupyOnly(mm: MemoryManager, start: number, end: number, gfp = 
 /** Pageblocks currently isolated (MIGRATE_ISOLATE) anywhere in DRAM. */
 export function isolatedPageblocks(mm: MemoryManager): number {
   let n = 0;
-  for (let pfn = mm.memmap.startPfn; pfn < mm.memmap.endPfn; pfn += mm.pa.pageblockNrPages) if (mm.memmap.isPageblockIsolated(pfn)) n++;
+  for (let pfn = mm.memmap.startPfn; pfn < mm.memmap.endPfn; pfn += mm.pa.pageblockNrPages)
+    if (mm.memmap.isPageblockIsolated(pfn)) n++;
   return n;
 }

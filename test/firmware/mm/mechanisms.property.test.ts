@@ -29,34 +29,72 @@ type Op =
   | { t: 'slabFree'; n: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('alloc' as const), order: fc.integer({ min: 0, max: 3 }), kind: fc.constantFrom('anon' as const, 'kernel' as const, 'reclaimable' as const), movableZone: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant('alloc' as const),
+      order: fc.integer({ min: 0, max: 3 }),
+      kind: fc.constantFrom('anon' as const, 'kernel' as const, 'reclaimable' as const),
+      movableZone: fc.boolean(),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('free' as const), i: fc.nat() }) },
-  { weight: 8, arbitrary: fc.record({ t: fc.constant('touch' as const), id: fc.nat({ max: 400 }), file: fc.boolean(), write: fc.boolean() }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      t: fc.constant('touch' as const),
+      id: fc.nat({ max: 400 }),
+      file: fc.boolean(),
+      write: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('release' as const), id: fc.nat({ max: 400 }) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('migrate' as const), i: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('pin' as const), i: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('unpin' as const), i: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('isolate' as const), pb: fc.nat(), n: fc.integer({ min: 1, max: 3 }) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('contig' as const), pb: fc.nat(), n: fc.integer({ min: 1, max: 2 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('isolate' as const), pb: fc.nat(), n: fc.integer({ min: 1, max: 3 }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('contig' as const), pb: fc.nat(), n: fc.integer({ min: 1, max: 2 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('contigFree' as const), i: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('offline' as const), b: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('online' as const), b: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('reclaim' as const), kswapd: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('compact' as const), movable: fc.boolean(), order: fc.integer({ min: -1, max: 9 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('compact' as const),
+      movable: fc.boolean(),
+      order: fc.integer({ min: -1, max: 9 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('cma' as const), n: fc.integer({ min: 1, max: 256 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('cmaFree' as const), i: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('slab' as const), n: fc.integer({ min: 1, max: 500 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('slabFree' as const), n: fc.integer({ min: 1, max: 500 }) }) },
 );
 
-function run(ops: Op[], opts: { swapPages: number; pcp: boolean; checkEvery?: number }, stats?: Map<string, number>): void {
+function run(
+  ops: Op[],
+  opts: { swapPages: number; pcp: boolean; checkEvery?: number },
+  stats?: Map<string, number>,
+): void {
   const { mm, mech } = boot({
     mib: 32,
     movableMib: 8,
     cmaMib: 2,
     swapPages: opts.swapPages,
     pcp: opts.pcp,
-    mech: { daemons: 'manual', memoryBlockBytes: 2 * MIB, addressSpacePages: 12001, costs: { 'hotplug.maxRetryPasses': 3 } },
+    mech: {
+      daemons: 'manual',
+      memoryBlockBytes: 2 * MIB,
+      addressSpacePages: 12001,
+      costs: { 'hotplug.maxRetryPasses': 3 },
+    },
   });
   const pa = mm.pa;
   const mem = mm.memmap;
@@ -84,8 +122,16 @@ function run(ops: Op[], opts: { swapPages: number; pcp: boolean; checkEvery?: nu
   for (const op of ops) {
     switch (op.t) {
       case 'alloc': {
-        const gfp = op.kind === 'anon' ? (op.movableZone ? GFP_HIGHUSER_MOVABLE : GFP_KERNEL | __GFP_MOVABLE) : op.kind === 'reclaimable' ? GFP_KERNEL | __GFP_RECLAIMABLE : GFP_KERNEL;
-        const kind = op.kind === 'anon' ? PageKind.ANON : op.kind === 'reclaimable' ? PageKind.SLAB_RECLAIMABLE : PageKind.KERNEL;
+        const gfp =
+          op.kind === 'anon'
+            ? op.movableZone
+              ? GFP_HIGHUSER_MOVABLE
+              : GFP_KERNEL | __GFP_MOVABLE
+            : op.kind === 'reclaimable'
+              ? GFP_KERNEL | __GFP_RECLAIMABLE
+              : GFP_KERNEL;
+        const kind =
+          op.kind === 'anon' ? PageKind.ANON : op.kind === 'reclaimable' ? PageKind.SLAB_RECLAIMABLE : PageKind.KERNEL;
         const r = mm.allocPages(op.order, gfp, kind);
         if (typeof r === 'number') blocks.set(r, op.order);
         else expect(['watermark', 'fragmentation']).toContain(r.reason);
@@ -208,7 +254,8 @@ function run(ops: Op[], opts: { swapPages: number; pcp: boolean; checkEvery?: nu
   mech.checkInvariants();
   for (let i = 0; i < mem.nrPages; i++) {
     const k = mem.kind(i);
-    if (k !== PageKind.FREE && k !== PageKind.RESERVED) throw new Error(`page ${i} still has kind ${k} (lru ${isLruKind(k)})`);
+    if (k !== PageKind.FREE && k !== PageKind.RESERVED)
+      throw new Error(`page ${i} still has kind ${k} (lru ${isLruKind(k)})`);
   }
   expect(Array.from(pa.nrFree)).toEqual(Array.from(mm.bootNrFree));
 }
@@ -217,16 +264,30 @@ describe('mm mechanisms under random operation sequences', () => {
   it('keep every invariant after every step and coalesce back to the boot state (no swap, pcp)', () => {
     const stats = new Map<string, number>();
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' }), (ops) => run(ops, { swapPages: 0, pcp: true }, stats)),
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' }), (ops) =>
+        run(ops, { swapPages: 0, pcp: true }, stats),
+      ),
       { numRuns: 40, seed: 20261125 },
     );
     // The sequences reach both the success and the failure paths.
-    for (const k of ['offline:ok', 'offline:busy', 'contig:ok', 'migrate:ok', 'isolate:ok', 'cma:ok', 'touch:first', 'touch:hit']) expect(stats.get(k) ?? 0).toBeGreaterThan(0);
+    for (const k of [
+      'offline:ok',
+      'offline:busy',
+      'contig:ok',
+      'migrate:ok',
+      'isolate:ok',
+      'cma:ok',
+      'touch:first',
+      'touch:hit',
+    ])
+      expect(stats.get(k) ?? 0).toBeGreaterThan(0);
   });
 
   it('keep every invariant with swap and without pcp lists', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' }), (ops) => run(ops, { swapPages: 2048, pcp: false })),
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' }), (ops) =>
+        run(ops, { swapPages: 2048, pcp: false }),
+      ),
       { numRuns: 25, seed: 7 },
     );
   });
@@ -234,10 +295,17 @@ describe('mm mechanisms under random operation sequences', () => {
   it('survive memory pressure: thousands of touches with reclaim, compaction and hotplug in between', () => {
     const ops: Op[] = [];
     for (let k = 0; k < 8; k++) {
-      for (let id = k * 1500; id < k * 1500 + 1500; id++) ops.push({ t: 'touch', id, file: id % 3 === 0, write: id % 5 === 0 });
+      for (let id = k * 1500; id < k * 1500 + 1500; id++)
+        ops.push({ t: 'touch', id, file: id % 3 === 0, write: id % 5 === 0 });
       // Come back to older pages: once memory is full they were dropped or swapped out.
-      if (k >= 3) for (let id = (k - 3) * 1500; id < (k - 3) * 1500 + 300; id++) ops.push({ t: 'touch', id, file: id % 3 === 0, write: false });
-      ops.push({ t: 'offline', b: k * 3 + 1 }, { t: 'compact', movable: k % 2 === 0, order: 4 }, { t: 'alloc', order: 3, kind: 'anon', movableZone: true });
+      if (k >= 3)
+        for (let id = (k - 3) * 1500; id < (k - 3) * 1500 + 300; id++)
+          ops.push({ t: 'touch', id, file: id % 3 === 0, write: false });
+      ops.push(
+        { t: 'offline', b: k * 3 + 1 },
+        { t: 'compact', movable: k % 2 === 0, order: 4 },
+        { t: 'alloc', order: 3, kind: 'anon', movableZone: true },
+      );
       ops.push({ t: 'online', b: 0 }, { t: 'reclaim', kswapd: k % 2 === 1 });
     }
     for (let id = 0; id < 12000; id += 7) ops.push({ t: 'touch', id, file: id % 3 === 0, write: false });

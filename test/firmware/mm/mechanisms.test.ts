@@ -24,7 +24,11 @@ describe('MmMechanisms wiring', () => {
   });
 
   it('lets kswapd keep ahead of page-cache growth so allocations do not stall (daemons: clock)', () => {
-    const { mm, mech } = boot({ mib: 64, movableMib: 0, mech: { daemons: 'clock', memoryBlockBytes: 4 << 20, addressSpacePages: 100000 } });
+    const { mm, mech } = boot({
+      mib: 64,
+      movableMib: 0,
+      mech: { daemons: 'clock', memoryBlockBytes: 4 << 20, addressSpacePages: 100000 },
+    });
     const zone = mm.zones[ZONE_NORMAL]!;
     const n = mm.nrFreePages() + 8000;
     // Each cold read costs simulated time, during which a woken kswapd reclaims.
@@ -38,7 +42,8 @@ describe('MmMechanisms wiring', () => {
 
   it('wakes kcompactd after kswapd served a high-order request, and tick() runs it', () => {
     const { mm, mech } = boot({ mib: 64, movableMib: 0 });
-    for (let id = 0; mm.zones[ZONE_NORMAL]!.nrFreePages > mm.zones[ZONE_NORMAL]!.highWmark * 2; id++) mech.ws.touch(id, 'file');
+    for (let id = 0; mm.zones[ZONE_NORMAL]!.nrFreePages > mm.zones[ZONE_NORMAL]!.highWmark * 2; id++)
+      mech.ws.touch(id, 'file');
     expect(mech.reclaim.wakeupKswapd(ZONE_NORMAL, 4, ZONE_NORMAL)).toBe(false); // balanced: no wake
     let id = 100000 % mech.ws.capacity;
     while (!mech.reclaim.kswapdPending) mech.ws.touch(id++ % mech.ws.capacity, 'file');
@@ -99,7 +104,9 @@ describe('MmMechanisms wiring', () => {
     expect(() => boot({ mech: { costs: { 'migrate.speed': 1 } } })).toThrow(/unknown cost 'migrate\.speed'/);
     expect(() => boot({ mech: { swappiness: 201 } })).toThrow(/swappiness 201/);
     const mm = new MemoryManager(fixtureLayout({ mib: 16, movableMib: 0 }), new SimClock());
-    expect(() => new MmMechanisms(mm, { costs: { x: 1 }, costsWhere: 'board-configs/b.json: kernel.costs' })).toThrow(/^board-configs\/b\.json: kernel\.costs: unknown cost 'x'/);
+    expect(() => new MmMechanisms(mm, { costs: { x: 1 }, costsWhere: 'board-configs/b.json: kernel.costs' })).toThrow(
+      /^board-configs\/b\.json: kernel\.costs: unknown cost 'x'/,
+    );
   });
 
   it('picks a memory block size that fits a small board when none is given', () => {

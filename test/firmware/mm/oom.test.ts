@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { GFP_DMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_MOVABLE, __GFP_RECLAIMABLE } from '../../../firmware/mm/gfp.js';
+import {
+  GFP_DMA,
+  GFP_HIGHUSER_MOVABLE,
+  GFP_KERNEL,
+  __GFP_MOVABLE,
+  __GFP_RECLAIMABLE,
+} from '../../../firmware/mm/gfp.js';
 import { NO_HOOKS, isAllocFailure, type MmHooks } from '../../../firmware/mm/page-alloc.js';
 import { PageKind } from '../../../firmware/mm/page-flags.js';
 import { boot, layout, pfnOf } from './helpers.js';
@@ -13,7 +19,14 @@ describe('allocation failure is an outcome, not an exception', () => {
     let n = 0;
     while (typeof (r = mm.allocPages(0, GFP_HIGHUSER_MOVABLE, ANON)) === 'number') n++;
     expect(n).toBe(60);
-    expect(r).toEqual({ ok: false, order: 0, gfp: GFP_HIGHUSER_MOVABLE, zone: 'DMA32', reason: 'watermark', freePages: 4 });
+    expect(r).toEqual({
+      ok: false,
+      order: 0,
+      gfp: GFP_HIGHUSER_MOVABLE,
+      zone: 'DMA32',
+      reason: 'watermark',
+      freePages: 4,
+    });
     expect(isAllocFailure(r)).toBe(true);
     expect(mm.events.alloc_fail).toBe(1);
     mm.checkInvariants();
@@ -23,25 +36,42 @@ describe('allocation failure is an outcome, not an exception', () => {
     const mm = boot(layout({ nrPages: 64 }));
     const pfns = Array.from({ length: 64 }, () => pfnOf(mm.allocPages(0, GFP_HIGHUSER_MOVABLE, ANON)));
     for (const p of pfns) if (p % 2 === 0) mm.freePages(p, 0); // 32 free pages, no two adjacent
-    expect(mm.allocPages(1, GFP_HIGHUSER_MOVABLE, ANON)).toMatchObject({ ok: false, order: 1, reason: 'fragmentation', freePages: 32 });
+    expect(mm.allocPages(1, GFP_HIGHUSER_MOVABLE, ANON)).toMatchObject({
+      ok: false,
+      order: 1,
+      reason: 'fragmentation',
+      freePages: 32,
+    });
     expect(pfnOf(mm.allocPages(0, GFP_HIGHUSER_MOVABLE, ANON)) % 2).toBe(0);
     mm.checkInvariants();
   });
 
   it('fails orders above MAX_PAGE_ORDER and zones the board lacks as outcomes', () => {
     const mm = boot(layout());
-    expect(mm.allocPages(4, GFP_KERNEL, PageKind.KERNEL)).toMatchObject({ ok: false, order: 4, reason: 'order-too-large' });
-    expect(mm.allocPages(0, GFP_DMA | GFP_KERNEL, PageKind.KERNEL)).toMatchObject({ ok: false, zone: 'none', reason: 'no-zone' });
+    expect(mm.allocPages(4, GFP_KERNEL, PageKind.KERNEL)).toMatchObject({
+      ok: false,
+      order: 4,
+      reason: 'order-too-large',
+    });
+    expect(mm.allocPages(0, GFP_DMA | GFP_KERNEL, PageKind.KERNEL)).toMatchObject({
+      ok: false,
+      zone: 'none',
+      reason: 'no-zone',
+    });
   });
 
   it('treats malformed requests and bad frees as bugs, with messages that say what is wrong', () => {
     const mm = boot(layout());
-    expect(() => mm.allocPages(0, GFP_KERNEL | __GFP_MOVABLE | __GFP_RECLAIMABLE, PageKind.KERNEL)).toThrow(/gfp 0xcd8 is an invalid combination/);
+    expect(() => mm.allocPages(0, GFP_KERNEL | __GFP_MOVABLE | __GFP_RECLAIMABLE, PageKind.KERNEL)).toThrow(
+      /gfp 0xcd8 is an invalid combination/,
+    );
     expect(() => mm.allocPages(0, GFP_KERNEL, PageKind.FREE)).toThrow(/owner kind 0 is not one of 1 \(reserved\)/);
     expect(() => mm.allocPages(-1, GFP_KERNEL, PageKind.KERNEL)).toThrow(/order -1 is not an integer/);
     expect(() => mm.allocPages(0, GFP_KERNEL, PageKind.KERNEL, 5)).toThrow(/cpu 5 is not in \[0, 1\)/);
     const p = pfnOf(mm.allocPages(1, GFP_KERNEL, PageKind.KERNEL));
-    expect(() => mm.freePages(p, 0)).toThrow(/bad page state at pfn 0x1000: kind kernel, flags 0x4, order 1; cannot free it as an order-0 block/);
+    expect(() => mm.freePages(p, 0)).toThrow(
+      /bad page state at pfn 0x1000: kind kernel, flags 0x4, order 1; cannot free it as an order-0 block/,
+    );
     expect(() => mm.freePages(p + 1, 0)).toThrow(/bad page state at pfn 0x1001: kind kernel, flags 0x0/);
     expect(() => mm.freePages(0x999, 0)).toThrow(/pfn 2457 is outside DRAM \[0x1000, 0x1020\)/);
     mm.freePages(p, 1);

@@ -39,7 +39,11 @@ describe('memmap', () => {
     const mm = new MemMap(0x1000, 64, 3, 0);
     mm.setPageblockMigratetype(0x1008, MIGRATE_CMA);
     mm.setPageblockMigratetype(0x100f, MIGRATE_ISOLATE);
-    expect([mm.getPageblockMigratetype(0x1008), mm.getPageblockRawMigratetype(0x1008), mm.isPageblockIsolated(0x1009)]).toEqual([MIGRATE_ISOLATE, MIGRATE_CMA, true]);
+    expect([
+      mm.getPageblockMigratetype(0x1008),
+      mm.getPageblockRawMigratetype(0x1008),
+      mm.isPageblockIsolated(0x1009),
+    ]).toEqual([MIGRATE_ISOLATE, MIGRATE_CMA, true]);
     mm.clearPageblockIsolate(0x1008);
     expect(mm.getPageblockMigratetype(0x1008)).toBe(MIGRATE_CMA);
     expect(mm.getPageblockMigratetype(0x1000)).toBe(0);
@@ -95,7 +99,9 @@ describe('primitives for isolation, migration and compaction', () => {
     mm.pa.splitPage(0x1010, 3);
     for (let i = 0; i < 8; i++) mm.freePages(0x1010 + i, 0);
     expect(nrFree(mm, 'DMA32')).toEqual([0, 0, 0, 4]);
-    expect(() => mm.pa.isolateFreePage(0x1001, 0)).toThrow(/pfn 0x1001 is not a free order-0 block \(kind free, flags 0x0, inside the free order-3 block at 0x1000\)/);
+    expect(() => mm.pa.isolateFreePage(0x1001, 0)).toThrow(
+      /pfn 0x1001 is not a free order-0 block \(kind free, flags 0x0, inside the free order-3 block at 0x1000\)/,
+    );
     mm.checkInvariants();
   });
 

@@ -91,9 +91,10 @@ describe('/proc views: the kernel formats, checked against files captured from a
     );
   });
 
-  it('prints the emulated state in layouts the strict parsers accept, with the kernel\'s line shapes', () => {
+  it("prints the emulated state in layouts the strict parsers accept, with the kernel's line shapes", () => {
     const mm = boot(x86Like(), {});
-    for (let i = 0; i < 1000; i++) pfnOf(mm.allocPages(i % 3, i % 2 ? GFP_KERNEL : GFP_HIGHUSER_MOVABLE, PageKind.KERNEL));
+    for (let i = 0; i < 1000; i++)
+      pfnOf(mm.allocPages(i % 3, i % 2 ? GFP_KERNEL : GFP_HIGHUSER_MOVABLE, PageKind.KERNEL));
     mm.checkInvariants();
     // Each parser re-renders what it read and throws unless the text is identical.
     expect(parseBuddyinfo(mm.buddyinfo()).map((r) => r.zone)).toEqual(['DMA', 'DMA32', 'Normal']);
@@ -107,8 +108,13 @@ describe('/proc views: the kernel formats, checked against files captured from a
       const ourText = name === 'buddyinfo' ? mm.buddyinfo() : mm.zoneinfo();
       // lowmem_reserve[] has one entry per zone type: 4 here, 5 on the capture (ZONE_DEVICE).
       const lines = ourText.split('\n');
-      expect(lines.filter((l) => l.includes('protection')).every((l) => /^ {8}protection: \(\d+(, \d+){3}\)$/.test(l))).toBe(true);
-      const odd = lines.filter((l) => !l.includes('protection')).map(shape).filter((l) => !real.has(l));
+      expect(
+        lines.filter((l) => l.includes('protection')).every((l) => /^ {8}protection: \(\d+(, \d+){3}\)$/.test(l)),
+      ).toBe(true);
+      const odd = lines
+        .filter((l) => !l.includes('protection'))
+        .map(shape)
+        .filter((l) => !real.has(l));
       expect(odd).toEqual([]);
     }
   });
@@ -155,9 +161,15 @@ describe('/proc parsers: bad input', () => {
     expect(() => parseBuddyinfo('')).toThrow(/empty/);
     const shifted = real.replace('Node 0, zone      DMA      0', 'Node 0, zone      DMA     0');
     expect(() => parseBuddyinfo(shifted)).toThrow(/^buddyinfo:1: expected the kernel's column widths/);
-    expect(() => parseBuddyinfo('hello\n')).toThrow(/^buddyinfo:1: expected "Node <n>, zone <name> <counts>", got "hello"/);
-    expect(() => parsePagetypeinfo(fixture('pagetypeinfo').replace('Pages per block:  512', 'Pages per block: 512'))).toThrow(/pagetypeinfo:2/);
-    expect(() => parseZoneinfo(fixture('zoneinfo').replace('        min      68\n', ''))).toThrow(/zoneinfo:\d+: expected "min"/);
+    expect(() => parseBuddyinfo('hello\n')).toThrow(
+      /^buddyinfo:1: expected "Node <n>, zone <name> <counts>", got "hello"/,
+    );
+    expect(() =>
+      parsePagetypeinfo(fixture('pagetypeinfo').replace('Pages per block:  512', 'Pages per block: 512')),
+    ).toThrow(/pagetypeinfo:2/);
+    expect(() => parseZoneinfo(fixture('zoneinfo').replace('        min      68\n', ''))).toThrow(
+      /zoneinfo:\d+: expected "min"/,
+    );
     expect(() => parseVmstat('nr_free_pages twelve\n')).toThrow(/vmstat:1/);
     expect(() => parseZoneinfo('\u0000\n')).toThrow(/zoneinfo:1/);
   });

@@ -37,8 +37,26 @@ const propLayout = (minFreeKbytes = 256, withCma = true, pageblockOrder = 2) =>
     minFreeKbytes,
   });
 
-const GFPS = [GFP_KERNEL, GFP_HIGHUSER_MOVABLE, GFP_KERNEL | __GFP_RECLAIMABLE, GFP_KERNEL | GFP_DMA32, GFP_NOWAIT, GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_HIGHUSER_MOVABLE];
-const KINDS = [PageKind.KERNEL, PageKind.ANON, PageKind.SLAB_RECLAIMABLE, PageKind.KERNEL, PageKind.PAGE_TABLE, PageKind.SLAB_UNRECLAIMABLE, PageKind.FILE_CLEAN, PageKind.ANON];
+const GFPS = [
+  GFP_KERNEL,
+  GFP_HIGHUSER_MOVABLE,
+  GFP_KERNEL | __GFP_RECLAIMABLE,
+  GFP_KERNEL | GFP_DMA32,
+  GFP_NOWAIT,
+  GFP_ATOMIC,
+  GFP_HIGHUSER_MOVABLE,
+  GFP_HIGHUSER_MOVABLE,
+];
+const KINDS = [
+  PageKind.KERNEL,
+  PageKind.ANON,
+  PageKind.SLAB_RECLAIMABLE,
+  PageKind.KERNEL,
+  PageKind.PAGE_TABLE,
+  PageKind.SLAB_UNRECLAIMABLE,
+  PageKind.FILE_CLEAN,
+  PageKind.ANON,
+];
 
 type Op =
   | { t: 'alloc'; order: number; g: number; cpu: number }
@@ -50,8 +68,15 @@ type Op =
 const NON_BLOCKING = new Set([GFP_NOWAIT, GFP_ATOMIC]);
 const allocOp = (maxNonBlockingOrder: number) =>
   fc
-    .record({ t: fc.constant('alloc' as const), order: fc.integer({ min: 0, max: 4 }), g: fc.integer({ min: 0, max: GFPS.length - 1 }), cpu: fc.integer({ min: 0, max: 1 }) })
-    .map((o) => (NON_BLOCKING.has(GFPS[o.g]!) && o.order > maxNonBlockingOrder ? { ...o, order: maxNonBlockingOrder } : o));
+    .record({
+      t: fc.constant('alloc' as const),
+      order: fc.integer({ min: 0, max: 4 }),
+      g: fc.integer({ min: 0, max: GFPS.length - 1 }),
+      cpu: fc.integer({ min: 0, max: 1 }),
+    })
+    .map((o) =>
+      NON_BLOCKING.has(GFPS[o.g]!) && o.order > maxNonBlockingOrder ? { ...o, order: maxNonBlockingOrder } : o,
+    );
 const freeOp = fc.record({ t: fc.constant('free' as const), i: fc.nat(), cpu: fc.integer({ min: 0, max: 1 }) });
 const drainOp = fc.constant({ t: 'drain' as const });
 const isolateOp = fc.record({ t: fc.constant('isolate' as const), pb: fc.nat() });
@@ -109,21 +134,31 @@ describe('buddy allocator properties (fast-check)', () => {
   // the coalescing property holds only without high-order non-blocking allocations.
   it('keeps every invariant under random alloc/free/drain sequences and coalesces back to the boot state when everything is freed', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof({ weight: 12, arbitrary: allocOp(0) }, { weight: 3, arbitrary: freeOp }, { weight: 1, arbitrary: drainOp }), { minLength: 50, maxLength: 300, size: 'max' }), (ops) => {
-        const mm = boot(propLayout(0, false, 4), {});
-        const bootFree = mm.nrFreePages();
-        const live: Live[] = [];
-        for (const op of ops) {
-          apply(mm, live, op as Op);
+      fc.property(
+        fc.array(
+          fc.oneof(
+            { weight: 12, arbitrary: allocOp(0) },
+            { weight: 3, arbitrary: freeOp },
+            { weight: 1, arbitrary: drainOp },
+          ),
+          { minLength: 50, maxLength: 300, size: 'max' },
+        ),
+        (ops) => {
+          const mm = boot(propLayout(0, false, 4), {});
+          const bootFree = mm.nrFreePages();
+          const live: Live[] = [];
+          for (const op of ops) {
+            apply(mm, live, op as Op);
+            mm.checkInvariants();
+          }
+          tally(mm);
+          for (const b of live) mm.freePages(b.pfn, b.order);
+          mm.drainAllPages();
           mm.checkInvariants();
-        }
-        tally(mm);
-        for (const b of live) mm.freePages(b.pfn, b.order);
-        mm.drainAllPages();
-        mm.checkInvariants();
-        expect(Array.from(mm.pa.nrFree)).toEqual(Array.from(mm.bootNrFree));
-        expect(mm.nrFreePages()).toBe(bootFree);
-      }),
+          expect(Array.from(mm.pa.nrFree)).toEqual(Array.from(mm.bootNrFree));
+          expect(mm.nrFreePages()).toBe(bootFree);
+        },
+      ),
       { numRuns: 60, interruptAfterTimeLimit: 50_000, markInterruptAsFailure: true },
     );
     // The runs must have reached the interesting paths (fallbacks, exhaustion).
@@ -135,17 +170,27 @@ describe('buddy allocator properties (fast-check)', () => {
   it('keeps every invariant with pageblock isolation toggles and high-order atomic (HIGHATOMIC) allocations mixed in', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof({ weight: 12, arbitrary: allocOp(4) }, { weight: 3, arbitrary: freeOp }, { weight: 1, arbitrary: drainOp }, { weight: 2, arbitrary: isolateOp }), { minLength: 50, maxLength: 300, size: 'max' }),
+        fc.array(
+          fc.oneof(
+            { weight: 12, arbitrary: allocOp(4) },
+            { weight: 3, arbitrary: freeOp },
+            { weight: 1, arbitrary: drainOp },
+            { weight: 2, arbitrary: isolateOp },
+          ),
+          { minLength: 50, maxLength: 300, size: 'max' },
+        ),
         (ops) => {
           const mm = boot(propLayout(), {});
           const live: Live[] = [];
           for (const op of ops) {
             apply(mm, live, op as Op);
             mm.checkInvariants();
-            for (let pfn = 0x2000; pfn < 0x2000 + PAGES; pfn += 4) if (mm.memmap.isPageblockIsolated(pfn)) seen.isolated++;
+            for (let pfn = 0x2000; pfn < 0x2000 + PAGES; pfn += 4)
+              if (mm.memmap.isPageblockIsolated(pfn)) seen.isolated++;
           }
           tally(mm);
-          for (let pfn = 0x2000; pfn < 0x2000 + PAGES; pfn += 4) if (mm.memmap.isPageblockIsolated(pfn)) mm.pa.moveFreepagesBlockIsolate(pfn, false);
+          for (let pfn = 0x2000; pfn < 0x2000 + PAGES; pfn += 4)
+            if (mm.memmap.isPageblockIsolated(pfn)) mm.pa.moveFreepagesBlockIsolate(pfn, false);
           for (const b of live) mm.freePages(b.pfn, b.order);
           mm.drainAllPages();
           mm.checkInvariants();
@@ -178,17 +223,27 @@ describe('the free-list hook (what the 2012 PASR RFC hooked into the buddy alloc
     fc.assert(
       fc.property(
         fc.boolean(),
-        fc.array(fc.oneof({ weight: 12, arbitrary: allocOp(4) }, { weight: 4, arbitrary: freeOp }, { weight: 1, arbitrary: drainOp }, { weight: 2, arbitrary: isolateOp }), { minLength: 50, maxLength: 300, size: 'max' }),
+        fc.array(
+          fc.oneof(
+            { weight: 12, arbitrary: allocOp(4) },
+            { weight: 4, arbitrary: freeOp },
+            { weight: 1, arbitrary: drainOp },
+            { weight: 2, arbitrary: isolateOp },
+          ),
+          { minLength: 50, maxLength: 300, size: 'max' },
+        ),
         (pcp, ops) => {
           const mm = boot(propLayout(), { pcp });
           const mirror = buddyBlocks(mm);
           const problems: string[] = [];
           mm.pa.freeListHook = (pfn, order, delta) => {
             if (delta === 1) {
-              if (mirror.has(pfn)) problems.push(`+${pfn.toString(16)}/${order}: already free at order ${mirror.get(pfn)}`);
+              if (mirror.has(pfn))
+                problems.push(`+${pfn.toString(16)}/${order}: already free at order ${mirror.get(pfn)}`);
               mirror.set(pfn, order);
             } else {
-              if (mirror.get(pfn) !== order) problems.push(`-${pfn.toString(16)}/${order}: mirror has order ${mirror.get(pfn)}`);
+              if (mirror.get(pfn) !== order)
+                problems.push(`-${pfn.toString(16)}/${order}: mirror has order ${mirror.get(pfn)}`);
               mirror.delete(pfn);
             }
           };

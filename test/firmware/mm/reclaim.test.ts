@@ -98,7 +98,11 @@ describe('page reclaim', () => {
   });
 
   it('enters direct reclaim when an allocation finds no free page above min', () => {
-    const { mm, mech } = boot({ mib: 64, movableMib: 0, mech: { daemons: 'manual', memoryBlockBytes: 4 << 20, addressSpacePages: 65536 } });
+    const { mm, mech } = boot({
+      mib: 64,
+      movableMib: 0,
+      mech: { daemons: 'manual', memoryBlockBytes: 4 << 20, addressSpacePages: 65536 },
+    });
     const free0 = mm.nrFreePages();
     // Touch more file pages than there is memory: allocations must reclaim directly.
     const n = free0 + 4096;

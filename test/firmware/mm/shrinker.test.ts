@@ -32,7 +32,14 @@ describe('shrinker pressure arithmetic (do_shrink_slab)', () => {
     const { mech, s, calls, sc } = fakeCache(10000);
     expect(mech.shrinkers.doShrinkSlab(sc(), s, 12)).toBe(0);
     expect(calls).toEqual([]);
-    expect(mech.shrinkers.lastTrace).toMatchObject({ freeable: 10000, nrDeferredIn: 0, delta: 4, totalScan: 4, scanned: 0, nrDeferredOut: 4 });
+    expect(mech.shrinkers.lastTrace).toMatchObject({
+      freeable: 10000,
+      nrDeferredIn: 0,
+      delta: 4,
+      totalScan: 4,
+      scanned: 0,
+      nrDeferredOut: 4,
+    });
     // The deferred work carries over: total_scan = (4 >> 12) + 4 = 4, deferred 4 + 4 = 8.
     mech.shrinkers.doShrinkSlab(sc(), s, 12);
     expect(mech.shrinkers.lastTrace).toMatchObject({ nrDeferredIn: 4, delta: 4, totalScan: 4, nrDeferredOut: 8 });
@@ -98,8 +105,14 @@ describe('shrinker pressure arithmetic (do_shrink_slab)', () => {
   it('rejects bad shrinkers and priorities', () => {
     const { mech, s, sc } = fakeCache(10);
     expect(() => mech.shrinkers.doShrinkSlab(sc(), s, 13)).toThrow(/priority 13 is not in \[0, 12\]/);
-    expect(() => mech.shrinkers.register({ name: 'bad', seeks: -1, countObjects: () => 0, scanObjects: () => 0 })).toThrow(/seeks -1/);
-    const bad = mech.shrinkers.register({ name: 'liar', countObjects: () => 1000, scanObjects: (c) => ((c.nrScanned = 0), 0) });
+    expect(() =>
+      mech.shrinkers.register({ name: 'bad', seeks: -1, countObjects: () => 0, scanObjects: () => 0 }),
+    ).toThrow(/seeks -1/);
+    const bad = mech.shrinkers.register({
+      name: 'liar',
+      countObjects: () => 1000,
+      scanObjects: (c) => ((c.nrScanned = 0), 0),
+    });
     expect(() => mech.shrinkers.doShrinkSlab(sc(), bad, 0)).toThrow(/liar: scan loop does not advance/);
     mech.shrinkers.unregister(bad);
     expect(() => mech.shrinkers.unregister(bad)).toThrow(/not registered/);

@@ -26,7 +26,13 @@ describe('watermarks (__setup_per_zone_wmarks and friends)', () => {
     const wm = setupPerZoneWmarks(managed, 67584, 10, 12);
     const reserve = setupPerZoneLowmemReserve(managed);
     zones.forEach((z, i) => {
-      expect({ zone: z.zone, ...wm[i] }).toEqual({ zone: z.zone, min: z.min, low: z.low, high: z.high, promo: z.promo });
+      expect({ zone: z.zone, ...wm[i] }).toEqual({
+        zone: z.zone,
+        min: z.min,
+        low: z.low,
+        high: z.high,
+        promo: z.promo,
+      });
       expect(reserve[i]).toEqual(z.protection.slice(0, 4));
       if (z.detail) {
         const p = z.detail.pagesets[0]!;
@@ -54,7 +60,10 @@ describe('watermarks (__setup_per_zone_wmarks and friends)', () => {
     // gap = max(1024 / 4, 262144 * 10 / 10000 = 262) = 262 -> low 1286, high 1548, promo 1810.
     // batch: 262144 >> 12 = 64 -> rounddown_pow_of_two(96) - 1 = 63; high_min = 1286 / 2 CPUs = 643;
     // high_max = 262144 / 8 / 2 = 16384; threshold = 2 * fls(2) * (1 + fls(262144 >> 15 = 8)) = 20.
-    const mm = boot(layout({ nrPages: 262144, maxOrder: 10, pageblockOrder: 9, nrCpus: 2, minFreeKbytes: undefined }), {});
+    const mm = boot(
+      layout({ nrPages: 262144, maxOrder: 10, pageblockOrder: 9, nrCpus: 2, minFreeKbytes: undefined }),
+      {},
+    );
     const z = mm.zones[1]!;
     expect(mm.minFreeKbytes).toBe(4096);
     expect(z.watermark).toEqual([1024, 1286, 1548, 1810]);

@@ -59,7 +59,9 @@ describe('suspend with PASR masks', () => {
     expect(rep.energyJ).toBeLessThan(rep.fullArrayEnergyJ);
     // Self-refresh reached the dies through EMIF PWR_MGMT_CTRL, with MR17 latched at entry.
     const enters = trace.ofKind('dram.sr.enter');
-    expect(enters.map((e) => [e.die, e.segmentMask, e.refreshedFraction])).toEqual(board.dies.map((d) => [d.id, 0x80, 7 / 8]));
+    expect(enters.map((e) => [e.die, e.segmentMask, e.refreshedFraction])).toEqual(
+      board.dies.map((d) => [d.id, 0x80, 7 / 8]),
+    );
   });
 
   it('reports a live page in a masked segment loudly, and counts it as lost after resume', () => {

@@ -106,7 +106,9 @@ export const BIG: Board = {
   dramBase: 0x80000000,
   dramSize: 16 * GIB,
   dies: BIG_CONTROLLERS.flatMap((c) =>
-    [0, 1].flatMap((rank) => ['a', 'b'].map((ch) => ({ id: `${c}.rank${rank}.ch${ch}`, controller: c, rank, channel: ch }))),
+    [0, 1].flatMap((rank) =>
+      ['a', 'b'].map((ch) => ({ id: `${c}.rank${rank}.ch${ch}`, controller: c, rank, channel: ch })),
+    ),
   ),
 };
 
@@ -136,5 +138,7 @@ export const SIX: Board = {
   },
   dramBase: 0x40000000,
   dramSize: 6 * GIB,
-  dies: [0, 1].flatMap((rank) => ['a', 'b'].map((ch) => ({ id: `ddrc.rank${rank}.ch${ch}`, controller: 'ddrc', rank, channel: ch, rows: 98304 }))),
+  dies: [0, 1].flatMap((rank) =>
+    ['a', 'b'].map((ch) => ({ id: `ddrc.rank${rank}.ch${ch}`, controller: 'ddrc', rank, channel: ch, rows: 98304 })),
+  ),
 };

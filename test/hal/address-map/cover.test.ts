@@ -95,7 +95,9 @@ describe('AddressMap.cover on the PandaBoard (2 EMIF x 2 CS, 128-byte interleave
   });
 
   it('rejects unknown dies, out-of-range segments and banks, and an empty die list', () => {
-    expect(() => map.cover(['emif3.cs0'], { segment: 0 })).toThrow("unknown die 'emif3.cs0' (dies: emif1.cs0, emif1.cs1, emif2.cs0, emif2.cs1)");
+    expect(() => map.cover(['emif3.cs0'], { segment: 0 })).toThrow(
+      "unknown die 'emif3.cs0' (dies: emif1.cs0, emif1.cs1, emif2.cs0, emif2.cs1)",
+    );
     expect(() => map.cover(all, { segment: 8 })).toThrow('cover: segment 8 is not 0-7');
     expect(() => map.cover(all, { bank: 8 })).toThrow('cover: bank 8 is not 0-7');
     expect(() => map.cover(all, { bank: 1.5 })).toThrow('cover: bank 1.5 is not 0-7');
@@ -106,7 +108,10 @@ describe('AddressMap.cover on the PandaBoard (2 EMIF x 2 CS, 128-byte interleave
 describe('AddressMap.cover on the i.MX6SL EVK (MMDC row-bank-column, CS bit 29)', () => {
   const map = mapOf(IMX6SL);
   it('makes a segment on one chip select a contiguous 64 MiB range', () => {
-    for (const [id, cs] of [['mmdc.cs0', 0], ['mmdc.cs1', 1]] as const) {
+    for (const [id, cs] of [
+      ['mmdc.cs0', 0],
+      ['mmdc.cs1', 1],
+    ] as const) {
       const c = map.cover([id], { segment: 5 });
       c.checkInvariants();
       const start = 0x80000000 + cs * 512 * MIB + 5 * 64 * MIB;
@@ -172,7 +177,10 @@ describe('AddressMap.cover on a 16 GiB board with 4 controllers, 2 channels and 
     expect(c.stridePfns).toBe(32);
     expect(c.pfnCount).toBe((2 * GIB) / PAGE);
     expect(c.rangeCount).toBe((16 * GIB) / PAGE / 32);
-    expect(c.ranges[c.rangeCount - 1]).toEqual({ startPfn: base + pfn(16 * GIB) - 12, endPfn: base + pfn(16 * GIB) - 8 });
+    expect(c.ranges[c.rangeCount - 1]).toEqual({
+      startPfn: base + pfn(16 * GIB) - 12,
+      endPfn: base + pfn(16 * GIB) - 8,
+    });
   });
 
   it('finds a segment of one controller sub-page (controller bits 8-9 interleave inside a page)', () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ControllerConfig } from '../../../hal/board/board-config.js';
-import { compareBits, deriveAddressBits, deriveMmdc, deriveTiEmif, deriveUmctl2, type DeriveResult } from '../../../hal/address-map/derive.js';
+import {
+  compareBits,
+  deriveAddressBits,
+  deriveMmdc,
+  deriveTiEmif,
+  deriveUmctl2,
+  type DeriveResult,
+} from '../../../hal/address-map/derive.js';
 import { GIB, IMX6SL_BITS, IMX8MM_BITS, PANDA_BITS, range } from './boards.js';
 
 function ok(r: DeriveResult): Extract<DeriveResult, { ok: true }>['map'] {
@@ -12,7 +19,12 @@ function problems(r: DeriveResult): readonly { path: string; message: string }[]
   return r.problems;
 }
 
-function controller(id: string, kind: ControllerConfig['kind'], registers: Record<string, number>, blocks: ControllerConfig['blocks'] = {}): ControllerConfig {
+function controller(
+  id: string,
+  kind: ControllerConfig['kind'],
+  registers: Record<string, number>,
+  blocks: ControllerConfig['blocks'] = {},
+): ControllerConfig {
   return { id, kind, base: 0, registers, blocks, dies: [] };
 }
 
@@ -20,7 +32,10 @@ function controller(id: string, kind: ControllerConfig['kind'], registers: Recor
 const PANDA_LISA = [0xff020100, 0, 0, 0x80640300];
 const PANDA_SDRAM_CONFIG = 0x80001ab9;
 
-const umctl2 = (addrmap: (number | undefined)[], over: Partial<Parameters<typeof deriveUmctl2>[0]> = {}): DeriveResult =>
+const umctl2 = (
+  addrmap: (number | undefined)[],
+  over: Partial<Parameters<typeof deriveUmctl2>[0]> = {},
+): DeriveResult =>
   deriveUmctl2({ controller: 'ddrc', dramBase: 0x40000000, dramSize: 2 * GIB, mstr: 0xa1080020, addrmap, ...over });
 /** i.MX8MM EVK (u-boot board/nxp/imx8mm_evk/lpddr4_timing.c); ADDRMAP2 left at reset. */
 const IMX8MM_ADDRMAP = [0x1f, 0x080808, undefined, 0, 0x1f1f, 0x07070707, 0x07070707];
@@ -72,7 +87,15 @@ describe('deriveTiEmif: DMM LISA_MAP + EMIF SDRAM_CONFIG', () => {
       }),
     );
     expect(one.controllers).toEqual(['emif2']);
-    expect(one.bits).toEqual({ controller: [], channel: [], rank: [14], bank: [11, 12, 13], row: range(15, 28), column: range(2, 10), byte: [0, 1] });
+    expect(one.bits).toEqual({
+      controller: [],
+      channel: [],
+      rank: [14],
+      bank: [11, 12, 13],
+      row: range(15, 28),
+      column: range(2, 10),
+      byte: [0, 1],
+    });
   });
 
   it('names the register and field of layouts it does not model or that disagree with DRAM', () => {
@@ -86,7 +109,10 @@ describe('deriveTiEmif: DMM LISA_MAP + EMIF SDRAM_CONFIG', () => {
     const small = { dramBase: 0x80000000, dramSize: GIB, lisaMaps: [0x80540300], emifs: [emifs[0]!, emifs[0]!] };
     expect(problems(deriveTiEmif(small))).toEqual([
       { path: 'dmm.LISA_MAP_0', message: 'maps 0x80000000 + 512 MiB, but DRAM is 0x80000000 + 1 GiB' },
-      { path: 'dmm.LISA_MAP_0', message: 'SDRAM_CONFIG geometry gives 2 x 512 MiB = 1 GiB, but the section maps 512 MiB' },
+      {
+        path: 'dmm.LISA_MAP_0',
+        message: 'SDRAM_CONFIG geometry gives 2 x 512 MiB = 1 GiB, but the section maps 512 MiB',
+      },
     ]);
     expect(problems(deriveTiEmif({ ...small, lisaMaps: [0xff020100] }))).toEqual([
       { path: 'dmm.LISA_MAP_0', message: 'no DMM LISA section maps DRAM at 0x80000000' },
@@ -95,14 +121,27 @@ describe('deriveTiEmif: DMM LISA_MAP + EMIF SDRAM_CONFIG', () => {
       path: 'dmm.LISA_MAP_0',
       message: 'SDRC_MAP=3 (both EMIFs) needs SDRC_INTL 1-3 (128/256/512 B), got 0',
     });
-    expect(problems(deriveTiEmif({ ...small, lisaMaps: [0x80640300], emifs: [emifs[0]!, { id: 'emif2', sdramConfig: 0x80001a39 }] }))).toEqual([
-      { path: 'emif2.SDRAM_CONFIG', message: 'geometry differs from emif1; interleaved EMIFs must match' },
-    ]);
+    expect(
+      problems(
+        deriveTiEmif({
+          ...small,
+          lisaMaps: [0x80640300],
+          emifs: [emifs[0]!, { id: 'emif2', sdramConfig: 0x80001a39 }],
+        }),
+      ),
+    ).toEqual([{ path: 'emif2.SDRAM_CONFIG', message: 'geometry differs from emif1; interleaved EMIFs must match' }]);
   });
 });
 
 describe('deriveMmdc: MDCTL, MDMISC, MDASP', () => {
-  const base = { controller: 'mmdc', dramBase: 0x80000000, dramSize: GIB, mdctl: 0xc3110000, mdmisc: 0x00001688, mdasp: 0x4f };
+  const base = {
+    controller: 'mmdc',
+    dramBase: 0x80000000,
+    dramSize: GIB,
+    mdctl: 0xc3110000,
+    mdmisc: 0x00001688,
+    mdasp: 0x4f,
+  };
   it('derives the i.MX6SL EVK bits: byte 1:0, column 11:2, bank 14:12, row 28:15, CS bit 29', () => {
     const m = ok(deriveMmdc(base));
     expect(m.bits).toEqual(IMX6SL_BITS);
@@ -118,7 +157,10 @@ describe('deriveMmdc: MDCTL, MDMISC, MDASP', () => {
   });
   it('reports an MDASP that disagrees with the chip-select size, and reserved codes', () => {
     expect(problems(deriveMmdc({ ...base, mdasp: 0x3f }))).toEqual([
-      { path: 'mmdc.MDASP', message: 'CS0_END=0x3f ends CS0 at 0x80000000 (0 B), but one chip select holds 512 MiB (MDCTL)' },
+      {
+        path: 'mmdc.MDASP',
+        message: 'CS0_END=0x3f ends CS0 at 0x80000000 (0 B), but one chip select holds 512 MiB (MDCTL)',
+      },
     ]);
     expect(problems(deriveMmdc({ ...base, mdctl: 0xc6710000 }))).toEqual([
       { path: 'mmdc.MDCTL', message: 'ROW=6 is reserved (0-5 = 11-16 row bits)' },
@@ -155,7 +197,22 @@ describe('deriveUmctl2: MSTR + ADDRMAP0-11', () => {
     expect(m.capacityBytes).toBe(6 * GIB);
   });
   it('reads rows 2-10 from ADDRMAP9-11 when addrmap_row_b2_10 is 15', () => {
-    const m = ok(umctl2([0x1f, 0x080808, 0, 0, 0x1f1f, 0x070f0707, 0x07070707, undefined, undefined, 0x07070707, 0x07070707, 0x07]));
+    const m = ok(
+      umctl2([
+        0x1f,
+        0x080808,
+        0,
+        0,
+        0x1f1f,
+        0x070f0707,
+        0x07070707,
+        undefined,
+        undefined,
+        0x07070707,
+        0x07070707,
+        0x07,
+      ]),
+    );
     expect(m.bits).toEqual(IMX8MM_BITS);
   });
   it('names missing registers, HIF collisions, unused CS bits and a size mismatch', () => {
@@ -176,7 +233,10 @@ describe('deriveUmctl2: MSTR + ADDRMAP0-11', () => {
       { path: 'ddrc.MSTR', message: 'data_bus_width=1 (half/quarter bus) is not modelled' },
     ]);
     expect(problems(umctl2([0x1f, 0x080808, 0, 0, 0x1f1f, 0x07070707, 0x08070707]))).toEqual([
-      { path: 'ddrc.ADDRMAP0', message: 'HIF bit 28 is mapped to no SDRAM address bit (HIF bits 0-29 must all be used)' },
+      {
+        path: 'ddrc.ADDRMAP0',
+        message: 'HIF bit 28 is mapped to no SDRAM address bit (HIF bits 0-29 must all be used)',
+      },
     ]);
   });
 });
@@ -184,19 +244,38 @@ describe('deriveUmctl2: MSTR + ADDRMAP0-11', () => {
 describe('deriveAddressBits from board controller configs', () => {
   it('derives the PandaBoard from two ti-emif controllers and the DMM block, equal to the explicit bits', () => {
     const controllers = [
-      controller('emif1', 'ti-emif', { SDRAM_CONFIG: PANDA_SDRAM_CONFIG }, {
-        dmm: { base: 0x4e000040, registers: { LISA_MAP_0: 0xff020100, LISA_MAP_1: 0, LISA_MAP_2: 0, LISA_MAP_3: 0x80640300 } },
-      }),
+      controller(
+        'emif1',
+        'ti-emif',
+        { SDRAM_CONFIG: PANDA_SDRAM_CONFIG },
+        {
+          dmm: {
+            base: 0x4e000040,
+            registers: { LISA_MAP_0: 0xff020100, LISA_MAP_1: 0, LISA_MAP_2: 0, LISA_MAP_3: 0x80640300 },
+          },
+        },
+      ),
       controller('emif2', 'ti-emif', { SDRAM_CONFIG: PANDA_SDRAM_CONFIG }),
     ];
     const m = ok(deriveAddressBits(controllers, 0x80000000, GIB));
     expect(compareBits(PANDA_BITS, m.bits)).toEqual([]);
-    const bad = [controllers[0]!, controller('emif2', 'ti-emif', { SDRAM_CONFIG: (PANDA_SDRAM_CONFIG | (2 << 27)) >>> 0 })];
+    const bad = [
+      controllers[0]!,
+      controller('emif2', 'ti-emif', { SDRAM_CONFIG: (PANDA_SDRAM_CONFIG | (2 << 27)) >>> 0 }),
+    ];
     expect(problems(deriveAddressBits(bad, 0x80000000, GIB))).toEqual([
-      { path: 'controllers[1].registers.SDRAM_CONFIG', message: 'IBANK_POS=2 is not modelled (only 0: row|CS|bank|column)' },
+      {
+        path: 'controllers[1].registers.SDRAM_CONFIG',
+        message: 'IBANK_POS=2 is not modelled (only 0: row|CS|bank|column)',
+      },
     ]);
     const size = [
-      controller('emif1', 'ti-emif', { SDRAM_CONFIG: PANDA_SDRAM_CONFIG }, { dmm: { base: 0, registers: { LISA_MAP_3: 0x80640300 } } }),
+      controller(
+        'emif1',
+        'ti-emif',
+        { SDRAM_CONFIG: PANDA_SDRAM_CONFIG },
+        { dmm: { base: 0, registers: { LISA_MAP_3: 0x80640300 } } },
+      ),
       controllers[1]!,
     ];
     expect(problems(deriveAddressBits(size, 0x80000000, 2 * GIB))[0]).toEqual({
@@ -209,25 +288,34 @@ describe('deriveAddressBits from board controller configs', () => {
     expect(compareBits(IMX6SL_BITS, ok(deriveAddressBits([mmdc], 0x80000000, GIB)).bits)).toEqual([]);
     const regs: Record<string, number> = { MSTR: 0xa1080020 };
     IMX8MM_ADDRMAP.forEach((v, i) => v !== undefined && (regs[`ADDRMAP${i}`] = v));
-    expect(compareBits(IMX8MM_BITS, ok(deriveAddressBits([controller('ddrc', 'snps-umctl2', regs)], 0x40000000, 2 * GIB)).bits)).toEqual([]);
+    expect(
+      compareBits(
+        IMX8MM_BITS,
+        ok(deriveAddressBits([controller('ddrc', 'snps-umctl2', regs)], 0x40000000, 2 * GIB)).bits,
+      ),
+    ).toEqual([]);
   });
   it('refuses controllers whose registers say nothing about the map', () => {
     expect(problems(deriveAddressBits([controller('prcmu', 'ste-prcmu', {})], 0, GIB))).toEqual([
       {
         path: 'controllers[0]',
-        message: 'the PRCMU firmware owns the DDR controller: no address-map registers to derive from; give addressMap.bits explicitly',
+        message:
+          'the PRCMU firmware owns the DDR controller: no address-map registers to derive from; give addressMap.bits explicitly',
       },
     ]);
     const c = (id: string): ControllerConfig => controller(id, 'snps-umctl2', { MSTR: 0xa1080020 });
     expect(problems(deriveAddressBits([c('ddrc0'), c('ddrc1')], 0, GIB))).toEqual([
       {
         path: 'controllers',
-        message: '2 snps-umctl2 controllers: interleaving between controllers is set outside them (SoC interconnect); give addressMap.bits explicitly',
+        message:
+          '2 snps-umctl2 controllers: interleaving between controllers is set outside them (SoC interconnect); give addressMap.bits explicitly',
       },
     ]);
-    expect(problems(deriveAddressBits([controller('mmdc', 'fsl-mmdc', { MDCTL: 0xc3110000, MDMISC: 0x1688 })], 0x80000000, GIB))).toEqual([
-      { path: 'controllers[0].registers.MDASP', message: 'is required to derive the address map' },
-    ]);
+    expect(
+      problems(
+        deriveAddressBits([controller('mmdc', 'fsl-mmdc', { MDCTL: 0xc3110000, MDMISC: 0x1688 })], 0x80000000, GIB),
+      ),
+    ).toEqual([{ path: 'controllers[0].registers.MDASP', message: 'is required to derive the address map' }]);
   });
 });
 

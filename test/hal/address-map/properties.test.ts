@@ -37,7 +37,10 @@ const randomMap: fc.Arbitrary<RandomMap> = fc
   })
   .map(({ c, keys, pageShift, baseBlocks }) => {
     const n = keys.length;
-    const perm = keys.map((k, i) => [k, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+    const perm = keys
+      .map((k, i) => [k, i] as const)
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+      .map(([, i]) => i);
     let at = 0;
     const bits = {} as Record<(typeof COORDS)[number], number[]>;
     for (const k of COORDS) {
@@ -66,7 +69,12 @@ const randomMap: fc.Arbitrary<RandomMap> = fc
         ]
       : [];
     const config: AddressMapConfig = { controllers, channels, bits: bits as AddressBits, regions, source: 'config' };
-    const board: Board = { config, dramBase: baseBlocks * 2 ** n, dramSize: twoRegions ? 2 * regionSize : 2 ** n, dies };
+    const board: Board = {
+      config,
+      dramBase: baseBlocks * 2 ** n,
+      dramSize: twoRegions ? 2 * regionSize : 2 ** n,
+      dies,
+    };
     return { board, pageShift: Math.min(pageShift, n - 2) };
   });
 
@@ -74,7 +82,8 @@ const randomMap: fc.Arbitrary<RandomMap> = fc
 function bruteForce(m: RandomMap, pred: (die: string, bank: number, seg: number) => boolean): Uint8Array {
   const { config, dramSize, dies } = m.board;
   const out = new Uint8Array(dramSize);
-  const regions = config.regions.length > 0 ? config.regions : [{ offset: 0, size: dramSize, fixed: {} as AddressRegion['fixed'] }];
+  const regions =
+    config.regions.length > 0 ? config.regions : [{ offset: 0, size: dramSize, fixed: {} as AddressRegion['fixed'] }];
   const b = config.bits;
   const val = (a: number, list: readonly number[]): number => list.reduce((v, p, i) => v + (((a >>> p) & 1) << i), 0);
   const rowBits = b.row.length;
@@ -114,7 +123,9 @@ function shapeOf(bytes: number, ranges: readonly PfnRange[]): CoverShape {
   if (ranges.length === 1) return 'contiguous';
   const run = ranges[0]!.endPfn - ranges[0]!.startPfn;
   const stride = ranges[1]!.startPfn - ranges[0]!.startPfn;
-  const regular = ranges.every((r, i) => r.endPfn - r.startPfn === run && (i === 0 || r.startPfn - ranges[i - 1]!.startPfn === stride));
+  const regular = ranges.every(
+    (r, i) => r.endPfn - r.startPfn === run && (i === 0 || r.startPfn - ranges[i - 1]!.startPfn === stride),
+  );
   return regular ? 'strided' : 'irregular';
 }
 
@@ -133,7 +144,10 @@ describe('AddressMap.cover against a byte-by-byte reference on random maps', () 
           const value = bySegment ? which % 8 : which % map.banks;
           const c = map.cover(ids, bySegment ? { segment: value } : { bank: value }, mode);
           c.checkInvariants();
-          const ref = bruteForce(m, (die, bank, seg) => ids.includes(die) && (bySegment ? seg === value : bank === value));
+          const ref = bruteForce(
+            m,
+            (die, bank, seg) => ids.includes(die) && (bySegment ? seg === value : bank === value),
+          );
           const refBytes = ref.reduce((a, v) => a + v, 0);
           const refRanges = pagesOf(ref, m, mode);
           expect(c.bytes).toBe(refBytes);
@@ -155,17 +169,28 @@ describe('AddressMap.cover against a byte-by-byte reference on random maps', () 
 
   it('touches exactly the pages holding a byte of a masked bank or segment of one die', () => {
     fc.assert(
-      fc.property(randomMap, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), (m, which, banks, segs) => {
-        const map = mapOf(m.board, 2 ** m.pageShift);
-        const die = m.board.dies[which % m.board.dies.length]!.id;
-        const maskedBanks = banks % 2 ** map.banks;
-        const got: PfnRange[] = [];
-        const n = map.forEachTouchedRange(die, maskedBanks, segs, (startPfn, endPfn) => got.push({ startPfn, endPfn }));
-        const ref = bruteForce(m, (d, bank, seg) => d === die && (((maskedBanks >>> bank) & 1) === 1 || ((segs >>> seg) & 1) === 1));
-        const refRanges = pagesOf(ref, m, 'touched');
-        expect(got).toEqual(refRanges);
-        expect(n).toBe(refRanges.reduce((a, r) => a + r.endPfn - r.startPfn, 0));
-      }),
+      fc.property(
+        randomMap,
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+        fc.integer({ min: 0, max: 255 }),
+        (m, which, banks, segs) => {
+          const map = mapOf(m.board, 2 ** m.pageShift);
+          const die = m.board.dies[which % m.board.dies.length]!.id;
+          const maskedBanks = banks % 2 ** map.banks;
+          const got: PfnRange[] = [];
+          const n = map.forEachTouchedRange(die, maskedBanks, segs, (startPfn, endPfn) =>
+            got.push({ startPfn, endPfn }),
+          );
+          const ref = bruteForce(
+            m,
+            (d, bank, seg) => d === die && (((maskedBanks >>> bank) & 1) === 1 || ((segs >>> seg) & 1) === 1),
+          );
+          const refRanges = pagesOf(ref, m, 'touched');
+          expect(got).toEqual(refRanges);
+          expect(n).toBe(refRanges.reduce((a, r) => a + r.endPfn - r.startPfn, 0));
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -207,7 +232,15 @@ describe('AddressMap.decode and encode', () => {
             const row = row0 % (die.rows ?? 2 ** b.row.length);
             const c = { controller: die.controller, channel: die.channel, rank: die.rank, bank, row, column, byte };
             const d = map.decode(map.encode(c));
-            expect({ controller: d.controller, channel: d.channel, rank: d.rank, bank: d.bank, row: d.row, column: d.column, byte: d.byte }).toEqual(c);
+            expect({
+              controller: d.controller,
+              channel: d.channel,
+              rank: d.rank,
+              bank: d.bank,
+              row: d.row,
+              column: d.column,
+              byte: d.byte,
+            }).toEqual(c);
             expect(d.die).toBe(die.id);
             expect(d.segment).toBe(Math.floor(row / 2 ** (b.row.length - 3)));
           },
@@ -219,23 +252,42 @@ describe('AddressMap.decode and encode', () => {
 
   it('round-trips random maps', () => {
     fc.assert(
-      fc.property(randomMap.filter((m) => m.board.dies.every((d) => d.rows === undefined)), fc.nat(), (m, x) => {
-        const map = mapOf(m.board, 2 ** m.pageShift);
-        const pa = m.board.dramBase + (x % m.board.dramSize);
-        expect(map.encode(map.decode(pa))).toBe(pa);
-      }),
+      fc.property(
+        randomMap.filter((m) => m.board.dies.every((d) => d.rows === undefined)),
+        fc.nat(),
+        (m, x) => {
+          const map = mapOf(m.board, 2 ** m.pageShift);
+          const pa = m.board.dramBase + (x % m.board.dramSize);
+          expect(map.encode(map.decode(pa))).toBe(pa);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('decodes PandaBoard addresses to the EMIF, chip select, bank, row and column of the TI rule', () => {
     const map = mapOf(PANDA);
-    expect(map.decode(0x80000000)).toMatchObject({ controller: 'emif1', rank: 0, bank: 0, row: 0, column: 0, byte: 0, die: 'emif1.cs0' });
+    expect(map.decode(0x80000000)).toMatchObject({
+      controller: 'emif1',
+      rank: 0,
+      bank: 0,
+      row: 0,
+      column: 0,
+      byte: 0,
+      die: 'emif1.cs0',
+    });
     expect(map.decode(0x80000080).die).toBe('emif2.cs0');
     expect(map.decode(0x80008000).die).toBe('emif1.cs1');
     expect(map.decode(0x80003000).bank).toBe(3);
     expect(map.decode(0x80000104).column).toBe(0b100001);
-    expect(map.decode(0xbfffffff)).toMatchObject({ die: 'emif2.cs1', row: 2 ** 14 - 1, segment: 7, bank: 7, column: 511, byte: 3 });
+    expect(map.decode(0xbfffffff)).toMatchObject({
+      die: 'emif2.cs1',
+      row: 2 ** 14 - 1,
+      segment: 7,
+      bank: 7,
+      column: 511,
+      byte: 3,
+    });
   });
 
   it('decodes addresses above 4 GiB without 32-bit wrap-around', () => {
@@ -253,15 +305,17 @@ describe('AddressMap.decode and encode', () => {
     expect(() => map.decode(0xc0000000)).toThrow('address 0xc0000000 is outside DRAM 0x80000000-0xbfffffff');
     expect(() => map.decode(0x80000000 + 0.5)).toThrow('decode: 2147483648.5 is not an integer address');
     const ok = { controller: 'emif1', rank: 0, bank: 0, row: 0, column: 0, byte: 0 };
-    expect(() => map.encode({ ...ok, controller: 'emif9' })).toThrow("encode: unknown controller 'emif9' (controllers: emif1, emif2)");
+    expect(() => map.encode({ ...ok, controller: 'emif9' })).toThrow(
+      "encode: unknown controller 'emif9' (controllers: emif1, emif2)",
+    );
     expect(() => map.encode({ ...ok, rank: 2 })).toThrow('encode: no die on controller emif1, rank 2');
     expect(() => map.encode({ ...ok, row: 2 ** 14 })).toThrow('encode: row 16384 is beyond die emif1.cs0 (16384 rows)');
     expect(() => map.encode({ ...ok, bank: 8 })).toThrow('encode: bank 8 does not fit 3 bank bits');
     expect(() => map.encode({ ...ok, column: -1 })).toThrow('encode: column -1 is not a non-negative integer');
     const six = mapOf(SIX);
-    expect(() => six.encode({ controller: 'ddrc', channel: 'a', rank: 0, bank: 0, row: 98304, column: 0, byte: 0 })).toThrow(
-      'encode: row 98304 is beyond die ddrc.rank0.cha (98304 rows)',
-    );
+    expect(() =>
+      six.encode({ controller: 'ddrc', channel: 'a', rank: 0, bank: 0, row: 98304, column: 0, byte: 0 }),
+    ).toThrow('encode: row 98304 is beyond die ddrc.rank0.cha (98304 rows)');
     expect(() => mapOf(IMX8MM).encode({ ...ok, controller: 'ddrc' })).toThrow('encode: a channel (a, b) is required');
   });
 });
@@ -272,7 +326,9 @@ describe('AddressMap construction', () => {
     expect(() => mapOf(bad)).toThrow(/invalid address map:\n {2}addressMap.bits: bit 15 is used by no coordinate/);
   });
   it('refuses a page size that is not a power of two or a misaligned DRAM base', () => {
-    expect(() => new AddressMap(PANDA.config, PANDA.dramBase, PANDA.dramSize, PANDA.dies, 3000)).toThrow('page size 3000 is not a power of two');
+    expect(() => new AddressMap(PANDA.config, PANDA.dramBase, PANDA.dramSize, PANDA.dies, 3000)).toThrow(
+      'page size 3000 is not a power of two',
+    );
     expect(() => new AddressMap(PANDA.config, 0x80000800, PANDA.dramSize, PANDA.dies, 4096)).toThrow(
       'DRAM base 0x80000800 is not a multiple of the page size (4 KiB)',
     );

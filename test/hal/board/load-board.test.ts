@@ -20,7 +20,14 @@ const boardFiles = readdirSync(BOARDS).filter((f) => f.endsWith('.json') && f !=
 
 describe('shipped boards', () => {
   it('ships the six boards the issue names', () => {
-    expect(boardFiles.map((f) => f.replace(/\.json$/, '')).sort()).toEqual(['imx6sl-evk', 'imx8mm-evk', 'imx8mp-evk', 'lp4x-quad-16g', 'pandaboard-es', 'snowball']);
+    expect(boardFiles.map((f) => f.replace(/\.json$/, '')).sort()).toEqual([
+      'imx6sl-evk',
+      'imx8mm-evk',
+      'imx8mp-evk',
+      'lp4x-quad-16g',
+      'pandaboard-es',
+      'snowball',
+    ]);
   });
 
   for (const f of boardFiles) {
@@ -61,7 +68,11 @@ describe('shipped boards', () => {
     expect(b.addressMap.controllers).toEqual(['emif1', 'emif2']);
     expect(b.addressMap.bits).toMatchObject({ controller: [7], rank: [15], bank: [12, 13, 14], byte: [0, 1] });
     expect(b.addressMap.bits.row).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
-    expect(b.pasr).toEqual({ sectionBytes: 128 * MiB, maskRegister: 'MR17', interleave: [['emif1.cs0', 'emif1.cs1', 'emif2.cs0', 'emif2.cs1']] });
+    expect(b.pasr).toEqual({
+      sectionBytes: 128 * MiB,
+      maskRegister: 'MR17',
+      interleave: [['emif1.cs0', 'emif1.cs1', 'emif2.cs0', 'emif2.cs1']],
+    });
     expect(b.kernel.zones).toEqual([{ name: 'Normal', end: 0xb0000000 }]);
     expect(b.kernel.movableBytes).toBe(256 * MiB);
   });
@@ -74,9 +85,18 @@ describe('shipped boards', () => {
       ['mmdc.cs1', 512 * MiB],
     ]);
     expect(b.controllers[0]).toMatchObject({ id: 'mmdc', kind: 'fsl-mmdc', base: 0x021b0000 });
-    expect(b.controllers[0]!.registers).toMatchObject({ MDCTL: 0xc3110000, MDMISC: 0x1688, MDASP: 0x4f, MAPSR: 0x11006 });
+    expect(b.controllers[0]!.registers).toMatchObject({
+      MDCTL: 0xc3110000,
+      MDMISC: 0x1688,
+      MDASP: 0x4f,
+      MAPSR: 0x11006,
+    });
     expect(b.addressMap.source).toBe('both');
-    expect(b.addressMap.bits).toMatchObject({ rank: [29], bank: [12, 13, 14], column: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] });
+    expect(b.addressMap.bits).toMatchObject({
+      rank: [29],
+      bank: [12, 13, 14],
+      column: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    });
     expect(b.pasr).toEqual({ sectionBytes: 64 * MiB, maskRegister: 'MR17', interleave: [] });
   });
 
@@ -87,7 +107,13 @@ describe('shipped boards', () => {
       ['ddrc.rank0.cha', 0, 'a', 1, GiB],
       ['ddrc.rank0.chb', 0, 'b', 1, GiB],
     ]);
-    expect(b.controllers[0]).toMatchObject({ id: 'ddrc', kind: 'snps-umctl2', base: 0x3d400000, busWidth: 32, channels: ['a', 'b'] });
+    expect(b.controllers[0]).toMatchObject({
+      id: 'ddrc',
+      kind: 'snps-umctl2',
+      base: 0x3d400000,
+      busWidth: 32,
+      channels: ['a', 'b'],
+    });
     expect(b.controllers[0]!.blocks.perf!.base).toBe(0x3d800000);
     expect(b.controllers[0]!.registers.MSTR).toBe(0xa1080020);
     expect(b.addressMap.source).toBe('registers');
@@ -152,10 +178,19 @@ describe('shipped boards', () => {
     expect([b.standard, b.dramBase, b.dramSize]).toEqual(['LPDDR4X', 0x40000000, 16 * GiB]);
     expect(b.dies).toHaveLength(16);
     expect(b.dies.every((d) => d.sizeBytes === GiB && d.chips === 1)).toBe(true);
-    expect(b.dies.slice(0, 4).map((d) => d.id)).toEqual(['ddrc0.rank0.cha', 'ddrc0.rank0.chb', 'ddrc0.rank1.cha', 'ddrc0.rank1.chb']);
+    expect(b.dies.slice(0, 4).map((d) => d.id)).toEqual([
+      'ddrc0.rank0.cha',
+      'ddrc0.rank0.chb',
+      'ddrc0.rank1.cha',
+      'ddrc0.rank1.chb',
+    ]);
     expect(b.dies[15]).toMatchObject({ id: 'ddrc3.rank1.chb', controller: 'ddrc3', rank: 1, channel: 'b' });
     expect(b.controllers.map((c) => c.base)).toEqual([0x3d400000, 0x3d500000, 0x3d600000, 0x3d700000]);
-    expect(b.addressMap).toMatchObject({ source: 'config', channels: ['a', 'b'], controllers: ['ddrc0', 'ddrc1', 'ddrc2', 'ddrc3'] });
+    expect(b.addressMap).toMatchObject({
+      source: 'config',
+      channels: ['a', 'b'],
+      controllers: ['ddrc0', 'ddrc1', 'ddrc2', 'ddrc3'],
+    });
     expect(b.addressMap.bits).toMatchObject({ channel: [6], controller: [7, 8], rank: [33] });
     expect(b.pasr.interleave.map((g) => g.length)).toEqual([8, 8]);
     expect(b.pasr.sectionBytes).toBe(GiB);
@@ -202,9 +237,14 @@ describe('parseBoardConfig details', () => {
   });
 
   it('formats problems as FILE:LINE:COL: json.path: message', () => {
-    expect(formatProblem('my-board.json', { line: 12, col: 5, path: 'controllers[0].dies[1].part', message: 'unknown part "x"' })).toBe(
-      'my-board.json:12:5: controllers[0].dies[1].part: unknown part "x"',
-    );
+    expect(
+      formatProblem('my-board.json', {
+        line: 12,
+        col: 5,
+        path: 'controllers[0].dies[1].part',
+        message: 'unknown part "x"',
+      }),
+    ).toBe('my-board.json:12:5: controllers[0].dies[1].part: unknown part "x"');
     expect(formatPath([])).toBe('$');
     expect(formatPath(['dram', 'parts', 'elpida-ECB240ABACN', 'mr8'])).toBe('dram.parts.elpida-ECB240ABACN.mr8');
     expect(formatPath(['controllers', 0, 'registers', 'a.b'])).toBe('controllers[0].registers["a.b"]');
@@ -214,8 +254,14 @@ describe('parseBoardConfig details', () => {
     expect(parseQuantity('0x1c0000000')).toEqual({ ok: true, value: 0x1c0000000 });
     expect(parseQuantity('64MiB')).toEqual({ ok: true, value: 64 * MiB });
     expect(parseQuantity(4096)).toEqual({ ok: true, value: 4096 });
-    expect(parseQuantity('999999999999999TiB')).toEqual({ ok: false, message: 'out of range: 999999999999999TiB is not a safe non-negative integer' });
-    expect(parseQuantity('300TiB')).toEqual({ ok: false, message: 'out of range: 300TiB is above 2^48, the physical address limit' });
+    expect(parseQuantity('999999999999999TiB')).toEqual({
+      ok: false,
+      message: 'out of range: 999999999999999TiB is not a safe non-negative integer',
+    });
+    expect(parseQuantity('300TiB')).toEqual({
+      ok: false,
+      message: 'out of range: 300TiB is above 2^48, the physical address limit',
+    });
     expect(parseQuantity('0xZZ')).toEqual({ ok: false, message: 'bad hex: "0xZZ"' });
   });
 });
@@ -230,7 +276,10 @@ describe('board.schema.json', () => {
       const n = node as Record<string, unknown>;
       const props = n.properties as Record<string, Record<string, unknown>> | undefined;
       for (const [k, v] of Object.entries(props ?? {})) {
-        const ref = typeof v.$ref === 'string' ? ((schema.definitions as Record<string, Record<string, unknown>>)[v.$ref.split('/').pop()!] ?? {}) : {};
+        const ref =
+          typeof v.$ref === 'string'
+            ? ((schema.definitions as Record<string, Record<string, unknown>>)[v.$ref.split('/').pop()!] ?? {})
+            : {};
         if (typeof v.description !== 'string' && typeof ref.description !== 'string') missing.push(`${path}.${k}`);
         walk(v, `${path}.${k}`);
       }

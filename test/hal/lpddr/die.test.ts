@@ -121,7 +121,11 @@ describe('LpddrDie MRW/MRR access rules', () => {
     const b = panda();
     b.die.mrw(5, 0x12);
     expect(b.events()).toEqual([
-      { kind: 'guest.error', source: 'emif1.cs0', message: 'emif1.cs0: MRW MR5 = 0x12: MR5 (Basic Configuration 1) is read-only; ignored' },
+      {
+        kind: 'guest.error',
+        source: 'emif1.cs0',
+        message: 'emif1.cs0: MRW MR5 = 0x12: MR5 (Basic Configuration 1) is read-only; ignored',
+      },
     ]);
     expect(b.die.mrr(5)).toBe(3);
   });
@@ -131,7 +135,11 @@ describe('LpddrDie MRW/MRR access rules', () => {
     b.die.mrw(17, 0x0f);
     expect(b.die.mrr(17)).toBe(0xff);
     expect(b.events().slice(1)).toEqual([
-      { kind: 'guest.error', source: 'emif1.cs0', message: 'emif1.cs0: MRR of write-only MR17 (PASR Segment Mask) returns undefined data (0xff)' },
+      {
+        kind: 'guest.error',
+        source: 'emif1.cs0',
+        message: 'emif1.cs0: MRR of write-only MR17 (PASR Segment Mask) returns undefined data (0xff)',
+      },
       { kind: 'dram.mrr', die: 'emif1.cs0', mr: 17, value: 0xff, register: 'MR17' },
     ]);
     expect(panda({ mrrUndefinedValue: 0x5a }).die.mrr(16)).toBe(0x5a);
@@ -142,7 +150,9 @@ describe('LpddrDie MRW/MRR access rules', () => {
     b.die.mrw(16, 0x01);
     b.clock.advance(5);
     b.die.mrw(17, 0x0f);
-    expect(b.errors()).toEqual(['emif1.cs0: MRW MR17 = 0x0f only 5 ns after the previous MRW (tMRW = 12.5 ns); ignored']);
+    expect(b.errors()).toEqual([
+      'emif1.cs0: MRW MR17 = 0x0f only 5 ns after the previous MRW (tMRW = 12.5 ns); ignored',
+    ]);
     expect(b.die.mr17).toBe(0);
     b.clock.advance(7.5);
     b.die.mrw(17, 0x0f);
@@ -159,7 +169,9 @@ describe('LpddrDie MRW/MRR access rules', () => {
     b.die.mrw(16, 1);
     b.clock.advance(18);
     b.die.mrw(16, 2);
-    expect(b.errors()).toEqual(['emif1.cs0: MRW MR16 = 0x02 only 18 ns after the previous MRW (tMRW = 18.75 ns); ignored']);
+    expect(b.errors()).toEqual([
+      'emif1.cs0: MRW MR16 = 0x02 only 18 ns after the previous MRW (tMRW = 18.75 ns); ignored',
+    ]);
   });
 
   it('rejects MR17 on a part without it: LPDDR2-S4 below 1 Gb and LPDDR2-S2', () => {
@@ -199,7 +211,9 @@ describe('LpddrDie MRW/MRR access rules', () => {
   it('tells LPDDR5 firmware that the segment mask lives in MR23', () => {
     const b = bench('LPDDR5', 8192, 16);
     b.die.mrw(17, 0x0f);
-    expect(b.errors()).toEqual(['emif1.cs0: MRW MR17 = 0x0f: LPDDR5 has no MR17 (the LPDDR5 PASR segment mask is MR23); ignored']);
+    expect(b.errors()).toEqual([
+      'emif1.cs0: MRW MR17 = 0x0f: LPDDR5 has no MR17 (the LPDDR5 PASR segment mask is MR23); ignored',
+    ]);
   });
 
   it('restores writable MRs to their defaults on MR63 reset, keeping identity', () => {
@@ -269,7 +283,11 @@ describe('LpddrDie self-refresh', () => {
     b.die.enterSelfRefresh();
     b.clock.advance(100);
     b.die.exitSelfRefresh();
-    expect(b.trace.ofKind('dram.sr.enter')[0]).toMatchObject({ bankMask: 0b1110, segmentMask: 0xf0, refreshedFraction: 0.125 });
+    expect(b.trace.ofKind('dram.sr.enter')[0]).toMatchObject({
+      bankMask: 0b1110,
+      segmentMask: 0xf0,
+      refreshedFraction: 0.125,
+    });
     expect(b.poisoned).toEqual([['emif1.cs0', 0b1110, 0xf0]]);
   });
 
@@ -331,7 +349,11 @@ describe('LpddrDie configuration errors', () => {
     expect(() => bench('LPDDR2-S4', 2048, 8, {}, { mr8: 0x94 })).toThrow(
       'die emif1.cs0 (LPDDR2-S4, part test-part): LPDDR2-S4 has no x8 part of 2 Gb (2048 Mbit); widths at that density: x32, x16',
     );
-    expect(() => bench('LPDDR2-S4', 2048, 32, {}, { mr5: 300 })).toThrow('die emif1.cs0 (LPDDR2-S4, part test-part): MR5 identity value 300 is not a byte');
-    expect(() => bench('LPDDR2-S4', 2048, 32, {}, { timings: { tBOGUS: 1 } })).toThrow("unknown timing override 'tBOGUS'");
+    expect(() => bench('LPDDR2-S4', 2048, 32, {}, { mr5: 300 })).toThrow(
+      'die emif1.cs0 (LPDDR2-S4, part test-part): MR5 identity value 300 is not a byte',
+    );
+    expect(() => bench('LPDDR2-S4', 2048, 32, {}, { timings: { tBOGUS: 1 } })).toThrow(
+      "unknown timing override 'tBOGUS'",
+    );
   });
 });

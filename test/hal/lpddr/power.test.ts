@@ -59,7 +59,9 @@ describe('self-refresh power model', () => {
 
   it('rejects a fraction or duration out of range', () => {
     expect(() => selfRefreshPower(TABLE, 45, 1.5)).toThrow('refreshed fraction 1.5 is outside 0..1');
-    expect(() => selfRefreshEnergy(TABLE, 45, 1, -1)).toThrow('self-refresh duration -1 ns is not a finite non-negative time');
+    expect(() => selfRefreshEnergy(TABLE, 45, 1, -1)).toThrow(
+      'self-refresh duration -1 ns is not a finite non-negative time',
+    );
     expect(() => selfRefreshPower(TABLE, NaN, 1)).toThrow('temperature NaN C is not a finite number');
   });
 
@@ -77,7 +79,7 @@ describe('self-refresh power model', () => {
     expect(checkPowerTable(bad, 'parts.x.power')).toEqual([
       'parts.x.power[0].rails[0].arrayShare: 1.2 is outside 0..1',
       'parts.x.power[1].temperatureC: 45 C does not ascend (previous 85 C)',
-      'parts.x.power[1].rails: rails VDD1,VDD2 differ from the first point\'s VDD1',
+      "parts.x.power[1].rails: rails VDD1,VDD2 differ from the first point's VDD1",
       'parts.x.power[1].rails[0].idd6FullmA: -1 is not a non-negative current',
       'parts.x.power[1].rails[0].volts: 1.7 V differs from 1.8 V at 85 C',
       'parts.x.power[1].rails[1].volts: 0 is not a positive voltage',

@@ -89,7 +89,9 @@ describe('geometry tables', () => {
     expect(() => geometryOf('LPDDR2-S4', 16384, 32)).toThrow(
       'LPDDR2-S4 has no 16384 Mbit density; known densities: 64 Mb, 128 Mb, 256 Mb, 512 Mb, 1 Gb, 2 Gb, 4 Gb, 8 Gb',
     );
-    expect(() => geometryOf('LPDDR2-S4', 2048, 8)).toThrow('LPDDR2-S4 has no x8 part of 2 Gb (2048 Mbit); widths at that density: x32, x16');
+    expect(() => geometryOf('LPDDR2-S4', 2048, 8)).toThrow(
+      'LPDDR2-S4 has no x8 part of 2 Gb (2048 Mbit); widths at that density: x32, x16',
+    );
     expect(() => geometryOf('LPDDR4', 1000, 16)).toThrow('LPDDR4 has no 1000 Mbit density');
   });
 });
@@ -112,7 +114,13 @@ describe('MR8 encodings', () => {
 
   it('encodes LPDDR3 6 Gb as density code 0xE (S8 x32 = 0x3B)', () => {
     expect(encodeMr8('LPDDR3', 6144, 32)).toBe(0x3b);
-    expect(decodeMr8('LPDDR3', 0x3b)).toEqual({ type: 'S8', densityMbit: 6144, deviceDensityMbit: 6144, ioWidth: 32, matchesStandard: true });
+    expect(decodeMr8('LPDDR3', 0x3b)).toEqual({
+      type: 'S8',
+      densityMbit: 6144,
+      deviceDensityMbit: 6144,
+      ioWidth: 32,
+      matchesStandard: true,
+    });
   });
 
   it('decodes LPDDR2 2 Gb x32 S4 (Elpida ECB240ABACN) as 0x14', () => {
@@ -121,7 +129,13 @@ describe('MR8 encodings', () => {
   });
 
   it('decodes LPDDR4 density per channel, as coreboot records it (MR8 0x10 = 8 Gb per channel, 16 Gb die)', () => {
-    expect(decodeMr8('LPDDR4', 0x10)).toEqual({ type: 'S16', densityMbit: 8192, deviceDensityMbit: 16384, ioWidth: 16, matchesStandard: true });
+    expect(decodeMr8('LPDDR4', 0x10)).toEqual({
+      type: 'S16',
+      densityMbit: 8192,
+      deviceDensityMbit: 16384,
+      ioWidth: 16,
+      matchesStandard: true,
+    });
     expect(decodeMr8('LPDDR4X', 0x08).deviceDensityMbit).toBe(8192); // Samsung K4F8E3S4HD, 1 GiB
   });
 
@@ -165,7 +179,16 @@ describe('MR map per standard', () => {
 describe('timings', () => {
   it('evaluates the LPDDR2 tCK multiples at 400 MHz', () => {
     const t = timingsOf('LPDDR2-S4', undefined, undefined, 2048);
-    expect(t).toMatchObject({ tCK: 2.5, tMRW: 12.5, tMRD: 12.5, tMRR: 5, tREFI: 3900, tRFCab: 130, tXSR: 140, tZQINIT: 1000 });
+    expect(t).toMatchObject({
+      tCK: 2.5,
+      tMRW: 12.5,
+      tMRD: 12.5,
+      tMRR: 5,
+      tREFI: 3900,
+      tRFCab: 130,
+      tXSR: 140,
+      tZQINIT: 1000,
+    });
   });
 
   it('takes max(ns, nCK) for LPDDR3/4/5 and matches DRAMSys tXSR', () => {
@@ -183,7 +206,9 @@ describe('timings', () => {
     const t = timingsOf('LPDDR4', undefined, { tRFCab: 300, tMRW: 20 }, 8192);
     expect([t.tRFCab, t.tXSR, t.tMRW]).toEqual([300, 307.5, 20]);
     expect(() => timingsOf('LPDDR4', undefined, { tFOO: 1 })).toThrow("LPDDR4: unknown timing override 'tFOO'");
-    expect(() => timingsOf('LPDDR4', undefined, { tMRW: -1 })).toThrow('LPDDR4: timing override tMRW = -1 ns is not a finite non-negative time');
+    expect(() => timingsOf('LPDDR4', undefined, { tMRW: -1 })).toThrow(
+      'LPDDR4: timing override tMRW = -1 ns is not a finite non-negative time',
+    );
     expect(() => timingsOf('LPDDR4', 0)).toThrow('LPDDR4: tCK 0 ns is not a positive time');
   });
 });
@@ -233,7 +258,9 @@ describe('refreshed fraction', () => {
 
 describe('MR4 temperature codes', () => {
   it('reports nominal (3) up to 85 C and the derating codes above', () => {
-    expect([-40, -10, 25, 45, 85, 86, 100, 120].map((t) => mr4CodeFor('LPDDR2-S4', t))).toEqual([0, 1, 2, 2, 3, 5, 6, 7]);
+    expect([-40, -10, 25, 45, 85, 86, 100, 120].map((t) => mr4CodeFor('LPDDR2-S4', t))).toEqual([
+      0, 1, 2, 2, 3, 5, 6, 7,
+    ]);
     expect(() => mr4CodeFor('LPDDR4', NaN)).toThrow('temperature NaN C is not a finite number');
   });
 });

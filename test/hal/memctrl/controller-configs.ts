@@ -1,4 +1,10 @@
-import type { ControllerConfig, ControllerKind, DieConfig, DramPart, DramStandard } from '../../../hal/board/board-config.js';
+import type {
+  ControllerConfig,
+  ControllerKind,
+  DieConfig,
+  DramPart,
+  DramStandard,
+} from '../../../hal/board/board-config.js';
 
 /** Controller configs shaped like the shipped boards' (register images from the references). */
 
@@ -29,7 +35,10 @@ function controller(
 }
 
 /** PandaBoard EMIF1 (with the DMM) or EMIF2. */
-export function pandaEmif(n: 1 | 2, extra: Partial<Pick<ControllerConfig, 'registers' | 'blocks'>> = {}): ControllerConfig {
+export function pandaEmif(
+  n: 1 | 2,
+  extra: Partial<Pick<ControllerConfig, 'registers' | 'blocks'>> = {},
+): ControllerConfig {
   const id = `emif${n}`;
   return controller(
     id,
@@ -47,17 +56,29 @@ export function imx6slMmdc(registers?: Record<string, number>): ControllerConfig
     'mmdc',
     'fsl-mmdc',
     0x021b0000,
-    registers ?? { MDCTL: 0xc3110000, MDMISC: 0x00001688, MDASP: 0x0000004f, MDREF: 0x00001800, MAPSR: 0x00011006, MDSCR: 0 },
+    registers ?? {
+      MDCTL: 0xc3110000,
+      MDMISC: 0x00001688,
+      MDASP: 0x0000004f,
+      MDREF: 0x00001800,
+      MAPSR: 0x00011006,
+      MDSCR: 0,
+    },
     [die('mmdc', 'mmdc.cs0', 0, LPDDR2_4GB), die('mmdc', 'mmdc.cs1', 1, LPDDR2_4GB)],
   );
 }
 
 /** i.MX8MM EVK DDRC: one LPDDR4 rank on two channels, perf monitor for MRR. */
-export function imx8mmDdrc(opts: { ranks?: 1 | 2; registers?: Record<string, number>; perf?: boolean } = {}): ControllerConfig {
+export function imx8mmDdrc(
+  opts: { ranks?: 1 | 2; registers?: Record<string, number>; perf?: boolean } = {},
+): ControllerConfig {
   const ranks = opts.ranks ?? 1;
   const dies: DieConfig[] = [];
   for (let r = 0; r < ranks; r++) {
-    dies.push(die('ddrc', `ddrc.rank${r}.cha`, r, LPDDR4_8GB, 'a'), die('ddrc', `ddrc.rank${r}.chb`, r, LPDDR4_8GB, 'b'));
+    dies.push(
+      die('ddrc', `ddrc.rank${r}.cha`, r, LPDDR4_8GB, 'a'),
+      die('ddrc', `ddrc.rank${r}.chb`, r, LPDDR4_8GB, 'b'),
+    );
   }
   return controller(
     'ddrc',

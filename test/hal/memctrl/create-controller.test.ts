@@ -14,7 +14,13 @@ describe('createController / registerImageProblems', () => {
     const trace = new TraceBus(clock);
     const bus = new MmioBus();
     for (const config of [pandaEmif(1), pandaEmif(2), imx6slMmdc(), imx8mmDdrc(), snowballPrcmu()]) {
-      const c = createController(config, config.dies.map((d) => new FakeDie(d.id, clock)), clock, trace, {});
+      const c = createController(
+        config,
+        config.dies.map((d) => new FakeDie(d.id, clock)),
+        clock,
+        trace,
+        {},
+      );
       expect(c.kind).toBe(config.kind);
       expect(c.dies.map((d) => d.id)).toEqual(config.dies.map((d) => d.id));
       mapController(bus, c);
@@ -30,7 +36,9 @@ describe('createController / registerImageProblems', () => {
       'prcmu@0x80157000',
       'prcmu.tcdm@0x801b8000',
     ]);
-    expect(() => createController(pandaEmif(1), [], clock, trace)).toThrow('ti-emif emif1: no die port for configured die emif1.cs0');
+    expect(() => createController(pandaEmif(1), [], clock, trace)).toThrow(
+      'ti-emif emif1: no die port for configured die emif1.cs0',
+    );
   });
 
   it('lists every image problem at once, without building the model', () => {
@@ -47,30 +55,45 @@ describe('createController / registerImageProblems', () => {
       'ti-emif emif1: unknown block perf (this controller knows dmm)',
     ]);
     expect(registerImageProblems(snowballPrcmu({}))).toEqual(['ste-prcmu prcmu: needs blocks.tcdm']);
-    for (const ok of [pandaEmif(1), pandaEmif(2), imx6slMmdc(), imx8mmDdrc(), snowballPrcmu()]) expect(registerImageProblems(ok)).toEqual([]);
+    for (const ok of [pandaEmif(1), pandaEmif(2), imx6slMmdc(), imx8mmDdrc(), snowballPrcmu()])
+      expect(registerImageProblems(ok)).toEqual([]);
   });
 
   it('rejects timing options that are not finite non-negative times', () => {
     const clock = new SimClock();
     const trace = new TraceBus(clock);
     const mk = (config: ControllerConfig, options: Parameters<typeof createController>[4]) => () =>
-      createController(config, config.dies.map((d) => new FakeDie(d.id, clock)), clock, trace, options);
-    expect(mk(imx6slMmdc(), { 'fsl-mmdc': { conAckDelayNs: -1 } })).toThrow('fsl-mmdc mmdc: option conAckDelayNs = -1 is not a finite non-negative time in ns');
+      createController(
+        config,
+        config.dies.map((d) => new FakeDie(d.id, clock)),
+        clock,
+        trace,
+        options,
+      );
+    expect(mk(imx6slMmdc(), { 'fsl-mmdc': { conAckDelayNs: -1 } })).toThrow(
+      'fsl-mmdc mmdc: option conAckDelayNs = -1 is not a finite non-negative time in ns',
+    );
     expect(mk(imx8mmDdrc(), { 'snps-umctl2': { mrBusyNs: Number.NaN } })).toThrow(/option mrBusyNs = NaN/);
-    expect(mk(snowballPrcmu(), { 'ste-prcmu': { firmwareLatencyNs: Infinity } })).toThrow(/option firmwareLatencyNs = Infinity/);
+    expect(mk(snowballPrcmu(), { 'ste-prcmu': { firmwareLatencyNs: Infinity } })).toThrow(
+      /option firmwareLatencyNs = Infinity/,
+    );
     expect(mk(pandaEmif(1), { 'ti-emif': { mrGapNs: -5 } })).toThrow('mrGapNs -5 is not a finite non-negative time');
   });
 
   it('names an unknown controller kind', () => {
     const clock = new SimClock();
     const bogus = { ...pandaEmif(1), kind: 'arm-dmc' } as unknown as ControllerConfig;
-    expect(() => createController(bogus, [], clock, new TraceBus(clock))).toThrow('controller emif1: unknown controller kind "arm-dmc" (known: ti-emif, fsl-mmdc, snps-umctl2, ste-prcmu)');
+    expect(() => createController(bogus, [], clock, new TraceBus(clock))).toThrow(
+      'controller emif1: unknown controller kind "arm-dmc" (known: ti-emif, fsl-mmdc, snps-umctl2, ste-prcmu)',
+    );
     expect(() => controllerDecls('arm-dmc' as never)).toThrow(/unknown controller kind "arm-dmc"/);
   });
 
   it('declares the register names a board image may use, per kind', () => {
     expect(controllerDecls('ti-emif').main.registers.map((r) => r.name)).toContain('LPDDR2_MODE_REG_CONFIG');
-    expect(controllerDecls('ti-emif', { 'ti-emif': { es2DataAlias: true } }).main.registers.map((r) => r.name)).toContain('LPDDR2_MODE_REG_DATA_ES2');
+    expect(
+      controllerDecls('ti-emif', { 'ti-emif': { es2DataAlias: true } }).main.registers.map((r) => r.name),
+    ).toContain('LPDDR2_MODE_REG_DATA_ES2');
     expect(Object.keys(controllerDecls('snps-umctl2').blocks)).toEqual(['perf']);
     expect(controllerDecls('ste-prcmu').blocks.tcdm!.decl.registers.map((r) => r.name)).toContain('PRCM_REQ_MB0');
   });

@@ -79,10 +79,17 @@ export class FakeDie implements DiePort {
   exitSelfRefresh(): void {
     this.sr = false;
     this.calls.push({ op: 'sr.exit', tNs: this.clock.nowNs });
-    this.trace?.emit({ kind: 'dram.sr.exit', die: this.id, durationNs: this.clock.nowNs - this.srSince, poisonedPages: 0 });
+    this.trace?.emit({
+      kind: 'dram.sr.exit',
+      die: this.id,
+      durationNs: this.clock.nowNs - this.srSince,
+      poisonedPages: 0,
+    });
   }
 
   mrwCalls(): { mr: number; value: number }[] {
-    return this.calls.filter((c): c is Extract<DieCall, { op: 'mrw' }> => c.op === 'mrw').map((c) => ({ mr: c.mr, value: c.value }));
+    return this.calls
+      .filter((c): c is Extract<DieCall, { op: 'mrw' }> => c.op === 'mrw')
+      .map((c) => ({ mr: c.mr, value: c.value }));
   }
 }

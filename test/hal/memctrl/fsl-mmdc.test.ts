@@ -43,7 +43,16 @@ describe('i.MX6 MMDC: MDSCR CON_REQ / CON_ACK handshake', () => {
     r.bus.write32(MDSCR, 0xf0118038);
     expect(r.die('mmdc.cs0').mrwCalls()).toEqual([{ mr: 17, value: 0xf0 }]);
     expect(r.die('mmdc.cs1').mrwCalls()).toEqual([{ mr: 17, value: 0xf0 }]);
-    expect(r.trace.ofKind('mmio.write')[1]!.fields).toEqual({ MR_OP: 0xf0, MR_ADDR: 17, CON_REQ: 1, CON_ACK: 0, MRR_READ_DATA_VALID: 0, CMD: 3, CMD_CS: 0, CMD_BA: 0 });
+    expect(r.trace.ofKind('mmio.write')[1]!.fields).toEqual({
+      MR_OP: 0xf0,
+      MR_ADDR: 17,
+      CON_REQ: 1,
+      CON_ACK: 0,
+      MRR_READ_DATA_VALID: 0,
+      CMD: 3,
+      CMD_CS: 0,
+      CMD_BA: 0,
+    });
     expect(r.guestErrors()).toEqual([]);
   });
 
@@ -126,7 +135,9 @@ describe('i.MX6 MMDC: register image', () => {
   it('keeps the DCD image and refuses a pending CON_REQ or a self-refresh request', () => {
     const r = rig(imx6slMmdc());
     expect(r.ctrl.blocks.mmdc!.get('MDMISC')).toBe(0x00001688);
-    expect(() => rig(imx6slMmdc({ MDSCR: 0x8000 }))).toThrow(/MDSCR = 0x8000 refused: the boot image must end with MDSCR = 0/);
+    expect(() => rig(imx6slMmdc({ MDSCR: 0x8000 }))).toThrow(
+      /MDSCR = 0x8000 refused: the boot image must end with MDSCR = 0/,
+    );
     expect(() => rig(imx6slMmdc({ MAPSR: 0x00201001 }))).toThrow(/MAPSR = 0x201001 refused/);
     expect(() => rig(imx6slMmdc({ MDCTRL: 1 }))).toThrow(/^fsl-mmdc mmdc: unknown register MDCTRL/);
   });

@@ -30,7 +30,8 @@ export function rig<C extends MemoryController = MemoryController>(
   const trace = new TraceBus(clock);
   const bus = new MmioBus();
   const dies = new Map<string, FakeDie>();
-  for (const d of config.dies) dies.set(d.id, new FakeDie(d.id, clock, trace, { standard: standardOf(config), ...dieOptions(d.id) }));
+  for (const d of config.dies)
+    dies.set(d.id, new FakeDie(d.id, clock, trace, { standard: standardOf(config), ...dieOptions(d.id) }));
   const ctrl = createController(config, [...dies.values()], clock, trace, options) as C;
   mapController(bus, ctrl);
   return {
@@ -54,6 +55,10 @@ export function fmtWrite(e: MmioWriteEvent): string {
 }
 
 /** Events after index `from`, by kind. */
-export function since<K extends TraceEvent['kind']>(trace: TraceBus, from: number, kind: K): Extract<TraceEvent, { kind: K }>[] {
+export function since<K extends TraceEvent['kind']>(
+  trace: TraceBus,
+  from: number,
+  kind: K,
+): Extract<TraceEvent, { kind: K }>[] {
   return trace.events.slice(from).filter((e): e is Extract<TraceEvent, { kind: K }> => e.kind === kind);
 }

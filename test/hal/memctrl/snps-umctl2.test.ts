@@ -118,10 +118,14 @@ describe('uMCTL2: PWRCTL.SELFREF_SW self-refresh', () => {
 
 describe('uMCTL2: register image', () => {
   it('refuses status registers and a self-refresh request in the image, and unknown blocks', () => {
-    expect(() => rig(imx8mmDdrc({ registers: { STAT: 1 } }))).toThrow(/STAT = 0x1 refused: STAT is status the model computes/);
+    expect(() => rig(imx8mmDdrc({ registers: { STAT: 1 } }))).toThrow(
+      /STAT = 0x1 refused: STAT is status the model computes/,
+    );
     expect(() => rig(imx8mmDdrc({ registers: { PWRCTL: 0x20 } }))).toThrow(/SELFREF_SW = 1/);
     const config = imx8mmDdrc();
-    expect(() => rig({ ...config, blocks: { dmm: { base: 0x4e000000, registers: {} } } })).toThrow('snps-umctl2 ddrc: unknown block dmm (this controller knows perf)');
+    expect(() => rig({ ...config, blocks: { dmm: { base: 0x4e000000, registers: {} } } })).toThrow(
+      'snps-umctl2 ddrc: unknown block dmm (this controller knows perf)',
+    );
   });
 
   it('accepts the i.MX8M frequency-set shadow registers', () => {

@@ -49,7 +49,11 @@ describe('ST-E PRCMU mailbox: PASR masks', () => {
     settle(r);
     request(r, 0, 0x00000001); // MB0H_POWER_STATE_TRANS, AP_POWER_STATE = PRCMU_AP_SLEEP
     settle(r);
-    expect(r.die('prcmu.cs1').calls.map((c) => (c.op === 'mrw' ? `MR${c.mr}=${c.value}` : c.op))).toEqual(['MR16=0', 'MR17=240', 'sr.enter']);
+    expect(r.die('prcmu.cs1').calls.map((c) => (c.op === 'mrw' ? `MR${c.mr}=${c.value}` : c.op))).toEqual([
+      'MR16=0',
+      'MR17=240',
+      'sr.enter',
+    ]);
     expect(r.die('prcmu.cs0').calls.map((c) => c.op)).toEqual(['sr.enter']);
     const [a, b] = r.die('prcmu.cs1').calls;
     expect(b!.tNs - a!.tNs).toBeGreaterThanOrEqual(50);

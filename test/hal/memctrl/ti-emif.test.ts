@@ -127,7 +127,9 @@ describe('TI EMIF: register image and construction errors', () => {
     const trace = new TraceBus(clock);
     const config = pandaEmif(1, { registers: { SDRAM_CONFIG: 1, SDRAM_CONFG: 2 } });
     const dies = config.dies.map((d) => new FakeDie(d.id, clock));
-    expect(() => new TiEmif(config, dies, clock, trace)).toThrow(/^ti-emif emif1: unknown register SDRAM_CONFG in the register image/);
+    expect(() => new TiEmif(config, dies, clock, trace)).toThrow(
+      /^ti-emif emif1: unknown register SDRAM_CONFG in the register image/,
+    );
   });
 
   it('refuses an image that starts in self-refresh and values that are not 32-bit', () => {
@@ -135,7 +137,13 @@ describe('TI EMIF: register image and construction errors', () => {
     const trace = new TraceBus(clock);
     const mk = (registers: Record<string, number>) => {
       const config = pandaEmif(1, { registers });
-      return () => new TiEmif(config, config.dies.map((d) => new FakeDie(d.id, clock)), clock, trace);
+      return () =>
+        new TiEmif(
+          config,
+          config.dies.map((d) => new FakeDie(d.id, clock)),
+          clock,
+          trace,
+        );
     };
     expect(mk({ PWR_MGMT_CTRL: 0x200 })).toThrow(/PWR_MGMT_CTRL = 0x200 refused: LP_MODE = 2/);
     expect(mk({ SDRAM_CONFIG: 2 ** 32 })).toThrow(/SDRAM_CONFIG = 4294967296 is not a 32-bit unsigned value/);
@@ -148,11 +156,19 @@ describe('TI EMIF: register image and construction errors', () => {
     const config = pandaEmif(1);
     const cs0 = new FakeDie('emif1.cs0', clock);
     const cs1 = new FakeDie('emif1.cs1', clock);
-    expect(() => new TiEmif(config, [cs0], clock, trace)).toThrow('ti-emif emif1: no die port for configured die emif1.cs1');
-    expect(() => new TiEmif(config, [cs0, cs1, new FakeDie('emif2.cs0', clock)], clock, trace)).toThrow(/die port\(s\) emif2\.cs0 not in the controller's config/);
+    expect(() => new TiEmif(config, [cs0], clock, trace)).toThrow(
+      'ti-emif emif1: no die port for configured die emif1.cs1',
+    );
+    expect(() => new TiEmif(config, [cs0, cs1, new FakeDie('emif2.cs0', clock)], clock, trace)).toThrow(
+      /die port\(s\) emif2\.cs0 not in the controller's config/,
+    );
     expect(() => new TiEmif(config, [cs0, cs0, cs1], clock, trace)).toThrow(/given twice/);
-    expect(() => new TiEmif({ ...config, blocks: { perf: { base: 0, registers: {} } } }, [cs0, cs1], clock, trace)).toThrow(/unknown block perf/);
-    expect(() => new TiEmif({ ...config, kind: 'fsl-mmdc' }, [cs0, cs1], clock, trace)).toThrow(/config kind is fsl-mmdc/);
+    expect(
+      () => new TiEmif({ ...config, blocks: { perf: { base: 0, registers: {} } } }, [cs0, cs1], clock, trace),
+    ).toThrow(/unknown block perf/);
+    expect(() => new TiEmif({ ...config, kind: 'fsl-mmdc' }, [cs0, cs1], clock, trace)).toThrow(
+      /config kind is fsl-mmdc/,
+    );
   });
 });
 
@@ -179,7 +195,9 @@ describe('OMAP DMM LISA map', () => {
   });
 
   it('rejects a DMM base that is really the address of LISA_MAP_0', () => {
-    expect(() => rig(pandaEmif(1, { blocks: { dmm: { base: 0x4e000040, registers: {} } } }))).toThrow(/looks like the address of LISA_MAP_0/);
+    expect(() => rig(pandaEmif(1, { blocks: { dmm: { base: 0x4e000040, registers: {} } } }))).toThrow(
+      /looks like the address of LISA_MAP_0/,
+    );
   });
 
   it('names the block for an unknown DMM register', () => {

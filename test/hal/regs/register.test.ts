@@ -8,7 +8,9 @@ const CTRL = reg32('CTRL', 0x00, {
   reset: 0x0000_0100,
   fields: [field('EN', 0, 1, 'rw'), field('MODE', 4, 3, 'rw'), field('ID', 8, 8, 'ro'), field('GO', 31, 1, 'wsc')],
 });
-const STATUS = reg32('STATUS', 0x04, { fields: [field('DONE', 0, 1, 'w1c'), field('ERR', 1, 1, 'w1c'), field('SET', 2, 1, 'w1s')] });
+const STATUS = reg32('STATUS', 0x04, {
+  fields: [field('DONE', 0, 1, 'w1c'), field('ERR', 1, 1, 'w1c'), field('SET', 2, 1, 'w1s')],
+});
 const DATA = reg32('DATA', 0x08, { fields: [field('VALUE', 0, 32, 'wo')] });
 const EVT = reg32('EVT', 0x0c, { fields: [field('COUNT', 0, 8, 'rc')] });
 const TEST_BLOCK = block('TEST', 0x10, [CTRL, STATUS, DATA, EVT]);
@@ -22,15 +24,21 @@ function fresh() {
 describe('register declarations', () => {
   it('rejects a field that overflows the register width', () => {
     expect(() => reg32('R', 0, { fields: [field('F', 30, 4)] })).toThrow(DeclarationError);
-    expect(() => reg32('R', 0, { fields: [field('F', 30, 4)] })).toThrow('R.F: bits 33:30 overflow the 32-bit register');
+    expect(() => reg32('R', 0, { fields: [field('F', 30, 4)] })).toThrow(
+      'R.F: bits 33:30 overflow the 32-bit register',
+    );
   });
 
   it('rejects overlapping fields, naming both', () => {
-    expect(() => reg32('R', 0, { fields: [field('A', 0, 4), field('B', 3, 2)] })).toThrow('R.B: bits 4:3 overlap field A');
+    expect(() => reg32('R', 0, { fields: [field('A', 0, 4), field('B', 3, 2)] })).toThrow(
+      'R.B: bits 4:3 overlap field A',
+    );
   });
 
   it('rejects two registers at one offset', () => {
-    expect(() => block('B', 0x10, [reg32('X', 0, { fields: [] }), reg32('Y', 0, { fields: [] })])).toThrow('B: Y and X share offset 0x0');
+    expect(() => block('B', 0x10, [reg32('X', 0, { fields: [] }), reg32('Y', 0, { fields: [] })])).toThrow(
+      'B: Y and X share offset 0x0',
+    );
   });
 
   it('composes and decodes values by field name, including bit 31', () => {
@@ -81,13 +89,24 @@ describe('register block access modes', () => {
     const { blk, trace } = fresh();
     blk.write32(0x00, 0x31);
     expect(trace.ofKind('mmio.write')).toEqual([
-      { kind: 'mmio.write', seq: 0, tNs: 0, address: 0x4000_0000, value: 0x31, block: 'test0', register: 'CTRL', fields: { EN: 1, MODE: 3, ID: 0, GO: 0 } },
+      {
+        kind: 'mmio.write',
+        seq: 0,
+        tNs: 0,
+        address: 0x4000_0000,
+        value: 0x31,
+        block: 'test0',
+        register: 'CTRL',
+        fields: { EN: 1, MODE: 3, ID: 0, GO: 0 },
+      },
     ]);
   });
 
   it('reports accesses to offset with no declared registers as guest errors and reads them as zero', () => {
     const { blk, trace } = fresh();
     expect(() => blk.write32(0x10, 1)).not.toThrow();
-    expect(trace.ofKind('guest.error').map((e) => e.message)).toEqual(['write of 0x1 to offset with no declared register 0x10']);
+    expect(trace.ofKind('guest.error').map((e) => e.message)).toEqual([
+      'write of 0x1 to offset with no declared register 0x10',
+    ]);
   });
 });

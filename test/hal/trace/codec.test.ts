@@ -70,13 +70,50 @@ function edgeEvents(): TraceEvent[] {
       register: 'MRCTRL0',
       fields: { MR_WR: 1, MR_RANK: 3, MR_ADDR: 0xffffffff, ['__proto__']: 5 },
     },
-    { seq: 2, tNs: 18.75, kind: 'mmio.read', address: Number.MAX_SAFE_INTEGER, value: 0xffffffff, block: 'émif-Ω', register: 'REG_ü_段' },
-    { seq: 3, tNs: Number.MAX_SAFE_INTEGER, kind: 'dram.mrw', die: 'emif1.cs0', mr: 0xffff, value: 0xffffffff, register: 'MR17' },
+    {
+      seq: 2,
+      tNs: 18.75,
+      kind: 'mmio.read',
+      address: Number.MAX_SAFE_INTEGER,
+      value: 0xffffffff,
+      block: 'émif-Ω',
+      register: 'REG_ü_段',
+    },
+    {
+      seq: 3,
+      tNs: Number.MAX_SAFE_INTEGER,
+      kind: 'dram.mrw',
+      die: 'emif1.cs0',
+      mr: 0xffff,
+      value: 0xffffffff,
+      register: 'MR17',
+    },
     { seq: 4, tNs: 5e15, kind: 'dram.mrr', die: 'die-😀', mr: 0, value: 0, register: 'MR0' },
-    { seq: 5, tNs: 100, kind: 'dram.sr.enter', die: 'emif1.cs0', bankMask: 0xffffffff, segmentMask: 0, refreshedFraction: 0 },
+    {
+      seq: 5,
+      tNs: 100,
+      kind: 'dram.sr.enter',
+      die: 'emif1.cs0',
+      bankMask: 0xffffffff,
+      segmentMask: 0,
+      refreshedFraction: 0,
+    },
     { seq: 6, tNs: 101, kind: 'dram.sr.enter', die: 'emif1.cs0', bankMask: 0, segmentMask: 0xff, refreshedFraction: 1 },
-    { seq: 7, tNs: 102, kind: 'dram.sr.exit', die: 'emif1.cs0', durationNs: 2 ** 40 + 0.5, poisonedPages: Number.MAX_SAFE_INTEGER },
-    { seq: 0xffffffff, tNs: 103, kind: 'guest.error', source: 'emif1.cs1', message: 'MRW to read-only MR5, "quoted", comma\nnewline' },
+    {
+      seq: 7,
+      tNs: 102,
+      kind: 'dram.sr.exit',
+      die: 'emif1.cs0',
+      durationNs: 2 ** 40 + 0.5,
+      poisonedPages: Number.MAX_SAFE_INTEGER,
+    },
+    {
+      seq: 0xffffffff,
+      tNs: 103,
+      kind: 'guest.error',
+      source: 'emif1.cs1',
+      message: 'MRW to read-only MR5, "quoted", comma\nnewline',
+    },
   ];
 }
 
@@ -141,7 +178,11 @@ describe('trace encoding rejects values that do not fit, before writing anything
     ...over,
   });
   const cases: [string, Record<string, unknown>, string][] = [
-    ['a value of 2^32', write({ value: 2 ** 32 }), 'seq 3 (index 0, mmio.write), field value: 4294967296 does not fit in 32 bits'],
+    [
+      'a value of 2^32',
+      write({ value: 2 ** 32 }),
+      'seq 3 (index 0, mmio.write), field value: 4294967296 does not fit in 32 bits',
+    ],
     ['a negative value', write({ value: -1 }), 'field value: -1 does not fit in 32 bits'],
     ['a fractional value', write({ value: 1.5 }), 'field value: 1.5 does not fit in 32 bits'],
     ['a string value', write({ value: '7' }), 'field value: "7" is not a number'],
@@ -150,14 +191,34 @@ describe('trace encoding rejects values that do not fit, before writing anything
     ['an infinite time', write({ tNs: Infinity }), 'field tNs: Infinity is not a finite time >= 0 ns'],
     ['an address of 2^53', write({ address: 2 ** 53 }), 'field address: 9007199254740992 is not an integer 0..2^53-1'],
     ['a negative address', write({ address: -4 }), 'field address: -4 is not an integer 0..2^53-1'],
-    ['a field value of 2^32', write({ fields: { CS: 0, ADDRESS: 2 ** 32 } }), 'field fields.ADDRESS: 4294967296 does not fit in 32 bits'],
-    ['fields that are not an object', write({ fields: [1, 2] }), 'field fields: an array is not an object of field values'],
+    [
+      'a field value of 2^32',
+      write({ fields: { CS: 0, ADDRESS: 2 ** 32 } }),
+      'field fields.ADDRESS: 4294967296 does not fit in 32 bits',
+    ],
+    [
+      'fields that are not an object',
+      write({ fields: [1, 2] }),
+      'field fields: an array is not an object of field values',
+    ],
     ['a missing register name', write({ register: undefined }), 'field register: undefined (missing) is not a string'],
     ['a NUL in a name', write({ block: 'emif\u00001' }), 'field block: "emif\\u00001" contains a NUL character'],
-    ['a lone surrogate in a name', write({ register: 'R\ud800' }), 'field register: "R\\ud800" contains a lone UTF-16 surrogate'],
-    ['a negative seq', write({ seq: -1 }), 'cannot encode trace event seq -1 (index 0, mmio.write), field seq: -1 does not fit in 32 bits'],
+    [
+      'a lone surrogate in a name',
+      write({ register: 'R\ud800' }),
+      'field register: "R\\ud800" contains a lone UTF-16 surrogate',
+    ],
+    [
+      'a negative seq',
+      write({ seq: -1 }),
+      'cannot encode trace event seq -1 (index 0, mmio.write), field seq: -1 does not fit in 32 bits',
+    ],
     ['a seq of 2^32', write({ seq: 2 ** 32 }), 'field seq: 4294967296 does not fit in 32 bits'],
-    ['an MR number of 65536', { seq: 3, tNs: 0, kind: 'dram.mrw', die: 'd', mr: 65536, value: 0, register: 'MR' }, 'field mr: 65536 does not fit in 16 bits'],
+    [
+      'an MR number of 65536',
+      { seq: 3, tNs: 0, kind: 'dram.mrw', die: 'd', mr: 65536, value: 0, register: 'MR' },
+      'field mr: 65536 does not fit in 16 bits',
+    ],
     [
       'a refreshed fraction above 1',
       { seq: 3, tNs: 0, kind: 'dram.sr.enter', die: 'd', bankMask: 0, segmentMask: 0, refreshedFraction: 1.5 },
@@ -179,7 +240,9 @@ describe('trace encoding rejects values that do not fit, before writing anything
   it('names the index of the bad event among good ones', () => {
     const events: unknown[] = sampleTraceEvents();
     events[5] = { ...(events[5] as object), value: 2 ** 33 };
-    expect(encodeError(events)).toMatch(/^cannot encode trace event seq 5 \(index 5, dram\.mrw\), field value: 8589934592 does not fit/);
+    expect(encodeError(events)).toMatch(
+      /^cannot encode trace event seq 5 \(index 5, dram\.mrw\), field value: 8589934592 does not fit/,
+    );
   });
 
   it('rejects a board name with a NUL', () => {
@@ -198,7 +261,12 @@ describe('trace decoding of truncated, corrupted and foreign files', () => {
     for (let n = 0; n < sample.length; n++) {
       const err = decodeError(sample.subarray(0, n));
       expect(err.message).toMatch(new RegExp(`^boot\\.pasrtrace: truncated at byte ${n} \\(.+\\)`));
-      seen.add(err.message.replace(/^.*?\(/, '').replace(/ \d+ of \d+/g, ' K of N').replace(/\[\d+\]/, '[i]'));
+      seen.add(
+        err.message
+          .replace(/^.*?\(/, '')
+          .replace(/ \d+ of \d+/g, ' K of N')
+          .replace(/\[\d+\]/, '[i]'),
+      );
     }
     expect([...seen]).toEqual(
       expect.arrayContaining([
@@ -221,8 +289,12 @@ describe('trace decoding of truncated, corrupted and foreign files', () => {
     const start = eventsStart(sample);
     // Event 1 is an mmio.write: kind(1) seq(4) tNs(8) address(8) value(4) ...
     const cut = start + 1 + 4 + 8 + 8 + 2;
-    expect(decodeError(sample.subarray(0, cut)).message).toBe(`boot.pasrtrace: truncated at byte ${cut} (event 1 of ${eventCount}, field value)`);
-    expect(decodeError(sample.subarray(0, sample.length - 1)).message).toBe(`boot.pasrtrace: truncated at byte ${sample.length - 1} (CRC-32 trailer)`);
+    expect(decodeError(sample.subarray(0, cut)).message).toBe(
+      `boot.pasrtrace: truncated at byte ${cut} (event 1 of ${eventCount}, field value)`,
+    );
+    expect(decodeError(sample.subarray(0, sample.length - 1)).message).toBe(
+      `boot.pasrtrace: truncated at byte ${sample.length - 1} (CRC-32 trailer)`,
+    );
   });
 
   it('detects every single-byte corruption (CRC or a format error), never a bare RangeError', () => {
@@ -279,7 +351,9 @@ describe('trace decoding of truncated, corrupted and foreign files', () => {
     const bad = sample.slice();
     const i = bad.indexOf(0x31, HEADER_BYTES); // a '1' in the string table ('emif1')
     bad[i] = 0x33;
-    expect(decodeError(bad).message).toMatch(/^boot\.pasrtrace: CRC mismatch \(file corrupted\): stored CRC-32 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}/);
+    expect(decodeError(bad).message).toMatch(
+      /^boot\.pasrtrace: CRC mismatch \(file corrupted\): stored CRC-32 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}/,
+    );
   });
 
   it('rejects a string index out of range', () => {
@@ -295,32 +369,42 @@ describe('trace decoding of truncated, corrupted and foreign files', () => {
     const bad = sample.slice();
     const start = eventsStart(bad);
     bad[start] = 0x1f;
-    expect(decodeError(withCrc(bad)).message).toBe(`boot.pasrtrace: unknown event kind 0x1f at byte ${start} (event 1 of ${eventCount})`);
+    expect(decodeError(withCrc(bad)).message).toBe(
+      `boot.pasrtrace: unknown event kind 0x1f at byte ${start} (event 1 of ${eventCount})`,
+    );
   });
 
   it('rejects an event count that does not match the event section', () => {
     const fewer = sample.slice();
     setU32(fewer, 16, eventCount - 1);
     expect(decodeError(withCrc(fewer)).message).toMatch(
-      new RegExp(`^boot\\.pasrtrace: event count mismatch: the header says ${eventCount - 1} events in \\d+ bytes .* end at byte \\d+, \\d+ bytes early$`),
+      new RegExp(
+        `^boot\\.pasrtrace: event count mismatch: the header says ${eventCount - 1} events in \\d+ bytes .* end at byte \\d+, \\d+ bytes early$`,
+      ),
     );
     const more = sample.slice();
     setU32(more, 16, eventCount + 1);
     expect(decodeError(withCrc(more)).message).toMatch(
-      new RegExp(`^boot\\.pasrtrace: event count mismatch: .* but event ${eventCount + 1} of ${eventCount + 1} \\(starting at byte \\d+, field kind\\) runs past that end$`),
+      new RegExp(
+        `^boot\\.pasrtrace: event count mismatch: .* but event ${eventCount + 1} of ${eventCount + 1} \\(starting at byte \\d+, field kind\\) runs past that end$`,
+      ),
     );
   });
 
   it('rejects trailing bytes after the CRC', () => {
     const longer = new Uint8Array(sample.length + 3);
     longer.set(sample);
-    expect(decodeError(longer).message).toBe(`boot.pasrtrace: 3 trailing bytes after the CRC-32 trailer (the file should end at byte ${sample.length})`);
+    expect(decodeError(longer).message).toBe(
+      `boot.pasrtrace: 3 trailing bytes after the CRC-32 trailer (the file should end at byte ${sample.length})`,
+    );
   });
 
   it('rejects invalid UTF-8 in the string table', () => {
     const bad = sample.slice();
     bad[HEADER_BYTES] = 0xff; // first byte of the board name
-    expect(decodeError(withCrc(bad)).message).toBe(`boot.pasrtrace: string 1 of 25 at byte ${HEADER_BYTES} is not valid UTF-8`);
+    expect(decodeError(withCrc(bad)).message).toBe(
+      `boot.pasrtrace: string 1 of 25 at byte ${HEADER_BYTES} is not valid UTF-8`,
+    );
   });
 
   it('rejects values the encoder would never write (a NaN time), even with a valid CRC', () => {
@@ -328,17 +412,23 @@ describe('trace decoding of truncated, corrupted and foreign files', () => {
     const start = eventsStart(bad);
     setU32(bad, start + 5, 0);
     setU32(bad, start + 9, 0x7ff80000); // tNs = NaN
-    expect(decodeError(withCrc(bad)).message).toBe(`boot.pasrtrace: event 1 of ${eventCount} (seq 0) at byte ${start}: field tNs is NaN, not a finite time >= 0`);
+    expect(decodeError(withCrc(bad)).message).toBe(
+      `boot.pasrtrace: event 1 of ${eventCount} (seq 0) at byte ${start}: field tNs is NaN, not a finite time >= 0`,
+    );
   });
 
   it('rejects header flags it does not know', () => {
     const bad = sample.slice();
     bad[10] = 2;
-    expect(decodeError(withCrc(bad)).message).toBe('boot.pasrtrace: unsupported header flags 0x0002 (version 1 defines none)');
+    expect(decodeError(withCrc(bad)).message).toBe(
+      'boot.pasrtrace: unsupported header flags 0x0002 (version 1 defines none)',
+    );
   });
 
   it('rejects input that is not bytes', () => {
-    expect(decodeError('PASR' as unknown as Uint8Array).message).toBe('boot.pasrtrace: expected the file\'s bytes, got "PASR"');
+    expect(decodeError('PASR' as unknown as Uint8Array).message).toBe(
+      'boot.pasrtrace: expected the file\'s bytes, got "PASR"',
+    );
   });
 
   it('carries the file name and byte offset on the error', () => {

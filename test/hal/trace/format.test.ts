@@ -14,7 +14,15 @@ const write: TraceEvent = {
   register: 'LPDDR2_MODE_REG_CONFIG',
   fields: { CS: 0, REFRESH_EN: 0, ADDRESS: 0x11 },
 };
-const mrw: TraceEvent = { seq: 13, tNs: 1250, kind: 'dram.mrw', die: 'emif1.cs0', mr: 17, value: 0xf0, register: 'MR17' };
+const mrw: TraceEvent = {
+  seq: 13,
+  tNs: 1250,
+  kind: 'dram.mrw',
+  die: 'emif1.cs0',
+  mr: 17,
+  value: 0xf0,
+  register: 'MR17',
+};
 
 /** Minimal RFC 4180 reader (quoted fields, doubled quotes, CRLF) to check what toCsv writes. */
 function parseCsv(text: string): string[][] {
@@ -56,7 +64,9 @@ function parseCsv(text: string): string[][] {
 
 describe('trace text rendering', () => {
   it('prints an MMIO write with its register and decoded fields', () => {
-    expect(formatEventLine(write)).toBe('      1200 ns  #12 mmio.write emif1 LPDDR2_MODE_REG_CONFIG = 0x00000011 (CS=0 REFRESH_EN=0 ADDRESS=0x11)');
+    expect(formatEventLine(write)).toBe(
+      '      1200 ns  #12 mmio.write emif1 LPDDR2_MODE_REG_CONFIG = 0x00000011 (CS=0 REFRESH_EN=0 ADDRESS=0x11)',
+    );
   });
 
   it('prints a mode-register write as die, MR and value', () => {
@@ -68,7 +78,15 @@ describe('trace text rendering', () => {
       { seq: 1, tNs: 18.75, kind: 'mmio.read', address: 0x1_4c00_0040, value: 3, block: 'emif1', register: '?' },
       { seq: 2, tNs: 2, kind: 'dram.mrr', die: 'emif1.cs0', mr: 8, value: 0x14, register: 'MR8' },
       { seq: 3, tNs: 3, kind: 'dram.mrw', die: 'ddrc.rank0', mr: 23, value: 0x0f, register: 'PASR_SEG' },
-      { seq: 4, tNs: 4, kind: 'dram.sr.enter', die: 'emif1.cs0', bankMask: 0, segmentMask: 0xf0, refreshedFraction: 0.5 },
+      {
+        seq: 4,
+        tNs: 4,
+        kind: 'dram.sr.enter',
+        die: 'emif1.cs0',
+        bankMask: 0,
+        segmentMask: 0xf0,
+        refreshedFraction: 0.5,
+      },
       { seq: 5, tNs: 5, kind: 'dram.sr.exit', die: 'emif1.cs0', durationNs: 1000, poisonedPages: 32768 },
       { seq: 6, tNs: 6, kind: 'guest.error', source: 'emif1.cs1', message: 'MRW to read-only MR5' },
     ]).split('\n');
@@ -92,7 +110,16 @@ describe('trace JSON', () => {
   it('is an array of events {seq, tNs, kind, ...} with the events.ts fields', () => {
     const parsed = JSON.parse(toJson([write, mrw])) as Record<string, unknown>[];
     expect(parsed).toEqual([
-      { seq: 12, tNs: 1200, kind: 'mmio.write', address: 0x4c000050, value: 0x11, block: 'emif1', register: 'LPDDR2_MODE_REG_CONFIG', fields: { CS: 0, REFRESH_EN: 0, ADDRESS: 0x11 } },
+      {
+        seq: 12,
+        tNs: 1200,
+        kind: 'mmio.write',
+        address: 0x4c000050,
+        value: 0x11,
+        block: 'emif1',
+        register: 'LPDDR2_MODE_REG_CONFIG',
+        fields: { CS: 0, REFRESH_EN: 0, ADDRESS: 0x11 },
+      },
       { seq: 13, tNs: 1250, kind: 'dram.mrw', die: 'emif1.cs0', mr: 17, value: 0xf0, register: 'MR17' },
     ]);
     expect(Object.keys(parsed[0]!).slice(0, 3)).toEqual(['seq', 'tNs', 'kind']);
@@ -124,7 +151,14 @@ describe('trace CSV (RFC 4180)', () => {
       fields: 'CS=0 REFRESH_EN=0 ADDRESS=0x11',
       mr: '',
     });
-    expect(obj(rows[2]!)).toMatchObject({ kind: 'dram.mrw', source: 'emif1.cs0', register: 'MR17', mr: '17', value: '0xf0', address: '' });
+    expect(obj(rows[2]!)).toMatchObject({
+      kind: 'dram.mrw',
+      source: 'emif1.cs0',
+      register: 'MR17',
+      mr: '17',
+      value: '0xf0',
+      address: '',
+    });
   });
 
   it('quotes commas, quotes and line breaks, and leaves other values bare', () => {
@@ -133,7 +167,13 @@ describe('trace CSV (RFC 4180)', () => {
     expect(csvQuote('say "hi"')).toBe('"say ""hi"""');
     expect(csvQuote('two\nlines')).toBe('"two\nlines"');
     expect(csvQuote('cr\rhere')).toBe('"cr\rhere"');
-    const hostile: TraceEvent = { seq: 1, tNs: 0, kind: 'guest.error', source: 'emif1,cs0', message: 'bad "MRW",\r\nnext line' };
+    const hostile: TraceEvent = {
+      seq: 1,
+      tNs: 0,
+      kind: 'guest.error',
+      source: 'emif1,cs0',
+      message: 'bad "MRW",\r\nnext line',
+    };
     const rows = parseCsv(toCsv([hostile]));
     expect(rows[1]![CSV_COLUMNS.indexOf('source')]).toBe('emif1,cs0');
     expect(rows[1]![CSV_COLUMNS.indexOf('message')]).toBe('bad "MRW",\r\nnext line');

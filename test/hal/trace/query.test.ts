@@ -1,32 +1,101 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceEvent, UnstampedEvent } from '../../../hal/trace/events.js';
-import { TraceFilterError, blockOnController, controllerOfDie, filterEvents, kindsMatching } from '../../../hal/trace/query.js';
+import {
+  TraceFilterError,
+  blockOnController,
+  controllerOfDie,
+  filterEvents,
+  kindsMatching,
+} from '../../../hal/trace/query.js';
 import { sampleTraceEvents } from '../../fixtures/traces/sample-trace.js';
 
 /** A hand-written trace: two controllers, MRWs on both chip selects, reads, SR and errors. */
 function trace(): TraceEvent[] {
   const raw: UnstampedEvent[] = [
     { kind: 'mmio.write', address: 0x4c000008, value: 1, block: 'emif1', register: 'SDRAM_CONFIG', fields: {} }, // 0
-    { kind: 'mmio.write', address: 0x4c000050, value: 0x11, block: 'emif1', register: 'LPDDR2_MODE_REG_CONFIG', fields: { CS: 0, ADDRESS: 0x11 } }, // 1
-    { kind: 'mmio.write', address: 0x4c000040, value: 0xf0, block: 'emif1', register: 'LPDDR2_MODE_REG_DATA', fields: {} }, // 2
+    {
+      kind: 'mmio.write',
+      address: 0x4c000050,
+      value: 0x11,
+      block: 'emif1',
+      register: 'LPDDR2_MODE_REG_CONFIG',
+      fields: { CS: 0, ADDRESS: 0x11 },
+    }, // 1
+    {
+      kind: 'mmio.write',
+      address: 0x4c000040,
+      value: 0xf0,
+      block: 'emif1',
+      register: 'LPDDR2_MODE_REG_DATA',
+      fields: {},
+    }, // 2
     { kind: 'dram.mrw', die: 'emif1.cs0', mr: 17, value: 0xf0, register: 'MR17' }, // 3
-    { kind: 'mmio.write', address: 0x4d000050, value: 0x11, block: 'emif2', register: 'LPDDR2_MODE_REG_CONFIG', fields: { CS: 0, ADDRESS: 0x11 } }, // 4
-    { kind: 'mmio.write', address: 0x4c000050, value: 0x80000010, block: 'emif1', register: 'LPDDR2_MODE_REG_CONFIG', fields: { CS: 1, ADDRESS: 0x10 } }, // 5
-    { kind: 'mmio.write', address: 0x4c000040, value: 0x01, block: 'emif1', register: 'LPDDR2_MODE_REG_DATA', fields: {} }, // 6
+    {
+      kind: 'mmio.write',
+      address: 0x4d000050,
+      value: 0x11,
+      block: 'emif2',
+      register: 'LPDDR2_MODE_REG_CONFIG',
+      fields: { CS: 0, ADDRESS: 0x11 },
+    }, // 4
+    {
+      kind: 'mmio.write',
+      address: 0x4c000050,
+      value: 0x80000010,
+      block: 'emif1',
+      register: 'LPDDR2_MODE_REG_CONFIG',
+      fields: { CS: 1, ADDRESS: 0x10 },
+    }, // 5
+    {
+      kind: 'mmio.write',
+      address: 0x4c000040,
+      value: 0x01,
+      block: 'emif1',
+      register: 'LPDDR2_MODE_REG_DATA',
+      fields: {},
+    }, // 6
     { kind: 'dram.mrw', die: 'emif1.cs1', mr: 16, value: 0x01, register: 'MR16' }, // 7
-    { kind: 'mmio.write', address: 0x4d000040, value: 0x0f, block: 'emif2', register: 'LPDDR2_MODE_REG_DATA', fields: {} }, // 8
+    {
+      kind: 'mmio.write',
+      address: 0x4d000040,
+      value: 0x0f,
+      block: 'emif2',
+      register: 'LPDDR2_MODE_REG_DATA',
+      fields: {},
+    }, // 8
     { kind: 'dram.mrw', die: 'emif2.cs0', mr: 17, value: 0x0f, register: 'MR17' }, // 9
-    { kind: 'mmio.write', address: 0x4c000050, value: 0x80000011, block: 'emif1', register: 'LPDDR2_MODE_REG_CONFIG', fields: { CS: 1, ADDRESS: 0x11 } }, // 10
+    {
+      kind: 'mmio.write',
+      address: 0x4c000050,
+      value: 0x80000011,
+      block: 'emif1',
+      register: 'LPDDR2_MODE_REG_CONFIG',
+      fields: { CS: 1, ADDRESS: 0x11 },
+    }, // 10
     { kind: 'mmio.write', address: 0x4c000040, value: 0xff, block: 'emif1.phy', register: 'PHY_CTRL', fields: {} }, // 11 (sub-block)
     { kind: 'dram.mrw', die: 'emif1.cs1', mr: 17, value: 0xff, register: 'MR17' }, // 12
-    { kind: 'mmio.write', address: 0x4c000050, value: 0x08, block: 'emif1', register: 'LPDDR2_MODE_REG_CONFIG', fields: { CS: 0, ADDRESS: 8 } }, // 13
+    {
+      kind: 'mmio.write',
+      address: 0x4c000050,
+      value: 0x08,
+      block: 'emif1',
+      register: 'LPDDR2_MODE_REG_CONFIG',
+      fields: { CS: 0, ADDRESS: 8 },
+    }, // 13
     { kind: 'dram.mrr', die: 'emif1.cs0', mr: 8, value: 0x14, register: 'MR8' }, // 14
     { kind: 'mmio.read', address: 0x4c000040, value: 0x14, block: 'emif1', register: 'LPDDR2_MODE_REG_DATA' }, // 15
     { kind: 'dram.sr.enter', die: 'emif1.cs0', bankMask: 0, segmentMask: 0xf0, refreshedFraction: 0.5 }, // 16
     { kind: 'guest.error', source: 'emif1.cs1', message: 'MRW during self-refresh' }, // 17
     { kind: 'guest.error', source: 'emif1', message: 'write to read-only register' }, // 18
     { kind: 'dram.sr.exit', die: 'emif1.cs0', durationNs: 100, poisonedPages: 4 }, // 19
-    { kind: 'mmio.write', address: 0x4c000050, value: 0x11, block: 'emif1', register: 'LPDDR2_MODE_REG_CONFIG', fields: { CS: 0, ADDRESS: 0x11 } }, // 20
+    {
+      kind: 'mmio.write',
+      address: 0x4c000050,
+      value: 0x11,
+      block: 'emif1',
+      register: 'LPDDR2_MODE_REG_CONFIG',
+      fields: { CS: 0, ADDRESS: 0x11 },
+    }, // 20
     { kind: 'dram.mrr', die: 'emif1.cs0', mr: 17, value: 0xf0, register: 'MR17' }, // 21
   ];
   return raw.map((e, i) => ({ ...e, seq: i, tNs: 100 * i }) as TraceEvent);
@@ -44,7 +113,7 @@ describe('trace queries (pasr inspect filters)', () => {
     expect(blockOnController('emif10', 'emif1')).toBe(false);
   });
 
-  it('--die keeps that die\'s dram events and the MMIO traffic and errors of its controller', () => {
+  it("--die keeps that die's dram events and the MMIO traffic and errors of its controller", () => {
     const got = filterEvents(trace(), { die: 'emif1.cs0' });
     // Not emif2 (4, 8, 9), not the other die's MRWs (7, 12) or its guest error (17).
     expect(seqs(got)).toEqual([0, 1, 2, 3, 5, 6, 10, 11, 13, 14, 15, 16, 18, 19, 20, 21]);
@@ -57,7 +126,7 @@ describe('trace queries (pasr inspect filters)', () => {
     expect(seqs(got)).toEqual([0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 20, 21]);
   });
 
-  it('--die and --mr combine: only that die\'s MR accesses and their writes', () => {
+  it("--die and --mr combine: only that die's MR accesses and their writes", () => {
     expect(seqs(filterEvents(trace(), { die: 'emif1.cs0', mr: 17 }))).toEqual([0, 1, 2, 3, 20, 21]);
     expect(seqs(filterEvents(trace(), { die: 'emif1.cs1', mr: 17 }))).toEqual([10, 11, 12]);
   });
@@ -94,7 +163,13 @@ describe('trace queries (pasr inspect filters)', () => {
 
   it('finds the init sequence of one die in the sample boot trace', () => {
     const got = filterEvents(sampleTraceEvents(), { die: 'emif2.cs1', kind: 'dram.mrw' });
-    expect(got.map((e) => (e.kind === 'dram.mrw' ? `${e.register}=${e.value}` : ''))).toEqual(['MR10=255', 'MR1=35', 'MR2=4', 'MR16=0', 'MR17=0']);
+    expect(got.map((e) => (e.kind === 'dram.mrw' ? `${e.register}=${e.value}` : ''))).toEqual([
+      'MR10=255',
+      'MR1=35',
+      'MR2=4',
+      'MR16=0',
+      'MR17=0',
+    ]);
   });
 
   it('rejects a kind pattern that matches nothing, with the list of kinds', () => {

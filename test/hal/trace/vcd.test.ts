@@ -87,7 +87,8 @@ async function parseVcd(text: string): Promise<Waves> {
   return new Waves(inst.info, changes, inst.getTime());
 }
 
-const timesOf = (events: TraceEvent[], pred: (e: TraceEvent) => boolean): number[] => events.filter(pred).map((e) => e.tNs);
+const timesOf = (events: TraceEvent[], pred: (e: TraceEvent) => boolean): number[] =>
+  events.filter(pred).map((e) => e.tNs);
 
 describe('VCD export', () => {
   it('loads in a VCD parser with a scope per controller and die and the documented signals', async () => {
@@ -139,7 +140,13 @@ describe('VCD export', () => {
     const [srIn] = timesOf(events, (e) => e.kind === 'dram.sr.enter') as [number];
     const [srOut] = timesOf(events, (e) => e.kind === 'dram.sr.exit') as [number];
     const SR = 'pandaboard_es.emif1.cs0.self_refresh';
-    expect([waves.at(SR, 0), waves.at(SR, srIn - 1), waves.at(SR, srIn), waves.at(SR, srOut - 1), waves.at(SR, srOut)]).toEqual([0, 0, 1, 1, 0]);
+    expect([
+      waves.at(SR, 0),
+      waves.at(SR, srIn - 1),
+      waves.at(SR, srIn),
+      waves.at(SR, srOut - 1),
+      waves.at(SR, srOut),
+    ]).toEqual([0, 0, 1, 1, 0]);
     expect(waves.at('pandaboard_es.emif1.cs0.poisoned_pages', srOut - 1)).toBe(0);
     expect(waves.at('pandaboard_es.emif1.cs0.poisoned_pages', srOut)).toBe(32768);
 
@@ -179,8 +186,26 @@ describe('VCD export', () => {
 
   it('widens vectors for addresses above 4 GiB and writes times above 2^32 ns', async () => {
     const events: TraceEvent[] = [
-      { seq: 0, tNs: 100, kind: 'mmio.write', address: 0x3_0000_1000, value: 0xffffffff, block: 'ddrc', register: 'MRCTRL0', fields: {} },
-      { seq: 1, tNs: 2 ** 32 + 100, kind: 'mmio.write', address: 0x1000, value: 1, block: 'ddrc', register: 'MRCTRL0', fields: {} },
+      {
+        seq: 0,
+        tNs: 100,
+        kind: 'mmio.write',
+        address: 0x3_0000_1000,
+        value: 0xffffffff,
+        block: 'ddrc',
+        register: 'MRCTRL0',
+        fields: {},
+      },
+      {
+        seq: 1,
+        tNs: 2 ** 32 + 100,
+        kind: 'mmio.write',
+        address: 0x1000,
+        value: 1,
+        block: 'ddrc',
+        register: 'MRCTRL0',
+        fields: {},
+      },
     ];
     const text = toVcd(events, { board: 'big' });
     // vcd-stream's WASM build keeps time in 32 bits, so the late change is checked in the text.
@@ -193,7 +218,8 @@ describe('VCD export', () => {
 
   it('gives every signal a distinct compact identifier, also past 93 signals', async () => {
     const events: TraceEvent[] = [];
-    for (let i = 0; i < 40; i++) events.push({ seq: i, tNs: 10 * i, kind: 'dram.mrw', die: `ctl.cs${i}`, mr: 17, value: i, register: 'MR17' });
+    for (let i = 0; i < 40; i++)
+      events.push({ seq: i, tNs: 10 * i, kind: 'dram.mrw', die: `ctl.cs${i}`, mr: 17, value: i, register: 'MR17' });
     const text = toVcd(events, { board: 'many' });
     const ids = [...text.matchAll(/^\$var wire \d+ (\S+) /gm)].map((m) => m[1]!);
     expect(ids).toHaveLength(160);

@@ -47,7 +47,14 @@ describe('register programs over the U-Boot console', () => {
   });
 
   it('bounds a poll by timeout / interval, at least one read, at most maxPollReads', () => {
-    const poll = (timeoutNs: number, intervalNs: number) => ({ op: 'poll' as const, address: 0, mask: 1, expect: 0, timeoutNs, intervalNs });
+    const poll = (timeoutNs: number, intervalNs: number) => ({
+      op: 'poll' as const,
+      address: 0,
+      mask: 1,
+      expect: 0,
+      timeoutNs,
+      intervalNs,
+    });
     expect(pollReads(poll(10_000, 1_000))).toBe(11);
     expect(pollReads(poll(0, 1_000))).toBe(1);
     expect(pollReads(poll(1e9, 1))).toBe(64);
@@ -68,14 +75,18 @@ describe('register programs over the U-Boot console', () => {
   });
 
   it('refuses a program with hazards unless forced, sending nothing', async () => {
-    const hazardous = program('mmdc mrw', [{ op: 'write', address: CONFIG, value: 1 }], [
-      { code: 'mmdc-con-req-stall', message: 'CON_REQ stalls the bus U-Boot runs from' },
-    ]);
+    const hazardous = program(
+      'mmdc mrw',
+      [{ op: 'write', address: CONFIG, value: 1 }],
+      [{ code: 'mmdc-con-req-stall', message: 'CON_REQ stalls the bus U-Boot runs from' }],
+    );
     const r = makeRig();
     const refused = await executeOnConsole(r.console, hazardous, realTimer);
     expect(refused).toMatchObject({ ok: false, code: 'hazard', applied: 0, failedAt: -1 });
     if (!refused.ok) {
-      expect(refused.reason).toBe('refused to run mmdc mrw: mmdc-con-req-stall: CON_REQ stalls the bus U-Boot runs from (use --force to run it anyway)');
+      expect(refused.reason).toBe(
+        'refused to run mmdc mrw: mmdc-con-req-stall: CON_REQ stalls the bus U-Boot runs from (use --force to run it anyway)',
+      );
       expect(refused.notAppliedSteps.map((s) => s.index)).toEqual([0]);
     }
     expect(r.tx()).toBe('');
@@ -93,7 +104,9 @@ describe('register programs over the U-Boot console', () => {
     const result = await executeOnConsole(r.console, p, realTimer);
     expect(result).toMatchObject({ ok: false, code: 'poll-timeout', applied: 1, failedAt: 1 });
     if (!result.ok) {
-      expect(result.reason).toBe('poll of 0x4c000018 gave up after 4 reads over the console (last 0x1, wanted 0x0 under mask 0x1)');
+      expect(result.reason).toBe(
+        'poll of 0x4c000018 gave up after 4 reads over the console (last 0x1, wanted 0x0 under mask 0x1)',
+      );
       expect(result.notAppliedSteps.map((s) => s.index)).toEqual([1, 2]);
     }
     expect(r.tx().split('md.l 0x4c000018 1').length - 1).toBe(4);
@@ -109,10 +122,23 @@ describe('register programs over the U-Boot console', () => {
       { op: 'write', address: CONFIG, value: 0x12 },
     ]);
     const result = await executeOnConsole(r.console, p, realTimer);
-    expect(result).toMatchObject({ ok: false, code: 'board-reset', applied: 2, failedAt: 2, boardReset: true, uncertainStep: undefined });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'board-reset',
+      applied: 2,
+      failedAt: 2,
+      boardReset: true,
+      uncertainStep: undefined,
+    });
     if (!result.ok) {
-      expect(result.appliedSteps.map((s) => s.command)).toEqual(['mw.l 0x4c000050 0x00000011', 'mw.l 0x4c000040 0x000000f0']);
-      expect(result.notAppliedSteps.map((s) => s.command)).toEqual(['mw.l 0x50000000 0x00000001', 'mw.l 0x4c000050 0x00000012']);
+      expect(result.appliedSteps.map((s) => s.command)).toEqual([
+        'mw.l 0x4c000050 0x00000011',
+        'mw.l 0x4c000040 0x000000f0',
+      ]);
+      expect(result.notAppliedSteps.map((s) => s.command)).toEqual([
+        'mw.l 0x50000000 0x00000001',
+        'mw.l 0x4c000050 0x00000012',
+      ]);
       expect(result.reason).toContain('op 2 (mw.l 0x50000000 0x00000001) failed: the board crashed and reset');
       expect(result.reason).toContain('the 2 writes applied before are undone by the reset');
     }

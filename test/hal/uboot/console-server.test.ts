@@ -71,7 +71,10 @@ describe('virtual U-Boot console: prompt, echo, Ctrl-C', () => {
   it('runs mw twice when a command ends in \\r\\n (the \\n is an empty line)', async () => {
     const r = await atPrompt();
     expect(await r.exchange('mw.l 0x41000010 0x5a5a5a5a\r\n', 2)).toBe('mw.l 0x41000010 0x5a5a5a5a\r\n=> \r\n=> ');
-    expect(r.events.filter((e) => e.kind === 'command').map((e) => (e as { repeat: boolean }).repeat)).toEqual([false, true]);
+    expect(r.events.filter((e) => e.kind === 'command').map((e) => (e as { repeat: boolean }).repeat)).toEqual([
+      false,
+      true,
+    ]);
   });
 
   it('loses a type-ahead byte to md, which polls for Ctrl-C once per line (reference §3)', async () => {
@@ -114,8 +117,12 @@ describe('virtual U-Boot console: commands and errors', () => {
   it('shows bytes and half-words in memory order, with the ASCII column', async () => {
     const r = await atPrompt();
     await r.exchange('mw.l 0x41000000 0x64636261\r');
-    expect(await r.exchange('md.b 0x41000000 4\r')).toContain('41000000: 61 62 63 64' + ' '.repeat(12 * 3 + 2) + 'abcd\r\n');
-    expect(await r.exchange('md.w 0x41000000 2\r')).toContain('41000000: 6261 6463' + ' '.repeat(6 * 5 + 2) + 'abcd\r\n');
+    expect(await r.exchange('md.b 0x41000000 4\r')).toContain(
+      '41000000: 61 62 63 64' + ' '.repeat(12 * 3 + 2) + 'abcd\r\n',
+    );
+    expect(await r.exchange('md.w 0x41000000 2\r')).toContain(
+      '41000000: 6261 6463' + ' '.repeat(6 * 5 + 2) + 'abcd\r\n',
+    );
     await r.exchange('mw.b 0x41000001 0x7a\r');
     expect(await r.exchange('md.l 0x41000000 1\r')).toContain('41000000: 64637a61');
   });
@@ -152,7 +159,9 @@ describe('virtual U-Boot console: commands and errors', () => {
     expect(await r32.exchange('md.q 0x41000000 1\r')).toBe('md.q 0x41000000 1\r\n=> ');
     const r64 = await atPrompt({ arch: 'arm64' });
     await r64.exchange('mw.l 0x41000000 0xdeadbeef\r');
-    expect(await r64.exchange('md.q 0x41000000 2\r')).toContain('41000000: 00000000deadbeef 0000000000000000  ................\r\n');
+    expect(await r64.exchange('md.q 0x41000000 2\r')).toContain(
+      '41000000: 00000000deadbeef 0000000000000000  ................\r\n',
+    );
   });
 
   it('lists its commands in help and shows the DRAM bank in bdinfo', async () => {
@@ -217,7 +226,10 @@ describe('virtual U-Boot console: autoboot and faults', () => {
   it('prints stray output after the prompt of a chosen command', async () => {
     const b = makeBoard();
     const link = createMemoryLink();
-    const server = new UbootConsoleServer(link.b, { board: b.board, faults: { strayAfterCommands: { after: 1, text: '\x00\xffnoise' } } });
+    const server = new UbootConsoleServer(link.b, {
+      board: b.board,
+      faults: { strayAfterCommands: { after: 1, text: '\x00\xffnoise' } },
+    });
     const term = rawTerminal(link.a);
     server.start();
     await term.until((rx) => rx.endsWith('=> '));

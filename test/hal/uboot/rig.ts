@@ -24,7 +24,9 @@ export const TESTDEV = block('TESTDEV', 0x100, [
   reg32('CMD', 0x10, { fields: [field('GO', 31, 1, 'wsc'), field('ARG', 0, 16, 'rw')] }),
   reg32('STAT', 0x18, { fields: [field('BUSY', 0, 1, 'ro')] }),
   reg32('DATA', 0x40, { fields: [field('VALUE', 0, 8, 'rw')] }),
-  reg32('CONFIG', 0x50, { fields: [field('CS', 31, 1, 'rw'), field('REFRESH_EN', 30, 1, 'rw'), field('ADDRESS', 0, 8, 'rw')] }),
+  reg32('CONFIG', 0x50, {
+    fields: [field('CS', 31, 1, 'rw'), field('REFRESH_EN', 30, 1, 'rw'), field('ADDRESS', 0, 8, 'rw')],
+  }),
   reg32('ID', 0x60, { reset: 0x4f4d4150, fields: [field('ID', 0, 32, 'ro')] }),
 ]);
 
@@ -46,7 +48,14 @@ export interface Rig {
   resets: number;
 }
 
-export function makeBoard(busyNs = 2_000): { clock: SimClock; trace: TraceBus; bus: MmioBus; dev: RegisterBlock; mrws: [number, number][]; board: ServedBoard } {
+export function makeBoard(busyNs = 2_000): {
+  clock: SimClock;
+  trace: TraceBus;
+  bus: MmioBus;
+  dev: RegisterBlock;
+  mrws: [number, number][];
+  board: ServedBoard;
+} {
   const clock = new SimClock();
   const trace = new TraceBus(clock);
   const bus = new MmioBus();
@@ -60,7 +69,14 @@ export function makeBoard(busyNs = 2_000): { clock: SimClock; trace: TraceBus; b
     }
   });
   bus.map(DEV_BASE, dev);
-  return { clock, trace, bus, dev, mrws, board: { name: 'testboard', access: bus, dramBase: DRAM_BASE, dramSize: 0x08000000, arch: 'arm' } };
+  return {
+    clock,
+    trace,
+    bus,
+    dev,
+    mrws,
+    board: { name: 'testboard', access: bus, dramBase: DRAM_BASE, dramSize: 0x08000000, arch: 'arm' },
+  };
 }
 
 export function makeRig(

@@ -44,7 +44,12 @@ describe('U-Boot console client: synchronising and commands', () => {
     for (let i = 0; i < 5; i++) expect(await r.console.readWord(0x41000000 + 4 * i)).toBe(i);
     const tx = r.tx();
     expect(tx).not.toContain('\n');
-    expect(tx.split('\r').slice(0, -1).every((l) => l.replace(/^\x03+/, '').length > 0)).toBe(true);
+    expect(
+      tx
+        .split('\r')
+        .slice(0, -1)
+        .every((l) => l.replace(/^\x03+/, '').length > 0),
+    ).toBe(true);
   });
 
   it('accumulates replies that arrive in 1-3 byte fragments', async () => {
@@ -56,7 +61,9 @@ describe('U-Boot console client: synchronising and commands', () => {
 
   it('returns command output with the echo and prompt stripped', async () => {
     const r = makeRig();
-    expect(await r.console.command('md.l 0x41000000 2')).toBe('41000000: 00000000 00000000                    ........\r\n');
+    expect(await r.console.command('md.l 0x41000000 2')).toBe(
+      '41000000: 00000000 00000000                    ........\r\n',
+    );
   });
 
   it('refuses a line longer than the 512-character cap before sending anything', async () => {
@@ -219,7 +226,9 @@ describe('U-Boot console client: failures', () => {
     const r = makeRig({ server: { faults: { hangAfterCommands: 0 } }, console: FAST });
     const e = await failure(r.console.writeWord(DEV_BASE + 0x50, 0x11));
     expect(e.code).toBe('timeout');
-    expect(e.message).toContain('no prompt within 100 ms after "mw.l 0x4c000050 0x00000011" (the echo came back but no prompt)');
+    expect(e.message).toContain(
+      'no prompt within 100 ms after "mw.l 0x4c000050 0x00000011" (the echo came back but no prompt)',
+    );
     expect(r.tx().split('mw.l').length - 1).toBe(1);
   });
 
@@ -230,7 +239,10 @@ describe('U-Boot console client: failures', () => {
   });
 
   it('times out on an echo slower than the timeout', async () => {
-    const r = makeRig({ server: { faults: { echoDelayMs: 20 } }, console: { ...FAST, commandTimeoutMs: 60, readRetries: 0 } });
+    const r = makeRig({
+      server: { faults: { echoDelayMs: 20 } },
+      console: { ...FAST, commandTimeoutMs: 60, readRetries: 0 },
+    });
     await r.console.sync();
     const e = await failure(r.console.writeWord(0x41000000, 3));
     expect(e.code).toBe('timeout');
@@ -277,7 +289,11 @@ describe('U-Boot console client: failures', () => {
 
 describe('md output parsing', () => {
   it('parses lines whatever the gap before the ASCII column', () => {
-    expect(parseMdLine('41000000: deadbeef 00000000  ........')).toEqual({ address: 0x41000000, units: ['deadbeef', '00000000'], ascii: '........' });
+    expect(parseMdLine('41000000: deadbeef 00000000  ........')).toEqual({
+      address: 0x41000000,
+      units: ['deadbeef', '00000000'],
+      ascii: '........',
+    });
     expect(parseMdLine('41000000: deadbeef 00000000    ........')?.units).toEqual(['deadbeef', '00000000']);
     expect(parseMdLine('41000000: deadbeef')?.units).toEqual(['deadbeef']);
     expect(parseMdLine('Unknown command')).toBeUndefined();
@@ -288,9 +304,18 @@ describe('md output parsing', () => {
     const line = formatMdLine(0x80000000, bytes, 4);
     expect(line).toBe('80000000: deadbeef 44434241' + ' '.repeat(18 + 2) + '....ABCD');
     expect(parseMdOutput(line + '\r\n', 0x80000000, 2, 4)).toEqual({ ok: true, values: [0xdeadbeef, 0x44434241] });
-    expect(parseMdOutput(line + '\r\n', 0x80000004, 2, 4)).toMatchObject({ ok: false, problem: 'md line at 0x80000000 where 0x80000004 was expected' });
-    expect(parseMdOutput(line + '\r\n', 0x80000000, 3, 4)).toMatchObject({ ok: false, problem: 'md returned 2 values, 3 were asked for' });
+    expect(parseMdOutput(line + '\r\n', 0x80000004, 2, 4)).toMatchObject({
+      ok: false,
+      problem: 'md line at 0x80000000 where 0x80000004 was expected',
+    });
+    expect(parseMdOutput(line + '\r\n', 0x80000000, 3, 4)).toMatchObject({
+      ok: false,
+      problem: 'md returned 2 values, 3 were asked for',
+    });
     expect(parseMdOutput(line + '\r\n', 0x80000000, 2, 2)).toMatchObject({ ok: false });
-    expect(parseMdOutput('', 0, 1, 4)).toMatchObject({ ok: false, problem: expect.stringContaining('md printed nothing') });
+    expect(parseMdOutput('', 0, 1, 4)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('md printed nothing'),
+    });
   });
 });
