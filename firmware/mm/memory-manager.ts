@@ -64,6 +64,7 @@ export class MemoryManager extends PageAllocator {
   /** Full consistency check (O(pages)); throws naming the first violation. */
   checkInvariants(): void {
     checkInvariants(this);
+    this.census.checkInvariants();
   }
 
   /** NR_FREE_PAGES over all zones (pcp pages excluded, as in Linux). */
@@ -73,7 +74,7 @@ export class MemoryManager extends PageAllocator {
 
   /** Bytes of per-page state (memmap slots, list heads, pageblock flags) per page frame. */
   bytesPerPage(): number {
-    return this.memmap.bytesPerPage();
+    return this.memmap.bytesPerPage() + this.census.bytesPerPage;
   }
 
   buddyinfo(): string {

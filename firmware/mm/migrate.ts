@@ -67,13 +67,13 @@ export class Migrator {
   /** Mark a block long-term pinned (pin_user_pages(FOLL_LONGTERM)): migration of it fails. */
   pin(pfn: number): void {
     const i = this.headIndex(pfn, 'pin');
-    this.ctx.memmap.setFlags(i, this.ctx.memmap.flags(i) | PG_PINNED);
+    this.ctx.pa.setPinned(i + this.ctx.memmap.startPfn, true);
   }
 
   /** unpin_user_pages(). */
   unpin(pfn: number): void {
     const i = this.headIndex(pfn, 'unpin');
-    this.ctx.memmap.setFlags(i, this.ctx.memmap.flags(i) & ~PG_PINNED);
+    this.ctx.pa.setPinned(i + this.ctx.memmap.startPfn, false);
   }
 
   isPinned(pfn: number): boolean {

@@ -33,12 +33,10 @@ export function memblockFreeAll(pa: PageAllocator, layout: MemoryLayout): void {
   const mm = pa.memmap;
   const reserved = [...layout.reserved].sort((a, b) => a.startPfn - b.startPfn);
   for (const r of reserved) {
-    for (let i = r.startPfn - mm.startPfn; i < r.endPfn - mm.startPfn; i++) mm.setKindRaw(i, PageKind.RESERVED);
-    for (const zone of pa.zones) {
-      if (!zone.populated) continue;
-      const lo = Math.max(r.startPfn, zone.zoneStartPfn);
-      const hi = Math.min(r.endPfn, zone.endPfn);
-      if (hi > lo) zone.nrKind[PageKind.RESERVED] += hi - lo;
+    for (let i = r.startPfn - mm.startPfn; i < r.endPfn - mm.startPfn; i++) {
+      if (mm.kind(i) === PageKind.RESERVED) continue; // overlapping reservations count once
+      mm.setKindRaw(i, PageKind.RESERVED);
+      pa.census.addRange(i, 1, PageKind.RESERVED, 1);
     }
   }
   for (const zone of pa.zones) zone.managedPages = zone.presentPages - zone.nrKind[PageKind.RESERVED]!;

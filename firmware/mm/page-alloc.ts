@@ -71,9 +71,11 @@ import {
   PG_ISOLATED,
   PG_LRU,
   PG_PCP,
+  PG_PINNED,
   PageKind,
   isMovableKind,
 } from './page-flags.js';
+import { KindCensus } from './kind-census.js';
 import { NR_PCP_LISTS, PAGE_ALLOC_COSTLY_ORDER, PerCpuPages } from './pcp.js';
 import { VmEvents } from './vmstat.js';
 import { DEFAULT_WATERMARK_BOOST_FACTOR, multFrac } from './watermarks.js';
@@ -174,6 +176,7 @@ if (
   PG_HEAD !== 4 ||
   PG_LRU !== 0x10 ||
   PG_ISOLATED !== 0x80 ||
+  PG_PINNED !== 0x08 ||
   W_STATE !== 2 ||
   H_STATE !== 5 ||
   B_KIND !== 8 ||
@@ -263,6 +266,12 @@ export class PageAllocator {
   /** The preferred zone (first of the zonelist) per highest zone index, or null. */
   private preferredZone: (Zone | null)[] = [];
   declare private readonly pgalloc: Float64Array;
+  /** Pages per owner kind per census cell (the zones' NR_* kind counters at a finer grain). */
+  declare readonly census: KindCensus;
+  /** Hot-path aliases of census.count, census.cellOf and census.shift (refreshed on repartition). */
+  declare private kindCount: Int32Array;
+  declare private cellOf: Uint16Array;
+  declare private cellShift: number;
   /** Zone the last successful getPageFromFreelist() allocated from. */
   private lastZoneIdx = -1;
   /** Scratch results of prepMoveFreepagesBlock(). */
@@ -329,6 +338,13 @@ export class PageAllocator {
       z.lowmemReserve = new Array<number>(MAX_NR_ZONES).fill(0);
     }
     this.rebuildZonelists();
+    this.census = new KindCensus(this.memmap, () =>
+      this.zones.filter((z) => z.populated).map((z) => ({ idx: z.idx, startPfn: z.zoneStartPfn, endPfn: z.endPfn })),
+    );
+    for (const z of this.zones) z.census = this.census;
+    // Nothing is allocated yet: the counters start at zero without a scan.
+    this.census.partition([], () => -1, false);
+    this.refreshCensusAliases();
 
     // memmap_init(): every pageblock starts MIGRATE_MOVABLE (fill with the value 1).
     this.memmap.pageblockFlags.fill(MIGRATE_MOVABLE);
@@ -338,6 +354,21 @@ export class PageAllocator {
       const z = this.zones[this.zoneIdxOf(c.startPfn)]!;
       z.cmaPages += c.endPfn - c.startPfn;
     }
+  }
+
+  /**
+   * Cut the kind census into cells at the given pfn boundaries (and the zone boundaries),
+   * labelled by labelOf (see KindCensus.partition()); the counters are rebuilt from the memmap.
+   */
+  partitionCensus(boundaries: readonly number[], labelOf: (pfn: number) => number): void {
+    this.census.partition(boundaries, labelOf);
+    this.refreshCensusAliases();
+  }
+
+  private refreshCensusAliases(): void {
+    this.kindCount = this.census.count;
+    this.cellOf = this.census.cellOf;
+    this.cellShift = this.census.shift;
   }
 
   /**
@@ -616,10 +647,11 @@ export class PageAllocator {
       const zi = this.pbZone[pb]!;
       // The pageblock's migratetype, 8 and up when isolated.
       const f = this.pbFlags[pb]!;
-      // PG_HEAD of order 0, not on an LRU list nor isolated, in a pageblock of one zone:
-      // (st >> 16) is order << 8 | flags, and -108 is the mask 0x...ff94 = order bits | PG_HEAD
-      // | PG_LRU | PG_ISOLATED as a one-byte operand (V8 inlines functions by bytecode size).
-      if (((st >> 16) & -108) !== 4 /* PG_HEAD */ || k === 0 || zi < 0) break fast;
+      // PG_HEAD of order 0, not on an LRU list, isolated nor pinned, in a pageblock of one zone:
+      // (st >> 16) is order << 8 | flags, and -100 is the mask 0x...ff9c = order bits | PG_HEAD
+      // | PG_PINNED | PG_LRU | PG_ISOLATED as a one-byte operand (V8 inlines functions by
+      // bytecode size).
+      if (((st >> 16) & -100) !== 4 /* PG_HEAD */ || k === 0 || zi < 0) break fast;
       const cw = this.pcpCountBase;
       if (cw < 0) return this.freeBuddyOrder0(pfn, zi, st, f);
       const zone = this.zones[zi]!;
@@ -627,7 +659,7 @@ export class PageAllocator {
       const zc = zi * this.nrCpus + cpu;
       const count = w[cw + zc]! + 1;
       if (count >= zone.pcpHigh) break fast;
-      zone.nrKind[k]--;
+      this.kindCount[this.cellOf[idx >>> this.cellShift]! * 11 /* NR_PAGE_KINDS */ + k]--;
       this.events.pgfree++;
       // list_add(&page->pcp_list, &pcp->lists[pindex])
       const h = this.pcpHeadBase + zc * 12 /* NR_PCP_LISTS */ + f;
@@ -649,8 +681,9 @@ export class PageAllocator {
    */
   private freeBuddyOrder0(pfn: number, zi: number, st: number, f: number): void {
     const zone = this.zones[zi]!;
-    zone.nrKind[st & 0xff]--;
-    this.w[3 * (pfn - this.startPfn) + 2 /* W_STATE */] = 0; // kind FREE, age 0, flags and order cleared
+    const idx = pfn - this.startPfn;
+    this.kindCount[this.cellOf[idx >>> this.cellShift]! * 11 /* NR_PAGE_KINDS */ + (st & 0xff)]--;
+    this.w[3 * idx + 2 /* W_STATE */] = 0; // kind FREE, age 0, flags and order cleared
     this.events.pgfree++;
     // get_pfnblock_migratetype(): MIGRATE_ISOLATE when the isolate bit (8) is set.
     this.freeOneBlock(pfn, zone, 0, f & 8 ? 5 /* MIGRATE_ISOLATE */ : f & 7, false);
@@ -679,7 +712,11 @@ export class PageAllocator {
     }
     const zone = this.zones[this.zoneIdxOf(pfn)]!;
     const n = 1 << order;
-    const nrKind = zone.nrKind;
+    if (fl & PG_PINNED) this.census.addPinned(idx, n, -1);
+    const kindCount = this.kindCount;
+    const cellShift = this.cellShift;
+    // The block's census cell when it lies in one chunk (always, unless cells are tiny).
+    const cell = order <= cellShift ? this.cellOf[idx >>> cellShift]! * 11 /* NR_PAGE_KINDS */ : -1;
     // free_pages_prepare(): every page of the block must be in use.
     for (let i = idx; i < idx + n; i++) {
       const k = b[12 * i + B_KIND]!;
@@ -687,7 +724,7 @@ export class PageAllocator {
         throw new Error(
           `freePages: bad page state at pfn ${hexPfn(i + this.startPfn)} (page ${i - idx} of the order-${order} block at ${hexPfn(pfn)}): already free`,
         );
-      nrKind[k]--;
+      kindCount[(cell >= 0 ? cell : this.cellOf[i >>> cellShift]! * 11) + k]--;
       // Kind FREE, age 0, no flags (the order of a free page is set on block heads later).
       // One word store: byte stores followed by the fast paths' word loads of the same bytes
       // would stall store forwarding.
@@ -722,7 +759,7 @@ export class PageAllocator {
               throw new Error(`freePagesCore: pfn ${hexPfn(i + this.startPfn)} is already free`);
             continue;
           }
-          zone.nrKind[k]--;
+          this.census.addBlock(i, 1, k, -1);
           b[12 * i + B_KIND] = PageKind.FREE;
           b[12 * i + B_FLAGS] = 0;
         }
@@ -1317,7 +1354,7 @@ export class PageAllocator {
       w[this.pcpCountBase + zc]--;
       // prep_new_page(): owner kind, age 0 (as every free page has), PG_HEAD, order 0.
       w[3 * idx + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
-      zone.nrKind[kind]++;
+      this.kindCount[this.cellOf[idx >>> this.cellShift]! * 11 /* NR_PAGE_KINDS */ + kind]++;
       this.pgalloc[zone.idx]++;
       return idx + this.startPfn;
     }
@@ -1333,8 +1370,9 @@ export class PageAllocator {
     const pfn = this.rmqueueSmallest(zone, 0, mt);
     if (pfn < 0) return -1;
     // Owner kind, age 0 (as every free page has), PG_HEAD, order 0.
-    this.w[3 * (pfn - this.startPfn) + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
-    zone.nrKind[kind]++;
+    const idx = pfn - this.startPfn;
+    this.w[3 * idx + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16);
+    this.kindCount[this.cellOf[idx >>> this.cellShift]! * 11 /* NR_PAGE_KINDS */ + kind]++;
     this.pgalloc[zone.idx]++;
     return pfn;
   }
@@ -1480,8 +1518,9 @@ export class PageAllocator {
     // order on the head), as the order-0 fast paths do: no narrow store before a wide load.
     for (let i = idx + 1; i < idx + n; i++) w[3 * i + 2 /* W_STATE */] = kind;
     w[3 * idx + 2 /* W_STATE */] = kind | (4 /* PG_HEAD */ << 16) | (order << 24);
-    const zone = this.zones[zoneIdx]!;
-    zone.nrKind[kind] += n;
+    if (order <= this.cellShift)
+      this.kindCount[this.cellOf[idx >>> this.cellShift]! * 11 /* NR_PAGE_KINDS */ + kind] += n;
+    else this.census.addBlock(idx, n, kind, 1);
     this.pgalloc[zoneIdx] += n;
   }
 
@@ -1598,17 +1637,19 @@ export class PageAllocator {
   markAllocated(pfn: number, order: number, kind: number): void {
     const b = this.b;
     const idx = pfn - this.startPfn;
-    const zone = this.zoneOf(pfn);
     const n = 1 << order;
+    const census = this.census;
     for (let i = idx; i < idx + n; i++) {
-      if (b[12 * i + B_FLAGS]! & (PG_BUDDY | PG_PCP))
+      const fl = b[12 * i + B_FLAGS]!;
+      if (fl & (PG_BUDDY | PG_PCP))
         throw new Error(`markAllocated: pfn ${hexPfn(i + this.startPfn)} is on a free list`);
+      if (fl & PG_HEAD && fl & PG_PINNED) census.addPinned(i, 1 << b[12 * i + B_ORDER]!, -1);
       const old = b[12 * i + B_KIND]!;
-      if (old !== PageKind.FREE) zone.nrKind[old]--;
+      if (old !== PageKind.FREE) census.addBlock(i, 1, old, -1);
       b[12 * i + B_KIND] = kind;
       b[12 * i + B_FLAGS] = 0;
     }
-    zone.nrKind[kind] += n;
+    census.addBlock(idx, n, kind, 1);
     b[12 * idx + B_FLAGS] = PG_HEAD;
     b[12 * idx + B_ORDER] = order;
   }
@@ -1621,11 +1662,23 @@ export class PageAllocator {
     for (let i = idx; i < idx + nrPages; i++) {
       const old = this.b[12 * i + B_KIND]!;
       if (old === PageKind.FREE) throw new Error(`setPageKind: pfn ${hexPfn(i + this.startPfn)} is free`);
-      const zone = this.zones[this.zoneIdxOf(i + this.startPfn)]!;
-      zone.nrKind[old]--;
-      zone.nrKind[kind]++;
+      this.census.addBlock(i, 1, old, -1);
+      this.census.addBlock(i, 1, kind, 1);
       this.b[12 * i + B_KIND] = kind;
     }
+  }
+
+  /**
+   * Set or clear the long-term pin (PG_PINNED, FOLL_LONGTERM) of the allocated block headed at
+   * pfn, keeping the kind census's pinned counts.
+   */
+  setPinned(pfn: number, on: boolean): void {
+    const idx = pfn - this.startPfn;
+    const fl = this.b[12 * idx + B_FLAGS]!;
+    if ((fl & PG_HEAD) === 0) throw new Error(`setPinned: pfn ${hexPfn(pfn)} is not the head of an allocated block`);
+    if (((fl & PG_PINNED) !== 0) === on) return;
+    this.b[12 * idx + B_FLAGS] = on ? fl | PG_PINNED : fl & ~PG_PINNED;
+    this.census.addPinned(idx, 1 << this.b[12 * idx + B_ORDER]!, on ? 1 : -1);
   }
 
   /** split_page(): turn an allocated order-n block into 2^n order-0 allocated pages. */

@@ -11,7 +11,7 @@
  *  (d) nrKind[k] = pages of owner kind k in the zone, for every kind but FREE.
  */
 import type { ZoneName } from './layout.js';
-import { NR_PAGE_KINDS } from './page-flags.js';
+import type { KindCensus } from './kind-census.js';
 
 export class Zone {
   declare readonly idx: number;
@@ -44,8 +44,13 @@ export class Zone {
   pcpHighMax = 0;
   /** vm stats threshold (per-cpu counter drift) shown in zoneinfo. */
   statThreshold = 0;
-  /** Pages per owner kind (index PageKind). */
-  readonly nrKind = new Float64Array(NR_PAGE_KINDS);
+  /** The allocator's kind census, which holds the zone's per-kind page counters. */
+  declare census: KindCensus;
+
+  /** Pages per owner kind (index PageKind; FREE reads 0), summed from the kind census. */
+  get nrKind(): Float64Array {
+    return this.census.zoneKinds(this.idx);
+  }
 
   constructor(idx: number, name: ZoneName) {
     this.idx = idx;
