@@ -2,12 +2,17 @@
  * Simulated time, in nanoseconds, injected from above.
  *
  * Nothing below cli/ reads the wall clock. Models advance this clock by the cost of what
- * they do (an MRW, a page migration, a hotplug offline) and schedule work with alarms.
+ * they do (an MRW, a page migration, a hotplug offline) and schedule work with alarms; a run
+ * is a discrete-event simulation driven by these alarms.
  *
  * Invariants:
  *  (a) nowNs never decreases;
  *  (b) alarms fire in due-time order (ties in creation order), each exactly once per schedule,
- *      with nowNs equal to their due time while their callback runs.
+ *      with nowNs equal to their due time when it is still ahead (an alarm that fell due while
+ *      an earlier callback advanced time fires late, at the time reached);
+ *  (c) alarms never nest: a callback that advances the clock (a mechanism charging its cost)
+ *      only moves time; alarms that fall due meanwhile fire after that callback returns, from
+ *      the outermost advance.
  */
 export interface Clock {
   readonly nowNs: number;
@@ -28,10 +33,18 @@ interface Alarm {
   cancelled: boolean;
 }
 
+/** Heap order: earlier due time first, then creation order. */
+function before(a: Alarm, b: Alarm): boolean {
+  return a.dueNs < b.dueNs || (a.dueNs === b.dueNs && a.order < b.order);
+}
+
 export class SimClock implements Clock {
   private now = 0;
-  private alarms: Alarm[] = [];
+  /** Binary min-heap of pending alarms (cancelled ones are dropped when they reach the top). */
+  private readonly heap: Alarm[] = [];
   private order = 0;
+  /** True while an alarm callback runs (nested advances only move time). */
+  private firing = false;
 
   constructor(startNs = 0) {
     if (!Number.isFinite(startNs) || startNs < 0)
@@ -52,13 +65,22 @@ export class SimClock implements Clock {
 
   advanceTo(tNs: number): void {
     if (!Number.isFinite(tNs)) throw new RangeError(`cannot advance the clock to ${tNs} ns`);
+    if (this.firing) {
+      if (tNs > this.now) this.now = tNs;
+      return;
+    }
     for (;;) {
-      const next = this.alarms[0];
-      if (next === undefined || next.dueNs > tNs) break;
-      this.alarms.shift();
+      const next = this.heap[0];
+      if (next === undefined || next.dueNs > Math.max(tNs, this.now)) break;
+      this.pop();
       if (next.cancelled) continue;
       if (next.dueNs > this.now) this.now = next.dueNs;
-      next.cb();
+      this.firing = true;
+      try {
+        next.cb();
+      } finally {
+        this.firing = false;
+      }
     }
     if (tNs > this.now) this.now = tNs;
   }
@@ -67,21 +89,49 @@ export class SimClock implements Clock {
     if (!(deltaNs >= 0) || !Number.isFinite(deltaNs))
       throw new RangeError(`cannot schedule an alarm ${deltaNs} ns ahead`);
     const alarm: Alarm = { dueNs: this.now + deltaNs, order: this.order++, cb, cancelled: false };
-    // Sorted insert: alarms are few (governor ticks, timeouts), so a linear scan is fine.
-    let i = this.alarms.length;
-    while (i > 0) {
-      const prev = this.alarms[i - 1]!;
-      if (prev.dueNs < alarm.dueNs || (prev.dueNs === alarm.dueNs && prev.order < alarm.order)) break;
-      i--;
-    }
-    this.alarms.splice(i, 0, alarm);
+    this.push(alarm);
     return () => {
       alarm.cancelled = true;
     };
   }
 
   nextAlarmNs(): number {
-    for (const a of this.alarms) if (!a.cancelled) return a.dueNs;
-    return Infinity;
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+    return this.heap.length > 0 ? this.heap[0]!.dueNs : Infinity;
+  }
+
+  /** Pending alarms, cancelled ones included until they reach the top. */
+  get pendingAlarms(): number {
+    return this.heap.length;
+  }
+
+  private push(a: Alarm): void {
+    const h = this.heap;
+    let i = h.length;
+    h.push(a);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(a, h[p]!)) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = a;
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c = r < h.length && before(h[r]!, h[l]!) ? r : l;
+      if (!before(h[c]!, last)) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = last;
   }
 }

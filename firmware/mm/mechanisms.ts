@@ -1,5 +1,5 @@
 /**
- * MmMechanisms: the mm mechanisms of issue 3 built on a booted MemoryManager, wired together
+ * MmMechanisms: the mm mechanisms built on a booted MemoryManager, wired together
  * and into the allocator's slow path:
  *  - MmHooks: wakeKswapd -> reclaim.wakeupKswapd(); directReclaim -> try_to_free_pages();
  *    directCompact -> try_to_compact_pages(); none of them recurses while reclaim or compaction
@@ -75,6 +75,8 @@ export class MmMechanisms {
   private kcompactdScheduled = false;
   private kswapdRunning = false;
   private lastProactiveNs: number;
+  /** Daemons frozen for suspend (freeze_kernel_threads()): wake-ups wait for thaw(). */
+  private frozen = false;
 
   constructor(mm: MemoryManager, opts: MmMechanismsOptions = {}) {
     this.mm = mm;
@@ -167,21 +169,43 @@ export class MmMechanisms {
   // ---- daemons -------------------------------------------------------------------------------
 
   private scheduleKswapd(): void {
-    if (this.daemons !== 'clock' || this.kswapdScheduled) return;
+    if (this.daemons !== 'clock' || this.kswapdScheduled || this.frozen) return;
     this.kswapdScheduled = true;
     this.mm.clock.schedule(0, () => {
       this.kswapdScheduled = false;
-      this.runKswapd();
+      // Frozen after the wake-up was queued: the work stays pending until thaw().
+      if (!this.frozen) this.runKswapd();
     });
   }
 
   private scheduleKcompactd(): void {
-    if (this.daemons !== 'clock' || this.kcompactdScheduled) return;
+    if (this.daemons !== 'clock' || this.kcompactdScheduled || this.frozen) return;
     this.kcompactdScheduled = true;
     this.mm.clock.schedule(0, () => {
       this.kcompactdScheduled = false;
-      this.compaction.kcompactd();
+      if (!this.frozen) this.compaction.kcompactd();
     });
+  }
+
+  /**
+   * The freezer (freeze_kernel_threads() before suspend): kswapd and kcompactd are freezable
+   * kthreads, so while frozen their wake-ups are remembered but they do not run, and tick() does
+   * nothing. Suspend freezes them before the dies enter self-refresh.
+   */
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  /** thaw_kernel_threads() at resume: daemons with pending work run at the next clock advance. */
+  thaw(): void {
+    if (!this.frozen) return;
+    this.frozen = false;
+    if (this.reclaim.kswapdPending) this.scheduleKswapd();
+    if (this.compaction.kcompactdHighest >= 0) this.scheduleKcompactd();
+  }
+
+  get isFrozen(): boolean {
+    return this.frozen;
   }
 
   /** Run kswapd for its pending wake-up (if any); returns pages reclaimed. */
@@ -200,6 +224,7 @@ export class MmMechanisms {
    * and kcompactd's proactive check when 500 ms of simulated time passed since the last one.
    */
   tick(): void {
+    if (this.frozen) return;
     this.runKswapd();
     if (this.compaction.kcompactdHighest >= 0) this.compaction.kcompactd();
     const now = this.mm.clock.nowNs;

@@ -12,7 +12,7 @@
  *      then the source is freed.
  * LRU pages are isolated from their lists first (so nothing else touches them while the list is
  * worked on) and the new frames are put back on the LRU; failed ones go back where they were.
- * pgmigrate_success / pgmigrate_fail count pages; balloon_migrate counts balloon pages moved.
+ * pgmigrate_success / pgmigrate_fail count pages (balloon pages are held, never moved: balloon_migrate stays 0).
  */
 import type { MigrateReason } from './costs.js';
 import { GFP_USER, __GFP_HIGHMEM, __GFP_MOVABLE, __GFP_RETRY_MAYFAIL } from './gfp.js';
@@ -173,7 +173,6 @@ export class Migrator {
         const pages = 2 ** order;
         res.succeeded += pages;
         ctx.events.pgmigrate_success += pages;
-        if (kind === PageKind.BALLOON) ctx.events.balloon_migrate += pages;
         const ns = perPage * pages;
         ctx.ledger.charge(`migrate:${reason}`, ns, pages);
         res.ns += ns;

@@ -35,11 +35,18 @@ export const PAGE_KIND_NAMES = [
 ] as const;
 
 /**
- * Kinds that migration can move: what Linux counts as movable in prep_move_freepages_block()
- * (PageLRU() || __PageMovable()): LRU pages (anon, file) and balloon pages (balloon compaction).
+ * Kinds that migration can move: LRU pages (anon, file), what Linux counts as movable in
+ * prep_move_freepages_block() (PageLRU()). Balloon and offline pages are held by a PASR policy
+ * so that their frames can be masked: unlike Linux's balloon compaction, no scanner may move
+ * them (their frames would be handed to new owners while masked), so they are not movable.
  */
 export function isMovableKind(kind: number): boolean {
-  return kind >= PageKind.ANON && kind <= PageKind.BALLOON;
+  return kind >= PageKind.ANON && kind <= PageKind.FILE_DIRTY;
+}
+
+/** Kinds a PASR policy holds (balloon, offline): no data, never moved, never handed out. */
+export function isHeldKind(kind: number): boolean {
+  return kind === PageKind.BALLOON || kind === PageKind.OFFLINE;
 }
 
 /** Kinds that sit on an LRU list in Linux (anon and page cache). */

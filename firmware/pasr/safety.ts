@@ -73,16 +73,23 @@ export function checkMasks(board: Board, memmap: MemMap, masks: readonly DieMask
   return out;
 }
 
-/** The check at self-refresh entry: the masks each die will latch. */
+/**
+ * The check at self-refresh entry: the masks each die will latch, whatever the controller
+ * (a PRCMU mailbox writes the pending masks only as the dies enter self-refresh).
+ */
 export function checkSelfRefreshEntry(board: Board, memmap: MemMap): SafetyViolation[] {
   return checkMasks(
     board,
     memmap,
-    board.dies.map((d) => ({ die: d.id, bankMask: d.bankMask, segmentMask: d.segmentMask })),
+    board.dies.map((d) => ({ die: d.id, ...board.masksAtNextSelfRefresh(d.id) })),
   );
 }
 
-/** Live pages whose contents the board lost (poisoned during a self-refresh). */
+/**
+ * Live pages whose contents the board lost: poisoned during the last self-refresh cycle (the
+ * board's poison marks are cleared at each cycle's entry, so a frame handed out after its unit
+ * was refreshed again holds new data and is not counted).
+ */
 export function countLostPages(board: Board, memmap: MemMap): number {
   let lost = 0;
   const n = Math.min(board.poisoned.length, memmap.nrPages);

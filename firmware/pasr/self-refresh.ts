@@ -9,7 +9,7 @@ export interface SelfRefreshReport {
   readonly durationNs: number;
   /** Live pages in masked banks/segments at entry (must be empty). */
   readonly violations: readonly SafetyViolation[];
-  /** Page frames newly poisoned by this cycle (masked area, live or not; each counted once). */
+  /** Page frames poisoned by this cycle (masked area, live or not; each counted once). */
   readonly poisonedPages: number;
   /** Live pages whose data was lost (must be 0). */
   readonly lostPages: number;
@@ -61,7 +61,9 @@ export function selfRefreshCycle(
 ): SelfRefreshReport {
   const errors: string[] = [];
   const violations = checkSelfRefreshEntry(board, memmap);
-  const poisonedBefore = board.poisonedIn(board.firstPfn, board.firstPfn + board.poisoned.length);
+  // A page is lost only when it was live at entry and not refreshed during this cycle: marks
+  // from earlier cycles describe frames that have been refreshed (and maybe rewritten) since.
+  board.clearPoison();
   for (const d of drivers.values()) run(board, d.selfRefreshEnter(), errors);
   const refreshed: Record<string, number> = {};
   let energyJ = 0;
@@ -75,7 +77,7 @@ export function selfRefreshCycle(
   }
   board.clock.advance(durationNs);
   for (const d of drivers.values()) run(board, d.selfRefreshExit(), errors);
-  const poisonedPages = board.poisonedIn(board.firstPfn, board.firstPfn + board.poisoned.length) - poisonedBefore;
+  const poisonedPages = board.poisonedIn(board.firstPfn, board.firstPfn + board.poisoned.length);
   for (const die of board.dies)
     if (die.inSelfRefresh) errors.push(`${die.id} is still in self-refresh after the exit sequence`);
   return {

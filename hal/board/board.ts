@@ -88,6 +88,21 @@ export class Board implements PoisonSink {
     return c;
   }
 
+  /**
+   * The masks a die will latch at its next self-refresh entry: those its controller will write
+   * first (the PRCMU mailbox applies PASR masks at sleep), else those its mode registers hold.
+   */
+  masksAtNextSelfRefresh(dieId: string): { bankMask: number; segmentMask: number; refreshedFraction: number } {
+    const die = this.die(dieId);
+    const pending = this.controller(die.config.controller).pendingMasks?.(dieId);
+    return pending === undefined ? die.currentMasks : die.masksFor(pending.mr16, pending.mr17);
+  }
+
+  /** Forget which pages lost their data: a new self-refresh cycle starts (see countLostPages()). */
+  clearPoison(): void {
+    this.poisoned.fill(0);
+  }
+
   /** PoisonSink: a die left self-refresh with these banks/segments unrefreshed. */
   poison(dieId: string, maskedBanks: number, maskedSegments: number): number {
     return this.addressMap.fillTouched(this.poisoned, this.firstPfn, dieId, maskedBanks, maskedSegments, 1);

@@ -242,6 +242,21 @@ export class LpddrDie implements DiePort {
     return effectiveMasks(this.standard, this.geometry, this.rawBankMr(), this.rawSegmentMr()).segmentMask;
   }
 
+  /**
+   * The masks self-refresh would latch if the bank-mask and segment-mask MRs held these raw
+   * values (MR16, and MR17 or MR23), with the refreshed fraction: what a controller that writes
+   * the MRs just before self-refresh entry (a firmware mailbox) will put in force.
+   */
+  masksFor(rawBankMr: number, rawSegmentMr: number): EffectiveMasks & { refreshedFraction: number } {
+    const m = effectiveMasks(this.standard, this.geometry, rawBankMr, rawSegmentMr);
+    return { ...m, refreshedFraction: refreshedFraction(this.standard, this.geometry, rawBankMr, rawSegmentMr) };
+  }
+
+  /** The masks of the current MR values (see masksFor()). */
+  get currentMasks(): EffectiveMasks & { refreshedFraction: number } {
+    return this.masksFor(this.rawBankMr(), this.rawSegmentMr());
+  }
+
   /** Fraction of the array self-refresh refreshes with the current masks (1 = full array). */
   get refreshedFraction(): number {
     return refreshedFraction(this.standard, this.geometry, this.rawBankMr(), this.rawSegmentMr());

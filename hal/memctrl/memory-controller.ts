@@ -33,6 +33,12 @@ export interface MemoryController {
    * backdoor inspection (`get`/`set` without trace) by tests, the CLI and the virtual board.
    */
   readonly blocks: Readonly<Record<string, RegisterBlock>>;
+  /**
+   * Mode-register values the controller will write to a die itself before the die next enters
+   * self-refresh (a firmware mailbox that applies PASR masks at sleep), or undefined when it
+   * writes none and the die keeps what it holds.
+   */
+  pendingMasks?(dieId: string): { mr16: number; mr17: number } | undefined;
   /** Throws if the model's internal state contradicts its registers (see each model's invariants). */
   checkInvariants(): void;
 }
