@@ -114,6 +114,22 @@ function edgeEvents(): TraceEvent[] {
       source: 'emif1.cs1',
       message: 'MRW to read-only MR5, "quoted", comma\nnewline',
     },
+    {
+      seq: 9,
+      tNs: 104,
+      kind: 'pasr.mask',
+      unit: 0xffffffff,
+      register: 'MR23',
+      bit: 0xffff,
+      dies: ['ddrc.ch0.rank0', 'ddrc.ch1.rank0', 'die-😀'],
+      pages: Number.MAX_SAFE_INTEGER,
+      policy: 'oracle',
+    },
+    { seq: 10, tNs: 105, kind: 'pasr.unmask', unit: 0, register: 'MR16', bit: 0, dies: [], pages: 0, policy: '' },
+    { seq: 11, tNs: 106, kind: 'sys.suspend', reason: '' },
+    { seq: 12, tNs: 2 ** 40 + 0.25, kind: 'sys.resume', durationNs: 2 ** 40 - 105.75, wakeSource: 'rtc, "alarm"' },
+    { seq: 13, tNs: 2 ** 40 + 1, kind: 'policy.decision', policy: 'sorted-buddy', action: 'offline', detail: 'ü\n段' },
+    { seq: 14, tNs: 2 ** 40 + 2, kind: 'mm.batch', mechanism: 'contig', pages: 2 ** 53 - 1, costNs: 0 },
   ];
 }
 

@@ -175,7 +175,7 @@ describe('trace queries (pasr inspect filters)', () => {
   it('rejects a kind pattern that matches nothing, with the list of kinds', () => {
     expect(() => kindsMatching('dram.mrx')).toThrow(TraceFilterError);
     expect(() => filterEvents(trace(), { kind: 'mmio.poke' })).toThrow(
-      '--kind "mmio.poke" matches no event kind (kinds: mmio.write, mmio.read, dram.mrw, dram.mrr, dram.sr.enter, dram.sr.exit, guest.error; globs like dram.* work)',
+      '--kind "mmio.poke" matches no event kind (kinds: mmio.write, mmio.read, dram.mrw, dram.mrr, dram.sr.enter, dram.sr.exit, guest.error, pasr.mask, pasr.unmask, sys.suspend, sys.resume, policy.decision, mm.batch; globs like dram.* work)',
     );
   });
 
