@@ -1,5 +1,5 @@
 import { decodeTrace, TraceFormatError } from '../../hal/trace/codec.js';
-import { filterEvents, TraceFilterError, type TraceFilter } from '../../hal/trace/query.js';
+import { diesOf, filterEvents, TraceFilterError, type TraceFilter } from '../../hal/trace/query.js';
 import { renderText, toJson } from '../../hal/trace/format.js';
 import { toCsv } from '../../hal/trace/csv.js';
 import { toVcd } from '../../hal/trace/vcd.js';
@@ -39,8 +39,8 @@ export async function inspect(file: string, opts: InspectOptions): Promise<void>
     if (e instanceof TraceFilterError) throw new CliError(`inspect: ${e.message}`);
     throw e;
   }
-  if (opts.die !== undefined && !trace.events.some((e) => 'die' in e && e.die === opts.die)) {
-    const known = [...new Set(trace.events.flatMap((e) => ('die' in e ? [e.die] : [])))];
+  if (opts.die !== undefined && !trace.events.some((e) => diesOf(e).includes(opts.die!))) {
+    const known = [...new Set(trace.events.flatMap(diesOf))];
     throw new CliError(
       `inspect: ${file} has no events for die ${opts.die} (dies in this trace: ${known.join(', ') || 'none'})`,
     );

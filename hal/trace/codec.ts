@@ -1,17 +1,7 @@
 import bin, { MaxValue, Measurer, Schema, type IMeasurer, type ISerialInput, type ISerialOutput } from 'typed-binary';
 import { crc32 } from './crc32.js';
-import type {
-  DramMrrEvent,
-  DramMrwEvent,
-  DramSelfRefreshEnterEvent,
-  DramSelfRefreshExitEvent,
-  FieldValues,
-  GuestErrorEvent,
-  MmioReadEvent,
-  MmioWriteEvent,
-  TraceEvent,
-  TraceKind,
-} from './events.js';
+import type { FieldValues, TraceEvent, TraceKind } from './events.js';
+import { type FieldType, TRACE_KIND_TABLE, TRACE_KINDS } from './kinds.js';
 
 /**
  * The `.pasrtrace` file: a register-write trace in a compact, checked binary form.
@@ -29,30 +19,21 @@ import type {
  * | 24     | 4          | board name (string index), u32                                   |
  * | 28     | 4          | creator (string index), u32                                      |
  * | 32     | ...        | string table: each string UTF-8, NUL-terminated                 |
- * | ...    | event len  | events: u8 kind code, then that kind's record (below)            |
+ * | ...    | event len  | events: u8 kind code, then that kind's record                    |
  * | end-4  | 4          | CRC-32 (IEEE, as zlib) of every byte before it, u32               |
  *
- * Every record starts with `seq` u32 and `tNs` f64. Strings (block, register, die, field names,
- * messages) are u32 indices into the string table. Addresses and page counts are integers below
- * 2^53 stored as two u32 words, low word first (typed-binary has no 64-bit integers). Times and
- * fractions are IEEE-754 binary64 stored as two u32 words (typed-binary has no scalar f64; its f16
- * needs DataView.getFloat16, which Node 20 lacks): times may be fractional nanoseconds.
- *
- * | code | kind          | record after the kind byte                                                   |
- * |------|---------------|------------------------------------------------------------------------------|
- * | 0x01 | mmio.write    | seq, tNs, address u53, value u32, block, register, n u16, n × {name, value u32} |
- * | 0x02 | mmio.read     | seq, tNs, address u53, value u32, block, register                            |
- * | 0x03 | dram.mrw      | seq, tNs, die, mr u16, value u32, register                                   |
- * | 0x04 | dram.mrr      | seq, tNs, die, mr u16, value u32, register                                   |
- * | 0x05 | dram.sr.enter | seq, tNs, die, bankMask u32, segmentMask u32, refreshedFraction f64          |
- * | 0x06 | dram.sr.exit  | seq, tNs, die, durationNs f64, poisonedPages u53                             |
- * | 0x07 | guest.error   | seq, tNs, source, message                                                    |
+ * Each kind's code and record (`seq` u32, `tNs` f64, then its fields in order, with the wire
+ * types of FieldType) are declared once, in kinds.ts; the README lists them. Kinds are only ever
+ * added, with new codes: a version-1 file written before a kind existed decodes unchanged, and a
+ * reader refuses a code it does not know. Times and fractions are IEEE-754 binary64 stored as two
+ * u32 words (typed-binary has no scalar f64; its f16 needs DataView.getFloat16, which Node 20
+ * lacks): times may be fractional nanoseconds.
  *
  * Invariants of a well-formed file (decodeTrace checks each, and names the byte and the event
  * when one fails):
  *  (a) the magic matches and the version is one this code reads;
  *  (b) every string index is below the string count; every string is valid UTF-8;
- *  (c) exactly `event count` records fill exactly `event section length` bytes;
+ *  (c) exactly `event count` records of known kinds fill exactly `event section length` bytes;
  *  (d) the CRC-32 trailer follows the event section and ends the file;
  *  (e) times are finite and >= 0, fractions in [0, 1], 53-bit integers are safe integers.
  *
@@ -150,59 +131,23 @@ class Float64Schema extends Schema<number> {
 
 const u53 = new Uint53Schema();
 const f64 = new Float64Schema();
-/** A string, as an index into the string table. */
-const str = bin.u32;
-
 const Preamble = bin.object({ magic: bin.u8Array(8), version: bin.u16 });
 const HeaderV1 = bin.object({
   flags: bin.u16,
   stringCount: bin.u32,
   eventCount: bin.u32,
   eventBytes: bin.u32,
-  board: str,
-  creator: str,
+  board: bin.u32,
+  creator: bin.u32,
 });
 
-const MmioWriteRecord = bin.object({
-  seq: bin.u32,
-  tNs: f64,
-  address: u53,
-  value: bin.u32,
-  block: str,
-  register: str,
-  fieldCount: bin.u16,
-});
-const FieldEntry = bin.object({ name: str, value: bin.u32 });
-const MmioReadRecord = bin.object({ seq: bin.u32, tNs: f64, address: u53, value: bin.u32, block: str, register: str });
-const DramMrRecord = bin.object({ seq: bin.u32, tNs: f64, die: str, mr: bin.u16, value: bin.u32, register: str });
-const SrEnterRecord = bin.object({
-  seq: bin.u32,
-  tNs: f64,
-  die: str,
-  bankMask: bin.u32,
-  segmentMask: bin.u32,
-  refreshedFraction: f64,
-});
-const SrExitRecord = bin.object({ seq: bin.u32, tNs: f64, die: str, durationNs: f64, poisonedPages: u53 });
-const GuestErrorRecord = bin.object({ seq: bin.u32, tNs: f64, source: str, message: str });
-
-type AnyRecordSchema =
-  | typeof MmioWriteRecord
-  | typeof MmioReadRecord
-  | typeof DramMrRecord
-  | typeof SrEnterRecord
-  | typeof SrExitRecord
-  | typeof GuestErrorRecord
-  | typeof FieldEntry
-  | typeof HeaderV1;
-
-/** Byte offset and size of each field of a fixed-size object schema (to name the field a file ends in). */
+/** Byte offset and size of each field of the header (to name the field a file ends in). */
 interface Layout {
   readonly size: number;
   readonly slots: readonly { readonly name: string; readonly offset: number; readonly size: number }[];
 }
 
-function layoutOf(schema: AnyRecordSchema): Layout {
+function layoutOf(schema: typeof HeaderV1): Layout {
   const slots: { name: string; offset: number; size: number }[] = [];
   let offset = 0;
   for (const [name, prop] of Object.entries(schema.properties)) {
@@ -213,36 +158,111 @@ function layoutOf(schema: AnyRecordSchema): Layout {
   return { size: offset, slots };
 }
 
-/** Kind codes on disk. 0x00 is never used, so a run of zero bytes is not a valid event. */
-export const TRACE_KIND_CODES: Readonly<Record<TraceKind, number>> = {
-  'mmio.write': 0x01,
-  'mmio.read': 0x02,
-  'dram.mrw': 0x03,
-  'dram.mrr': 0x04,
-  'dram.sr.enter': 0x05,
-  'dram.sr.exit': 0x06,
-  'guest.error': 0x07,
-};
-
-const KIND_BY_CODE = new Map<number, TraceKind>(Object.entries(TRACE_KIND_CODES).map(([k, c]) => [c, k as TraceKind]));
-
-const RECORD_OF: Readonly<Record<TraceKind, AnyRecordSchema>> = {
-  'mmio.write': MmioWriteRecord,
-  'mmio.read': MmioReadRecord,
-  'dram.mrw': DramMrRecord,
-  'dram.mrr': DramMrRecord,
-  'dram.sr.enter': SrEnterRecord,
-  'dram.sr.exit': SrExitRecord,
-  'guest.error': GuestErrorRecord,
-};
-
-const LAYOUTS = new Map<AnyRecordSchema, Layout>();
-for (const s of [...Object.values(RECORD_OF), FieldEntry, HeaderV1]) if (!LAYOUTS.has(s)) LAYOUTS.set(s, layoutOf(s));
-const layout = (s: AnyRecordSchema): Layout => LAYOUTS.get(s)!;
-
+const HEADER_LAYOUT = layoutOf(HeaderV1);
 const PREAMBLE_BYTES = 10;
-const HEADER_BYTES = PREAMBLE_BYTES + layout(HeaderV1).size; // 32
+const HEADER_BYTES = PREAMBLE_BYTES + HEADER_LAYOUT.size; // 32
 const CRC_BYTES = 4;
+
+// ---------------------------------------------------------------------------------------------
+// Records, compiled from the kind table
+// ---------------------------------------------------------------------------------------------
+
+// Wire types as small integers, for the switches of the record loops.
+const U16 = 0;
+const U32 = 1;
+const U53 = 2;
+const TIME = 3;
+const FRACTION = 4;
+const STRING = 5;
+const STRING_LIST = 6;
+const FIELD_VALUES = 7;
+
+/** Each wire type's number and the bytes it takes in its record (for a list: its u16 count). */
+const WIRE: Readonly<Record<FieldType, { readonly id: number; readonly size: number }>> = {
+  u16: { id: U16, size: 2 },
+  u32: { id: U32, size: 4 },
+  u53: { id: U53, size: 8 },
+  time: { id: TIME, size: 8 },
+  fraction: { id: FRACTION, size: 8 },
+  string: { id: STRING, size: 4 },
+  'string-list': { id: STRING_LIST, size: 2 },
+  'field-values': { id: FIELD_VALUES, size: 2 },
+};
+/** Bytes of one list item: a string index, or a {name, value} pair. */
+const STRING_ITEM_BYTES = 4;
+const FIELD_ITEM_BYTES = 8;
+
+/** One field of a record. */
+interface Slot {
+  /** Property of the event. */
+  readonly key: string;
+  /** The field as messages name it: the key, or `<item>Count` for a list's count (`fieldCount`). */
+  readonly name: string;
+  readonly wire: number;
+  /** Byte offset within its run. */
+  readonly offset: number;
+  readonly size: number;
+}
+
+/**
+ * Consecutive fixed-size fields, read after one bounds check. A list's count ends a run; its
+ * items follow, then the next run.
+ */
+interface Run {
+  readonly size: number;
+  readonly slots: readonly Slot[];
+}
+
+/** A kind's record as the codec walks it. */
+interface RecordCodec {
+  readonly kind: TraceKind;
+  readonly code: number;
+  /** seq, tNs, then the declared fields, in wire order. */
+  readonly slots: readonly Slot[];
+  readonly runs: readonly Run[];
+  /** Bytes of an event of this kind with empty lists, kind code included. */
+  readonly bytes: number;
+}
+
+function compileRecord(kind: TraceKind): RecordCodec {
+  const spec = TRACE_KIND_TABLE[kind];
+  const fields: [string, FieldType][] = [
+    ['seq', 'u32'],
+    ['tNs', 'time'],
+    ...(Object.entries(spec.fields) as [string, FieldType][]),
+  ];
+  const slots: Slot[] = [];
+  const runs: Run[] = [];
+  let run: Slot[] = [];
+  let offset = 0;
+  let bytes = 1;
+  for (const [key, type] of fields) {
+    const { id, size } = WIRE[type];
+    const list = id === STRING_LIST || id === FIELD_VALUES;
+    const name = list ? `${key.endsWith('s') ? key.slice(0, -1) : key}Count` : key;
+    const slot: Slot = { key, name, wire: id, offset, size };
+    slots.push(slot);
+    run.push(slot);
+    offset += size;
+    bytes += size;
+    if (list) {
+      runs.push({ size: offset, slots: run });
+      run = [];
+      offset = 0;
+    }
+  }
+  if (run.length > 0) runs.push({ size: offset, slots: run });
+  return { kind, code: spec.code, slots, runs, bytes };
+}
+
+const RECORDS = new Map<string, RecordCodec>(TRACE_KINDS.map((k) => [k, compileRecord(k)]));
+const RECORD_BY_CODE: (RecordCodec | undefined)[] = new Array(256).fill(undefined);
+for (const r of RECORDS.values()) RECORD_BY_CODE[r.code] = r;
+
+/** Kind codes on disk (declared in kinds.ts). 0x00 is never used, so a run of zero bytes is not a valid event. */
+export const TRACE_KIND_CODES: Readonly<Record<TraceKind, number>> = Object.fromEntries(
+  TRACE_KINDS.map((k) => [k, TRACE_KIND_TABLE[k].code]),
+) as Record<TraceKind, number>;
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -325,6 +345,15 @@ class EventChecker {
     this.strings.intern(checkString(v, (p) => this.fail(field, p)));
   }
 
+  /** Checks a list of strings; returns its length. */
+  stringList(field: string): number {
+    const v = this.event[field];
+    if (!Array.isArray(v)) this.fail(field, `${describe(v)} is not a list of strings`);
+    if (v.length > U16_MAX) this.fail(field, `${v.length} strings, at most ${U16_MAX} fit`);
+    for (let i = 0; i < v.length; i++) this.str(`${field}[${i}]`, v[i]);
+    return v.length;
+  }
+
   /** Checks a FieldValues object; returns its number of fields. */
   fieldValues(field: string): number {
     const v = this.event[field];
@@ -356,8 +385,6 @@ function checkString(v: unknown, fail: (problem: string) => never): string {
   return v;
 }
 
-const FIELD_ENTRY_BYTES = layout(FieldEntry).size;
-
 /** Check one event (and intern its strings); returns its encoded size in bytes. */
 function checkEvent(c: EventChecker, event: TraceEvent, index: number): number {
   if (typeof event !== 'object' || event === null) {
@@ -368,92 +395,42 @@ function checkEvent(c: EventChecker, event: TraceEvent, index: number): number {
   c.index = index;
   c.event = event as unknown as Record<string, unknown>;
   const kind = (event as { kind: unknown }).kind;
-  if (typeof kind !== 'string' || !Object.hasOwn(TRACE_KIND_CODES, kind)) {
-    c.fail('kind', `unknown event kind ${describe(kind)} (known: ${Object.keys(TRACE_KIND_CODES).join(', ')})`);
+  const rec = typeof kind === 'string' ? RECORDS.get(kind) : undefined;
+  if (rec === undefined) c.fail('kind', `unknown event kind ${describe(kind)} (known: ${TRACE_KINDS.join(', ')})`);
+  let bytes = rec.bytes;
+  for (const s of rec.slots) {
+    switch (s.wire) {
+      case U16:
+        c.u16(s.key);
+        break;
+      case U32:
+        c.u32(s.key);
+        break;
+      case U53:
+        c.u53(s.key);
+        break;
+      case TIME:
+        c.time(s.key);
+        break;
+      case FRACTION:
+        c.fraction(s.key);
+        break;
+      case STRING:
+        c.str(s.key);
+        break;
+      case STRING_LIST:
+        bytes += c.stringList(s.key) * STRING_ITEM_BYTES;
+        break;
+      case FIELD_VALUES:
+        bytes += c.fieldValues(s.key) * FIELD_ITEM_BYTES;
+        break;
+    }
   }
-  const k = kind as TraceKind;
-  c.u32('seq');
-  c.time('tNs');
-  switch (k) {
-    case 'mmio.write':
-      c.u53('address');
-      c.u32('value');
-      c.str('block');
-      c.str('register');
-      return 1 + layout(MmioWriteRecord).size + c.fieldValues('fields') * FIELD_ENTRY_BYTES;
-    case 'mmio.read':
-      c.u53('address');
-      c.u32('value');
-      c.str('block');
-      c.str('register');
-      break;
-    case 'dram.mrw':
-    case 'dram.mrr':
-      c.str('die');
-      c.u16('mr');
-      c.u32('value');
-      c.str('register');
-      break;
-    case 'dram.sr.enter':
-      c.str('die');
-      c.u32('bankMask');
-      c.u32('segmentMask');
-      c.fraction('refreshedFraction');
-      break;
-    case 'dram.sr.exit':
-      c.str('die');
-      c.time('durationNs');
-      c.u53('poisonedPages');
-      break;
-    case 'guest.error':
-      c.str('source');
-      c.str('message');
-      break;
-  }
-  return 1 + layout(RECORD_OF[k]).size;
+  return bytes;
 }
 
-/**
- * Writes checked events. One scratch object per record schema is filled and handed to
- * typed-binary, so writing allocates nothing per event.
- */
+/** Writes checked events, walking each kind's compiled record; allocates nothing per event. */
 class RecordWriter {
-  private readonly mmioWrite: bin.Parsed<typeof MmioWriteRecord> = {
-    seq: 0,
-    tNs: 0,
-    address: 0,
-    value: 0,
-    block: 0,
-    register: 0,
-    fieldCount: 0,
-  };
-  private readonly field: bin.Parsed<typeof FieldEntry> = { name: 0, value: 0 };
-  private readonly mmioRead: bin.Parsed<typeof MmioReadRecord> = {
-    seq: 0,
-    tNs: 0,
-    address: 0,
-    value: 0,
-    block: 0,
-    register: 0,
-  };
-  private readonly dramMr: bin.Parsed<typeof DramMrRecord> = { seq: 0, tNs: 0, die: 0, mr: 0, value: 0, register: 0 };
-  private readonly srEnter: bin.Parsed<typeof SrEnterRecord> = {
-    seq: 0,
-    tNs: 0,
-    die: 0,
-    bankMask: 0,
-    segmentMask: 0,
-    refreshedFraction: 0,
-  };
-  private readonly srExit: bin.Parsed<typeof SrExitRecord> = {
-    seq: 0,
-    tNs: 0,
-    die: 0,
-    durationNs: 0,
-    poisonedPages: 0,
-  };
-  private readonly guestError: bin.Parsed<typeof GuestErrorRecord> = { seq: 0, tNs: 0, source: 0, message: 0 };
-
   constructor(
     private readonly w: bin.BufferWriter,
     private readonly strings: StringTable,
@@ -461,82 +438,47 @@ class RecordWriter {
 
   write(e: TraceEvent): void {
     const w = this.w;
-    const s = (x: string): number => this.strings.intern(x);
-    bin.u8.write(w, TRACE_KIND_CODES[e.kind]);
-    switch (e.kind) {
-      case 'mmio.write': {
-        const r = this.mmioWrite;
-        r.seq = e.seq;
-        r.tNs = e.tNs;
-        r.address = e.address;
-        r.value = e.value;
-        r.block = s(e.block);
-        r.register = s(e.register);
-        let n = 0;
-        for (const name in e.fields) if (Object.hasOwn(e.fields, name)) n++;
-        r.fieldCount = n;
-        MmioWriteRecord.write(w, r);
-        const f = this.field;
-        for (const name in e.fields) {
-          if (!Object.hasOwn(e.fields, name)) continue;
-          f.name = s(name);
-          f.value = e.fields[name]!;
-          FieldEntry.write(w, f);
+    const strings = this.strings;
+    const rec = RECORDS.get(e.kind)!;
+    const values = e as unknown as Record<string, unknown>;
+    w.writeUint8(rec.code);
+    for (const s of rec.slots) {
+      const v = values[s.key];
+      switch (s.wire) {
+        case U16:
+          w.writeUint16(v as number);
+          break;
+        case U32:
+          w.writeUint32(v as number);
+          break;
+        case U53:
+          u53.write(w, v as number);
+          break;
+        case TIME:
+        case FRACTION:
+          f64.write(w, v as number);
+          break;
+        case STRING:
+          w.writeUint32(strings.intern(v as string));
+          break;
+        case STRING_LIST: {
+          const list = v as readonly string[];
+          w.writeUint16(list.length);
+          for (let i = 0; i < list.length; i++) w.writeUint32(strings.intern(list[i]!));
+          break;
         }
-        return;
-      }
-      case 'mmio.read': {
-        const r = this.mmioRead;
-        r.seq = e.seq;
-        r.tNs = e.tNs;
-        r.address = e.address;
-        r.value = e.value;
-        r.block = s(e.block);
-        r.register = s(e.register);
-        MmioReadRecord.write(w, r);
-        return;
-      }
-      case 'dram.mrw':
-      case 'dram.mrr': {
-        const r = this.dramMr;
-        r.seq = e.seq;
-        r.tNs = e.tNs;
-        r.die = s(e.die);
-        r.mr = e.mr;
-        r.value = e.value;
-        r.register = s(e.register);
-        DramMrRecord.write(w, r);
-        return;
-      }
-      case 'dram.sr.enter': {
-        const r = this.srEnter;
-        r.seq = e.seq;
-        r.tNs = e.tNs;
-        r.die = s(e.die);
-        r.bankMask = e.bankMask;
-        r.segmentMask = e.segmentMask;
-        r.refreshedFraction = e.refreshedFraction;
-        SrEnterRecord.write(w, r);
-        return;
-      }
-      case 'dram.sr.exit': {
-        const r = this.srExit;
-        r.seq = e.seq;
-        r.tNs = e.tNs;
-        r.die = s(e.die);
-        r.durationNs = e.durationNs;
-        r.poisonedPages = e.poisonedPages;
-        SrExitRecord.write(w, r);
-        return;
-      }
-      case 'guest.error': {
-        const r = this.guestError;
-        r.seq = e.seq;
-        r.tNs = e.tNs;
-        r.source = s(e.source);
-        r.message = s(e.message);
-        GuestErrorRecord.write(w, r);
-        return;
+        case FIELD_VALUES: {
+          const fields = v as FieldValues;
+          let n = 0;
+          for (const name in fields) if (Object.hasOwn(fields, name)) n++;
+          w.writeUint16(n);
+          for (const name in fields) {
+            if (!Object.hasOwn(fields, name)) continue;
+            w.writeUint32(strings.intern(name));
+            w.writeUint32(fields[name]!);
+          }
+          break;
+        }
       }
     }
   }
@@ -606,8 +548,7 @@ class Decoder {
   private eventAt = 0;
   private eventBytes = 0;
   private sectionEnd = 0;
-  private rec: Record<string, number> = {};
-  private schema: AnyRecordSchema = HeaderV1;
+  private seq = 0;
 
   constructor(
     bytes: Uint8Array,
@@ -636,20 +577,9 @@ class Decoder {
   }
 
   /**
-   * Read a fixed-size object schema that must end by `limit`. When it would not, name the first
-   * field that crosses: a truncation when `limit` is the end of the file, else (inside the event
-   * section) an event count mismatch.
+   * Running out of bytes at `field`: a truncation when `limit` is the end of the file, else
+   * (inside the event section) an event count mismatch.
    */
-  private readFixed<S extends AnyRecordSchema>(schema: S, limit: number, fieldIndex = -1): bin.Parsed<S> {
-    const lay = layout(schema);
-    const start = this.pos;
-    if (start + lay.size > limit) {
-      const slot = lay.slots.find((s) => start + s.offset + s.size > limit) ?? lay.slots[lay.slots.length - 1]!;
-      this.ranOut(limit, (fieldIndex >= 0 ? `fields[${fieldIndex}].` : '') + slot.name);
-    }
-    return schema.read(this.r) as bin.Parsed<S>;
-  }
-
   private ranOut(limit: number, field: string): never {
     if (limit >= this.end || this.eventNo === 0) this.truncated(`${this.where()}, field ${field}`);
     this.fail(
@@ -676,7 +606,11 @@ class Decoder {
     if (version !== TRACE_FORMAT_VERSION) {
       this.fail(`unsupported version ${version} (this pasr reads version ${TRACE_FORMAT_VERSION})`, 8);
     }
-    const h = this.readFixed(HeaderV1, this.end);
+    if (PREAMBLE_BYTES + HEADER_LAYOUT.size > this.end) {
+      const slot = HEADER_LAYOUT.slots.find((s) => PREAMBLE_BYTES + s.offset + s.size > this.end)!;
+      this.ranOut(this.end, slot.name);
+    }
+    const h = HeaderV1.read(this.r);
     if (h.flags !== 0)
       this.fail(`unsupported header flags 0x${h.flags.toString(16).padStart(4, '0')} (version 1 defines none)`, 10);
 
@@ -715,10 +649,10 @@ class Decoder {
       this.eventNo = k;
       this.eventAt = at;
       if (at + 1 > limit) this.ranOut(limit, 'kind');
-      const code = bin.u8.read(this.r);
-      const kind = KIND_BY_CODE.get(code);
-      if (kind === undefined) this.fail(`unknown event kind 0x${hex2(code)} at byte ${at} (${this.where()})`, at);
-      events.push(this.readEvent(kind, limit));
+      const code = this.r.readUint8();
+      const rec = RECORD_BY_CODE[code];
+      if (rec === undefined) this.fail(`unknown event kind 0x${hex2(code)} at byte ${at} (${this.where()})`, at);
+      events.push(this.readEvent(rec, limit));
     }
     if (this.pos < this.sectionEnd) {
       if (this.pos >= this.end)
@@ -753,142 +687,113 @@ class Decoder {
   // Checks on decoded values (invariants b and e): a hand-crafted file with a valid CRC cannot
   // smuggle in an out-of-range string index, a NaN time or an unsafe integer.
 
-  private bad(field: string, problem: string): never {
-    const lay = layout(this.schema);
-    const slot = lay.slots.find((s) => s.name === field);
-    this.fail(
-      `${this.where()} (seq ${this.rec['seq']}) at byte ${this.eventAt}: field ${field} ${problem}`,
-      this.eventAt + 1 + (slot?.offset ?? 0),
-    );
+  private bad(field: string, problem: string, offset: number): never {
+    this.fail(`${this.where()} (seq ${this.seq}) at byte ${this.eventAt}: field ${field} ${problem}`, offset);
   }
 
-  private str(field: string): string {
-    const i = this.rec[field]!;
+  private str(i: number, field: string, offset: number): string {
     if (i >= this.strings.length) {
-      const slot = layout(this.schema).slots.find((s) => s.name === field)!;
       this.fail(
-        `string index ${i} out of range (${this.strings.length} strings) in ${this.where()} (seq ${this.rec['seq']}) at byte ${this.eventAt}, field ${field}`,
-        this.eventAt + 1 + slot.offset,
+        `string index ${i} out of range (${this.strings.length} strings) in ${this.where()} (seq ${this.seq}) at byte ${this.eventAt}, field ${field}`,
+        offset,
       );
     }
     return this.strings[i]!;
   }
 
-  private time(field: string): number {
-    const t = this.rec[field]!;
-    if (!Number.isFinite(t) || t < 0) this.bad(field, `is ${t}, not a finite time >= 0`);
-    return t;
+  private stringList(key: string, count: number, limit: number): string[] {
+    const r = this.r;
+    const list: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = r.currentByteOffset;
+      if (at + STRING_ITEM_BYTES > limit) this.ranOut(limit, `${key}[${i}]`);
+      list.push(this.str(r.readUint32(), `${key}[${i}]`, at));
+    }
+    return list;
   }
 
-  private safe(field: string): number {
-    const x = this.rec[field]!;
-    if (!Number.isSafeInteger(x)) this.bad(field, `is ${x}, above 2^53-1`);
-    return x;
+  private fieldValues(key: string, count: number, limit: number): FieldValues {
+    const r = this.r;
+    const fields: Record<string, number> = {};
+    for (let i = 0; i < count; i++) {
+      const at = r.currentByteOffset;
+      if (at + FIELD_ITEM_BYTES > limit) this.ranOut(limit, `${key}[${i}].${at + 4 > limit ? 'name' : 'value'}`);
+      const name = this.str(r.readUint32(), `${key}[${i}].name`, at);
+      const value = r.readUint32();
+      // defineProperty: a field literally named `__proto__` must stay a field.
+      if (name === '__proto__')
+        Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
+      else fields[name] = value;
+    }
+    return fields;
   }
 
-  private readEvent(kind: TraceKind, limit: number): TraceEvent {
-    const schema = RECORD_OF[kind];
-    this.schema = schema;
-    const rec = this.readFixed(schema, limit) as unknown as Record<string, number>;
-    this.rec = rec;
-    const seq = rec['seq']!;
-    const tNs = this.time('tNs');
-    switch (kind) {
-      case 'mmio.write': {
-        const address = this.safe('address');
-        const value = rec['value']!;
-        const block = this.str('block');
-        const register = this.str('register');
-        const fields: Record<string, number> = {};
-        const count = rec['fieldCount']!;
-        for (let i = 0; i < count; i++) {
-          const f = this.readFixed(FieldEntry, limit, i);
-          if (f.name >= this.strings.length) {
-            this.fail(
-              `string index ${f.name} out of range (${this.strings.length} strings) in ${this.where()} (seq ${seq}) at byte ${this.eventAt}, field fields[${i}].name`,
-              this.pos - FIELD_ENTRY_BYTES,
-            );
+  /**
+   * One record, run by run: each run is bounds-checked as a whole (naming the first field that
+   * crosses the limit), then its fields are read and checked in order, lists' items after their
+   * count. The event gets the keys seq, tNs, kind, then the kind's fields.
+   */
+  private readEvent(rec: RecordCodec, limit: number): TraceEvent {
+    const r = this.r;
+    let e: Record<string, unknown> = {};
+    const runs = rec.runs;
+    for (let ri = 0; ri < runs.length; ri++) {
+      const run = runs[ri]!;
+      const slots = run.slots;
+      const start = r.currentByteOffset;
+      if (start + run.size > limit) {
+        const slot = slots.find((s) => start + s.offset + s.size > limit)!;
+        this.ranOut(limit, slot.name);
+      }
+      let si = 0;
+      if (ri === 0) {
+        const seq = r.readUint32();
+        this.seq = seq;
+        const tNs = f64.read(r);
+        if (!Number.isFinite(tNs) || tNs < 0) this.bad('tNs', `is ${tNs}, not a finite time >= 0`, start + 4);
+        e = { seq, tNs, kind: rec.kind };
+        si = 2;
+      }
+      for (; si < slots.length; si++) {
+        const s = slots[si]!;
+        switch (s.wire) {
+          case U16:
+            e[s.key] = r.readUint16();
+            break;
+          case U32:
+            e[s.key] = r.readUint32();
+            break;
+          case U53: {
+            const x = u53.read(r);
+            if (!Number.isSafeInteger(x)) this.bad(s.name, `is ${x}, above 2^53-1`, start + s.offset);
+            e[s.key] = x;
+            break;
           }
-          const name = this.strings[f.name]!;
-          // defineProperty: a field literally named `__proto__` must stay a field.
-          if (name === '__proto__')
-            Object.defineProperty(fields, name, {
-              value: f.value,
-              enumerable: true,
-              writable: true,
-              configurable: true,
-            });
-          else fields[name] = f.value;
+          case TIME: {
+            const t = f64.read(r);
+            if (!Number.isFinite(t) || t < 0) this.bad(s.name, `is ${t}, not a finite time >= 0`, start + s.offset);
+            e[s.key] = t;
+            break;
+          }
+          case FRACTION: {
+            const f = f64.read(r);
+            if (!(f >= 0 && f <= 1)) this.bad(s.name, `is ${f}, not a fraction in [0, 1]`, start + s.offset);
+            e[s.key] = f;
+            break;
+          }
+          case STRING:
+            e[s.key] = this.str(r.readUint32(), s.name, start + s.offset);
+            break;
+          case STRING_LIST:
+            e[s.key] = this.stringList(s.key, r.readUint16(), limit);
+            break;
+          case FIELD_VALUES:
+            e[s.key] = this.fieldValues(s.key, r.readUint16(), limit);
+            break;
         }
-        const e: MmioWriteEvent = { seq, tNs, kind, address, value, block, register, fields };
-        return e;
-      }
-      case 'mmio.read': {
-        const e: MmioReadEvent = {
-          seq,
-          tNs,
-          kind,
-          address: this.safe('address'),
-          value: rec['value']!,
-          block: this.str('block'),
-          register: this.str('register'),
-        };
-        return e;
-      }
-      case 'dram.mrw': {
-        const e: DramMrwEvent = {
-          seq,
-          tNs,
-          kind,
-          die: this.str('die'),
-          mr: rec['mr']!,
-          value: rec['value']!,
-          register: this.str('register'),
-        };
-        return e;
-      }
-      case 'dram.mrr': {
-        const e: DramMrrEvent = {
-          seq,
-          tNs,
-          kind,
-          die: this.str('die'),
-          mr: rec['mr']!,
-          value: rec['value']!,
-          register: this.str('register'),
-        };
-        return e;
-      }
-      case 'dram.sr.enter': {
-        const fr = rec['refreshedFraction']!;
-        if (!(fr >= 0 && fr <= 1)) this.bad('refreshedFraction', `is ${fr}, not a fraction in [0, 1]`);
-        const e: DramSelfRefreshEnterEvent = {
-          seq,
-          tNs,
-          kind,
-          die: this.str('die'),
-          bankMask: rec['bankMask']!,
-          segmentMask: rec['segmentMask']!,
-          refreshedFraction: fr,
-        };
-        return e;
-      }
-      case 'dram.sr.exit': {
-        const e: DramSelfRefreshExitEvent = {
-          seq,
-          tNs,
-          kind,
-          die: this.str('die'),
-          durationNs: this.time('durationNs'),
-          poisonedPages: this.safe('poisonedPages'),
-        };
-        return e;
-      }
-      case 'guest.error': {
-        const e: GuestErrorEvent = { seq, tNs, kind, source: this.str('source'), message: this.str('message') };
-        return e;
       }
     }
+    return e as unknown as TraceEvent;
   }
 }
 

@@ -1,12 +1,14 @@
 import type { TraceEvent } from './events.js';
-import { formatFields, hexN } from './format.js';
+import { kindSpec } from './kinds.js';
 
 /**
  * Trace events as CSV (RFC 4180): a header row, then one row per event, CRLF line ends; a value
  * is quoted when it holds a comma, a double quote (doubled inside), CR or LF.
  *
- * Columns that do not apply to a kind are empty. Register values, addresses and masks are hex
- * (`0x...`); `fields` is `NAME=v NAME=v`.
+ * Columns that do not apply to a kind are empty; which cells a kind fills is declared with the
+ * kind (kinds.ts). Register values, addresses and masks are hex (`0x...`); `fields` is
+ * `NAME=v NAME=v`; `dies` is space-separated die ids. Columns are only ever appended, so a
+ * spreadsheet that reads the first ones keeps working.
  */
 export const CSV_COLUMNS = [
   'seq',
@@ -24,52 +26,39 @@ export const CSV_COLUMNS = [
   'durationNs',
   'poisonedPages',
   'message',
+  'unit',
+  'bit',
+  'dies',
+  'pages',
+  'policy',
+  'action',
+  'detail',
+  'reason',
+  'wakeSource',
+  'mechanism',
+  'costNs',
 ] as const;
 
-type Column = (typeof CSV_COLUMNS)[number];
+export type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+/** The cells of one row that a kind fills (seq, tNs and kind are filled for every event). */
+export type CsvRow = Partial<Record<Exclude<CsvColumn, 'seq' | 'tNs' | 'kind'>, string | number>>;
 
 /** One CSV value, quoted only when it must be. */
 export function csvQuote(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-function row(e: TraceEvent): Partial<Record<Column, string | number>> {
-  const base = { seq: e.seq, tNs: e.tNs, kind: e.kind };
-  switch (e.kind) {
-    case 'mmio.write':
-      return {
-        ...base,
-        source: e.block,
-        register: e.register,
-        address: hexN(e.address, 8),
-        value: hexN(e.value, 8),
-        fields: formatFields(e.fields),
-      };
-    case 'mmio.read':
-      return { ...base, source: e.block, register: e.register, address: hexN(e.address, 8), value: hexN(e.value, 8) };
-    case 'dram.mrw':
-    case 'dram.mrr':
-      return { ...base, source: e.die, register: e.register, mr: e.mr, value: hexN(e.value, 2) };
-    case 'dram.sr.enter':
-      return {
-        ...base,
-        source: e.die,
-        bankMask: hexN(e.bankMask, 2),
-        segmentMask: hexN(e.segmentMask, 2),
-        refreshedFraction: e.refreshedFraction,
-      };
-    case 'dram.sr.exit':
-      return { ...base, source: e.die, durationNs: e.durationNs, poisonedPages: e.poisonedPages };
-    case 'guest.error':
-      return { ...base, source: e.source, message: e.message };
-  }
-}
-
 /** Events as CSV text (header + rows, each ending in CRLF). */
 export function toCsv(events: readonly TraceEvent[]): string {
   let out = CSV_COLUMNS.join(',') + '\r\n';
   for (const e of events) {
-    const r = row(e);
+    const r: Partial<Record<CsvColumn, string | number>> = {
+      seq: e.seq,
+      tNs: e.tNs,
+      kind: e.kind,
+      ...kindSpec(e.kind).csv(e),
+    };
     out += CSV_COLUMNS.map((c) => {
       const v = r[c];
       return v === undefined ? '' : csvQuote(String(v));

@@ -4,6 +4,8 @@
  * Every event carries `seq` (0, 1, 2, ... in emission order) and `tNs` (simulated time).
  * Register events carry the datasheet register name and the decoded field values, so a
  * trace reads like the datasheet. Kinds are `<layer>.<verb>`.
+ *
+ * How each kind is encoded, rendered and selected is declared once, in kinds.ts.
  */
 export interface FieldValues {
   readonly [field: string]: number;
@@ -90,6 +92,93 @@ export interface GuestErrorEvent {
   readonly message: string;
 }
 
+/**
+ * The PASR core masked one PASR unit: it stopped refreshing that segment (MR17/MR23) or bank
+ * (MR16) on every die of the unit's interleave group, after the census found no live page there.
+ */
+export interface PasrMaskEvent {
+  readonly kind: 'pasr.mask';
+  readonly seq: number;
+  readonly tNs: number;
+  /** Index of the unit in the PASR map (`pasr map`). */
+  readonly unit: number;
+  /** Mask register the unit is a bit of: `MR16` (banks), `MR17` or `MR23` (segments). */
+  readonly register: string;
+  /** Bank or segment number: the bit of `register`. */
+  readonly bit: number;
+  /** Die ids of the unit's interleave group (masked together). */
+  readonly dies: readonly string[];
+  /** Page frames wholly inside the unit. */
+  readonly pages: number;
+  /** The policy that asked for it (e.g. `balloon`, `hotplug`, `oracle`). */
+  readonly policy: string;
+}
+
+/** The PASR core unmasked one PASR unit: its pages are refreshed (and usable) again. */
+export interface PasrUnmaskEvent {
+  readonly kind: 'pasr.unmask';
+  readonly seq: number;
+  readonly tNs: number;
+  /** Index of the unit in the PASR map. */
+  readonly unit: number;
+  /** `MR16`, `MR17` or `MR23`. */
+  readonly register: string;
+  /** Bank or segment number: the bit of `register`. */
+  readonly bit: number;
+  /** Die ids of the unit's interleave group. */
+  readonly dies: readonly string[];
+  /** Page frames wholly inside the unit. */
+  readonly pages: number;
+  /** The policy that asked for it (or the shrinker, under memory pressure). */
+  readonly policy: string;
+}
+
+/** The system entered suspend (the dies go to self-refresh with the masks in force). */
+export interface SysSuspendEvent {
+  readonly kind: 'sys.suspend';
+  readonly seq: number;
+  readonly tNs: number;
+  /** Why it suspended, e.g. `idle`, `workload`. */
+  readonly reason: string;
+}
+
+/** The system left suspend. */
+export interface SysResumeEvent {
+  readonly kind: 'sys.resume';
+  readonly seq: number;
+  readonly tNs: number;
+  /** Time spent suspended. */
+  readonly durationNs: number;
+  /** What woke it, e.g. `rtc`, `input`, `network`. */
+  readonly wakeSource: string;
+}
+
+/** A PASR policy decided something (and why), whether or not it led to a mask change. */
+export interface PolicyDecisionEvent {
+  readonly kind: 'policy.decision';
+  readonly seq: number;
+  readonly tNs: number;
+  /** Policy name, e.g. `balloon`, `sorted-buddy`, `hotplug`. */
+  readonly policy: string;
+  /** What it decided: `inflate`, `deflate`, `skip`, `offline`, `online`, ... */
+  readonly action: string;
+  /** Its reason, in words (free pages, watermarks, the unit it chose). */
+  readonly detail: string;
+}
+
+/** One batch of memory-management work a mechanism did for the run (its cost is charged to it). */
+export interface MmBatchEvent {
+  readonly kind: 'mm.batch';
+  readonly seq: number;
+  readonly tNs: number;
+  /** `migrate`, `reclaim`, `refault`, `offline`, `online`, `compact`, `contig` or `mrw`. */
+  readonly mechanism: string;
+  /** Page frames the batch moved, reclaimed, refaulted, offlined, ... */
+  readonly pages: number;
+  /** Simulated time the batch cost. */
+  readonly costNs: number;
+}
+
 export type TraceEvent =
   | MmioWriteEvent
   | MmioReadEvent
@@ -97,19 +186,15 @@ export type TraceEvent =
   | DramMrrEvent
   | DramSelfRefreshEnterEvent
   | DramSelfRefreshExitEvent
-  | GuestErrorEvent;
+  | GuestErrorEvent
+  | PasrMaskEvent
+  | PasrUnmaskEvent
+  | SysSuspendEvent
+  | SysResumeEvent
+  | PolicyDecisionEvent
+  | MmBatchEvent;
 
 export type TraceKind = TraceEvent['kind'];
-
-export const TRACE_KINDS: readonly TraceKind[] = [
-  'mmio.write',
-  'mmio.read',
-  'dram.mrw',
-  'dram.mrr',
-  'dram.sr.enter',
-  'dram.sr.exit',
-  'guest.error',
-];
 
 /** An event as emitted by a model: the bus stamps seq and tNs. */
 export type UnstampedEvent = TraceEvent extends infer E
@@ -117,3 +202,6 @@ export type UnstampedEvent = TraceEvent extends infer E
     ? Omit<E, 'seq' | 'tNs'>
     : never
   : never;
+
+/** Every kind, in the order of their codes in the trace file. */
+export { TRACE_KINDS } from './kinds.js';

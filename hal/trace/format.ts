@@ -1,71 +1,22 @@
-import type { FieldValues, TraceEvent } from './events.js';
+import type { TraceEvent } from './events.js';
+import { kindSpec } from './kinds.js';
 
 /**
  * Human and JSON renderings of trace events (what `pasr inspect` prints).
  *
- * Text: one line per event, time right-aligned, then `#seq kind` and the event in datasheet terms:
+ * Text: one line per event, time right-aligned, then `#seq kind` and the event in datasheet terms
+ * (each kind's wording is declared with the kind, in kinds.ts):
  *
  *         1200 ns  #12 mmio.write emif1 LPDDR2_MODE_REG_CONFIG = 0x00000011 (CS=0 REFRESH_EN=0 ADDRESS=0x11)
  *         1250 ns  #13 dram.mrw emif1.cs0 MR17 = 0xf0
  *
- * JSON: an array of events `{seq, tNs, kind, ...}` with the fields of events.ts, one per line.
+ * JSON: an array of events `{seq, tNs, kind, ...}` with the fields of events.ts in the order the
+ * kind declares them, one per line.
  */
-
-/** `0x` + at least `digits` hex digits; exact for integers up to 2^53 (addresses above 4 GiB). */
-export function hexN(x: number, digits: number): string {
-  return '0x' + x.toString(16).padStart(digits, '0');
-}
-
-/** A field value: decimal below 10, hex from there (`CS=0`, `ADDRESS=0x11`). */
-export function fieldValue(v: number): string {
-  return v < 10 ? String(v) : '0x' + v.toString(16);
-}
-
-/** Field values as `NAME=v NAME=v` in declaration order. */
-export function formatFields(fields: FieldValues): string {
-  return Object.entries(fields)
-    .map(([k, v]) => `${k}=${fieldValue(v)}`)
-    .join(' ');
-}
-
-/** An 8-bit-or-wider mode-register value: `0xf0`. */
-function mrValue(v: number): string {
-  return hexN(v, 2);
-}
-
-/** The MR name to show: `MR17`, or `MR17 <register>` when the trace carries a different name. */
-function mrName(mr: number, register: string): string {
-  if (register === '' || new RegExp(`^MR${mr}(?!\\d)`).test(register)) return register === '' ? `MR${mr}` : register;
-  return `MR${mr} ${register}`;
-}
-
-function percent(fraction: number): string {
-  return `${Number((fraction * 100).toFixed(2))}%`;
-}
 
 /** The part of a text line after `#seq kind`. */
 export function describeEvent(e: TraceEvent): string {
-  switch (e.kind) {
-    case 'mmio.write': {
-      const reg = e.register === '?' ? `?@${hexN(e.address, 8)}` : e.register;
-      const f = formatFields(e.fields);
-      return `${e.block} ${reg} = ${hexN(e.value, 8)}${f ? ` (${f})` : ''}`;
-    }
-    case 'mmio.read': {
-      const reg = e.register === '?' ? `?@${hexN(e.address, 8)}` : e.register;
-      return `${e.block} ${reg} -> ${hexN(e.value, 8)}`;
-    }
-    case 'dram.mrw':
-      return `${e.die} ${mrName(e.mr, e.register)} = ${mrValue(e.value)}`;
-    case 'dram.mrr':
-      return `${e.die} ${mrName(e.mr, e.register)} -> ${mrValue(e.value)}`;
-    case 'dram.sr.enter':
-      return `${e.die} bankMask=${hexN(e.bankMask, 2)} segmentMask=${hexN(e.segmentMask, 2)} refreshed=${percent(e.refreshedFraction)}`;
-    case 'dram.sr.exit':
-      return `${e.die} after ${e.durationNs} ns, ${e.poisonedPages} pages poisoned`;
-    case 'guest.error':
-      return `${e.source}: ${e.message}`;
-  }
+  return kindSpec(e.kind).text(e);
 }
 
 /** Width of the time column (right-aligned). */
@@ -83,10 +34,12 @@ export function renderText(events: readonly TraceEvent[]): string {
   return out;
 }
 
-/** An event as a JSON-ready object with the key order `{seq, tNs, kind, ...}`. */
+/** An event as a JSON-ready object: `{seq, tNs, kind}`, then the kind's declared fields in order. */
 export function eventToJson(e: TraceEvent): Record<string, unknown> {
-  const { seq, tNs, kind, ...rest } = e;
-  return { seq, tNs, kind, ...rest };
+  const out: Record<string, unknown> = { seq: e.seq, tNs: e.tNs, kind: e.kind };
+  const rec = e as unknown as Record<string, unknown>;
+  for (const f in kindSpec(e.kind).fields) out[f] = rec[f];
+  return out;
 }
 
 /** Events as a JSON array, one event per line (valid JSON; greps well). */

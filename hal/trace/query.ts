@@ -1,12 +1,16 @@
-import { TRACE_KINDS, type TraceEvent, type TraceKind } from './events.js';
+import type { TraceEvent, TraceKind } from './events.js';
+import { kindSpec, TRACE_KINDS } from './kinds.js';
 
 /**
  * Selecting events from a trace (what `pasr inspect --die/--mr/--kind/--from/--to` does).
  *
  * Filters combine with AND. Semantics:
- *  (a) `die`: dram.* events of that die; mmio.* events on that die's controller (block equal to
- *      the controller id, or starting with `<controller>.`); guest.error events whose source is the
- *      die, or a block of that controller that is not another die seen in the trace.
+ *  (a) `die`: dram.* events of that die; pasr.mask/unmask events whose interleave group holds
+ *      the die; mmio.* events on that die's controller (block equal to the controller id, or
+ *      starting with `<controller>.`); guest.error events whose source is the die, or a block of
+ *      that controller that is not another die seen in the trace. System-wide events (sys.*,
+ *      policy.decision, mm.batch) concern no die and are not selected. Each kind declares which
+ *      of these it is (`place` in kinds.ts).
  *  (b) `mr`: dram.mrw / dram.mrr events of that MR (of that die, when `die` is given too), plus
  *      the mmio.write events that caused each of them: the writes on the same controller since
  *      the previous dram.* event of that controller (any die, any kind).
@@ -95,16 +99,35 @@ function checkFilter(f: TraceFilter): void {
   if (f.die !== undefined && f.die === '') throw new TraceFilterError('--die needs a die id, e.g. emif1.cs0');
 }
 
-/** The die a dram.* event concerns, or undefined for other kinds. */
+/** The die a die event (dram.*) concerns, or undefined for other kinds. */
 function dieOf(e: TraceEvent): string | undefined {
-  switch (e.kind) {
-    case 'dram.mrw':
-    case 'dram.mrr':
-    case 'dram.sr.enter':
-    case 'dram.sr.exit':
-      return e.die;
+  return kindSpec(e.kind).place === 'die' ? (e as { die: string }).die : undefined;
+}
+
+/** The dies an event names: its die, or the dies of its PASR unit; none for other kinds. */
+export function diesOf(e: TraceEvent): readonly string[] {
+  const place = kindSpec(e.kind).place;
+  if (place === 'die') return [(e as { die: string }).die];
+  if (place === 'dies') return (e as { dies: readonly string[] }).dies;
+  return [];
+}
+
+/** Filter (a): whether `--die die` selects an event. */
+function onDie(e: TraceEvent, die: string, controller: string, otherDies: ReadonlySet<string>): boolean {
+  const v = e as unknown as Record<string, unknown>;
+  switch (kindSpec(e.kind).place) {
+    case 'die':
+      return v['die'] === die;
+    case 'dies':
+      return (v['dies'] as readonly string[]).includes(die);
+    case 'block':
+      return blockOnController(v['block'] as string, controller);
+    case 'source': {
+      const source = v['source'] as string;
+      return source === die || (!otherDies.has(source) && blockOnController(source, controller));
+    }
     default:
-      return undefined;
+      return false;
   }
 }
 
@@ -121,10 +144,7 @@ export function filterEvents(
   // Dies that appear in the trace: a guest.error from another die of the same controller is not ours.
   const otherDies = new Set<string>();
   if (die !== undefined) {
-    for (const e of events) {
-      const d = dieOf(e);
-      if (d !== undefined && d !== die) otherDies.add(d);
-    }
+    for (const e of events) for (const d of diesOf(e)) if (d !== die) otherDies.add(d);
   }
 
   // (b) mark the MR accesses and their causing writes in one forward pass. Pending writes are kept
@@ -162,19 +182,7 @@ export function filterEvents(
     if (filter.fromNs !== undefined && e.tNs < filter.fromNs) continue;
     if (filter.toNs !== undefined && e.tNs > filter.toNs) continue;
     if (keptByMr && !keptByMr[i]) continue;
-    if (die !== undefined && controller !== undefined) {
-      switch (e.kind) {
-        case 'mmio.write':
-        case 'mmio.read':
-          if (!blockOnController(e.block, controller)) continue;
-          break;
-        case 'guest.error':
-          if (e.source !== die && (otherDies.has(e.source) || !blockOnController(e.source, controller))) continue;
-          break;
-        default:
-          if (dieOf(e) !== die) continue;
-      }
-    }
+    if (die !== undefined && controller !== undefined && !onDie(e, die, controller, otherDies)) continue;
     out.push(e);
   }
   return out;

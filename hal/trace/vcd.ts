@@ -1,4 +1,5 @@
 import type { TraceEvent } from './events.js';
+import { kindSpec } from './kinds.js';
 
 /**
  * Trace events as an IEEE 1364 Value Change Dump (VCD), for GTKWave and other waveform viewers.
@@ -13,7 +14,11 @@ import type { TraceEvent } from './events.js';
  *    first written; `self_refresh` (1 bit); `mrw_count`; `poisoned_pages` (cumulative, from
  *    self-refresh exits);
  *  - per MMIO block written: `last_write_addr[31:0]`, `last_write_value[31:0]` (`x` until the
- *    first write). Vectors widen past 8/32 bits only when a value needs it (addresses > 4 GiB).
+ *    first write);
+ *  - scope `system`, when the trace has suspend/resume or PASR mask events: `suspended` (1 bit)
+ *    and `masked_units` (the number of distinct PASR units masked at that time).
+ * Vectors widen past 8/32 bits only when a value needs it (addresses > 4 GiB). What each event
+ * kind does to the signals is declared with the kind (kinds.ts).
  *
  * Time: `$timescale 1 ns` when every event time is a whole number of ns, else `1 ps` (times
  * rounded to the picosecond). Several events at one time collapse to the last value of each
@@ -29,33 +34,10 @@ export interface VcdOptions {
   readonly dies?: readonly string[];
 }
 
-interface Signal {
-  /** Identifier code, assigned when declared. */
-  id: string;
-  readonly name: string;
-  readonly width: number;
-  /** Current value (undefined = x). */
-  value: number | undefined;
-  /** Last value written to the dump ('x' state included). */
-  dumped: number | undefined | null;
-}
-
 interface Scope {
   readonly name: string;
-  readonly signals: Signal[];
+  readonly signals: Wave[];
   readonly children: Map<string, Scope>;
-}
-
-interface DieSignals {
-  readonly mr: Map<number, Signal>;
-  readonly selfRefresh: Signal;
-  readonly mrwCount: Signal;
-  readonly poisonedPages: Signal;
-}
-
-interface BlockSignals {
-  readonly lastWriteAddr: Signal;
-  readonly lastWriteValue: Signal;
 }
 
 /**
@@ -107,6 +89,157 @@ function bitLength(v: number): number {
   return v <= 0 ? 1 : v.toString(2).length;
 }
 
+/** A signal as the kind declarations drive it (kinds.ts). */
+export interface VcdSignal {
+  set(value: number): void;
+  add(delta: number): void;
+}
+
+export interface VcdDie {
+  /** `MR<n>`, declared when first written. */
+  mr(n: number): VcdSignal;
+  readonly selfRefresh: VcdSignal;
+  readonly mrwCount: VcdSignal;
+  readonly poisonedPages: VcdSignal;
+}
+
+export interface VcdBlock {
+  readonly lastWriteAddr: VcdSignal;
+  readonly lastWriteValue: VcdSignal;
+}
+
+export interface VcdSystem {
+  readonly suspended: VcdSignal;
+  /** A PASR unit was masked / unmasked: `masked_units` counts the distinct units masked now. */
+  mask(unit: number): void;
+  unmask(unit: number): void;
+}
+
+/** The signals an event can drive: a die's, an MMIO block's, the system's (each declared on first use). */
+export interface VcdWaves {
+  die(id: string): VcdDie;
+  block(id: string): VcdBlock;
+  readonly system: VcdSystem;
+}
+
+/**
+ * A signal with its declaration: `minWidth` 1 is a wire; wider vectors grow to hold the largest
+ * value the trace gives them.
+ */
+class Wave implements VcdSignal {
+  id = '';
+  /** Bits in the dump, fixed when declared. */
+  width = 0;
+  value: number | undefined;
+  max = 0;
+  /** Last value written to the dump (null: nothing yet; undefined: x). */
+  dumped: number | undefined | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly minWidth: number,
+    readonly initial: number | undefined,
+  ) {
+    this.value = initial;
+  }
+
+  set(v: number): void {
+    this.value = v;
+    if (v > this.max) this.max = v;
+  }
+
+  add(delta: number): void {
+    this.set((this.value ?? 0) + delta);
+  }
+
+  widthNeeded(): number {
+    return this.minWidth === 1 ? 1 : Math.max(this.minWidth, bitLength(this.max));
+  }
+
+  /** Back to the value at time 0 (between the sizing pass and the dumping pass). */
+  reset(): void {
+    this.value = this.initial;
+  }
+}
+
+class DieWaves implements VcdDie {
+  readonly mrs = new Map<number, Wave>();
+  readonly selfRefresh = new Wave('self_refresh', 1, 0);
+  readonly mrwCount = new Wave('mrw_count', 32, 0);
+  readonly poisonedPages = new Wave('poisoned_pages', 32, 0);
+
+  mr(n: number): Wave {
+    let w = this.mrs.get(n);
+    if (!w) {
+      w = new Wave(`MR${n}`, 8, undefined);
+      this.mrs.set(n, w);
+    }
+    return w;
+  }
+
+  /** In declaration order: MRs by number, then the fixed signals. */
+  waves(): Wave[] {
+    const mrs = [...this.mrs].sort((a, b) => a[0] - b[0]).map(([, w]) => w);
+    return [...mrs, this.selfRefresh, this.mrwCount, this.poisonedPages];
+  }
+}
+
+class BlockWaves implements VcdBlock {
+  readonly lastWriteAddr = new Wave('last_write_addr', 32, undefined);
+  readonly lastWriteValue = new Wave('last_write_value', 32, undefined);
+}
+
+class SystemWaves implements VcdSystem {
+  readonly suspended = new Wave('suspended', 1, 0);
+  readonly maskedUnits = new Wave('masked_units', 32, 0);
+  private readonly masked = new Set<number>();
+
+  mask(unit: number): void {
+    this.masked.add(unit);
+    this.maskedUnits.set(this.masked.size);
+  }
+
+  unmask(unit: number): void {
+    this.masked.delete(unit);
+    this.maskedUnits.set(this.masked.size);
+  }
+
+  reset(): void {
+    this.masked.clear();
+    this.suspended.reset();
+    this.maskedUnits.reset();
+  }
+}
+
+class Waves implements VcdWaves {
+  readonly dies = new Map<string, DieWaves>();
+  readonly blocks = new Map<string, BlockWaves>();
+  systemWaves: SystemWaves | undefined;
+
+  die(id: string): DieWaves {
+    let d = this.dies.get(id);
+    if (!d) {
+      d = new DieWaves();
+      this.dies.set(id, d);
+    }
+    return d;
+  }
+
+  block(id: string): BlockWaves {
+    let b = this.blocks.get(id);
+    if (!b) {
+      b = new BlockWaves();
+      this.blocks.set(id, b);
+    }
+    return b;
+  }
+
+  get system(): SystemWaves {
+    this.systemWaves ??= new SystemWaves();
+    return this.systemWaves;
+  }
+}
+
 /** Events as VCD text. */
 export function toVcd(events: readonly TraceEvent[], options: VcdOptions): string {
   // Events in time order (stable: equal times keep trace order).
@@ -115,44 +248,12 @@ export function toVcd(events: readonly TraceEvent[], options: VcdOptions): strin
     .sort((a, b) => a.e.tNs - b.e.tNs || a.i - b.i)
     .map((x) => x.e);
 
-  // Pass 1: which dies, MRs and blocks exist, and how wide each signal must be.
-  const dieMrs = new Map<string, Map<number, number>>(); // die -> mr -> max value
-  const dieCounts = new Map<string, { mrw: number; poisoned: number }>();
-  const blockMax = new Map<string, { addr: number; value: number }>();
-  const noteDie = (d: string): { mrw: number; poisoned: number } => {
-    let c = dieCounts.get(d);
-    if (!c) {
-      dieCounts.set(d, (c = { mrw: 0, poisoned: 0 }));
-      dieMrs.set(d, new Map());
-    }
-    return c;
-  };
-  for (const d of options.dies ?? []) noteDie(d);
-  for (const e of ordered) {
-    switch (e.kind) {
-      case 'dram.mrw': {
-        const c = noteDie(e.die);
-        c.mrw++;
-        const mrs = dieMrs.get(e.die)!;
-        mrs.set(e.mr, Math.max(mrs.get(e.mr) ?? 0, e.value));
-        break;
-      }
-      case 'dram.mrr':
-      case 'dram.sr.enter':
-        noteDie(e.die);
-        break;
-      case 'dram.sr.exit':
-        noteDie(e.die).poisoned += e.poisonedPages;
-        break;
-      case 'mmio.write': {
-        const m = blockMax.get(e.block) ?? { addr: 0, value: 0 };
-        blockMax.set(e.block, { addr: Math.max(m.addr, e.address), value: Math.max(m.value, e.value) });
-        break;
-      }
-      default:
-        break;
-    }
-  }
+  // Pass 1 runs every event against the waves to learn which signals exist and how wide they
+  // must be; pass 2 (below) runs them again from time 0 and dumps the changes.
+  const waves = new Waves();
+  for (const d of options.dies ?? []) waves.die(d);
+  const apply = (e: TraceEvent): void => kindSpec(e.kind).vcd?.(e, waves);
+  for (const e of ordered) apply(e);
 
   // Declarations: build the scope tree, then assign identifiers in the order they are printed.
   const root: Scope = { name: vcdName(options.board), signals: [], children: new Map() };
@@ -166,36 +267,24 @@ export function toVcd(events: readonly TraceEvent[], options: VcdOptions): strin
     }
     return s;
   };
-  const mk = (scope: Scope, name: string, width: number, initial: number | undefined): Signal => {
-    const sig: Signal = { id: '', name, width, value: initial, dumped: null };
-    scope.signals.push(sig);
-    return sig;
+  const resets: Wave[] = [];
+  const place = (path: string, ws: Wave[]): void => {
+    const scope = scopeAt(path);
+    for (const w of ws) {
+      scope.signals.push(w);
+      resets.push(w);
+    }
   };
-  const dies = new Map<string, DieSignals>();
-  for (const d of [...dieCounts.keys()].sort(naturalCompare)) {
-    const scope = scopeAt(d);
-    const c = dieCounts.get(d)!;
-    const mr = new Map<number, Signal>();
-    for (const [n, max] of [...dieMrs.get(d)!].sort((a, b) => a[0] - b[0]))
-      mr.set(n, mk(scope, `MR${n}`, Math.max(8, bitLength(max)), undefined));
-    dies.set(d, {
-      mr,
-      selfRefresh: mk(scope, 'self_refresh', 1, 0),
-      mrwCount: mk(scope, 'mrw_count', Math.max(32, bitLength(c.mrw)), 0),
-      poisonedPages: mk(scope, 'poisoned_pages', Math.max(32, bitLength(c.poisoned)), 0),
-    });
+  for (const id of [...waves.dies.keys()].sort(naturalCompare)) place(id, waves.dies.get(id)!.waves());
+  for (const id of [...waves.blocks.keys()].sort(naturalCompare)) {
+    const b = waves.blocks.get(id)!;
+    place(id, [b.lastWriteAddr, b.lastWriteValue]);
   }
-  const blocks = new Map<string, BlockSignals>();
-  for (const b of [...blockMax.keys()].sort(naturalCompare)) {
-    const scope = scopeAt(b);
-    const m = blockMax.get(b)!;
-    blocks.set(b, {
-      lastWriteAddr: mk(scope, 'last_write_addr', Math.max(32, bitLength(m.addr)), undefined),
-      lastWriteValue: mk(scope, 'last_write_value', Math.max(32, bitLength(m.value)), undefined),
-    });
-  }
+  if (waves.systemWaves) place('system', [waves.systemWaves.suspended, waves.systemWaves.maskedUnits]);
+  for (const w of resets) w.reset();
+  waves.systemWaves?.reset();
 
-  const allSignals: Signal[] = [];
+  const allSignals: Wave[] = [];
   const lines: string[] = [];
   const comment = `pasr-emu register trace, board ${options.board}`.replace(/\$/g, '');
   lines.push(`$comment ${comment} $end`, '$version pasr-emu $end');
@@ -205,6 +294,7 @@ export function toVcd(events: readonly TraceEvent[], options: VcdOptions): strin
     lines.push(`$scope module ${s.name} $end`);
     for (const sig of s.signals) {
       sig.id = vcdIdentifier(allSignals.length);
+      sig.width = sig.widthNeeded();
       allSignals.push(sig);
       lines.push(
         sig.width === 1
@@ -218,7 +308,7 @@ export function toVcd(events: readonly TraceEvent[], options: VcdOptions): strin
   declare(root);
   lines.push('$enddefinitions $end');
 
-  const fmt = (sig: Signal): string => {
+  const fmt = (sig: Wave): string => {
     if (sig.width === 1) return `${sig.value === undefined ? 'x' : sig.value ? '1' : '0'}${sig.id}`;
     return `b${sig.value === undefined ? 'x' : sig.value.toString(2)} ${sig.id}`;
   };
@@ -241,32 +331,7 @@ export function toVcd(events: readonly TraceEvent[], options: VcdOptions): strin
   while (i < ordered.length) {
     const t = stamp(ordered[i]!.tNs);
     for (; i < ordered.length && stamp(ordered[i]!.tNs) === t; i++) {
-      const e = ordered[i]!;
-      switch (e.kind) {
-        case 'dram.mrw': {
-          const d = dies.get(e.die)!;
-          d.mr.get(e.mr)!.value = e.value;
-          d.mrwCount.value = (d.mrwCount.value ?? 0) + 1;
-          break;
-        }
-        case 'dram.sr.enter':
-          dies.get(e.die)!.selfRefresh.value = 1;
-          break;
-        case 'dram.sr.exit': {
-          const d = dies.get(e.die)!;
-          d.selfRefresh.value = 0;
-          d.poisonedPages.value = (d.poisonedPages.value ?? 0) + e.poisonedPages;
-          break;
-        }
-        case 'mmio.write': {
-          const b = blocks.get(e.block)!;
-          b.lastWriteAddr.value = e.address;
-          b.lastWriteValue.value = e.value;
-          break;
-        }
-        default:
-          break;
-      }
+      apply(ordered[i]!);
     }
     const changes = flush();
     if (changes.length === 0) continue;

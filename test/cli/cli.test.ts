@@ -154,6 +154,34 @@ describe('pasr boot', () => {
   });
 });
 
+describe('pasr inspect on a system-run trace', () => {
+  const run = 'test/fixtures/traces/system-run.pasrtrace';
+
+  it('selects the PASR masks of one die with a kind glob', () => {
+    const r = pasr('inspect', run, '--die', 'emif2.cs1', '--kind', 'pasr.*');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toEqual([
+      `${run}: board pandaboard-es, 26 events, 2 shown`,
+      '  642020.5 ns  #6 pasr.mask unit 15 (MR17 bit 7 on emif1.cs1+emif2.cs1): 16384 pages, by balloon',
+      '5000643140.5 ns  #21 pasr.unmask unit 15 (MR17 bit 7 on emif1.cs1+emif2.cs1): 16384 pages, by shrinker',
+      '',
+    ]);
+  });
+
+  it('refuses a file with an event kind it does not know, naming the code and byte, with exit 1', () => {
+    const bytes = new Uint8Array(readFileSync(run));
+    const dv = new DataView(bytes.buffer, bytes.byteOffset);
+    const start = bytes.length - 4 - dv.getUint32(20, true);
+    bytes[start] = 0x0e;
+    const bad = join(tmp, 'newer.pasrtrace');
+    writeFileSync(bad, bytes);
+    const r = pasr('inspect', bad);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`newer.pasrtrace: unknown event kind 0x0e at byte ${start} (event 1 of 26)`);
+    noStackTrace(r.stderr);
+  });
+});
+
 describe('pasr map', () => {
   const all = ['--die', 'emif1.cs0', '--die', 'emif1.cs1', '--die', 'emif2.cs0', '--die', 'emif2.cs1'];
 

@@ -11,9 +11,11 @@ import {
 } from '../../../hal/trace/codec.js';
 import { crc32 } from '../../../hal/trace/crc32.js';
 import { TRACE_KINDS, type TraceEvent } from '../../../hal/trace/events.js';
-import { SAMPLE_BOARD, sampleTraceEvents } from '../../fixtures/traces/sample-trace.js';
+import { TRACE_KIND_TABLE } from '../../../hal/trace/kinds.js';
+import { SAMPLE_BOARD, sampleTraceEvents, systemRunEvents } from '../../fixtures/traces/sample-trace.js';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/traces/pandaboard-boot.pasrtrace');
+const SYSTEM_FIXTURE = join(import.meta.dirname, '../../fixtures/traces/system-run.pasrtrace');
 const HEADER_BYTES = 32;
 
 /** A copy of `bytes` with the CRC-32 trailer recomputed (to reach the checks behind the CRC). */
@@ -114,6 +116,22 @@ function edgeEvents(): TraceEvent[] {
       source: 'emif1.cs1',
       message: 'MRW to read-only MR5, "quoted", comma\nnewline',
     },
+    {
+      seq: 9,
+      tNs: 104,
+      kind: 'pasr.mask',
+      unit: 0xffffffff,
+      register: 'MR23',
+      bit: 0xffff,
+      dies: ['ddrc.ch0.rank0', 'ddrc.ch1.rank0', 'die-😀'],
+      pages: Number.MAX_SAFE_INTEGER,
+      policy: 'oracle',
+    },
+    { seq: 10, tNs: 105, kind: 'pasr.unmask', unit: 0, register: 'MR16', bit: 0, dies: [], pages: 0, policy: '' },
+    { seq: 11, tNs: 106, kind: 'sys.suspend', reason: '' },
+    { seq: 12, tNs: 2 ** 40 + 0.25, kind: 'sys.resume', durationNs: 2 ** 40 - 105.75, wakeSource: 'rtc, "alarm"' },
+    { seq: 13, tNs: 2 ** 40 + 1, kind: 'policy.decision', policy: 'sorted-buddy', action: 'offline', detail: 'ü\n段' },
+    { seq: 14, tNs: 2 ** 40 + 2, kind: 'mm.batch', mechanism: 'contig', pages: 2 ** 53 - 1, costNs: 0 },
   ];
 }
 
@@ -436,5 +454,232 @@ describe('trace decoding of truncated, corrupted and foreign files', () => {
     expect(err.fileName).toBe('run/boot.pasrtrace');
     expect(err.offset).toBe(40);
     expect(err.name).toBe('TraceFormatError');
+  });
+});
+
+describe('trace events of a system run (PASR masks, suspend/resume, policy decisions, mm batches)', () => {
+  const system = new Uint8Array(readFileSync(SYSTEM_FIXTURE));
+  const systemCount = u32At(system, 16);
+  const mask = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+    seq: 3,
+    tNs: 10,
+    kind: 'pasr.mask',
+    unit: 7,
+    register: 'MR17',
+    bit: 7,
+    dies: ['emif1.cs0', 'emif2.cs0'],
+    pages: 16384,
+    policy: 'balloon',
+    ...over,
+  });
+
+  it('is byte-for-byte the committed system-run file, which decodes to its events', () => {
+    const fresh = encodeTrace({ board: SAMPLE_BOARD, events: systemRunEvents() });
+    expect(Buffer.from(fresh).equals(Buffer.from(system))).toBe(true);
+    const back = decodeTrace(system, 'system-run.pasrtrace');
+    expect(back.events).toEqual(systemRunEvents());
+    for (const k of ['pasr.mask', 'pasr.unmask', 'sys.suspend', 'sys.resume', 'policy.decision', 'mm.batch'])
+      expect(back.events.some((e) => e.kind === k)).toBe(true);
+  });
+
+  it('writes a string list as a u16 count, then one u32 string index per string', () => {
+    const e = mask({ seq: 0, tNs: 0, unit: 3, bit: 5, dies: ['a', 'b', 'a'], pages: 2 ** 32 + 1, policy: 'p' });
+    const bytes = encodeTrace({ board: 'x', events: [e as unknown as TraceEvent] });
+    const at = eventsStart(bytes);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset);
+    // Strings: 0 board, 1 creator, 2 MR17, 3 a, 4 b, 5 p.
+    expect(bytes[at]).toBe(0x08);
+    expect([dv.getUint32(at + 13, true), dv.getUint32(at + 17, true), dv.getUint16(at + 21, true)]).toEqual([3, 2, 5]);
+    expect(dv.getUint16(at + 23, true)).toBe(3);
+    expect([25, 29, 33].map((o) => dv.getUint32(at + o, true))).toEqual([3, 4, 3]);
+    expect([dv.getUint32(at + 37, true), dv.getUint32(at + 41, true), dv.getUint32(at + 45, true)]).toEqual([1, 1, 5]);
+    expect(u32At(bytes, 20)).toBe(49);
+    expect(decodeTrace(bytes).events[0]).toEqual(e);
+  });
+
+  it('gives a clear truncation error at every byte offset, naming list counts and items', () => {
+    const seen = new Set<string>();
+    for (let n = 0; n < system.length; n++) {
+      const err = decodeError(system.subarray(0, n), 'system-run.pasrtrace');
+      expect(err.message).toMatch(new RegExp(`^system-run\\.pasrtrace: truncated at byte ${n} \\(.+\\)`));
+      expect(err.offset).toBe(n);
+      seen.add(
+        err.message
+          .replace(/^.*?\(/, '')
+          .replace(/ \d+ of \d+/g, ' K of N')
+          .replace(/\[\d+\]/, '[i]'),
+      );
+    }
+    expect([...seen]).toEqual(
+      expect.arrayContaining(
+        [
+          'unit',
+          'bit',
+          'dieCount',
+          'dies[i]',
+          'pages',
+          'policy',
+          'reason',
+          'durationNs',
+          'wakeSource',
+          'action',
+          'detail',
+          'mechanism',
+          'costNs',
+        ].map((f) => `event K of N, field ${f})`),
+      ),
+    );
+  });
+
+  it('detects every single-byte corruption, and checks the structure behind a recomputed CRC', () => {
+    let structural = 0;
+    for (let i = 0; i < system.length; i++) {
+      const bad = system.slice();
+      bad[i] ^= 0xff;
+      decodeError(bad);
+      if (i >= system.length - 4) continue;
+      try {
+        decodeTrace(withCrc(bad), 'system-run.pasrtrace');
+      } catch (e) {
+        expect(e).toBeInstanceOf(TraceFormatError);
+        structural++;
+      }
+    }
+    expect(structural).toBeGreaterThan(100);
+  });
+
+  it('refuses an unknown kind code, naming the code and its byte offset', () => {
+    const start = eventsStart(system);
+    const firstFree = Math.max(...Object.values(TRACE_KIND_CODES)) + 1;
+    for (const code of [0x00, firstFree, 0xff]) {
+      const bad = system.slice();
+      bad[start] = code;
+      const err = decodeError(withCrc(bad), 'system-run.pasrtrace');
+      expect(err.message).toBe(
+        `system-run.pasrtrace: unknown event kind 0x${code.toString(16).padStart(2, '0')} at byte ${start} (event 1 of ${systemCount})`,
+      );
+      expect(err.offset).toBe(start);
+    }
+    // The second of two sys.suspend records (1 + 4 + 8 + 4 = 17 bytes each).
+    const two = encodeTrace({
+      board: 'b',
+      events: [
+        { seq: 0, tNs: 0, kind: 'sys.suspend', reason: 'idle' },
+        { seq: 1, tNs: 5, kind: 'sys.suspend', reason: 'idle' },
+      ],
+    });
+    const second = eventsStart(two) + 17;
+    expect(two[second]).toBe(TRACE_KIND_CODES['sys.suspend']);
+    two[second] = firstFree;
+    expect(decodeError(withCrc(two)).message).toBe(
+      `boot.pasrtrace: unknown event kind 0x${firstFree.toString(16).padStart(2, '0')} at byte ${second} (event 2 of 2)`,
+    );
+  });
+
+  it('rejects values the encoder would never write in fields after a string list', () => {
+    const bytes = encodeTrace({ board: 'x', events: [mask({ seq: 0, dies: ['a', 'b'] }) as unknown as TraceEvent] });
+    const at = eventsStart(bytes);
+    const pagesAt = at + 25 + 2 * 4;
+    const bigPages = bytes.slice();
+    setU32(bigPages, pagesAt, 0);
+    setU32(bigPages, pagesAt + 4, 0x00200000); // pages = 2^53
+    const err = decodeError(withCrc(bigPages));
+    expect(err.message).toBe(
+      `boot.pasrtrace: event 1 of 1 (seq 0) at byte ${at}: field pages is 9007199254740992, above 2^53-1`,
+    );
+    expect(err.offset).toBe(pagesAt);
+    const badDie = bytes.slice();
+    setU32(badDie, at + 29, 999); // dies[1]
+    const err2 = decodeError(withCrc(badDie));
+    expect(err2.message).toBe(
+      `boot.pasrtrace: string index 999 out of range (6 strings) in event 1 of 1 (seq 0) at byte ${at}, field dies[1]`,
+    );
+    expect(err2.offset).toBe(at + 29);
+
+    const batch = encodeTrace({
+      board: 'x',
+      events: [{ seq: 0, tNs: 0, kind: 'mm.batch', mechanism: 'migrate', pages: 1, costNs: 2 }],
+    });
+    const costAt = eventsStart(batch) + 1 + 4 + 8 + 4 + 8;
+    setU32(batch, costAt, 0);
+    setU32(batch, costAt + 4, 0xfff00000); // -Infinity
+    expect(decodeError(withCrc(batch)).message).toMatch(/field costNs is -Infinity, not a finite time >= 0$/);
+  });
+
+  const cases: [string, Record<string, unknown>, string][] = [
+    [
+      'a PASR unit of 2^53 pages',
+      mask({ pages: 2 ** 53 }),
+      'cannot encode trace event seq 3 (index 0, pasr.mask), field pages: 9007199254740992 is not an integer 0..2^53-1',
+    ],
+    ['a negative unit index', mask({ unit: -1 }), 'field unit: -1 does not fit in 32 bits'],
+    ['a mask bit of 65536', mask({ bit: 65536 }), 'field bit: 65536 does not fit in 16 bits'],
+    ['dies that are not a list', mask({ dies: 'emif1.cs0' }), 'field dies: "emif1.cs0" is not a list of strings'],
+    ['a die that is not a string', mask({ dies: ['emif1.cs0', 7] }), 'field dies[1]: 7 is not a string'],
+    ['a die with a NUL', mask({ dies: ['emif\u00001'] }), 'field dies[0]: "emif\\u00001" contains a NUL character'],
+    [
+      'more dies than a u16 counts',
+      mask({ dies: Array.from({ length: 65536 }, () => 'd') }),
+      'field dies: 65536 strings, at most 65535 fit',
+    ],
+    ['a missing policy', mask({ policy: undefined }), 'field policy: undefined (missing) is not a string'],
+    [
+      'a negative suspend time',
+      { seq: 4, tNs: -1, kind: 'sys.suspend', reason: 'idle' },
+      'cannot encode trace event seq 4 (index 0, sys.suspend), field tNs: -1 is not a finite time >= 0 ns',
+    ],
+    [
+      'an infinite suspend duration',
+      { seq: 4, tNs: 1, kind: 'sys.resume', durationNs: Infinity, wakeSource: 'rtc' },
+      'field durationNs: Infinity is not a finite time >= 0 ns',
+    ],
+    [
+      'a wake source that is not a string',
+      { seq: 4, tNs: 1, kind: 'sys.resume', durationNs: 1, wakeSource: 3 },
+      'field wakeSource: 3 is not a string',
+    ],
+    [
+      'a decision without detail',
+      { seq: 4, tNs: 1, kind: 'policy.decision', policy: 'balloon', action: 'skip' },
+      '(index 0, policy.decision), field detail: undefined (missing) is not a string',
+    ],
+    [
+      'a batch of 2^53 pages',
+      { seq: 4, tNs: 1, kind: 'mm.batch', mechanism: 'migrate', pages: 2 ** 53, costNs: 1 },
+      'field pages: 9007199254740992 is not an integer 0..2^53-1',
+    ],
+    [
+      'a NaN batch cost',
+      { seq: 4, tNs: 1, kind: 'mm.batch', mechanism: 'migrate', pages: 1, costNs: NaN },
+      'field costNs: NaN is not a finite time >= 0 ns',
+    ],
+  ];
+  for (const [what, event, message] of cases) {
+    it(`refuses ${what} before writing, naming the event and field`, () => {
+      expect(encodeError([event])).toContain(message);
+    });
+  }
+
+  it('is listed in the README trace-format table exactly as declared (code, kind, record)', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| (0x[0-9a-f]{2}) \| ([a-z.]+) +\| (.+?) +\|$/gm)].map((m) => m.slice(1, 4));
+    const record = (fields: Readonly<Record<string, string>>): string => {
+      const parts = ['seq', 'tNs'];
+      for (const [name, type] of Object.entries(fields)) {
+        if (type === 'string') parts.push(name);
+        else if (type === 'time' || type === 'fraction') parts.push(`${name} f64`);
+        else if (type === 'string-list') parts.push(`n u16, n × ${name.replace(/s$/, '')}`);
+        else if (type === 'field-values') parts.push('n u16, n × {field name, value u32}');
+        else parts.push(`${name} ${type}`);
+      }
+      return parts.join(', ');
+    };
+    expect(rows).toEqual(
+      TRACE_KINDS.map((k) => [
+        `0x${TRACE_KIND_TABLE[k].code.toString(16).padStart(2, '0')}`,
+        k,
+        record(TRACE_KIND_TABLE[k].fields),
+      ]),
+    );
   });
 });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { toCsv, csvQuote, CSV_COLUMNS } from '../../../hal/trace/csv.js';
 import type { TraceEvent } from '../../../hal/trace/events.js';
 import { formatEventLine, renderText, toJson } from '../../../hal/trace/format.js';
-import { sampleTraceEvents } from '../../fixtures/traces/sample-trace.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sampleTraceEvents, systemRunEvents } from '../../fixtures/traces/sample-trace.js';
 
 const write: TraceEvent = {
   seq: 12,
@@ -182,5 +184,141 @@ describe('trace CSV (RFC 4180)', () => {
 
   it('gives every row of the sample trace the same number of columns', () => {
     for (const r of parseCsv(toCsv(sampleTraceEvents()))) expect(r).toHaveLength(CSV_COLUMNS.length);
+  });
+});
+
+describe('system-run events in text, JSON and CSV', () => {
+  const run: TraceEvent[] = [
+    {
+      seq: 1,
+      tNs: 10,
+      kind: 'pasr.mask',
+      unit: 7,
+      register: 'MR17',
+      bit: 7,
+      dies: ['emif1.cs0', 'emif2.cs0'],
+      pages: 16384,
+      policy: 'balloon',
+    },
+    { seq: 2, tNs: 20, kind: 'pasr.unmask', unit: 3, register: 'MR16', bit: 3, dies: [], pages: 0, policy: 'shrinker' },
+    { seq: 3, tNs: 30, kind: 'sys.suspend', reason: 'idle' },
+    { seq: 4, tNs: 40.5, kind: 'sys.resume', durationNs: 5e9, wakeSource: 'rtc' },
+    { seq: 5, tNs: 50, kind: 'policy.decision', policy: 'balloon', action: 'inflate', detail: 'free 98304 > high' },
+    { seq: 6, tNs: 60, kind: 'policy.decision', policy: 'hotplug', action: 'skip', detail: '' },
+    { seq: 7, tNs: 70, kind: 'mm.batch', mechanism: 'migrate', pages: 512, costNs: 614400.25 },
+  ];
+
+  it('prints each on one readable line', () => {
+    expect(renderText(run).split('\n')).toEqual([
+      '        10 ns  #1 pasr.mask unit 7 (MR17 bit 7 on emif1.cs0+emif2.cs0): 16384 pages, by balloon',
+      '        20 ns  #2 pasr.unmask unit 3 (MR16 bit 3 on no die): 0 pages, by shrinker',
+      '        30 ns  #3 sys.suspend (idle)',
+      '      40.5 ns  #4 sys.resume after 5000000000 ns, woken by rtc',
+      '        50 ns  #5 policy.decision balloon inflate: free 98304 > high',
+      '        60 ns  #6 policy.decision hotplug skip',
+      '        70 ns  #7 mm.batch migrate 512 pages, cost 614400.25 ns',
+      '',
+    ]);
+  });
+
+  it('matches the system-run example of the README', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
+    const shown = readme
+      .split('\n')
+      .filter((l) => /^ {4} *\d[\d.]* ns {2}#\d+ (pasr|sys|policy|mm)\./.test(l))
+      .map((l) => l.slice(4));
+    expect(shown.length).toBeGreaterThanOrEqual(5);
+    const lines = renderText(systemRunEvents()).split('\n');
+    for (const l of shown) expect(lines).toContain(l);
+  });
+
+  it('gives JSON objects {seq, tNs, kind, ...} with the declared fields in order, dies as an array', () => {
+    const parsed = JSON.parse(toJson(run)) as Record<string, unknown>[];
+    expect(parsed).toEqual(run);
+    expect(Object.keys(parsed[0]!)).toEqual([
+      'seq',
+      'tNs',
+      'kind',
+      'unit',
+      'register',
+      'bit',
+      'dies',
+      'pages',
+      'policy',
+    ]);
+    expect(Object.keys(parsed[3]!)).toEqual(['seq', 'tNs', 'kind', 'durationNs', 'wakeSource']);
+    expect(Object.keys(parsed[6]!)).toEqual(['seq', 'tNs', 'kind', 'mechanism', 'pages', 'costNs']);
+  });
+
+  it('appends their CSV columns after the register-trace columns, which keep their order', () => {
+    expect(CSV_COLUMNS.slice(0, 15)).toEqual([
+      'seq',
+      'tNs',
+      'kind',
+      'source',
+      'register',
+      'address',
+      'mr',
+      'value',
+      'fields',
+      'bankMask',
+      'segmentMask',
+      'refreshedFraction',
+      'durationNs',
+      'poisonedPages',
+      'message',
+    ]);
+    const rows = parseCsv(toCsv(run));
+    for (const r of rows) expect(r).toHaveLength(CSV_COLUMNS.length);
+    const obj = (r: string[]): Record<string, string> =>
+      Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, r[i]!]).filter(([, v]) => v !== ''));
+    expect(rows.slice(1).map(obj)).toEqual([
+      {
+        seq: '1',
+        tNs: '10',
+        kind: 'pasr.mask',
+        register: 'MR17',
+        unit: '7',
+        bit: '7',
+        dies: 'emif1.cs0 emif2.cs0',
+        pages: '16384',
+        policy: 'balloon',
+      },
+      {
+        seq: '2',
+        tNs: '20',
+        kind: 'pasr.unmask',
+        register: 'MR16',
+        unit: '3',
+        bit: '3',
+        pages: '0',
+        policy: 'shrinker',
+      },
+      { seq: '3', tNs: '30', kind: 'sys.suspend', reason: 'idle' },
+      { seq: '4', tNs: '40.5', kind: 'sys.resume', durationNs: '5000000000', wakeSource: 'rtc' },
+      {
+        seq: '5',
+        tNs: '50',
+        kind: 'policy.decision',
+        policy: 'balloon',
+        action: 'inflate',
+        detail: 'free 98304 > high',
+      },
+      { seq: '6', tNs: '60', kind: 'policy.decision', policy: 'hotplug', action: 'skip' },
+      { seq: '7', tNs: '70', kind: 'mm.batch', mechanism: 'migrate', pages: '512', costNs: '614400.25' },
+    ]);
+  });
+
+  it('quotes a decision detail with commas and quotes', () => {
+    const e: TraceEvent = {
+      seq: 1,
+      tNs: 0,
+      kind: 'policy.decision',
+      policy: 'balloon',
+      action: 'deflate',
+      detail: 'pressure, "low" watermark',
+    };
+    const rows = parseCsv(toCsv([e]));
+    expect(rows[1]![CSV_COLUMNS.indexOf('detail')]).toBe('pressure, "low" watermark');
   });
 });

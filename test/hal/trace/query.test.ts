@@ -4,10 +4,11 @@ import {
   TraceFilterError,
   blockOnController,
   controllerOfDie,
+  diesOf,
   filterEvents,
   kindsMatching,
 } from '../../../hal/trace/query.js';
-import { sampleTraceEvents } from '../../fixtures/traces/sample-trace.js';
+import { sampleTraceEvents, systemRunEvents } from '../../fixtures/traces/sample-trace.js';
 
 /** A hand-written trace: two controllers, MRWs on both chip selects, reads, SR and errors. */
 function trace(): TraceEvent[] {
@@ -175,7 +176,7 @@ describe('trace queries (pasr inspect filters)', () => {
   it('rejects a kind pattern that matches nothing, with the list of kinds', () => {
     expect(() => kindsMatching('dram.mrx')).toThrow(TraceFilterError);
     expect(() => filterEvents(trace(), { kind: 'mmio.poke' })).toThrow(
-      '--kind "mmio.poke" matches no event kind (kinds: mmio.write, mmio.read, dram.mrw, dram.mrr, dram.sr.enter, dram.sr.exit, guest.error; globs like dram.* work)',
+      '--kind "mmio.poke" matches no event kind (kinds: mmio.write, mmio.read, dram.mrw, dram.mrr, dram.sr.enter, dram.sr.exit, guest.error, pasr.mask, pasr.unmask, sys.suspend, sys.resume, policy.decision, mm.batch; globs like dram.* work)',
     );
   });
 
@@ -183,5 +184,31 @@ describe('trace queries (pasr inspect filters)', () => {
     expect(() => filterEvents(trace(), { mr: -1 })).toThrow('--mr -1: a mode-register number is an integer >= 0');
     expect(() => filterEvents(trace(), { mr: 1.5 })).toThrow(TraceFilterError);
     expect(() => filterEvents(trace(), { fromNs: 10, toNs: 5 })).toThrow('--from 10 is after --to 5');
+  });
+});
+
+describe('trace queries on a system run', () => {
+  const run = systemRunEvents();
+  const kinds = (events: TraceEvent[]): string[] => [...new Set(events.map((e) => e.kind))];
+
+  it('selects PASR, suspend and mm events by kind glob or list', () => {
+    expect(kinds(filterEvents(run, { kind: 'pasr.*' }))).toEqual(['pasr.mask', 'pasr.unmask']);
+    expect(filterEvents(run, { kind: 'pasr.*' }).map((e) => e.seq)).toEqual([3, 6, 21]);
+    expect(kinds(filterEvents(run, { kind: 'sys.*,mm.batch' }))).toEqual(['mm.batch', 'sys.suspend', 'sys.resume']);
+    expect(kinds(filterEvents(run, { kind: 'policy.decision' }))).toEqual(['policy.decision']);
+    expect([...kindsMatching('*.*')]).toHaveLength(13);
+  });
+
+  it('--die selects the PASR units of its interleave group and its DRAM events, not system-wide events', () => {
+    const cs1 = filterEvents(run, { die: 'emif2.cs1' });
+    expect(kinds(cs1)).toEqual(['pasr.mask', 'dram.mrw', 'dram.sr.enter', 'dram.sr.exit', 'pasr.unmask']);
+    expect(cs1.filter((e) => e.kind === 'pasr.mask').map((e) => e.seq)).toEqual([6]);
+    expect(filterEvents(run, { die: 'emif2.cs1', kind: 'pasr.*' }).map((e) => e.seq)).toEqual([6, 21]);
+    expect(diesOf(run[3]!)).toEqual(['emif1.cs0', 'emif2.cs0']);
+    expect(diesOf(run[0]!)).toEqual([]);
+  });
+
+  it('--mr keeps only MR accesses and the writes that caused them', () => {
+    expect(kinds(filterEvents(run, { mr: 17 }))).toEqual(['dram.mrw']);
   });
 });

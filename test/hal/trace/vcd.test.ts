@@ -260,3 +260,59 @@ describe('VCD helpers', () => {
     expect(['cs10', 'cs2', 'cs1', 'ch', 'cha'].sort(naturalCompare)).toEqual(['ch', 'cha', 'cs1', 'cs2', 'cs10']);
   });
 });
+
+describe('VCD export of a system run', () => {
+  const unit = (seq: number, tNs: number, kind: 'pasr.mask' | 'pasr.unmask', n: number): TraceEvent => ({
+    seq,
+    tNs,
+    kind,
+    unit: n,
+    register: 'MR17',
+    bit: n % 8,
+    dies: ['emif1.cs0', 'emif2.cs0'],
+    pages: 16384,
+    policy: 'balloon',
+  });
+  const run: TraceEvent[] = [
+    { seq: 0, tNs: 50, kind: 'policy.decision', policy: 'balloon', action: 'inflate', detail: '' },
+    { seq: 1, tNs: 60, kind: 'mm.batch', mechanism: 'migrate', pages: 512, costNs: 40 },
+    unit(2, 100, 'pasr.mask', 7),
+    unit(3, 200, 'pasr.mask', 15),
+    { seq: 4, tNs: 300, kind: 'sys.suspend', reason: 'idle' },
+    {
+      seq: 5,
+      tNs: 300,
+      kind: 'dram.sr.enter',
+      die: 'emif1.cs0',
+      bankMask: 0,
+      segmentMask: 0x80,
+      refreshedFraction: 0.875,
+    },
+    { seq: 6, tNs: 1000, kind: 'dram.sr.exit', die: 'emif1.cs0', durationNs: 700, poisonedPages: 0 },
+    { seq: 7, tNs: 1000, kind: 'sys.resume', durationNs: 700, wakeSource: 'rtc' },
+    unit(8, 1100, 'pasr.unmask', 15),
+    unit(9, 1200, 'pasr.unmask', 15),
+    unit(10, 1300, 'pasr.mask', 7),
+  ];
+
+  it('adds a system scope with suspended and the number of PASR units masked', async () => {
+    const waves = await parseVcd(toVcd(run, { board: 'pandaboard-es' }));
+    const top = waves.info.wires.body[0] as VcdScope;
+    expect(top.body.map((s) => s.name)).toEqual(['emif1', 'system']);
+    expect(waves.paths.get('pandaboard_es.system.suspended')!.size).toBe(1);
+    expect(waves.paths.get('pandaboard_es.system.masked_units')!.size).toBe(32);
+    const S = 'pandaboard_es.system.suspended';
+    expect([0, 299, 300, 999, 1000].map((t) => waves.at(S, t))).toEqual([0, 0, 1, 1, 0]);
+    expect(waves.at('pandaboard_es.emif1.cs0.self_refresh', 300)).toBe(1);
+    const M = 'pandaboard_es.system.masked_units';
+    // Unmasking a unit twice, or masking a masked one, does not change the count.
+    expect([0, 99, 100, 200, 1099, 1100, 1200, 1300].map((t) => waves.at(M, t))).toEqual([0, 0, 1, 2, 2, 1, 1, 1]);
+  });
+
+  it('declares no system scope for a register trace, nor for decisions and batches alone', async () => {
+    const boot = await parseVcd(toVcd(sampleTraceEvents(), { board: 'pandaboard-es' }));
+    expect([...boot.paths.keys()].filter((p) => p.includes('.system.'))).toEqual([]);
+    const quiet = await parseVcd(toVcd(run.slice(0, 2), { board: 'b' }));
+    expect(quiet.paths.size).toBe(0);
+  });
+});
