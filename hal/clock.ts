@@ -1,3 +1,5 @@
+import { MinHeap } from './min-heap.js';
+
 /**
  * Simulated time, in nanoseconds, injected from above.
  *
@@ -40,8 +42,8 @@ function before(a: Alarm, b: Alarm): boolean {
 
 export class SimClock implements Clock {
   private now = 0;
-  /** Binary min-heap of pending alarms (cancelled ones are dropped when they reach the top). */
-  private readonly heap: Alarm[] = [];
+  /** Pending alarms (cancelled ones are dropped when they reach the top). */
+  private readonly heap = new MinHeap<Alarm>(before);
   private order = 0;
   /** True while an alarm callback runs (nested advances only move time). */
   private firing = false;
@@ -70,9 +72,9 @@ export class SimClock implements Clock {
       return;
     }
     for (;;) {
-      const next = this.heap[0];
+      const next = this.heap.peek();
       if (next === undefined || next.dueNs > Math.max(tNs, this.now)) break;
-      this.pop();
+      this.heap.pop();
       if (next.cancelled) continue;
       if (next.dueNs > this.now) this.now = next.dueNs;
       this.firing = true;
@@ -89,49 +91,19 @@ export class SimClock implements Clock {
     if (!(deltaNs >= 0) || !Number.isFinite(deltaNs))
       throw new RangeError(`cannot schedule an alarm ${deltaNs} ns ahead`);
     const alarm: Alarm = { dueNs: this.now + deltaNs, order: this.order++, cb, cancelled: false };
-    this.push(alarm);
+    this.heap.push(alarm);
     return () => {
       alarm.cancelled = true;
     };
   }
 
   nextAlarmNs(): number {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
-    return this.heap.length > 0 ? this.heap[0]!.dueNs : Infinity;
+    while (this.heap.peek()?.cancelled) this.heap.pop();
+    return this.heap.peek()?.dueNs ?? Infinity;
   }
 
   /** Pending alarms, cancelled ones included until they reach the top. */
   get pendingAlarms(): number {
-    return this.heap.length;
-  }
-
-  private push(a: Alarm): void {
-    const h = this.heap;
-    let i = h.length;
-    h.push(a);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(a, h[p]!)) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = a;
-  }
-
-  private pop(): void {
-    const h = this.heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= h.length) break;
-      const r = l + 1;
-      const c = r < h.length && before(h[r]!, h[l]!) ? r : l;
-      if (!before(h[c]!, last)) break;
-      h[i] = h[c]!;
-      i = c;
-    }
-    h[i] = last;
+    return this.heap.size;
   }
 }

@@ -4,7 +4,11 @@ import type { Clock } from '../../hal/clock.js';
 import type { TraceBus } from '../../hal/trace/trace-bus.js';
 import { runBootloader, type BootloaderResult } from './bootloader.js';
 import { KernelLog } from './dmesg.js';
-import { bootKernel, type KernelBoot } from './kernel.js';
+import { bootKernel, type KernelBoot, type KernelOptions } from './kernel.js';
+
+export interface BootOptions extends BoardOptions {
+  readonly kernel?: KernelOptions;
+}
 
 export interface BootResult {
   readonly board: Board;
@@ -15,7 +19,7 @@ export interface BootResult {
 }
 
 /** Power on a board: boot loader DRAM init and identity check, then the kernel's memory setup. */
-export function bootBoard(config: BoardConfig, clock: Clock, trace: TraceBus, options: BoardOptions = {}): BootResult {
+export function bootBoard(config: BoardConfig, clock: Clock, trace: TraceBus, options: BootOptions = {}): BootResult {
   const board = new Board(config, clock, trace, options);
   const log = new KernelLog(clock);
   const bootloader = runBootloader(board, log);
@@ -23,6 +27,6 @@ export function bootBoard(config: BoardConfig, clock: Clock, trace: TraceBus, op
     for (const e of bootloader.errors) log.log('SPL', `error: ${e}`);
     return { board, log, bootloader };
   }
-  const kernel = bootKernel(board, log);
+  const kernel = bootKernel(board, log, options.kernel);
   return { board, log, bootloader, kernel };
 }

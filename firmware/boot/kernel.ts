@@ -6,6 +6,11 @@ import { buildPasrMap, checkPasrMapInvariants, type PasrMap } from '../pasr/pasr
 import type { KernelLog } from './dmesg.js';
 import { memoryLayoutOf } from './memory-layout.js';
 
+export interface KernelOptions {
+  /** Logical pages the address space can name (default: the number of page frames). */
+  readonly addressSpacePages?: number;
+}
+
 export interface KernelBoot {
   readonly layout: MemoryLayout;
   readonly mm: MemoryManager;
@@ -30,7 +35,7 @@ function mib(bytes: number): string {
  * allocator (mm core), then the PASR map. Logs what Linux logs at the same points
  * (setup_arch/paging_init, mem_init, the PASR framework's init), with simulated timestamps.
  */
-export function bootKernel(board: Board, log: KernelLog): KernelBoot {
+export function bootKernel(board: Board, log: KernelLog, options: KernelOptions = {}): KernelBoot {
   const cfg = board.config;
   const page = cfg.kernel.pageSize;
   log.log('', 'Booting Linux on physical CPU 0x0');
@@ -62,6 +67,7 @@ export function bootKernel(board: Board, log: KernelLog): KernelBoot {
     costs: cfg.kernel.costs,
     costsWhere: `${cfg.name}: kernel.costs`,
     memoryBlockBytes: cfg.kernel.memoryBlockBytes,
+    ...(options.addressSpacePages !== undefined ? { addressSpacePages: options.addressSpacePages } : {}),
   });
   const managed = mm.zones.reduce((s, z) => s + z.managedPages, 0);
   log.log('', `Built 1 zonelists, mobility grouping on.  Total pages: ${managed}`);

@@ -1,0 +1,75 @@
+/**
+ * The oracle: the bound no real policy can beat. At each suspend it packs the live pages into as
+ * few PASR units as the pages that cannot move allow, at no cost, and meters the self-refresh as
+ * if every other unit were masked. It programs nothing and moves nothing, so the run's state is
+ * the baseline's: its saving is the most this board and workload allow at each suspend.
+ *
+ * Packing (oraclePack()): a unit with unmovable, pinned or reclaimable-slab pages stays
+ * refreshed (slab can be shrunk, not moved); so does memory outside every usable unit. The movable
+ * live pages of the other units (anon, page cache) go first into the free room of the refreshed
+ * memory, then into as few further units as hold them, largest first. Every unit left is masked.
+ */
+import type { PasrCensus } from '../census.js';
+import type { PasrMap } from '../pasr-map.js';
+import type { PasrPolicy, PolicyContext } from '../policy.js';
+
+export function oraclePack(census: PasrCensus, map: PasrMap): Uint8Array {
+  const masked = new Uint8Array(map.units.length);
+  // Every free frame is room to start with; the free frames of candidate units come off below.
+  let roomOutside = freeFrames(census);
+  let toPlace = 0;
+  const movable: { unit: number; pages: number }[] = [];
+  for (const u of map.units) {
+    if (!u.usable) continue;
+    const c = census.unit(u.index);
+    roomOutside -= c.free;
+    if (c.unmovable + c.slab + c.pinned > 0) {
+      roomOutside += c.free + c.held;
+      continue;
+    }
+    toPlace += c.live;
+    movable.push({ unit: u.index, pages: c.pages });
+  }
+  // Free frames outside usable units are room too (roomOutside started from all free pages).
+  let room = roomOutside;
+  movable.sort((a, b) => b.pages - a.pages || a.unit - b.unit);
+  for (const m of movable) {
+    if (room >= toPlace) masked[m.unit] = 1;
+    else room += m.pages;
+  }
+  return masked;
+}
+
+/** Frames not allocated: buddy and per-cpu lists, isolated free pages. */
+function freeFrames(census: PasrCensus): number {
+  const kc = census.mm.census;
+  let used = 0;
+  for (let i = 0; i < kc.count.length; i++) used += kc.count[i]!;
+  return census.mm.memmap.nrPages - used;
+}
+
+export function oraclePolicy(): PasrPolicy {
+  let ctx: PolicyContext;
+  let masks: Uint8Array | null = null;
+  return {
+    name: 'oracle',
+    attach(c) {
+      ctx = c;
+    },
+    cannotAct() {
+      return ctx.map.units.some((u) => u.usable) ? null : 'no usable PASR unit on this board';
+    },
+    beforeSuspend() {
+      masks = oraclePack(ctx.census, ctx.map);
+      let n = 0;
+      for (const m of masks) n += m;
+      ctx.decide('pack', `${n} of ${ctx.map.units.filter((u) => u.usable).length} units could be masked`);
+    },
+    afterResume() {
+      masks = null;
+    },
+    virtualMasks() {
+      return masks;
+    },
+  };
+}

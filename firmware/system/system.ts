@@ -1,0 +1,467 @@
+/**
+ * A system that lives through time: one board booted with its kernel, the PASR census and core,
+ * a policy, a workload and the energy meter, run as a discrete-event simulation.
+ *
+ * The run loop: the workload's activities (wake-up sources or not), policy timers and phase
+ * changes wait in an event queue. While awake, the loop advances the simulated clock to the next
+ * event (kswapd and kcompactd run on the clock's alarms as it passes), runs the event's page
+ * operations, and keeps the system busy for the activity's busy time. A phase with autosleep
+ * suspends the system once it has been idle for the phase's idle delay: the policy's idle and
+ * before-suspend hooks run, the freezer stops the daemons, the safety check looks at the masks
+ * every die will latch, the dies enter self-refresh through their controllers, and the clock
+ * jumps to the next wake-up source; events that are not wake-ups wait until resume. Then the
+ * dies leave self-refresh, the integrity check counts the live pages lost, the daemons thaw and
+ * the policy's resume hook runs.
+ *
+ * Invariants (checked after every event when `checkEveryStep`, and at the end of every run):
+ *  (a) the mm core, its mechanisms, the census, the PASR core, the policy and the workload keep
+ *      their own invariants;
+ *  (b) the clock never runs backwards; awake + suspended time = simulated time;
+ *  (c) no live page sits in a masked unit after a step (violations are counted, never hidden).
+ * Same seed, same options: the same result, byte for byte.
+ */
+import type { BoardConfig } from '../../hal/board/board-config.js';
+import type { Board } from '../../hal/board/board.js';
+import { SimClock } from '../../hal/clock.js';
+import { runProgram, type RegisterProgram } from '../../hal/register-program.js';
+import { TraceBus } from '../../hal/trace/trace-bus.js';
+import { bootBoard, type BootResult } from '../boot/boot.js';
+import type { MemoryControllerDriver } from '../drivers/mr-driver.js';
+import { EnergyMeter, type EnergyReport } from '../energy/energy-meter.js';
+import type { MemoryManager } from '../mm/memory-manager.js';
+import type { MmMechanisms } from '../mm/mechanisms.js';
+import { PasrCensus } from '../pasr/census.js';
+import { PasrCore } from '../pasr/core.js';
+import type { PasrMap } from '../pasr/pasr-map.js';
+import { oraclePack } from '../pasr/policies/oracle.js';
+import type { PasrPolicy, PolicyContext } from '../pasr/policy.js';
+import { checkSelfRefreshEntry, countLostPages, formatViolation, type SafetyViolation } from '../pasr/safety.js';
+import { WorkloadEngine } from '../workload/engine.js';
+import type { Activity, Phase, Scenario } from '../workload/scenario.js';
+import { EventQueue, type QueuedEvent } from './event-queue.js';
+import { Prng } from './prng.js';
+
+export interface SystemOptions {
+  readonly seed: number;
+  /** Simulated time to run (default: the scenario's duration). */
+  readonly durationNs?: number;
+  /** Die temperature for every die, °C (default: the board's). */
+  readonly temperatureC?: number;
+  /** Keep every trace event in memory (for `--trace`). */
+  readonly recordTrace?: boolean;
+  /** Meter the oracle's bound alongside, at every suspend (baseline runs do). */
+  readonly shadowOracle?: boolean;
+  /** Check every invariant after every event (tests; O(pages) per event). */
+  readonly checkEveryStep?: boolean;
+  /** Called now and then with the simulated time reached. */
+  readonly progress?: (simNs: number, totalNs: number) => void;
+}
+
+/** A point of the run's timeline (one at every suspend, resume and mask change). */
+export interface TimelinePoint {
+  readonly tNs: number;
+  readonly suspended: boolean;
+  /** Units masked (programmed, or the oracle's virtual masks while suspended). */
+  readonly maskedUnits: number;
+}
+
+export interface RunStats {
+  readonly simulatedNs: number;
+  readonly suspendedNs: number;
+  readonly suspendCount: number;
+  /** Σ over self-refresh intervals of (units masked × seconds). */
+  readonly maskedUnitSeconds: number;
+  /** Safety check findings at self-refresh entry, plus live pages found in masked units after a step. */
+  readonly violations: number;
+  readonly violationMessages: readonly string[];
+  readonly dataLossPages: number;
+  readonly mrwCount: number;
+  readonly timeline: readonly TimelinePoint[];
+  readonly decisions: number;
+  readonly errors: readonly string[];
+}
+
+export class SystemError extends Error {}
+
+const MAX_MESSAGES = 20;
+/** How often (simulated) the run reports progress. */
+const PROGRESS_EVERY_NS = 600e9;
+
+export class System {
+  readonly clock = new SimClock();
+  readonly trace: TraceBus;
+  readonly boot: BootResult;
+  readonly board: Board;
+  readonly config: BoardConfig;
+  readonly drivers: ReadonlyMap<string, MemoryControllerDriver>;
+  readonly mm: MemoryManager;
+  readonly mech: MmMechanisms;
+  readonly map: PasrMap;
+  readonly census: PasrCensus;
+  readonly core: PasrCore;
+  readonly meter: EnergyMeter;
+  /** The oracle's bound, metered alongside (shadowOracle). */
+  readonly oracleMeter: EnergyMeter | null;
+  readonly engine: WorkloadEngine;
+  readonly policy: PasrPolicy;
+  readonly rng: Prng;
+  readonly durationNs: number;
+
+  private readonly queue = new EventQueue();
+  /** Markers of the wake-up sources among the queued events. */
+  private readonly wakeQueue = new EventQueue();
+  /** Events (and wake markers) of the current phase, cancelled when it ends. */
+  private readonly phaseEvents: QueuedEvent[] = [];
+  private suspendedNow = false;
+  private phaseIndex = -1;
+  private phaseGen = 0;
+  private phaseEndNs = 0;
+  private busyUntilNs = 0;
+  private awakeMarkNs = 0;
+  private ledgerMarkNs = 0;
+  private suspendedNs = 0;
+  private suspendCount = 0;
+  private maskedUnitSeconds = 0;
+  private violations = 0;
+  private readonly violationMessages: string[] = [];
+  private dataLossPages = 0;
+  private mrwCount = 0;
+  private decisions = 0;
+  private readonly timeline: TimelinePoint[] = [];
+  private readonly errors: string[] = [];
+  private nextProgressNs = PROGRESS_EVERY_NS;
+  private ran = false;
+
+  constructor(
+    config: BoardConfig,
+    readonly scenario: Scenario,
+    policy: PasrPolicy,
+    readonly options: SystemOptions,
+  ) {
+    this.config = config;
+    this.trace = new TraceBus(this.clock, options.recordTrace ?? false);
+    this.trace.subscribe((e) => {
+      if (e.kind === 'dram.mrw') this.mrwCount++;
+    });
+    this.rng = new Prng(options.seed);
+    const ramPages = config.dramSize / config.kernel.pageSize;
+    const logical = Math.max(ramPages, WorkloadEngine.logicalPages(scenario, ramPages));
+    this.boot = bootBoard(config, this.clock, this.trace, {
+      ...(options.temperatureC !== undefined ? { die: { temperatureC: options.temperatureC } } : {}),
+      kernel: { addressSpacePages: logical },
+    });
+    const kernel = this.boot.kernel;
+    if (!kernel) throw new SystemError(`${config.name}: boot failed: ${this.boot.bootloader.errors.join('; ')}`);
+    this.board = this.boot.board;
+    this.drivers = this.boot.bootloader.drivers;
+    this.mm = kernel.mm;
+    this.mech = kernel.mech;
+    this.map = kernel.pasr;
+    this.census = new PasrCensus(this.mm, this.map);
+    this.core = new PasrCore(this.board, this.drivers, this.map, this.census);
+    this.core.onChange = (u, masked, who) => {
+      this.trace.emit({
+        kind: masked ? 'pasr.mask' : 'pasr.unmask',
+        unit: u.index,
+        register: u.register,
+        bit: u.bit,
+        dies: u.dies,
+        pages: u.pfnCount,
+        policy: who,
+      });
+      this.point();
+    };
+    const meterOpts = options.temperatureC !== undefined ? { temperatureC: options.temperatureC } : {};
+    this.meter = new EnergyMeter(this.board, { ...meterOpts, costs: this.mech.costs });
+    this.oracleMeter = options.shadowOracle ? new EnergyMeter(this.board, { ...meterOpts, costs: this.mech.costs }) : null;
+    this.durationNs = options.durationNs ?? scenario.durationNs;
+    if (!(this.durationNs > 0) || !Number.isFinite(this.durationNs))
+      throw new RangeError(`run duration ${this.durationNs} ns is not a positive time`);
+
+    const workloadRng = this.rng.fork();
+    const policyRng = this.rng.fork();
+    this.engine = new WorkloadEngine(scenario, this.mech, workloadRng, {
+      knob: (action) => {
+        this.policy.onKnob?.(action);
+      },
+    });
+    // The OOM path: the policy's notifier first (a balloon gives memory back), then the killer.
+    const prevHooks = this.mm.hooks;
+    this.mm.hooks = {
+      ...prevHooks,
+      outOfMemory: (order, gfp, highest) => {
+        const freed = this.policy.onOom?.() ?? 0;
+        if (freed > 0) return true;
+        if (prevHooks.outOfMemory(order, gfp, highest)) return true;
+        const killed = this.engine.oomKill();
+        if (killed > 0) this.mm.events.oom_kill++;
+        return killed > 0;
+      },
+    };
+    this.policy = policy;
+    const sys = this;
+    const ctx: PolicyContext = {
+      board: this.board,
+      map: this.map,
+      census: this.census,
+      core: this.core,
+      mm: this.mm,
+      mech: this.mech,
+      clock: this.clock,
+      trace: this.trace,
+      rng: policyRng,
+      schedule: (delayNs, cb) => {
+        const e = this.queue.push(this.clock.nowNs + delayNs, `${policy.name} timer`, cb);
+        return () => {
+          e.cancelled = true;
+        };
+      },
+      decide: (action, detail) => {
+        this.decisions++;
+        this.trace.emit({ kind: 'policy.decision', policy: policy.name, action, detail });
+      },
+      expectedDemandPages: () => Math.round((this.phase?.expectedDemand ?? 0) * this.mm.memmap.nrPages),
+      get suspended() {
+        return sys.suspendedNow;
+      },
+    };
+    policy.attach(ctx);
+    this.awakeMarkNs = this.clock.nowNs;
+    this.ledgerMarkNs = this.mech.ledger.totalNs;
+    this.point();
+  }
+
+  private get phase(): Phase | undefined {
+    return this.scenario.phases[this.phaseIndex];
+  }
+
+  get suspended(): boolean {
+    return this.suspendedNow;
+  }
+
+  /** Run the scenario for the run's duration. */
+  run(): RunStats {
+    if (this.ran) throw new Error('a System runs once');
+    this.ran = true;
+    const start = this.clock.nowNs;
+    const end = start + this.durationNs;
+    for (const op of this.scenario.setup) this.engine.apply(op);
+    this.afterStep();
+    this.startPhase(0, start);
+    for (;;) {
+      const next = this.queue.peek();
+      const t = Math.min(next?.tNs ?? Infinity, end);
+      const phase = this.phase!;
+      const idleAt = Math.max(this.clock.nowNs, this.busyUntilNs + phase.idleBeforeSuspendNs);
+      if (phase.suspend && idleAt < t) {
+        this.advanceAwake(idleAt);
+        if (this.clock.nowNs >= end) break;
+        this.policy.onIdle?.();
+        this.afterStep();
+        this.suspend(end);
+        if (this.clock.nowNs >= end) break;
+        continue;
+      }
+      this.advanceAwake(t);
+      if (t >= end || this.clock.nowNs >= end) break;
+      const e = this.queue.pop()!;
+      e.run();
+      this.afterStep();
+      this.reportProgress(start);
+    }
+    this.accountAwake();
+    this.point();
+    this.checkInvariants();
+    return {
+      simulatedNs: this.clock.nowNs - start,
+      suspendedNs: this.suspendedNs,
+      suspendCount: this.suspendCount,
+      maskedUnitSeconds: this.maskedUnitSeconds,
+      violations: this.violations,
+      violationMessages: this.violationMessages,
+      dataLossPages: this.dataLossPages,
+      mrwCount: this.mrwCount,
+      timeline: this.timeline,
+      decisions: this.decisions,
+      errors: [...this.errors, ...this.core.errors],
+    };
+  }
+
+  energy(): EnergyReport {
+    return this.meter.report();
+  }
+
+  // ---- phases and activities --------------------------------------------------------------------
+
+  private startPhase(index: number, tNs: number): void {
+    const phases = this.scenario.phases;
+    for (const e of this.phaseEvents) e.cancelled = true;
+    this.phaseEvents.length = 0;
+    this.phaseIndex = index % phases.length;
+    const gen = ++this.phaseGen;
+    const phase = phases[this.phaseIndex]!;
+    this.phaseEndNs = tNs + phase.durationNs;
+    // The next phase starts with a wake-up (the user, an alarm): it is a wake-up source.
+    this.push(this.phaseEndNs, `phase ${phase.name} ends`, true, () =>
+      this.startPhase(this.phaseIndex + 1, this.phaseEndNs),
+    );
+    for (const a of phase.activities) {
+      if (a.at === 'start') this.queueActivity(a, tNs, gen);
+      else this.queueActivity(a, tNs + this.gap(a), gen);
+    }
+  }
+
+  /** Queue an event; a wake-up source also gets a marker in the wake queue, cancelled when it runs. */
+  private push(tNs: number, name: string, wake: boolean, run: () => void): void {
+    let marker: QueuedEvent | null = null;
+    const e = this.queue.push(tNs, name, () => {
+      if (marker) marker.cancelled = true;
+      run();
+    });
+    if (wake) {
+      marker = this.wakeQueue.push(tNs, name, () => {});
+      this.phaseEvents.push(marker);
+    }
+    this.phaseEvents.push(e);
+  }
+
+  private gap(a: Activity): number {
+    const every = a.everyNs!;
+    return (1 - a.jitter) * every + a.jitter * this.engine.rng.exp(every);
+  }
+
+  private queueActivity(a: Activity, tNs: number, gen: number): void {
+    if (tNs >= this.phaseEndNs) return;
+    this.push(tNs, a.name, a.wake, () => {
+      if (gen !== this.phaseGen) return;
+      for (const op of a.ops) this.engine.apply(op);
+      this.busyUntilNs = Math.max(this.busyUntilNs, this.clock.nowNs + a.busyNs);
+      if (a.everyNs !== undefined) this.queueActivity(a, this.clock.nowNs + this.gap(a), gen);
+    });
+  }
+
+  // ---- awake time ------------------------------------------------------------------------------
+
+  /** Let awake time pass until tNs (daemons run on the clock's alarms), metering it. */
+  private advanceAwake(tNs: number): void {
+    this.mech.tick();
+    if (tNs > this.clock.nowNs) this.clock.advanceTo(tNs);
+    this.accountAwake();
+  }
+
+  private accountAwake(): void {
+    const now = this.clock.nowNs;
+    if (now > this.awakeMarkNs) this.meter.awake(now - this.awakeMarkNs, this.phase?.activeShare ?? 0);
+    if (this.oracleMeter && now > this.awakeMarkNs)
+      this.oracleMeter.awake(now - this.awakeMarkNs, this.phase?.activeShare ?? 0);
+    this.awakeMarkNs = now;
+    const cpu = this.mech.ledger.totalNs - this.ledgerMarkNs;
+    if (cpu > 0) {
+      this.meter.mechanism(cpu);
+      this.oracleMeter?.mechanism(cpu);
+    }
+    this.ledgerMarkNs = this.mech.ledger.totalNs;
+  }
+
+  // ---- suspend and resume ------------------------------------------------------------------------
+
+  /** The next wake-up source still pending, or Infinity. */
+  private nextWakeNs(): number {
+    for (;;) {
+      const w = this.wakeQueue.peek();
+      if (w === undefined) return Infinity;
+      if (w.tNs >= this.clock.nowNs) return w.tNs;
+      this.wakeQueue.pop();
+    }
+  }
+
+  private suspend(endNs: number): void {
+    this.policy.beforeSuspend?.();
+    this.afterStep();
+    this.accountAwake();
+    const virtual = this.policy.virtualMasks?.() ?? null;
+    this.mech.freeze();
+    this.suspendedNow = true;
+    this.trace.emit({ kind: 'sys.suspend', reason: `idle in phase ${this.phase!.name}` });
+    const violations = checkSelfRefreshEntry(this.board, this.mm.memmap);
+    for (const v of violations) this.violation(formatViolation(v));
+    this.board.clearPoison();
+    for (const d of this.drivers.values()) this.runProgram(d.selfRefreshEnter());
+    const wakeNs = Math.min(this.nextWakeNs(), endNs);
+    const t0 = this.clock.nowNs;
+    const durationNs = Math.max(0, wakeNs - t0);
+    const masked = virtual ?? this.core.masked;
+    let nMasked = 0;
+    for (const m of masked) nMasked += m;
+    this.timeline.push({ tNs: t0, suspended: true, maskedUnits: nMasked });
+    const fractions = virtual ? Object.fromEntries(this.core.refreshedFractions(virtual)) : undefined;
+    this.meter.selfRefresh(durationNs, fractions);
+    if (this.oracleMeter) {
+      const o = oraclePack(this.census, this.map);
+      this.oracleMeter.selfRefresh(durationNs, Object.fromEntries(this.core.refreshedFractions(o)));
+    }
+    this.clock.advance(durationNs);
+    for (const d of this.drivers.values()) this.runProgram(d.selfRefreshExit());
+    const lost = countLostPages(this.board, this.mm.memmap);
+    if (lost > 0) {
+      this.dataLossPages += lost;
+      this.violation(`PASR DATA LOSS: ${lost} live pages were in masked banks or segments during self-refresh`);
+    }
+    this.suspendedNs += this.clock.nowNs - t0;
+    this.maskedUnitSeconds += (nMasked * durationNs) / 1e9;
+    this.suspendCount++;
+    this.awakeMarkNs = this.clock.nowNs;
+    this.suspendedNow = false;
+    const wake = this.wakeQueue.peek();
+    this.trace.emit({
+      kind: 'sys.resume',
+      durationNs: this.clock.nowNs - t0,
+      wakeSource: wake && wake.tNs <= this.clock.nowNs ? wake.name : 'end of run',
+    });
+    this.mech.thaw();
+    this.point();
+    this.policy.afterResume?.();
+    this.afterStep();
+  }
+
+  private runProgram(p: RegisterProgram): void {
+    const r = runProgram(p, this.board.bus, this.clock);
+    if (!r.ok) this.errors.push(`${p.name}: step ${r.failedAt + 1}: ${r.reason}`);
+  }
+
+  // ---- checks and bookkeeping ------------------------------------------------------------------
+
+  private violation(message: string): void {
+    this.violations++;
+    if (this.violationMessages.length < MAX_MESSAGES) this.violationMessages.push(message);
+  }
+
+  /** After every step: no live page in a masked unit; every invariant when asked to. */
+  private afterStep(): void {
+    for (const m of this.core.maskedLivePages())
+      this.violation(`PASR ORDER VIOLATION: masked unit ${m.unit} holds ${m.live} live pages`);
+    if (this.options.checkEveryStep) this.checkInvariants();
+  }
+
+  private point(): void {
+    this.timeline.push({ tNs: this.clock.nowNs, suspended: this.suspendedNow, maskedUnits: this.core.nrMasked });
+  }
+
+  private reportProgress(start: number): void {
+    if (!this.options.progress) return;
+    const t = this.clock.nowNs - start;
+    if (t >= this.nextProgressNs) {
+      this.nextProgressNs = t + PROGRESS_EVERY_NS;
+      this.options.progress(t, this.durationNs);
+    }
+  }
+
+  checkInvariants(): void {
+    this.mech.checkInvariants();
+    this.census.checkInvariants();
+    this.core.checkInvariants();
+    this.engine.checkInvariants();
+    this.policy.checkInvariants?.();
+    this.meter.checkInvariants();
+  }
+}
