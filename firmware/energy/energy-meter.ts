@@ -21,7 +21,8 @@ import { applyCostOverrides, type MechanismCosts } from '../mm/costs.js';
  *  - mechanism(cpuNs): CPU energy of mechanism work at the cost table's energy.cpuActiveW. The caller's
  *    awake intervals must cover that time too: this is the CPU's extra power, not a separate interval.
  *
- * Every DRAM figure is a band: `mid` with the default arrayShare, `low` and `high` with the lowest and
+ * Part currents are per chip; a die id that stands for several chips receiving the same MRWs (`chips`)
+ * draws that many times as much. Every DRAM figure is a band: `mid` with the default arrayShare, `low` and `high` with the lowest and
  * the highest share the LPDDR1 data allow (rails with an explicit arrayShare use it in all three).
  * `savedJ` is what the masks (and PARC) saved against the same intervals with every die fully
  * refreshed. Temperatures outside a part's self-refresh table are clamped and listed in `clamped`.
@@ -170,12 +171,13 @@ export class EnergyMeter {
         tREFIns: die.timings.tREFI,
         refreshRate: refreshRateAt(die.standard, t),
       };
+      const chips = die.config.chips ?? 1;
       const p = awakePower(part.awake, { ...conditions, refreshedFraction: die.parc ? die.refreshedFraction : 1 });
-      d.awakeJ += p.watts * s;
-      d.awakeRefreshJ += p.refreshW * s;
+      d.awakeJ += p.watts * chips * s;
+      d.awakeRefreshJ += p.refreshW * chips * s;
       if (die.parc) {
         const full = awakePower(part.awake, { ...conditions, refreshedFraction: 1 });
-        const saved = (full.watts - p.watts) * s;
+        const saved = (full.watts - p.watts) * chips * s;
         for (const k of SHARES) d.savedJ[k] += saved;
       }
     }
@@ -298,13 +300,14 @@ export class EnergyMeter {
     d.temperatureC = t;
     if (d.line !== null && d.line.temperatureC === t) return d.line;
     const part = d.die.config.part;
+    const chips = d.die.config.chips ?? 1;
     const fixedW = zero();
     const arrayW = zero();
     for (const k of SHARES) {
       const empty = selfRefreshPower(part.power, t, 0, k);
       const full = selfRefreshPower(part.power, t, 1, k);
-      fixedW[k] = empty.watts;
-      arrayW[k] = full.watts - empty.watts;
+      fixedW[k] = empty.watts * chips;
+      arrayW[k] = (full.watts - empty.watts) * chips;
       if (k === 'mid') this.noteClamps(d.die, t, full);
     }
     d.line = { temperatureC: t, fixedW, arrayW };
