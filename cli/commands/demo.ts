@@ -94,7 +94,9 @@ export async function demo(opts: { board: string }): Promise<void> {
     `  DRAM self-refresh energy: ${(rep.energyJ * 1e3).toFixed(3)} mJ vs ${(full * 1e3).toFixed(3)} mJ full-array: ${pct(e.savedJ.mid)} % saved at ${config.temperatureC} °C`,
   );
   say(
-    `  (band ${pct(e.savedJ.low)}-${pct(e.savedJ.high)} %: arrayShare ${shares.mid.toFixed(2)}, ${shares.low.toFixed(2)}-${shares.high.toFixed(2)} in LPDDR1 tables; no LPDDR2-5 table is published)`,
+    e.savedJ.low === e.savedJ.high
+      ? '  (arrayShare as measured: given in the board config)'
+      : `  (band ${pct(e.savedJ.low)}-${pct(e.savedJ.high)} % for arrayShare ${shares.low.toFixed(2)}-${shares.high.toFixed(2)}, default ${shares.mid.toFixed(2)}: LPDDR1 tables, none is published for LPDDR2-5; hal/lpddr/ARRAY-SHARE.md)`,
   );
   if (e.platform) {
     const ps = (x: number): string => (x * 100).toFixed(2);

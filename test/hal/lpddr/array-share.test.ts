@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { IDD6_PASR_SERIES } from '../../../hal/lpddr/array-share-data.js';
 import {
   ARRAY_SHARE_ANCHORS,
@@ -143,5 +145,17 @@ describe('default arrayShare and band', () => {
     const q25 = IDD6_FITS.filter((x) => x.series.temperatureC === 25).map((f) => f.share);
     expect(q25.filter((s) => s >= at25.low && s <= at25.high)).toHaveLength(1);
     expect(Math.max(...q25) - at25.high).toBeLessThan(0.02);
+  });
+});
+
+describe('ARRAY-SHARE.md', () => {
+  it('prints the figures the code computes', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../hal/lpddr/ARRAY-SHARE.md'), 'utf8');
+    for (const a of ARRAY_SHARE_ANCHORS) {
+      const row = `| ${a.temperatureC} °C | ${a.series.length} | ${a.median.toFixed(3)} | ${a.low.toFixed(3)}-${a.high.toFixed(3)} |`;
+      expect(doc).toContain(row);
+    }
+    const s65 = arrayShareAt(65);
+    expect(doc).toContain(`at 65 °C: ${s65.mid.toFixed(3)}, band ${s65.low.toFixed(3)}-${s65.high.toFixed(3)}`);
   });
 });
