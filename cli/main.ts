@@ -85,6 +85,17 @@ export function buildProgram(): Command {
     .option('--json', 'JSON {shape, bytes, pfnCount, ranges}')
     .action(async (opts) => (await import('./commands/map.js')).map(opts));
 
+  program
+    .command('power')
+    .description(
+      'DRAM power per die: awake (background + auto-refresh) and self-refresh, full array and one PASR unit masked, with the arrayShare band',
+    )
+    .option('--board <name|file>', 'board', 'pandaboard-es')
+    .option('--temperature <C>', 'one temperature for every die (default: the board config)')
+    .option('--active-share <0..1>', 'share of awake time with a bank open (default 0: power-down when idle)')
+    .option('--json', 'JSON output (watts)')
+    .action(async (opts) => (await import('./commands/power.js')).power(opts));
+
   const board = program.command('board').description('drive a real (or virtual) board through its U-Boot console');
   const portOptions = (c: Command) =>
     c

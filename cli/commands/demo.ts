@@ -10,6 +10,7 @@ import { unitMasks, type PasrUnit } from '../../firmware/pasr/pasr-map.js';
 import { loadBoard } from '../board-files.js';
 import { CliError } from '../errors.js';
 import { hexAddr, sizeText } from '../format.js';
+import { arrayShareAt } from '../../hal/lpddr/array-share.js';
 
 const SUSPEND_NS = 10e9;
 
@@ -85,9 +86,25 @@ export async function demo(opts: { board: string }): Promise<void> {
     `  safety check at self-refresh entry: ${rep.violations.length === 0 ? 'no live page in a masked bank or segment' : rep.violations.map(formatViolation).join('\n  ')}`,
   );
   say(`  pages poisoned on exit: ${rep.poisonedPages}; live pages lost: ${rep.lostPages}`);
+  const e = rep.energy;
+  const full = e.selfRefreshJ.mid + e.savedJ.mid;
+  const pct = (x: number): string => ((x / full) * 100).toFixed(1);
+  const shares = arrayShareAt(config.temperatureC);
   say(
-    `  DRAM self-refresh energy: ${(rep.energyJ * 1e3).toFixed(3)} mJ vs ${(rep.fullArrayEnergyJ * 1e3).toFixed(3)} mJ full-array (${((1 - rep.energyJ / rep.fullArrayEnergyJ) * 100).toFixed(1)} % saved at ${config.temperatureC} °C; array share is an unverified parameter)`,
+    `  DRAM self-refresh energy: ${(rep.energyJ * 1e3).toFixed(3)} mJ vs ${(full * 1e3).toFixed(3)} mJ full-array: ${pct(e.savedJ.mid)} % saved at ${config.temperatureC} °C`,
   );
+  say(
+    e.savedJ.low === e.savedJ.high
+      ? '  (arrayShare as measured: given in the board config)'
+      : `  (band ${pct(e.savedJ.low)}-${pct(e.savedJ.high)} % for arrayShare ${shares.low.toFixed(2)}-${shares.high.toFixed(2)}, default ${shares.mid.toFixed(2)}: LPDDR1 tables, none is published for LPDDR2-5; hal/lpddr/ARRAY-SHARE.md)`,
+  );
+  if (e.platform) {
+    const ps = (x: number): string => (x * 100).toFixed(2);
+    say(
+      `  platform${e.platform.estimate ? ' (estimate)' : ''}: ${(e.platform.joules * 1e3).toFixed(0)} mJ suspended; the saving is ${ps(e.platform.savedShare.mid)} % of it (band ${ps(e.platform.savedShare.low)}-${ps(e.platform.savedShare.high)} %)`,
+    );
+  }
+  for (const c of e.clamped) say(`  clamped: ${c}`);
   const all = [...errors, ...rep.errors];
   process.stdout.write(out.join('\n') + '\n');
   if (rep.violations.length > 0 || rep.lostPages > 0)

@@ -1,6 +1,6 @@
 import type { Board } from '../../hal/board/board.js';
 import { runProgram, type RegisterProgram } from '../../hal/register-program.js';
-import { selfRefreshEnergy } from '../../hal/lpddr/power.js';
+import { EnergyMeter, type EnergyReport } from '../energy/energy-meter.js';
 import type { MemoryControllerDriver } from '../drivers/mr-driver.js';
 import type { MemMap } from '../mm/memmap.js';
 import { checkSelfRefreshEntry, countLostPages, type SafetyViolation } from './safety.js';
@@ -13,9 +13,11 @@ export interface SelfRefreshReport {
   readonly poisonedPages: number;
   /** Live pages whose data was lost (must be 0). */
   readonly lostPages: number;
-  /** DRAM self-refresh energy with the masks in force, and with full-array refresh, joules. */
+  /** DRAM self-refresh energy with the masks in force, and with full-array refresh, joules (default arrayShare). */
   readonly energyJ: number;
   readonly fullArrayEnergyJ: number;
+  /** The energy meter's account of the interval: bands, per die, platform share, clamped temperatures. */
+  readonly energy: EnergyReport;
   /** Per die: refreshed fraction while in self-refresh. */
   readonly refreshed: Readonly<Record<string, number>>;
   readonly errors: readonly string[];
@@ -66,15 +68,10 @@ export function selfRefreshCycle(
   board.clearPoison();
   for (const d of drivers.values()) run(board, d.selfRefreshEnter(), errors);
   const refreshed: Record<string, number> = {};
-  let energyJ = 0;
-  let fullArrayEnergyJ = 0;
-  const t = board.config.temperatureC;
-  for (const die of board.dies) {
-    const f = die.inSelfRefresh ? die.refreshedFraction : 1;
-    refreshed[die.id] = f;
-    energyJ += selfRefreshEnergy(die.config.part.power, t, f, durationNs).joules;
-    fullArrayEnergyJ += selfRefreshEnergy(die.config.part.power, t, 1, durationNs).joules;
-  }
+  for (const die of board.dies) refreshed[die.id] = die.inSelfRefresh ? die.refreshedFraction : 1;
+  const meter = new EnergyMeter(board);
+  meter.selfRefresh(durationNs, refreshed);
+  const energy = meter.report();
   board.clock.advance(durationNs);
   for (const d of drivers.values()) run(board, d.selfRefreshExit(), errors);
   const poisonedPages = board.poisonedIn(board.firstPfn, board.firstPfn + board.poisoned.length);
@@ -85,8 +82,9 @@ export function selfRefreshCycle(
     violations,
     poisonedPages,
     lostPages: countLostPages(board, memmap),
-    energyJ,
-    fullArrayEnergyJ,
+    energyJ: energy.selfRefreshJ.mid,
+    fullArrayEnergyJ: energy.selfRefreshJ.mid + energy.savedJ.mid,
+    energy,
     refreshed,
     errors,
   };

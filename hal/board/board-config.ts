@@ -20,10 +20,41 @@ export interface RailPower {
   readonly idd6FullmA: number;
   /**
    * Share of IDD6(full) that scales with the refreshed fraction f:
-   * IDD6(f) = IDD6(full) * ((1 - arrayShare) + f * arrayShare). ✖ unverified for LPDDR2-5:
-   * reference/lpddr.md §5.4 gives 0.33-0.60 at 85 °C, 0.18-0.40 at 45 °C (LPDDR1 fits).
+   * IDD6(f) = IDD6(full) * ((1 - arrayShare) + f * arrayShare). Given only by a user who measured the
+   * part; when absent, VDDQ rails take 0 and other rails the default (with its band) computed from the
+   * LPDDR1 partial-array tables (hal/lpddr/array-share.ts, ARRAY-SHARE.md). ✖ for LPDDR2-5.
    */
-  readonly arrayShare: number;
+  readonly arrayShare?: number;
+}
+
+/**
+ * Awake currents of one rail, per die (DRAMPower/DRAMSys memspec names): the background in precharge
+ * power-down (IDD2P) and active standby (IDD3N), and the all-bank refresh burst current (IDD5).
+ */
+export interface AwakeRail {
+  readonly rail: string;
+  readonly volts: number;
+  /** IDD2P: precharge power-down, mA. */
+  readonly idd2pmA: number;
+  /** IDD3N: active standby (a bank open, no burst), mA. */
+  readonly idd3nmA: number;
+  /** IDD5: during an all-bank refresh (tRFCab), mA. */
+  readonly idd5mA: number;
+}
+
+export interface AwakePower {
+  readonly rails: readonly AwakeRail[];
+  /** Where the currents come from (memspec or datasheet, and what was assumed). */
+  readonly source: string;
+}
+
+/** Whole-board power (measured at the supply, DRAM and CPU included), for stating savings at scale. */
+export interface PlatformPower {
+  readonly awakeW: number;
+  readonly suspendedW: number;
+  readonly source: string;
+  /** True when the figures are estimates rather than a measurement of this board. */
+  readonly estimate: boolean;
 }
 
 export interface PowerPoint {
@@ -45,6 +76,8 @@ export interface DramPart {
   readonly mr8: number;
   /** Self-refresh power table, one entry per temperature (ascending). */
   readonly power: readonly PowerPoint[];
+  /** Awake (background and auto-refresh) currents per rail; absent when the config gives none. */
+  readonly awake?: AwakePower;
   /** Optional overrides of the per-standard timing table, in ns. */
   readonly timings?: Readonly<Record<string, number>>;
 }
@@ -66,6 +99,8 @@ export interface DieConfig {
   readonly chips?: number;
   /** Bytes of DRAM behind this die id: densityMbit * 2^17 * chips. Filled by the loader. */
   readonly sizeBytes?: number;
+  /** Die temperature for power figures when it differs from the board's `temperatureC`. */
+  readonly temperatureC?: number;
 }
 
 export interface ControllerConfig {
@@ -176,6 +211,8 @@ export interface BoardConfig {
   readonly dramBase: number;
   readonly dramSize: number;
   readonly temperatureC: number;
+  /** Whole-board power, when the config gives it. */
+  readonly platform?: PlatformPower;
   readonly controllers: readonly ControllerConfig[];
   readonly dies: readonly DieConfig[];
   readonly addressMap: AddressMapConfig;

@@ -4,6 +4,7 @@
  *
  * Rules (one function each, in this order):
  *  (a) parts: density/width exist in the standard's table; MR8 encodes them; power table ascends;
+ *      awake rails listed once, at the self-refresh table's voltages, with IDD5 >= IDD3N;
  *  (b) controllers: unique ids; register and block names known for the kind; dies addressed the way
  *      the kind addresses them (cs / rank / channel); parts exist; die ids unique; widths fit the bus;
  *  (c) DRAM: page-aligned, inside the physical address space; the dies add up to dram.size;
@@ -87,7 +88,26 @@ function checkParts(c: Checker): void {
         seen.add(r.rail);
       });
     });
+    checkAwake(c, p, at);
   }
+}
+
+// (a) the awake table: rails once each, at the voltage the self-refresh table gives them, IDD5 >= IDD3N
+function checkAwake(c: Checker, p: DramPart, at: PathSegment[]): void {
+  const seen = new Set<string>();
+  p.awake?.rails.forEach((r, j) => {
+    const ra: PathSegment[] = [...at, 'awake', 'rails', j];
+    if (seen.has(r.rail)) c.add([...ra, 'rail'], `rail ${r.rail} is listed twice`);
+    seen.add(r.rail);
+    const sr = p.power[0]?.rails.find((x) => x.rail === r.rail);
+    if (sr !== undefined && sr.volts !== r.volts)
+      c.add([...ra, 'volts'], `${r.volts} V, but the self-refresh table gives ${r.rail} ${sr.volts} V`);
+    if (r.idd5mA < r.idd3nmA)
+      c.add(
+        [...ra, 'idd5mA'],
+        `${r.idd5mA} mA is below idd3nmA ${r.idd3nmA} mA: refresh would draw less than active standby`,
+      );
+  });
 }
 
 const CS_KINDS = new Set(['ti-emif', 'fsl-mmdc', 'ste-prcmu']);

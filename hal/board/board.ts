@@ -47,8 +47,12 @@ export class Board implements PoisonSink {
     const pageSize = config.kernel.pageSize;
     this.firstPfn = config.dramBase / pageSize;
     this.poisoned = new Uint8Array(config.dramSize / pageSize);
-    const dieOptions: LpddrDieOptions = { temperatureC: config.temperatureC, ...options.die };
-    this.dies = config.dies.map((d) => new LpddrDie(d, config.standard, clock, trace, this, dieOptions));
+    // A die's own temperature (die config) wins over the board's; options.die over both.
+    const dieOptions = (d: (typeof config.dies)[number]): LpddrDieOptions => ({
+      temperatureC: d.temperatureC ?? config.temperatureC,
+      ...options.die,
+    });
+    this.dies = config.dies.map((d) => new LpddrDie(d, config.standard, clock, trace, this, dieOptions(d)));
     for (const d of this.dies) this.dieById.set(d.id, d);
     this.controllers = config.controllers.map((c) =>
       createController(

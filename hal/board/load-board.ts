@@ -17,6 +17,7 @@
 import type {
   AddressMapConfig,
   AddressRegion,
+  AwakePower,
   BoardConfig,
   ControllerConfig,
   ControllerKind,
@@ -25,6 +26,7 @@ import type {
   DramStandard,
   KernelConfig,
   PasrConfig,
+  PlatformPower,
   ReservedRange,
   ZoneConfig,
 } from './board-config.js';
@@ -51,7 +53,8 @@ interface RawPart {
   mr6: Num;
   mr7: Num;
   mr8: Num;
-  power: { temperatureC: number; rails: { rail: string; volts: number; idd6FullmA: number; arrayShare: number }[] }[];
+  power: { temperatureC: number; rails: { rail: string; volts: number; idd6FullmA: number; arrayShare?: number }[] }[];
+  awake?: AwakePower;
   timings?: Record<string, number>;
 }
 interface RawBlock {
@@ -63,6 +66,7 @@ interface RawDie {
   rank?: number;
   channel?: string;
   part: string;
+  temperatureC?: number;
 }
 interface RawController {
   id: string;
@@ -99,6 +103,7 @@ interface RawBoard {
   sources: string[];
   unverified: string[];
   dram: { standard: DramStandard; base: Num; size: Num; temperatureC?: number; parts: Record<string, RawPart> };
+  platform?: PlatformPower;
   controllers: RawController[];
   addressMap?: RawAddressMap;
   reserved: RawRange[];
@@ -150,6 +155,7 @@ function build(raw: RawBoard, file: string, n: Numbers): BuiltBoard {
       mr7: n.get(p.mr7, [...at, 'mr7']),
       mr8: n.get(p.mr8, [...at, 'mr8']),
       power: p.power.map((pt) => ({ temperatureC: pt.temperatureC, rails: pt.rails.map((r) => ({ ...r })) })),
+      ...(p.awake ? { awake: { source: p.awake.source, rails: p.awake.rails.map((r) => ({ ...r })) } } : {}),
       ...(p.timings ? { timings: { ...p.timings } } : {}),
     });
   }
@@ -178,6 +184,7 @@ function build(raw: RawBoard, file: string, n: Numbers): BuiltBoard {
         controller: c.id,
         rank: d.cs ?? d.rank ?? 0,
         ...(d.channel !== undefined ? { channel: d.channel } : {}),
+        ...(d.temperatureC !== undefined ? { temperatureC: d.temperatureC } : {}),
         // An unknown part is a problem reported by the semantic stage; a placeholder keeps the shape.
         part: part ?? { name: d.part, densityMbit: 0, ioWidth: 32, mr5: 0, mr6: 0, mr7: 0, mr8: 0, power: [] },
         chips,
@@ -265,6 +272,7 @@ function build(raw: RawBoard, file: string, n: Numbers): BuiltBoard {
     dramBase,
     dramSize,
     temperatureC: raw.dram.temperatureC ?? 45,
+    ...(raw.platform ? { platform: { ...raw.platform } } : {}),
     controllers,
     dies,
     addressMap,

@@ -262,7 +262,7 @@ export class LpddrDie implements DiePort {
     return refreshedFraction(this.standard, this.geometry, this.rawBankMr(), this.rawSegmentMr());
   }
 
-  /** LPDDR5 MR25 PARC bit (0 elsewhere). Auto-refresh is not modelled, so PARC only shows in state. */
+  /** LPDDR5 MR25 PARC bit (0 elsewhere): auto-refresh skips the MR23-masked segments (the energy meter's awake refresh). */
   get parc(): number {
     const p = this.spec.pasr.parc;
     return p === undefined ? 0 : (this.values[p.mr]! >>> p.bit) & 1;

@@ -151,11 +151,19 @@ export interface PasrSpec {
   readonly parc?: { readonly mr: number; readonly bit: number };
 }
 
+/** Auto-refresh rate the controller uses above a die temperature (multiple of the nominal 1/tREFI). */
+export interface RefreshDerating {
+  readonly aboveC: number;
+  readonly rateMultiplier: number;
+}
+
 export interface StandardSpec {
   readonly standard: DramStandard;
   readonly jedec: string;
   readonly geometry: readonly GeometryRow[];
   readonly pasr: PasrSpec;
+  /** Auto-refresh rate above the nominal range (awake refresh power), first match from the hottest. */
+  readonly refreshDerating: readonly RefreshDerating[];
   readonly mr8: Mr8Codec;
   readonly mr4Codes: readonly Mr4Code[];
   readonly mr4Bands: readonly Mr4Band[];
@@ -467,7 +475,19 @@ const LPDDR5_TIMINGS: Record<TimingName, TimingFormula> = {
 /** ✖ PASR_COMBINE_RULE: "a row is refreshed only if neither its bank nor its segment is masked". */
 export const PASR_COMBINE_RULE: PasrCombine = 'either';
 
-const COMMON_UNVERIFIED = ['PASR_COMBINE_RULE', 'MRR_UNDEFINED_VALUE', 'MR4_TEMPERATURE_BANDS'];
+/**
+ * ✖ AUTO_REFRESH_DERATING: above 85 °C the controller refreshes twice as often (tREFI halved). Only
+ * "MR4 code 3 = 1x tREFI, nominal, <= 85 C" is sourced (✔ UB-EMIF, CB-RK); the hot codes of MR4_CODES ask
+ * for 0.25x tREFI, and how far a controller follows them is its own policy.
+ */
+export const AUTO_REFRESH_DERATING: readonly RefreshDerating[] = [{ aboveC: 85, rateMultiplier: 2 }];
+
+const COMMON_UNVERIFIED = [
+  'PASR_COMBINE_RULE',
+  'MRR_UNDEFINED_VALUE',
+  'MR4_TEMPERATURE_BANDS',
+  'AUTO_REFRESH_DERATING',
+];
 
 const LPDDR2_S4: StandardSpec = {
   standard: 'LPDDR2-S4',
@@ -481,6 +501,7 @@ const LPDDR2_S4: StandardSpec = {
     maskPolarity: 'set-masks', // ✔ STE, UB-EMIF, SKH-LP2
     combine: PASR_COMBINE_RULE,
   },
+  refreshDerating: AUTO_REFRESH_DERATING,
   mr8: { ...LPDDR2_MR8, expectedType: 'S4' },
   mr4Codes: MR4_CODES,
   mr4Bands: MR4_TEMPERATURE_BANDS,
@@ -514,6 +535,7 @@ const LPDDR2_S2: StandardSpec = {
     combine: PASR_COMBINE_RULE,
     s2Fractions: S2_FRACTIONS,
   },
+  refreshDerating: AUTO_REFRESH_DERATING,
   mr8: { ...LPDDR2_MR8, expectedType: 'S2' },
   mrNotes: {
     17: 'MR17 (PASR segment mask) exists only on 1-8 Gb S4 SDRAM; S2 parts set their PASR fraction in MR16 OP[1:0]',
@@ -533,6 +555,7 @@ const LPDDR3: StandardSpec = {
     maskPolarity: 'set-masks',
     combine: PASR_COMBINE_RULE,
   },
+  refreshDerating: AUTO_REFRESH_DERATING,
   mr8: LPDDR3_MR8,
   mr4Codes: MR4_CODES,
   mr4Bands: MR4_TEMPERATURE_BANDS,
@@ -563,6 +586,7 @@ const LPDDR4: StandardSpec = {
     maskPolarity: 'set-masks', // ✔ MTK-6763 (unused-segment mask written before suspend)
     combine: PASR_COMBINE_RULE,
   },
+  refreshDerating: AUTO_REFRESH_DERATING,
   mr8: LPDDR4_MR8,
   mr4Codes: MR4_CODES,
   mr4Bands: MR4_TEMPERATURE_BANDS,
@@ -600,6 +624,7 @@ const LPDDR5: StandardSpec = {
     combine: PASR_COMBINE_RULE,
     parc: { mr: 25, bit: 6 }, // ✔ SNPS-CINIT
   },
+  refreshDerating: AUTO_REFRESH_DERATING,
   mr8: LPDDR5_MR8_CODES,
   mr4Codes: MR4_CODES,
   mr4Bands: MR4_TEMPERATURE_BANDS,
@@ -904,4 +929,18 @@ export function refreshedFraction(
 /** Names of the ✖ parameters a standard's tables use (for reports and board `unverified` lists). */
 export function unverifiedOf(standard: DramStandard): readonly string[] {
   return specOf(standard).unverified;
+}
+
+/** Auto-refresh rate multiplier (of the nominal 1/tREFI) a controller uses at a die temperature. */
+export function refreshRateAt(standard: DramStandard, temperatureC: number): number {
+  if (!Number.isFinite(temperatureC)) throw new RangeError(`temperature ${temperatureC} C is not a finite number`);
+  let rate = 1;
+  let above = -Infinity;
+  for (const d of specOf(standard).refreshDerating) {
+    if (temperatureC > d.aboveC && d.aboveC > above) {
+      rate = d.rateMultiplier;
+      above = d.aboveC;
+    }
+  }
+  return rate;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PowerPoint } from '../../../hal/board/board-config.js';
 import { checkPowerTable, pasrSavingJ, selfRefreshEnergy, selfRefreshPower } from '../../../hal/lpddr/power.js';
+import { arrayShareAt } from '../../../hal/lpddr/array-share.js';
 
 // Two temperatures, two rails (VDD1 1.2 mA at 45 C is the DP4 LPDDR2 2 Gb memspec value; the rest is made up
 // to give round numbers).
@@ -87,5 +88,66 @@ describe('self-refresh power model', () => {
     expect(checkPowerTable([], 'p')).toEqual(['p: the self-refresh power table is empty']);
     expect(() => selfRefreshPower([], 45, 1)).toThrow('power table: the self-refresh power table is empty');
     expect(checkPowerTable(TABLE, 'ok')).toEqual([]);
+  });
+});
+
+describe('self-refresh power with the default arrayShare', () => {
+  // The same currents without arrayShare: VDD1/VDD2 take the default of the LPDDR1 fits, VDDQ takes 0.
+  const DEFAULT: PowerPoint[] = [
+    {
+      temperatureC: 45,
+      rails: [
+        { rail: 'VDD1', volts: 1.8, idd6FullmA: 1.2 },
+        { rail: 'VDDQ', volts: 1.1, idd6FullmA: 0.1 },
+      ],
+    },
+    {
+      temperatureC: 85,
+      rails: [
+        { rail: 'VDD1', volts: 1.8, idd6FullmA: 3.0 },
+        { rail: 'VDDQ', volts: 1.1, idd6FullmA: 0.2 },
+      ],
+    },
+  ];
+
+  it('takes the fits default at the table temperature, its band on request, and 0 on VDDQ', () => {
+    const s45 = arrayShareAt(45);
+    for (const k of ['mid', 'low', 'high'] as const) {
+      const p = selfRefreshPower(DEFAULT, 45, 0.25, k);
+      expect(p.rails[0]!.mA).toBeCloseTo(1.2 * (1 - s45[k] + 0.25 * s45[k]), 12);
+      expect(p.rails[0]!.arrayShare).toBeCloseTo(s45[k], 12);
+      expect(p.rails[0]!.shareOrigin).toBe('default');
+      expect(p.rails[1]!).toMatchObject({ mA: 0.1, arrayShare: 0, shareOrigin: 'vddq' });
+    }
+    // A larger share saves more: the low end of the band draws the most at f < 1.
+    const [lo, mid, hi] = (['low', 'mid', 'high'] as const).map((k) => selfRefreshPower(DEFAULT, 45, 0.5, k).watts);
+    expect(lo!).toBeGreaterThan(mid!);
+    expect(mid!).toBeGreaterThan(hi!);
+    // At the full array the band closes.
+    expect(selfRefreshPower(DEFAULT, 45, 1, 'low').watts).toBeCloseTo(
+      selfRefreshPower(DEFAULT, 45, 1, 'high').watts,
+      15,
+    );
+  });
+
+  it('interpolates the fixed and array parts between table points with each point its own default share', () => {
+    const s45 = arrayShareAt(45).mid;
+    const s85 = arrayShareAt(85).mid;
+    const p = selfRefreshPower(DEFAULT, 65, 0);
+    expect(p.rails[0]!.mA).toBeCloseTo((1.2 * (1 - s45) + 3.0 * (1 - s85)) / 2, 12);
+    expect(p.shareRuleClampedAtC).toEqual([]);
+  });
+
+  it('keeps an explicit (measured) arrayShare for every band choice', () => {
+    const low = selfRefreshPower(TABLE, 45, 0.5, 'low');
+    const high = selfRefreshPower(TABLE, 45, 0.5, 'high');
+    expect(low.watts).toBe(high.watts);
+    expect(low.rails.map((r) => r.shareOrigin)).toEqual(['config', 'config']);
+  });
+
+  it('names a table point whose default share lies outside the 45-85 °C span of the data', () => {
+    const cold: PowerPoint[] = [{ ...DEFAULT[0]!, temperatureC: 25 }, DEFAULT[1]!];
+    expect(selfRefreshPower(cold, 30, 0.5).shareRuleClampedAtC).toEqual([25]);
+    expect(selfRefreshPower(cold, 85, 0.5).shareRuleClampedAtC).toEqual([]);
   });
 });

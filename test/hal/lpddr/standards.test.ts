@@ -15,6 +15,7 @@ import {
   segmentCount,
   timingsOf,
   unverifiedOf,
+  refreshRateAt,
   vendorName,
 } from '../../../hal/lpddr/standards.js';
 
@@ -262,5 +263,20 @@ describe('MR4 temperature codes', () => {
       0, 1, 2, 2, 3, 5, 6, 7,
     ]);
     expect(() => mr4CodeFor('LPDDR4', NaN)).toThrow('temperature NaN C is not a finite number');
+  });
+});
+
+describe('auto-refresh derating', () => {
+  it('refreshes at the nominal rate up to 85 °C and twice as often above, as a named unverified parameter', () => {
+    for (const std of ['LPDDR2-S4', 'LPDDR3', 'LPDDR4', 'LPDDR5'] as const) {
+      expect([
+        refreshRateAt(std, -20),
+        refreshRateAt(std, 85),
+        refreshRateAt(std, 85.5),
+        refreshRateAt(std, 110),
+      ]).toEqual([1, 1, 2, 2]);
+      expect(unverifiedOf(std)).toContain('AUTO_REFRESH_DERATING');
+    }
+    expect(() => refreshRateAt('LPDDR4', Number.NaN)).toThrow('temperature NaN C is not a finite number');
   });
 });
