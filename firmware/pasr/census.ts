@@ -164,13 +164,17 @@ export class PasrCensus {
       const got = this.unit(u.index);
       for (const key of Object.keys(want) as (keyof UnitCensus)[]) {
         if (want[key] !== got[key])
-          throw new Error(`PASR census invariant violated: unit ${u.index} counts ${got[key]} ${key} pages, holds ${want[key]}`);
+          throw new Error(
+            `PASR census invariant violated: unit ${u.index} counts ${got[key]} ${key} pages, holds ${want[key]}`,
+          );
       }
       if (u.usable) {
         for (const r of u.ranges) {
           for (const pfn of [r.startPfn, r.endPfn - 1]) {
             if (this.unitOf(pfn) !== u.index)
-              throw new Error(`PASR census invariant violated: pfn 0x${pfn.toString(16)} maps to unit ${this.unitOf(pfn)}, not ${u.index}`);
+              throw new Error(
+                `PASR census invariant violated: pfn 0x${pfn.toString(16)} maps to unit ${this.unitOf(pfn)}, not ${u.index}`,
+              );
           }
         }
       }

@@ -154,7 +154,8 @@ export class PasrCore {
       n++;
       for (const d of u.dies) want.set(d, want.get(d)! | (2 ** u.bit));
     }
-    if (n !== this.maskedCount) throw new Error(`PASR core invariant violated: ${this.maskedCount} masked, ${n} flagged`);
+    if (n !== this.maskedCount)
+      throw new Error(`PASR core invariant violated: ${this.maskedCount} masked, ${n} flagged`);
     for (const [d, m] of want) {
       if (this.dieMask.get(d) !== m)
         throw new Error(

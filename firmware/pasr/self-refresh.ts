@@ -55,11 +55,19 @@ export function programMasks(
  * runs even when the check finds violations (that is what the hardware would do); the caller
  * must report them loudly.
  */
+export interface SelfRefreshOptions {
+  /** A run's meter to charge the interval to too (the report's energy is this cycle's alone). */
+  readonly meter?: EnergyMeter;
+  /** Refreshed fraction per die to meter instead of the latched masks (an oracle's virtual masks). */
+  readonly fractions?: Readonly<Record<string, number>>;
+}
+
 export function selfRefreshCycle(
   board: Board,
   drivers: ReadonlyMap<string, MemoryControllerDriver>,
   memmap: MemMap,
   durationNs: number,
+  options: SelfRefreshOptions = {},
 ): SelfRefreshReport {
   const errors: string[] = [];
   const violations = checkSelfRefreshEntry(board, memmap);
@@ -68,9 +76,11 @@ export function selfRefreshCycle(
   board.clearPoison();
   for (const d of drivers.values()) run(board, d.selfRefreshEnter(), errors);
   const refreshed: Record<string, number> = {};
-  for (const die of board.dies) refreshed[die.id] = die.inSelfRefresh ? die.refreshedFraction : 1;
+  for (const die of board.dies)
+    refreshed[die.id] = options.fractions?.[die.id] ?? (die.inSelfRefresh ? die.refreshedFraction : 1);
   const meter = new EnergyMeter(board);
   meter.selfRefresh(durationNs, refreshed);
+  options.meter?.selfRefresh(durationNs, refreshed);
   const energy = meter.report();
   board.clock.advance(durationNs);
   for (const d of drivers.values()) run(board, d.selfRefreshExit(), errors);

@@ -23,7 +23,6 @@
 import type { BoardConfig } from '../../hal/board/board-config.js';
 import type { Board } from '../../hal/board/board.js';
 import { SimClock } from '../../hal/clock.js';
-import { runProgram, type RegisterProgram } from '../../hal/register-program.js';
 import { TraceBus } from '../../hal/trace/trace-bus.js';
 import { bootBoard, type BootResult } from '../boot/boot.js';
 import type { MemoryControllerDriver } from '../drivers/mr-driver.js';
@@ -35,7 +34,8 @@ import { PasrCore } from '../pasr/core.js';
 import type { PasrMap } from '../pasr/pasr-map.js';
 import { oraclePack } from '../pasr/policies/oracle.js';
 import type { PasrPolicy, PolicyContext } from '../pasr/policy.js';
-import { checkSelfRefreshEntry, countLostPages, formatViolation, type SafetyViolation } from '../pasr/safety.js';
+import { formatViolation } from '../pasr/safety.js';
+import { selfRefreshCycle } from '../pasr/self-refresh.js';
 import { WorkloadEngine } from '../workload/engine.js';
 import type { Activity, Phase, Scenario } from '../workload/scenario.js';
 import { EventQueue, type QueuedEvent } from './event-queue.js';
@@ -173,7 +173,9 @@ export class System {
     };
     const meterOpts = options.temperatureC !== undefined ? { temperatureC: options.temperatureC } : {};
     this.meter = new EnergyMeter(this.board, { ...meterOpts, costs: this.mech.costs });
-    this.oracleMeter = options.shadowOracle ? new EnergyMeter(this.board, { ...meterOpts, costs: this.mech.costs }) : null;
+    this.oracleMeter = options.shadowOracle
+      ? new EnergyMeter(this.board, { ...meterOpts, costs: this.mech.costs })
+      : null;
     this.durationNs = options.durationNs ?? scenario.durationNs;
     if (!(this.durationNs > 0) || !Number.isFinite(this.durationNs))
       throw new RangeError(`run duration ${this.durationNs} ns is not a positive time`);
@@ -383,29 +385,25 @@ export class System {
     this.mech.freeze();
     this.suspendedNow = true;
     this.trace.emit({ kind: 'sys.suspend', reason: `idle in phase ${this.phase!.name}` });
-    const violations = checkSelfRefreshEntry(this.board, this.mm.memmap);
-    for (const v of violations) this.violation(formatViolation(v));
-    this.board.clearPoison();
-    for (const d of this.drivers.values()) this.runProgram(d.selfRefreshEnter());
-    const wakeNs = Math.min(this.nextWakeNs(), endNs);
     const t0 = this.clock.nowNs;
-    const durationNs = Math.max(0, wakeNs - t0);
+    const durationNs = Math.max(0, Math.min(this.nextWakeNs(), endNs) - t0);
     const masked = virtual ?? this.core.masked;
     let nMasked = 0;
     for (const m of masked) nMasked += m;
     this.timeline.push({ tNs: t0, suspended: true, maskedUnits: nMasked });
-    const fractions = virtual ? Object.fromEntries(this.core.refreshedFractions(virtual)) : undefined;
-    this.meter.selfRefresh(durationNs, fractions);
     if (this.oracleMeter) {
       const o = oraclePack(this.census, this.map);
       this.oracleMeter.selfRefresh(durationNs, Object.fromEntries(this.core.refreshedFractions(o)));
     }
-    this.clock.advance(durationNs);
-    for (const d of this.drivers.values()) this.runProgram(d.selfRefreshExit());
-    const lost = countLostPages(this.board, this.mm.memmap);
-    if (lost > 0) {
-      this.dataLossPages += lost;
-      this.violation(`PASR DATA LOSS: ${lost} live pages were in masked banks or segments during self-refresh`);
+    const r = selfRefreshCycle(this.board, this.drivers, this.mm.memmap, durationNs, {
+      meter: this.meter,
+      ...(virtual ? { fractions: Object.fromEntries(this.core.refreshedFractions(virtual)) } : {}),
+    });
+    for (const v of r.violations) this.violation(formatViolation(v));
+    this.errors.push(...r.errors);
+    if (r.lostPages > 0) {
+      this.dataLossPages += r.lostPages;
+      this.violation(`PASR DATA LOSS: ${r.lostPages} live pages were in masked banks or segments during self-refresh`);
     }
     this.suspendedNs += this.clock.nowNs - t0;
     this.maskedUnitSeconds += (nMasked * durationNs) / 1e9;
@@ -422,11 +420,6 @@ export class System {
     this.point();
     this.policy.afterResume?.();
     this.afterStep();
-  }
-
-  private runProgram(p: RegisterProgram): void {
-    const r = runProgram(p, this.board.bus, this.clock);
-    if (!r.ok) this.errors.push(`${p.name}: step ${r.failedAt + 1}: ${r.reason}`);
   }
 
   // ---- checks and bookkeeping ------------------------------------------------------------------

@@ -340,7 +340,8 @@ export class WorkloadEngine {
     };
     const ranges = [...this.sets.values()].filter((s) => s.type !== 'kernel').sort((a, b) => a.base - b.base);
     for (let i = 1; i < ranges.length; i++)
-      if (ranges[i]!.base < ranges[i - 1]!.base + ranges[i - 1]!.cap) fail(`sets ${ranges[i - 1]!.name} and ${ranges[i]!.name} overlap`);
+      if (ranges[i]!.base < ranges[i - 1]!.base + ranges[i - 1]!.cap)
+        fail(`sets ${ranges[i - 1]!.name} and ${ranges[i]!.name} overlap`);
     const ws = this.mech.ws;
     const mm = this.mech.mm.memmap;
     for (const s of this.sets.values()) {
@@ -349,7 +350,8 @@ export class WorkloadEngine {
         const inWindow = new Uint8Array(s.cap);
         for (let r = s.lo; r < s.hi && r - s.lo < s.cap; r++) inWindow[r % s.cap] = 1;
         for (let k = 0; k < s.cap; k++)
-          if (!inWindow[k] && ws.state[s.base + k] === PAGE_RESIDENT) fail(`set ${s.name}: page ${k} resident outside the mapping`);
+          if (!inWindow[k] && ws.state[s.base + k] === PAGE_RESIDENT)
+            fail(`set ${s.name}: page ${k} resident outside the mapping`);
       }
       if (s.type === 'kernel') {
         const seen = new Set<number>();

@@ -29,7 +29,13 @@ export type Pattern = 'sequential' | 'random' | 'hot';
 
 export type Op =
   /** Read (or write, for a share of them) pages of a file set: page cache. */
-  | { readonly op: 'read'; readonly set: string; readonly size: number; readonly pattern: Pattern; readonly writeShare: number }
+  | {
+      readonly op: 'read';
+      readonly set: string;
+      readonly size: number;
+      readonly pattern: Pattern;
+      readonly writeShare: number;
+    }
   /** Touch pages of an anon set: first touches allocate (process memory grows), later ones access. */
   | { readonly op: 'touch'; readonly set: string; readonly size: number; readonly pattern: Pattern }
   /** Release pages of a file or anon set (truncate / munmap), the oldest first; size omitted = all. */

@@ -23,7 +23,10 @@ export function carelessPolicy(): PasrPolicy {
         .sort((a, b) => a.live - b.live || b.unit - a.unit);
       const take = units.slice(0, Math.max(1, Math.floor(units.length / 2)));
       for (const t of take) ctx.core.maskUnchecked(t.unit, 'careless');
-      ctx.decide('mask', `masked units ${take.map((t) => `${t.unit} (${t.live} live)`).join(', ')} without emptying them`);
+      ctx.decide(
+        'mask',
+        `masked units ${take.map((t) => `${t.unit} (${t.live} live)`).join(', ')} without emptying them`,
+      );
     },
     afterResume() {
       ctx.core.unmaskAll('careless');
