@@ -38,6 +38,8 @@ export interface PolicyContext {
 
 export interface PasrPolicy {
   readonly name: string;
+  /** The options it was created with (defaults filled in), for the run's report. */
+  options?: Readonly<Record<string, string>>;
   /** Called once after boot. */
   attach(ctx: PolicyContext): void;
   /** Why the policy cannot act on this board (no usable unit, a carve-out in every unit, ...), or null. */
@@ -56,6 +58,8 @@ export interface PasrPolicy {
    * it programs nothing), or null.
    */
   virtualMasks?(): Uint8Array | null;
+  /** Time from each release request to the memory being back (balloon deflates), ns. */
+  deflateLatenciesNs?(): readonly number[];
   /** Policy-specific figures for the run's JSON (e.g. balloonFlaps). */
   stats?(): Record<string, number>;
   /** Throws when the policy's own state is inconsistent. */
