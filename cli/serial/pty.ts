@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, lstatSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, lstatSync, readlinkSync, renameSync, rmSync, type Stats, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ReadStream } from 'node:tty';
@@ -59,7 +59,7 @@ function loadAddon(): PtyAddon {
 
 /** A symlink we may replace: a stale link to a pseudo-terminal. Anything else is the user's. */
 function checkLink(link: string): void {
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(link);
   } catch (e) {
@@ -97,14 +97,14 @@ export async function openPty(options: OpenPtyOptions = {}): Promise<Pty> {
   const link = options.link !== undefined ? resolve(options.link) : undefined;
   if (link !== undefined) checkLink(link);
   const addon = loadAddon();
-  let fds;
+  let fds: ReturnType<PtyAddon['open']>;
   try {
     fds = addon.open(80, 24);
   } catch (e) {
     throw new CliError(`cannot open a pseudo-terminal: ${(e as Error).message}`);
   }
   const path = fds.pty;
-  let slave;
+  let slave: Awaited<ReturnType<typeof holdRawTerminal>>;
   try {
     slave = await holdRawTerminal(path);
   } catch (e) {
