@@ -114,7 +114,7 @@ export type OutputTarget = { kind: 'stdout' } | { kind: 'file'; path: string; mo
  * Check an output path before any work is done, and again just before writing. `-` is
  * standard output. A path that exists must be a regular file (a symlink is followed to its
  * file, which is the one replaced); anything else — a directory, a device, a FIFO, a socket,
- * a dangling symlink — is refused, never replaced.
+ * a symlink to one of those or to nothing — is refused, never replaced.
  */
 export function outputTarget(file: string, option: string): OutputTarget {
   if (file === '') throw new CliError(`${option}: empty path (give a file name, or - for standard output)`);
@@ -126,15 +126,15 @@ export function outputTarget(file: string, option: string): OutputTarget {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError(`${file}: cannot write: ${errnoText(e)}`);
   }
   let path = resolve(file);
+  let via = '';
   if (st?.isSymbolicLink()) {
+    via = 'a symlink to ';
     try {
-      path = realpathSync(file);
-      st = statSync(path);
+      st = statSync(file);
+      if (st.isFile()) path = realpathSync(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new CliError(
-        `${file}: cannot write: ${code === 'ENOENT' ? 'is a symbolic link to nothing (a dangling link)' : errnoText(e)}`,
-      );
+      throw new CliError(`${file}: cannot write: ${code === 'ENOENT' ? 'is a symlink to nothing' : errnoText(e)}`);
     }
   }
   if (st === undefined) {
@@ -150,7 +150,7 @@ export function outputTarget(file: string, option: string): OutputTarget {
   }
   if (!st.isFile())
     throw new CliError(
-      `${file}: is ${kindOf(st)}; pasr writes only regular files and replaces nothing else (give - for standard output)`,
+      `${file}: is ${via}${kindOf(st)}; pasr writes only regular files and replaces nothing else (give - for standard output)`,
     );
   return { kind: 'file', path, mode: st.mode & 0o7777 };
 }
