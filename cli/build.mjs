@@ -1,5 +1,5 @@
-// Bundle the CLI (and the benchmark runner) with esbuild. `serialport` stays external: it
-// loads a native addon relative to its own files, which a bundle would break.
+// Bundle the CLI (and the benchmark runner) with esbuild. `serialport` and `@lydell/node-pty` stay external: they
+// load native addons relative to their own files, which a bundle would break.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -12,7 +12,7 @@ const common = {
   target: 'node20',
   format: 'esm',
   sourcemap: 'linked',
-  external: ['serialport', '@serialport/*'],
+  external: ['serialport', '@serialport/*', '@lydell/*'],
   logLevel: 'warning',
   // jsonc-parser's `main` is a UMD build with dynamic requires that a bundle cannot resolve.
   mainFields: ['module', 'main'],

@@ -48,7 +48,7 @@ export function buildProgram(): Command {
     .command('boot')
     .description('boot a board: bootloader DRAM init and identity check, then the kernel memory layout')
     .requiredOption('--board <name|file>', 'shipped board name or a board config file')
-    .option('--trace <out>', 'write the register-write trace (.pasrtrace)')
+    .option('--trace <out>', 'write the register-write trace (.pasrtrace; - for standard output)')
     .option('--json', 'print a JSON summary')
     .addOption(
       new Option('--proc <view>', 'print a /proc view after boot').choices([

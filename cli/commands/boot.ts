@@ -5,7 +5,7 @@ import { bootBoard } from '../../firmware/boot/boot.js';
 import { KernelLog } from '../../firmware/boot/dmesg.js';
 import { loadBoard } from '../board-files.js';
 import { CliError } from '../errors.js';
-import { writeOutput } from '../files.js';
+import { outputTarget, writeOutput } from '../files.js';
 import { sizeText, table } from '../format.js';
 
 interface BootOptions {
@@ -17,14 +17,30 @@ interface BootOptions {
 }
 
 export async function boot(opts: BootOptions): Promise<void> {
+  // The output is checked before the work: a bad --trace fails at once, not after the boot.
+  const toStdout = opts.trace !== undefined && outputTarget(opts.trace, '--trace').kind === 'stdout';
+  if (toStdout) {
+    if (opts.json || opts.proc)
+      throw new CliError(`--trace -: the trace takes standard output, so --${opts.json ? 'json' : 'proc'} cannot`);
+    if (process.stdout.isTTY)
+      throw new CliError(
+        '--trace -: standard output is a terminal; the trace is binary (redirect it to a file or a pipe)',
+      );
+  }
+  // With the trace on standard output, the summary goes to standard error.
+  const summary = toStdout ? process.stderr : process.stdout;
   const config = loadBoard(opts.board);
   const clock = new SimClock();
   const trace = new TraceBus(clock);
   const r = bootBoard(config, clock, trace);
   const { board } = r;
 
-  if (opts.trace) {
-    writeOutput(opts.trace, encodeTrace({ board: config.name, creator: 'pasr-emu boot', events: trace.events }));
+  if (opts.trace !== undefined) {
+    writeOutput(
+      opts.trace,
+      encodeTrace({ board: config.name, creator: 'pasr-emu boot', events: trace.events }),
+      '--trace',
+    );
   }
   const registerWrites = trace.ofKind('mmio.write').length;
   const dies = board.dies.map((d) => ({
@@ -119,10 +135,11 @@ export async function boot(opts: BootOptions): Promise<void> {
       lines.push('');
       lines.push(...r.log.lines.map(KernelLog.format));
     }
-    if (opts.trace) lines.push('', `trace: ${trace.events.length} events written to ${opts.trace}`);
+    if (opts.trace !== undefined)
+      lines.push('', `trace: ${trace.events.length} events written to ${toStdout ? 'standard output' : opts.trace}`);
     if (guestErrors.length > 0)
       lines.push('', `guest errors (${guestErrors.length}):`, ...guestErrors.map((g) => `  ${g}`));
-    process.stdout.write(lines.join('\n') + '\n');
+    summary.write(lines.join('\n') + '\n');
   }
   if (!r.bootloader.ok)
     throw new CliError(`boot of ${config.name} failed:\n${r.bootloader.errors.map((e) => `  ${e}`).join('\n')}`);

@@ -235,21 +235,20 @@ export async function boardServe(opts: ServeOptions, io: SerialIo, deps: SerialD
   );
   deps.onServing?.({ path: served.pty.path, link: served.pty.link });
 
-  const stopped = new Promise<'signal' | 'exit'>((resolve) => {
-    void served.pty.exited.then(() => resolve('exit'));
+  const stopped = new Promise<'signal' | Error | undefined>((resolve) => {
+    void served.pty.closed.then(resolve);
     if (deps.signal) {
       if (deps.signal.aborted) resolve('signal');
       deps.signal.addEventListener('abort', () => resolve('signal'), { once: true });
     } else {
       const onSignal = () => resolve('signal');
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, onSignal);
     }
   });
   const why = await stopped;
   await served.close();
-  if (why === 'exit') {
-    io.err('the pty server (socat) exited unexpectedly');
+  if (why !== 'signal') {
+    io.err(`the pseudo-terminal ${served.pty.path} closed unexpectedly${why ? `: ${why.message}` : ''}`);
     return 1;
   }
   io.err(`stopped serving ${opts.board.name}`);

@@ -56,9 +56,20 @@ export function openPortWith(
   });
 }
 
-/** Open a serial port (or pty) with a lock. A pty (or socat's link to it) vanishes when its server exits: watch for it. */
+/** Open a serial port (or pty) with a lock. A pty (or a link to it) vanishes when its server closes it: watch for it. */
 export function openSerialPort(path: string, options: OpenPortOptions = {}): Promise<PortStream> {
   return openPortWith(SerialPort as unknown as PortClass, path, options, () => !existsSync(path));
+}
+
+/**
+ * Open a terminal device as a serial client does, without a lock, and hold it without
+ * reading: serialport's open sets it raw (8N1, CLOCAL, no echo, no line editing, no CR/LF
+ * mapping, no output processing), and `hupcl: false` keeps the line up when it closes.
+ * The virtual board holds its pty's slave this way.
+ */
+export async function holdRawTerminal(path: string): Promise<{ close(): Promise<void> }> {
+  const port = await SerialPort.binding.open({ path, baudRate: 115200, lock: false, hupcl: false });
+  return { close: () => port.close() };
 }
 
 /** serialport's own listing (spawns `udevadm` on Linux: call through list-ports.ts only). */

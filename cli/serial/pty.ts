@@ -1,83 +1,156 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { lstatSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, lstatSync, readlinkSync, renameSync, rmSync, type Stats, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ReadStream } from 'node:tty';
 import type { ByteStream } from '../../hal/uboot/byte-stream.js';
 import { CliError } from '../errors.js';
+import { errnoText } from '../files.js';
+import { holdRawTerminal } from './open-port.js';
 
 /**
- * A real pseudo-terminal for the virtual board, made by socat (Debian package `socat`):
+ * A real pseudo-terminal for the virtual board, from openpty(3) in the prebuilt addon of
+ * @lydell/node-pty (one package per platform, no compiler, no system package). The console
+ * serves on the master; clients (serialport, screen, picocom) open the slave, /dev/pts/N,
+ * and see a real tty.
  *
- *   socat -d -d pty,raw,echo=0[,link=PATH] STDIO
- *
- * socat creates the pty (and the symlink), prints `PTY is /dev/pts/N` on stderr, and copies
- * bytes between the pty master and its stdin/stdout, which we hold as a ByteStream. Why socat:
- * Node has no pty API, and node-pty needs a native build; socat is one apt package, and
- * clients that open the pty (serialport, screen, picocom) see a real tty. socat keeps running
- * when a client closes the pty, so clients may come and go; it exits (and removes the link)
- * when its stdin closes or it is killed.
+ * - The slave is set raw (no echo, no line editing, no CR/LF mapping, as a UART line) by
+ *   opening it as a serial client does, and that handle is held, never read, while the pty
+ *   lives: with no slave open a read on the master fails, so clients may come and go.
+ * - Bytes written while no client has the slave open wait in its input queue; a serial
+ *   client flushes them when it opens the port.
+ * - Closing the pty (or the process ending) closes the master: /dev/pts/N vanishes and an
+ *   open client reads end-of-file or EIO. The link, if any, is removed by `close()`.
+ * - The addon opens the master without close-on-exec: a child process started while the
+ *   pty is open inherits it (`pasr board serve` starts none).
  */
 export interface Pty {
   /** /dev/pts/N */
   readonly path: string;
-  /** The symlink socat made, when asked. */
+  /** The symlink to `path`, when asked for. */
   readonly link: string | undefined;
   /** Bytes to and from the pty master. */
   readonly stream: ByteStream;
-  readonly pid: number | undefined;
-  /** Stop socat (removes the link); resolves when it has exited. */
+  /** Close the pty and remove the link; resolves when the master is closed. Idempotent. */
   close(): Promise<void>;
-  /** Resolves when socat exits, for whatever reason. */
-  readonly exited: Promise<number | null>;
+  /** Resolves when the master closes, with the error when it was not `close()` that closed it. */
+  readonly closed: Promise<Error | undefined>;
 }
 
 export interface OpenPtyOptions {
+  /** Make this symlink to the slave (an existing symlink to a /dev/pts/ device is replaced). */
   readonly link?: string;
-  /** socat executable (default `socat` on PATH). */
-  readonly socat?: string;
-  /** How long to wait for socat to report the pty. Default 5000 ms. */
-  readonly startTimeoutMs?: number;
 }
 
-export function openPty(options: OpenPtyOptions = {}): Promise<Pty> {
-  const link = options.link !== undefined ? resolve(options.link) : undefined;
-  if (link !== undefined) {
-    let st;
-    try {
-      st = lstatSync(link);
-    } catch {
-      st = undefined;
-    }
-    if (st && !st.isSymbolicLink())
-      throw new CliError(`--link ${link}: exists and is not a symlink; refusing to replace it`);
-    if (/[,!:]/.test(link)) throw new CliError(`--link ${link}: socat cannot take a path with ',', '!' or ':'`);
-  }
-  const address = `pty,raw,echo=0${link !== undefined ? `,link=${link}` : ''}`;
-  let child: ChildProcessWithoutNullStreams;
+interface PtyAddon {
+  open(cols: number, rows: number): { master: number; slave: number; pty: string };
+}
+
+function loadAddon(): PtyAddon {
+  const name = `@lydell/node-pty-${process.platform}-${process.arch}`;
   try {
-    child = spawn(options.socat ?? 'socat', ['-d', '-d', address, 'STDIO'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    return createRequire(import.meta.url)(`${name}/pty.node`) as PtyAddon;
   } catch (e) {
-    throw new CliError(`cannot start socat: ${(e as Error).message}`);
+    throw new CliError(
+      `the virtual board needs a pseudo-terminal, and its addon ${name} cannot be loaded (${(e as Error).message.split('\n')[0]}): run npm ci (without --omit=optional); @lydell/node-pty ships linux-x64, linux-arm64, darwin-x64 and darwin-arm64`,
+    );
   }
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+}
+
+/** A symlink we may replace: a stale link to a pseudo-terminal. Anything else is the user's. */
+function checkLink(link: string): void {
+  let st: Stats;
+  try {
+    st = lstatSync(link);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new CliError(`--link ${link}: ${errnoText(e)}`);
+  }
+  if (!st.isSymbolicLink()) throw new CliError(`--link ${link}: exists and is not a symlink; refusing to replace it`);
+  const target = readlinkSync(link);
+  if (!target.startsWith('/dev/pts/'))
+    throw new CliError(`--link ${link}: is a symlink to ${target}, not to a pseudo-terminal; refusing to replace it`);
+}
+
+/** Make (or replace) the link in one step: a new symlink beside it, renamed over it. */
+function makeLink(link: string, target: string): void {
+  checkLink(link);
+  const fresh = join(dirname(link), `.${basename(link)}.${randomBytes(6).toString('hex')}`);
+  try {
+    symlinkSync(target, fresh);
+    renameSync(fresh, link);
+  } catch (e) {
+    rmSync(fresh, { force: true });
+    throw new CliError(`--link ${link}: cannot make the link: ${errnoText(e)}`);
+  }
+}
+
+function removeLink(link: string, target: string): void {
+  try {
+    if (readlinkSync(link) === target) rmSync(link);
+  } catch {
+    // Gone already, or replaced by someone else: not ours to remove.
+  }
+}
+
+export async function openPty(options: OpenPtyOptions = {}): Promise<Pty> {
+  const link = options.link !== undefined ? resolve(options.link) : undefined;
+  if (link !== undefined) checkLink(link);
+  const addon = loadAddon();
+  let fds: ReturnType<PtyAddon['open']>;
+  try {
+    fds = addon.open(80, 24);
+  } catch (e) {
+    throw new CliError(`cannot open a pseudo-terminal: ${(e as Error).message}`);
+  }
+  const path = fds.pty;
+  let slave: Awaited<ReturnType<typeof holdRawTerminal>>;
+  try {
+    slave = await holdRawTerminal(path);
+  } catch (e) {
+    closeSync(fds.master);
+    throw new CliError(`${path}: cannot set the new pseudo-terminal raw: ${(e as Error).message}`);
+  } finally {
+    closeSync(fds.slave);
+  }
+  const master = new ReadStream(fds.master);
+
   const dataListeners = new Set<(b: Uint8Array) => void>();
   const closeListeners = new Set<(e?: Error) => void>();
   let gone = false;
-  const fireClose = (e?: Error) => {
-    if (gone) return;
-    gone = true;
-    for (const l of [...closeListeners]) l(e);
-  };
-  child.stdout.on('data', (b: Buffer) => {
+  let failure: Error | undefined;
+  const closed = new Promise<Error | undefined>((res) =>
+    master.once('close', () => {
+      gone = true;
+      if (link !== undefined) removeLink(link, path);
+      void slave.close().catch(() => undefined);
+      for (const l of [...closeListeners]) l(failure);
+      res(failure);
+    }),
+  );
+  master.on('data', (b: Buffer) => {
     const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     for (const l of [...dataListeners]) l(bytes);
   });
-  child.stdin.on('error', (e) => fireClose(e));
-  void exited.then((code) => fireClose(new Error(`socat exited (${code})`)));
+  master.on('error', (e) => {
+    failure ??= e;
+    master.destroy();
+  });
+
+  if (link !== undefined) {
+    try {
+      makeLink(link, path);
+    } catch (e) {
+      master.destroy();
+      await closed;
+      throw e;
+    }
+  }
 
   const stream: ByteStream = {
     write(bytes) {
-      if (gone) throw new Error('EIO: the pty server (socat) has exited');
-      return new Promise<void>((res, rej) => child.stdin.write(Buffer.from(bytes), (e) => (e ? rej(e) : res())));
+      if (gone) return Promise.reject(new Error(`EIO: the pseudo-terminal ${path} is closed`));
+      return new Promise<void>((res, rej) => master.write(Buffer.from(bytes), (e) => (e ? rej(e) : res())));
     },
     onData(cb) {
       dataListeners.add(cb);
@@ -88,51 +161,14 @@ export function openPty(options: OpenPtyOptions = {}): Promise<Pty> {
       return () => closeListeners.delete(cb);
     },
   };
-
-  return new Promise<Pty>((resolvePty, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      reject(
-        new CliError(
-          `socat did not report a pty within ${options.startTimeoutMs ?? 5000} ms: ${stderr.trim() || '(no output)'}`,
-        ),
-      );
-    }, options.startTimeoutMs ?? 5000);
-    child.once('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        new CliError(
-          e.code === 'ENOENT'
-            ? 'socat is not installed: the virtual board needs it for its pseudo-terminal (Debian: apt-get install socat)'
-            : `cannot start socat: ${e.message}`,
-        ),
-      );
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new CliError(`socat exited (${code}) before the pty was ready: ${stderr.trim()}`));
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString('utf8');
-      const m = /PTY is (\S+)/.exec(stderr);
-      if (m && /starting data transfer loop/.test(stderr)) {
-        clearTimeout(timer);
-        resolvePty({
-          path: m[1]!,
-          link,
-          stream,
-          pid: child.pid,
-          exited,
-          close: async () => {
-            if (child.exitCode === null && child.signalCode === null) {
-              child.stdin.end();
-              child.kill('SIGTERM');
-            }
-            await exited;
-          },
-        });
-      }
-    });
-  });
+  return {
+    path,
+    link,
+    stream,
+    closed,
+    async close() {
+      master.destroy();
+      await closed;
+    },
+  };
 }

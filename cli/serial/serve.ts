@@ -116,7 +116,7 @@ export interface ServedPty extends VirtualBoard {
   close(): Promise<void>;
 }
 
-/** Serve a board on a new pty (socat). */
+/** Serve a board on a new pseudo-terminal. */
 export async function serveBoardOnPty(config: BoardConfig, options: VirtualBoardOptions = {}): Promise<ServedPty> {
   const pty = await openPty(options.link !== undefined ? { link: options.link } : {});
   const vb = serveBoardOn(pty.stream, config, options);

@@ -64,7 +64,7 @@ function emulatedRun(
   return { events: trace.events, board };
 }
 
-describe('pandaboard-es through a real pty (socat)', () => {
+describe('pandaboard-es through a real pty', () => {
   it('apply --die emif1.cs0 --mr17 0xf0 leaves LPDDR2_MODE_REG_CONFIG 0x11 and LPDDR2_MODE_REG_DATA 0xf0 in EMIF1', async () => {
     const config = loadBoard('pandaboard-es');
     served = await serveBoardOnPty(config);

@@ -8,7 +8,7 @@ import type { MmioWriteEvent } from '../../../hal/trace/events.js';
 import { captureIo, holdPort, loadBoard, TEST_CONSOLE } from './helpers.js';
 
 /**
- * The faults of issue 4, end to end through a real pty: in every case a clear error naming
+ * Faults of the serial link, end to end through a real pty: in every case a clear error naming
  * what was applied and what was not, a non-zero exit, no hang, no unbounded retry.
  */
 

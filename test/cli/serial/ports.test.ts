@@ -1,12 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { findOnPath, listPorts, scanDevices } from '../../../cli/serial/list-ports.js';
 import { boardPorts } from '../../../cli/serial/commands.js';
 import { openPty, type Pty } from '../../../cli/serial/pty.js';
 import { openSerialPort, describeOpenError } from '../../../cli/serial/open-port.js';
-import { CliError } from '../../../cli/errors.js';
 import { captureIo } from './helpers.js';
 
 let dirs: string[] = [];
@@ -111,22 +120,39 @@ describe('board ports', () => {
 });
 
 describe('opening ports and ptys', () => {
-  it('names a missing port and a missing socat clearly', async () => {
+  it('names a missing port clearly', async () => {
     await expect(openSerialPort('/dev/pasr-no-such-port')).rejects.toThrow(
       '/dev/pasr-no-such-port: no such serial port (list them with: pasr board ports)',
-    );
-    await expect(openPty({ socat: '/nonexistent/socat' })).rejects.toThrow(
-      'socat is not installed: the virtual board needs it for its pseudo-terminal (Debian: apt-get install socat)',
     );
     expect(describeOpenError('/dev/ttyUSB0', 'Error: EACCES: permission denied, open')).toBe(
       '/dev/ttyUSB0: permission denied (add your user to the dialout group, then log in again)',
     );
   });
 
-  it('refuses to replace a regular file with the pty link', () => {
+  it('refuses to replace a regular file, or a symlink to anything but a pty, with the pty link', async () => {
     const f = join(tmp(), 'not-a-link');
     writeFileSync(f, 'keep me');
-    expect(() => openPty({ link: f })).toThrow(CliError);
+    await expect(openPty({ link: f })).rejects.toThrow(
+      `--link ${f}: exists and is not a symlink; refusing to replace it`,
+    );
+    expect(readFileSync(f, 'utf8')).toBe('keep me');
+    const l = join(tmp(), 'a-link');
+    symlinkSync(f, l);
+    await expect(openPty({ link: l })).rejects.toThrow(
+      `--link ${l}: is a symlink to ${f}, not to a pseudo-terminal; refusing to replace it`,
+    );
+    expect(readlinkSync(l)).toBe(f);
+  });
+
+  it('replaces a stale link to a pty, and removes its link when closed', async () => {
+    const l = join(tmp(), 'ttyBOARD');
+    symlinkSync('/dev/pts/999', l);
+    pty = await openPty({ link: l });
+    expect(readlinkSync(l)).toBe(pty.path);
+    expect(pty.path).toMatch(/^\/dev\/pts\/\d+$/);
+    await pty.close();
+    expect(existsSync(l)).toBe(false);
+    expect(existsSync(pty.path)).toBe(false);
   });
 
   it('reports the port closed when the pty server exits under an open client', async () => {
@@ -153,5 +179,35 @@ describe('opening ports and ptys', () => {
     expect(atServer).toBe('\x03\xff\r');
     expect(atClient).toBe('=> \x80');
     await port.close();
+  });
+
+  it('is a raw line like a UART: what a plain writer sends arrives as is, and nothing is echoed', async () => {
+    pty = await openPty();
+    let atServer = '';
+    pty.stream.onData((b) => (atServer += Buffer.from(b).toString('latin1')));
+    // Sent before any client: waits in the line, is not echoed back to the board.
+    await pty.stream.write(new TextEncoder().encode('U-Boot\r\n=> '));
+    // A client that sets nothing (echo CMD > /dev/pts/N): no LF to CR LF, no line editing.
+    writeFileSync(pty.path, 'md.l 0x80000000 1\n\x7f\x15\x03');
+    for (let i = 0; i < 200 && atServer.length < 21; i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(atServer).toBe('md.l 0x80000000 1\n\x7f\x15\x03');
+  });
+
+  it('serves clients that come and go', async () => {
+    pty = await openPty();
+    let atServer = '';
+    pty.stream.onData((b) => (atServer += Buffer.from(b).toString('latin1')));
+    for (const text of ['first\r', 'second\r']) {
+      const port = await openSerialPort(pty.path);
+      let atClient = '';
+      port.onData((b) => (atClient += Buffer.from(b).toString('latin1')));
+      await port.write(new TextEncoder().encode(text));
+      await pty.stream.write(new TextEncoder().encode(`=> ${text}`));
+      for (let i = 0; i < 200 && atClient.length < text.length + 3; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(atClient).toBe(`=> ${text}`);
+      await port.close();
+    }
+    expect(atServer).toBe('first\rsecond\r');
   });
 });

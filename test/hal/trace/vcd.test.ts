@@ -4,8 +4,10 @@ import type { TraceEvent } from '../../../hal/trace/events.js';
 import { naturalCompare, toVcd, vcdIdentifier } from '../../../hal/trace/vcd.js';
 import { sampleTraceEvents } from '../../fixtures/traces/sample-trace.js';
 
-// vcd-stream (wavedrom/vcd): an llparse-generated VCD parser compiled to WASM. Its Node API is
-// `webVcdParser(await createVCD())`: a writable stream with `change.any(cb)` and `info.wires`.
+// vcd-stream (wavedrom/vcd): an llparse-generated VCD parser. Its WASM build is loaded by path
+// (out/vcd.js + lib/web-vcd-parser.js), never the package's main module, which loads a native
+// addon that only a C toolchain at install time would have built: `webVcdParser(await createVCD())`
+// is a writable stream with `change.any(cb)` and `info.wires`.
 interface VcdVar {
   kind: 'var';
   type: string;
@@ -27,9 +29,10 @@ interface VcdParser {
   write(chunk: Uint8Array): boolean;
   end(): void;
 }
-const vcdStream = createRequire(import.meta.url)('vcd-stream') as {
-  createVCD(): Promise<unknown>;
-  webVcdParser(mod: unknown): Promise<VcdParser>;
+const requireCjs = createRequire(import.meta.url);
+const vcdStream = {
+  createVCD: requireCjs('vcd-stream/out/vcd.js') as () => Promise<unknown>,
+  webVcdParser: requireCjs('vcd-stream/lib/web-vcd-parser.js') as (mod: unknown) => Promise<VcdParser>,
 };
 
 interface Change {
