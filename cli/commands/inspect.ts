@@ -1,8 +1,9 @@
-import { decodeTrace, TraceFormatError } from '../../hal/trace/codec.js';
+import { type DecodedTrace, decodeTrace, TraceFormatError } from '../../hal/trace/codec.js';
 import { diesOf, filterEvents, TraceFilterError, type TraceFilter } from '../../hal/trace/query.js';
 import { renderText, toJson } from '../../hal/trace/format.js';
 import { toCsv } from '../../hal/trace/csv.js';
 import { toVcd } from '../../hal/trace/vcd.js';
+import type { TraceEvent } from '../../hal/trace/events.js';
 import { CliError } from '../errors.js';
 import { readInput } from '../files.js';
 
@@ -19,7 +20,7 @@ interface InspectOptions {
 
 export async function inspect(file: string, opts: InspectOptions): Promise<void> {
   const bytes = readInput(file, 'trace');
-  let trace;
+  let trace: DecodedTrace;
   try {
     trace = decodeTrace(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
   } catch (e) {
@@ -32,7 +33,7 @@ export async function inspect(file: string, opts: InspectOptions): Promise<void>
   if (opts.kind !== undefined) filter.kind = opts.kind;
   if (opts.from !== undefined) filter.fromNs = opts.from;
   if (opts.to !== undefined) filter.toNs = opts.to;
-  let events;
+  let events: TraceEvent[];
   try {
     events = filterEvents(trace.events, filter);
   } catch (e) {

@@ -243,12 +243,11 @@ export function kindSpec(kind: TraceKind): AnyKindSpec {
   return TRACE_KIND_TABLE[kind] as unknown as AnyKindSpec;
 }
 
-/** Invariants (a) and (c) of the table; throws naming the kinds at fault. */
-export function checkKindTable(): void {
-  const seen = new Map<number, TraceKind>();
+/** Invariants (a) and (c) of a kind table (by default this one); throws naming the kinds at fault. */
+export function checkKindTable(table: Readonly<Record<string, { readonly code: number }>> = TRACE_KIND_TABLE): void {
+  const seen = new Map<number, string>();
   let last = 0;
-  for (const kind of TRACE_KINDS) {
-    const { code } = TRACE_KIND_TABLE[kind];
+  for (const [kind, { code }] of Object.entries(table)) {
     if (!Number.isInteger(code) || code < 0x01 || code > 0xff)
       throw new Error(`kind ${kind}: code ${code} is not 1..255`);
     const other = seen.get(code);

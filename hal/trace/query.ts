@@ -156,9 +156,9 @@ export function filterEvents(
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       if (e.kind === 'mmio.write') {
-        let list = pending.get(e.block);
-        if (!list) pending.set(e.block, (list = []));
-        list.push(i);
+        const list = pending.get(e.block);
+        if (list) list.push(i);
+        else pending.set(e.block, [i]);
         continue;
       }
       const d = dieOf(e);

@@ -262,7 +262,10 @@ export function toVcd(events: readonly TraceEvent[], options: VcdOptions): strin
     for (const part of path.split('.')) {
       const name = vcdName(part);
       let c = s.children.get(name);
-      if (!c) s.children.set(name, (c = { name, signals: [], children: new Map() }));
+      if (!c) {
+        c = { name, signals: [], children: new Map() };
+        s.children.set(name, c);
+      }
       s = c;
     }
     return s;

@@ -11,7 +11,7 @@ import {
 } from '../../../hal/trace/codec.js';
 import { crc32 } from '../../../hal/trace/crc32.js';
 import { TRACE_KINDS, type TraceEvent } from '../../../hal/trace/events.js';
-import { TRACE_KIND_TABLE } from '../../../hal/trace/kinds.js';
+import { TRACE_KIND_TABLE, checkKindTable } from '../../../hal/trace/kinds.js';
 import { SAMPLE_BOARD, sampleTraceEvents, systemRunEvents } from '../../fixtures/traces/sample-trace.js';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/traces/pandaboard-boot.pasrtrace');
@@ -659,6 +659,18 @@ describe('trace events of a system run (PASR masks, suspend/resume, policy decis
       expect(encodeError([event])).toContain(message);
     });
   }
+
+  it('has distinct kind codes 0x01..0xff in table order, and the table check catches a slip', () => {
+    expect(() => checkKindTable()).not.toThrow();
+    expect(() => checkKindTable({ 'a.x': { code: 1 }, 'b.y': { code: 2 }, 'c.z': { code: 2 } })).toThrow(
+      'kinds b.y and c.z share code 0x02',
+    );
+    expect(() => checkKindTable({ 'a.x': { code: 0 } })).toThrow('kind a.x: code 0 is not 1..255');
+    expect(() => checkKindTable({ 'a.x': { code: 256 } })).toThrow('kind a.x: code 256 is not 1..255');
+    expect(() => checkKindTable({ 'a.x': { code: 3 }, 'b.y': { code: 2 } })).toThrow(
+      'kind b.y (code 0x02) is listed after a higher code',
+    );
+  });
 
   it('is listed in the README trace-format table exactly as declared (code, kind, record)', () => {
     const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
