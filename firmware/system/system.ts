@@ -405,7 +405,13 @@ export class System {
       this.dataLossPages += r.lostPages;
       this.violation(`PASR DATA LOSS: ${r.lostPages} live pages were in masked banks or segments during self-refresh`);
     }
-    this.suspendedNs += this.clock.nowNs - t0;
+    // The entry and exit sequences run with the CPU up: awake time, the rest self-refresh.
+    const sequencesNs = this.clock.nowNs - t0 - durationNs;
+    if (sequencesNs > 0) {
+      this.meter.awake(sequencesNs, this.phase!.activeShare);
+      this.oracleMeter?.awake(sequencesNs, this.phase!.activeShare);
+    }
+    this.suspendedNs += durationNs;
     this.maskedUnitSeconds += (nMasked * durationNs) / 1e9;
     this.suspendCount++;
     this.awakeMarkNs = this.clock.nowNs;
