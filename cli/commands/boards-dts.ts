@@ -2,7 +2,7 @@
  * `pasr boards from-dts` and `pasr boards to-dts`: board configs from and to the devicetree
  * nodes that describe LPDDR memory (hal/dts/). This file reads and writes the files.
  */
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import type { DramStandard } from '../../hal/board/board-config.js';
 import { formatProblem, parseBoardConfig } from '../../hal/board/load-board.js';
 import { boardSkeleton, formatConfigJson } from '../../hal/dts/board-skeleton.js';
@@ -39,9 +39,8 @@ export async function fromDts(file: string, opts: { out?: string; name?: string;
   try {
     const tree = parseDts(text, file, {
       include: (inc, from) => {
-        const path = resolve(dirname(from), inc);
-        const shown = inc.startsWith('/') ? path : `${dirname(from)}/${inc}`.replace(/^\.\//, '');
-        return { file: shown, text: readInput(path, 'included devicetree source').toString('utf8') };
+        const shown = isAbsolute(inc) ? inc : join(dirname(from), inc);
+        return { file: shown, text: readInput(shown, 'included devicetree source').toString('utf8') };
       },
     });
     const topology = readLpddrTopology(tree, opts.standard ? { standard: opts.standard as DramStandard } : {});

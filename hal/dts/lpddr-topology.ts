@@ -1,4 +1,5 @@
 import type { ControllerKind, DramStandard } from '../board/board-config.js';
+import { formatBytes } from '../address-map/check.js';
 import { encodeMr8, geometryOf, VENDORS } from '../lpddr/standards.js';
 import {
   allNodes,
@@ -95,7 +96,6 @@ export interface TopologyOptions {
   readonly standard?: DramStandard;
 }
 
-const MIB = 2 ** 20;
 const GENERIC = /^lpddr([2-5])-([0-9a-f]{2}),([0-9a-f]{4})$/;
 const PART_COMPATIBLE = /^jedec,lpddr([2-5])(?:-(s4|s2|nvm))?$/;
 const CHANNEL_COMPATIBLE = /^jedec,lpddr([2-5])-channel$/;
@@ -201,10 +201,11 @@ function readPart(node: DtsNode, standard: DramStandard): DtsPart {
     const rev = parseInt(g[3]!, 16);
     fromCompat = { mr5: parseInt(g[2]!, 16), mr6: rev >> 8, mr7: rev & 0xff };
     name = `lpddr${g[1]}-${g[2]}-${g[3]}-${sizeName(densityMbit)}-x${ioWidth}`;
-  } else if (/^[a-z0-9-]+,[A-Za-z0-9._+-]+$/.test(first) && !first.startsWith('jedec,')) {
+  } else if (/^[A-Za-z0-9-]+,[A-Za-z0-9._+-]+$/.test(first) && !first.startsWith('jedec,')) {
+    // Vendor prefixes are lower-case; older files wrote "Elpida,ECB240ABACN".
     const [vendor, part] = first.split(',') as [string, string];
     fromCompat = { mr5: mr5ForVendorPrefix(vendor) };
-    name = `${vendor}-${part}`.slice(0, 64);
+    name = `${vendor.toLowerCase()}-${part}`.slice(0, 64);
   } else {
     name = `lpddr${family(standard)}-${sizeName(densityMbit)}-x${ioWidth}`;
   }
@@ -491,7 +492,7 @@ export function readLpddrTopology(tree: DtsTree, options: TopologyOptions = {}):
       if (![1, 2, 4].includes(count)) {
         throw new DtsError(
           partNodes[0]!.at,
-          `${pathOf(partNodes[0]!)}: the memory node's ${mem.size / MIB} MiB is not 1, 2 or 4 dies of ${dieBytes / MIB} MiB: describe the topology with jedec,lpddrN-channel and rank@N nodes`,
+          `${pathOf(partNodes[0]!)}: the memory node's ${formatBytes(mem.size)} is not 1, 2 or 4 dies of ${formatBytes(dieBytes)}: describe the topology with jedec,lpddrN-channel and rank@N nodes`,
         );
       }
     }
@@ -526,7 +527,7 @@ export function readLpddrTopology(tree: DtsTree, options: TopologyOptions = {}):
     const dies = controllers.reduce((s, c) => s + c.dies.length, 0);
     throw new DtsError(
       memNode.properties.get('reg')!.at,
-      `${pathOf(memNode)}: reg gives ${memory.size / MIB} MiB of memory, but the ${dies} LPDDR dies hold ${dieTotal / MIB} MiB`,
+      `${pathOf(memNode)}: reg gives ${formatBytes(memory.size)} of memory, but the ${dies} LPDDR dies hold ${formatBytes(dieTotal)}`,
     );
   }
   const { reserved, cma, dynamic } = reservedRanges(tree, root);
