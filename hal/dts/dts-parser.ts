@@ -535,8 +535,10 @@ class Parser {
       const cellAt = this.here();
       const v = this.integerPrim();
       const max = (1n << BigInt(bits)) - 1n;
-      if (v > max) this.error(cellAt, `bad cell: 0x${v.toString(16)} does not fit in ${bits} bits`);
-      cells.push(v);
+      // As dtc: a value whose bits above the cell are all ones is a negative number, truncated.
+      const negative = bits < 64 && v >> BigInt(bits) === (1n << BigInt(64 - bits)) - 1n;
+      if (v > max && !negative) this.error(cellAt, `bad cell: 0x${v.toString(16)} does not fit in ${bits} bits`);
+      cells.push(v & max);
     }
   }
 

@@ -599,14 +599,6 @@ function fromChannels(channels: DtsNode[], partOf: (n: DtsNode) => DtsPart): Dts
         `${pathOf(g.members[k]!.node)}: io-width <${widths[k]}> differs from <${widths[0]}> of the other channels of controller ${g.id}`,
       );
     }
-    const busWidth = widths[0]! * g.members.length;
-    if (![16, 32, 64].includes(busWidth)) {
-      const n = g.members[0]!.node;
-      throw new DtsError(
-        n.properties.get('io-width')!.at,
-        `${pathOf(n)}: controller ${g.id} would have a ${busWidth}-bit bus; the board model takes 16, 32 or 64 bits`,
-      );
-    }
     const dies: DtsDie[] = [];
     for (const m of g.members) {
       const chWidth = u32Of(m.node, 'io-width');
@@ -639,6 +631,16 @@ function fromChannels(channels: DtsNode[], partOf: (n: DtsNode) => DtsPart): Dts
         dies.push({ rank, channel: m.channel, part, chips: chWidth / part.ioWidth });
       }
     }
+    const busWidth = widths[0]! * g.members.length;
+    if (![16, 32, 64].includes(busWidth)) {
+      const n = g.members[0]!.node;
+      throw new DtsError(
+        n.properties.get('io-width')!.at,
+        `${pathOf(n)}: controller ${g.id} would have a ${busWidth}-bit bus; the board model takes 16, 32 or 64 bits`,
+      );
+    }
+    // Rank-major order, as board configs list dies (rank0.cha, rank0.chb, rank1.cha, ...).
+    dies.sort((a, b) => a.rank - b.rank || letters.indexOf(a.channel ?? '') - letters.indexOf(b.channel ?? ''));
     return {
       id: g.id,
       kind: undefined,
