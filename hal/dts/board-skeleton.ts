@@ -51,51 +51,35 @@ interface Rail {
 }
 
 /** Full-array IDD6 per rail at 85 °C from simulator memspecs (lpddr.md §5.2); arrayShare 0.45 (§5.1 range). */
+const rail = (name: string, volts: number, idd6FullmA: number, arrayShare = 0.45): Rail => ({
+  rail: name,
+  volts,
+  idd6FullmA,
+  arrayShare,
+});
+const LPDDR2_POWER = {
+  rails: [rail('VDD1', 1.8, 1.2), rail('VDD2', 1.2, 2.6)],
+  from: 'DRAMPower memspec MICRON_2Gb_LPDDR2-800-S4_16bit_A',
+};
+const LPDDR4_MEMSPEC = 'DRAMSys memspec MICRON_6Gb_LPDDR4-3200_32bit_A';
+/** LPDDR4 currents (VDDQ is I/O leakage: arrayShare 0) at the given VDD2/VDDQ volts. */
+const lpddr4Rails = (vdd2: number, vddq: number): Rail[] => [
+  rail('VDD1', 1.8, 0.3),
+  rail('VDD2', vdd2, 0.5),
+  rail('VDDQ', vddq, 0.1, 0),
+];
 const POWER: Readonly<Record<DramStandard, { rails: Rail[]; from: string }>> = {
-  'LPDDR2-S4': {
-    rails: [
-      { rail: 'VDD1', volts: 1.8, idd6FullmA: 1.2, arrayShare: 0.45 },
-      { rail: 'VDD2', volts: 1.2, idd6FullmA: 2.6, arrayShare: 0.45 },
-    ],
-    from: 'DRAMPower memspec MICRON_2Gb_LPDDR2-800-S4_16bit_A',
-  },
-  'LPDDR2-S2': {
-    rails: [
-      { rail: 'VDD1', volts: 1.8, idd6FullmA: 1.2, arrayShare: 0.45 },
-      { rail: 'VDD2', volts: 1.2, idd6FullmA: 2.6, arrayShare: 0.45 },
-    ],
-    from: 'DRAMPower memspec MICRON_2Gb_LPDDR2-800-S4_16bit_A',
-  },
+  'LPDDR2-S4': LPDDR2_POWER,
+  'LPDDR2-S2': LPDDR2_POWER,
   LPDDR3: {
-    rails: [
-      { rail: 'VDD1', volts: 1.8, idd6FullmA: 1.0, arrayShare: 0.45 },
-      { rail: 'VDD2', volts: 1.2, idd6FullmA: 3.27, arrayShare: 0.45 },
-    ],
+    rails: [rail('VDD1', 1.8, 1.0), rail('VDD2', 1.2, 3.27)],
     from: 'DRAMPower memspec MICRON_4Gb_LPDDR3-1600_32bit_A',
   },
-  LPDDR4: {
-    rails: [
-      { rail: 'VDD1', volts: 1.8, idd6FullmA: 0.3, arrayShare: 0.45 },
-      { rail: 'VDD2', volts: 1.1, idd6FullmA: 0.5, arrayShare: 0.45 },
-      { rail: 'VDDQ', volts: 1.1, idd6FullmA: 0.1, arrayShare: 0 },
-    ],
-    from: 'DRAMSys memspec MICRON_6Gb_LPDDR4-3200_32bit_A',
-  },
-  LPDDR4X: {
-    rails: [
-      { rail: 'VDD1', volts: 1.8, idd6FullmA: 0.3, arrayShare: 0.45 },
-      { rail: 'VDD2', volts: 1.1, idd6FullmA: 0.5, arrayShare: 0.45 },
-      { rail: 'VDDQ', volts: 0.6, idd6FullmA: 0.1, arrayShare: 0 },
-    ],
-    from: 'DRAMSys memspec MICRON_6Gb_LPDDR4-3200_32bit_A (LPDDR4 currents, LPDDR4X VDDQ)',
-  },
+  LPDDR4: { rails: lpddr4Rails(1.1, 1.1), from: LPDDR4_MEMSPEC },
+  LPDDR4X: { rails: lpddr4Rails(1.1, 0.6), from: `${LPDDR4_MEMSPEC} (LPDDR4 currents, LPDDR4X VDDQ)` },
   LPDDR5: {
-    rails: [
-      { rail: 'VDD1', volts: 1.8, idd6FullmA: 0.3, arrayShare: 0.45 },
-      { rail: 'VDD2', volts: 1.05, idd6FullmA: 0.5, arrayShare: 0.45 },
-      { rail: 'VDDQ', volts: 0.5, idd6FullmA: 0.1, arrayShare: 0 },
-    ],
-    from: 'LPDDR4 currents of DRAMSys memspec MICRON_6Gb_LPDDR4-3200_32bit_A (no LPDDR5 table was read)',
+    rails: lpddr4Rails(1.05, 0.5),
+    from: `LPDDR4 currents of ${LPDDR4_MEMSPEC} (no LPDDR5 table was read)`,
   },
 };
 

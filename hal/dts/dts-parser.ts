@@ -46,6 +46,8 @@ export interface ParseOptions {
 }
 
 const MAX_INCLUDE_DEPTH = 32;
+/** Node and expression nesting limits: deeper input is hostile, and would overflow the stack. */
+const MAX_DEPTH = 256;
 const NAME_CHAR = /[a-zA-Z0-9,._+*#?@-]/;
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const CPP_DIRECTIVE =
@@ -107,6 +109,7 @@ class Parser {
   /** End of the last token read: where a missing ';' belongs. */
   private lastEnd: DtsPos;
   private readonly refs: DtsRef[] = [];
+  private depth = 0;
   readonly memreserve: { address: bigint; size: bigint; at: DtsPos }[] = [];
   plugin = false;
 
@@ -405,6 +408,7 @@ class Parser {
   private body(node: DtsNode): void {
     this.skip();
     const open = this.here();
+    if (++this.depth > MAX_DEPTH) this.error(open, `nodes nest deeper than ${MAX_DEPTH} levels`);
     if (this.peek() !== '{')
       this.error(open, `expected '{' to open node ${pathOf(node)}, found ${describeChar(this.peek())}`);
     this.advance(1);
@@ -416,6 +420,7 @@ class Parser {
       if (ch === '}') {
         this.advance(1);
         this.expect(';', `after '}' closing node ${pathOf(node)}`);
+        this.depth--;
         return;
       }
       const labels = this.labels();
@@ -604,9 +609,11 @@ class Parser {
     const ch = this.next();
     const at = this.here();
     if (ch === '(') {
+      if (++this.depth > MAX_DEPTH) this.error(at, `expression nests deeper than ${MAX_DEPTH} levels`);
       this.advance(1);
       const v = this.expr();
       this.expect(')', 'to close the expression');
+      this.depth--;
       return v;
     }
     if (ch === "'") return this.charLiteral(at);
@@ -745,8 +752,10 @@ class Parser {
   private unary(): bigint {
     const ch = this.next();
     if (ch === '-' || ch === '~' || ch === '!') {
+      if (++this.depth > MAX_DEPTH) this.error(this.here(), `expression nests deeper than ${MAX_DEPTH} levels`);
       this.advance(1);
       const v = this.unary();
+      this.depth--;
       return ch === '-' ? -v & Parser.MASK : ch === '~' ? ~v & Parser.MASK : v === 0n ? 1n : 0n;
     }
     return this.integerPrim();

@@ -182,6 +182,18 @@ describe('DTS parser: errors name FILE:LINE:COL', () => {
     );
   });
 
+  it('hostile nesting is an error, not a stack overflow', () => {
+    expect(errorOf(`/dts-v1/; / { ${'a { '.repeat(100_000)}`)).toBe(
+      'board.dts:1:1037: nodes nest deeper than 256 levels',
+    );
+    expect(errorOf(`/dts-v1/; / { v = <${'('.repeat(100_000)}1>; };`)).toBe(
+      'board.dts:1:275: expression nests deeper than 256 levels',
+    );
+    expect(errorOf(`/dts-v1/; / { v = <(${'-'.repeat(100_000)}1)>; };`)).toMatch(
+      /expression nests deeper than 256 levels$/,
+    );
+  });
+
   it('any input either parses or gives a DtsError, never another exception', () => {
     const alphabet = fc.constantFrom(...'/{};=<>[]"&:,()#@ab01x-\n\t \\\'*+'.split(''), '/dts-v1/;', '/ {', '};');
     fc.assert(
