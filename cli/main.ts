@@ -43,6 +43,22 @@ export function buildProgram(): Command {
     .description('check board config files; one line per problem as FILE:LINE:COL: json.path: message')
     .argument('<file...>', 'board config files')
     .action(async (files: string[]) => (await import('./commands/boards.js')).validateBoards(files));
+  boards
+    .command('from-dts')
+    .description(
+      'board config skeleton from the LPDDR nodes of a devicetree source (placeholders listed on stderr and in "unverified")',
+    )
+    .argument('<file>', 'devicetree source (.dts), after cpp if it uses #include or macros')
+    .option('--out <file>', 'write the config here instead of stdout')
+    .option('--name <name>', 'board name (default: from the file name)')
+    .option('--standard <std>', 'LPDDR4X for jedec,lpddr4 parts that are LPDDR4X (the bindings have no LPDDR4X)')
+    .action(async (file: string, opts) => (await import('./commands/boards-dts.js')).fromDts(file, opts));
+  boards
+    .command('to-dts')
+    .description('devicetree nodes (lpddr channels, ranks, memory) of a board')
+    .argument('<board>', 'shipped board name or a board config file')
+    .option('--out <file>', 'write the DTS here instead of stdout')
+    .action(async (board: string, opts) => (await import('./commands/boards-dts.js')).toDts(board, opts));
 
   program
     .command('boot')
