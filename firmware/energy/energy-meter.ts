@@ -110,10 +110,20 @@ interface DieAcc {
   selfRefreshJ: BandAcc;
   savedJ: BandAcc;
   line: SrLine | null;
+  awakeLine: AwakeLine | null;
+}
+
+/** Awake watts of one die at one temperature: background idle and active, auto-refresh of the full array. */
+interface AwakeLine {
+  readonly temperatureC: number;
+  readonly idleW: number;
+  readonly activeW: number;
+  readonly refreshFullW: number;
 }
 
 export class EnergyMeter {
   private readonly dies: DieAcc[];
+  private readonly dieIds: ReadonlySet<string>;
   private readonly platformPower: PlatformPower | undefined;
   private readonly costs: MechanismCosts;
   private readonly temperatureC: number | undefined;
@@ -148,7 +158,9 @@ export class EnergyMeter {
       selfRefreshJ: zero(),
       savedJ: zero(),
       line: null,
+      awakeLine: null,
     }));
+    this.dieIds = new Set(board.dies.map((d) => d.id));
   }
 
   /** An awake interval: background and auto-refresh on every die, platform awake. */
@@ -157,27 +169,14 @@ export class EnergyMeter {
     if (!(activeShare >= 0 && activeShare <= 1)) throw new RangeError(`active share ${activeShare} is outside 0..1`);
     const s = durationNs * 1e-9;
     for (const d of this.dies) {
-      const die = d.die;
-      const part = die.config.part;
-      if (part.awake === undefined)
-        throw new Error(
-          `${this.board.config.file}: dram.parts.${part.name}.awake: no awake power table (IDD2P, IDD3N, IDD5 per rail), so die ${die.id} has no awake energy`,
-        );
-      const t = this.temperatureOf(die);
-      d.temperatureC = t;
-      const conditions = {
-        activeShare,
-        tRFCabNs: die.timings.tRFCab,
-        tREFIns: die.timings.tREFI,
-        refreshRate: refreshRateAt(die.standard, t),
-      };
-      const chips = die.config.chips ?? 1;
-      const p = awakePower(part.awake, { ...conditions, refreshedFraction: die.parc ? die.refreshedFraction : 1 });
-      d.awakeJ += p.watts * chips * s;
-      d.awakeRefreshJ += p.refreshW * chips * s;
-      if (die.parc) {
-        const full = awakePower(part.awake, { ...conditions, refreshedFraction: 1 });
-        const saved = (full.watts - p.watts) * chips * s;
+      const line = this.awakeLineOf(d);
+      // PARC (LPDDR5 MR25): REFab skips the segments MR23 masks now.
+      const p = d.die.parc ? d.die.refreshedFraction : 1;
+      const refreshW = line.refreshFullW * p;
+      d.awakeJ += (line.idleW + activeShare * (line.activeW - line.idleW) + refreshW) * s;
+      d.awakeRefreshJ += refreshW * s;
+      if (p < 1) {
+        const saved = line.refreshFullW * (1 - p) * s;
         for (const k of SHARES) d.savedJ[k] += saved;
       }
     }
@@ -191,11 +190,10 @@ export class EnergyMeter {
    */
   selfRefresh(durationNs: number, fractions?: Readonly<Record<string, number>>): void {
     checkDuration(durationNs, 'self-refresh');
-    for (const id of Object.keys(fractions ?? {}))
-      if (!this.dies.some((d) => d.die.id === id))
-        throw new Error(
-          `self-refresh fraction for unknown die ${id} (dies: ${this.dies.map((d) => d.die.id).join(', ')})`,
-        );
+    if (fractions !== undefined)
+      for (const id in fractions)
+        if (!this.dieIds.has(id))
+          throw new Error(`self-refresh fraction for unknown die ${id} (dies: ${[...this.dieIds].join(', ')})`);
     const s = durationNs * 1e-9;
     for (const d of this.dies) {
       const f = fractions?.[d.die.id] ?? d.die.refreshedFraction;
@@ -292,6 +290,36 @@ export class EnergyMeter {
 
   private temperatureOf(die: LpddrDie): number {
     return this.temperatureC ?? die.temperatureC;
+  }
+
+  /** The die's awake power at its current temperature (recomputed when that changes), chips included. */
+  private awakeLineOf(d: DieAcc): AwakeLine {
+    const die = d.die;
+    const t = this.temperatureOf(die);
+    d.temperatureC = t;
+    if (d.awakeLine !== null && d.awakeLine.temperatureC === t) return d.awakeLine;
+    const part = die.config.part;
+    if (part.awake === undefined)
+      throw new Error(
+        `${this.board.config.file}: dram.parts.${part.name}.awake: no awake power table (IDD2P, IDD3N, IDD5 per rail), so die ${die.id} has no awake energy`,
+      );
+    const chips = die.config.chips ?? 1;
+    const at = (activeShare: number) =>
+      awakePower(part.awake!, {
+        activeShare,
+        tRFCabNs: die.timings.tRFCab,
+        tREFIns: die.timings.tREFI,
+        refreshRate: refreshRateAt(die.standard, t),
+        refreshedFraction: 1,
+      });
+    const idle = at(0);
+    d.awakeLine = {
+      temperatureC: t,
+      idleW: idle.backgroundW * chips,
+      activeW: at(1).backgroundW * chips,
+      refreshFullW: idle.refreshW * chips,
+    };
+    return d.awakeLine;
   }
 
   /** The die's self-refresh power line at its current temperature (recomputed when that changes). */

@@ -17,6 +17,7 @@ const PUBLISHED: Record<string, [number, number, number, number, number]> = {
   'micron-mt46h32m32lg-lp-85': [475, 529, 0.53, 10, 0.998],
   'micron-mt46h32m32lg-lp-45': [330, 180, 0.35, 20, 0.966],
   'micron-mt46h32m32lg-std-85': [654, 531, 0.45, 37, 0.982],
+  // biome-ignore lint/suspicious/noApproximativeNumericConstant: an R² printed in the reference, not 1/√2
   'micron-mt46h32m32lg-std-45': [591, 189, 0.24, 63, 0.707],
   'samsung-k4x1g163pc-e-85': [600, 600, 0.5, 0, 1.0],
   'samsung-k4x1g163pc-e-45': [400, 200, 0.33, 0, 1.0],
