@@ -60,7 +60,7 @@ export async function fromDts(file: string, opts: { out?: string; name?: string;
     );
   }
   const b = check.board;
-  if (opts.out) writeOutput(opts.out, json);
+  if (opts.out) writeOutput(opts.out, json, '--out');
   else process.stdout.write(json);
   const kinds = [...new Set(b.controllers.map((c) => c.kind))].join(', ');
   const err: string[] = [
@@ -76,6 +76,6 @@ export async function fromDts(file: string, opts: { out?: string; name?: string;
 export async function toDts(board: string, opts: { out?: string }): Promise<void> {
   const b = loadBoard(board);
   const dts = boardToDts(b, displayPath(resolveBoardFile(board)));
-  if (opts.out) writeOutput(opts.out, dts);
+  if (opts.out) writeOutput(opts.out, dts, '--out');
   else process.stdout.write(dts);
 }
