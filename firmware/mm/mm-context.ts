@@ -37,6 +37,8 @@ export class MmContext {
   readonly listeners: PageListener[] = [];
   /** PF_MEMALLOC depth. */
   memalloc = 0;
+  /** Bytes per page. */
+  readonly pageBytes: number;
 
   constructor(mm: MemoryManager, ledger: CostLedger) {
     this.mm = mm;
@@ -46,11 +48,7 @@ export class MmContext {
     this.clock = mm.clock;
     this.costs = ledger.costs;
     this.ledger = ledger;
-  }
-
-  /** Bytes per page. */
-  get pageBytes(): number {
-    return 2 ** this.pa.pageShift;
+    this.pageBytes = 2 ** mm.pa.pageShift;
   }
 
   /**

@@ -92,11 +92,11 @@ export function checkSelfRefreshEntry(board: Board, memmap: MemMap): SafetyViola
  */
 export function countLostPages(board: Board, memmap: MemMap): number {
   let lost = 0;
-  const n = Math.min(board.poisoned.length, memmap.nrPages);
-  const off = memmap.startPfn - board.firstPfn;
-  for (let i = 0; i < n; i++) {
-    if (board.poisoned[i + off] === 1 && isLiveKind(memmap.kind(i))) lost++;
-  }
+  board.forEachPoisonedRange((s, e) => {
+    const a = Math.max(s, memmap.startPfn);
+    const z = Math.min(e, memmap.endPfn);
+    for (let pfn = a; pfn < z; pfn++) if (isLiveKind(memmap.kind(pfn - memmap.startPfn))) lost++;
+  });
   return lost;
 }
 

@@ -84,7 +84,10 @@ export function selfRefreshCycle(
   const energy = meter.report();
   board.clock.advance(durationNs);
   for (const d of drivers.values()) run(board, d.selfRefreshExit(), errors);
-  const poisonedPages = board.poisonedIn(board.firstPfn, board.firstPfn + board.poisoned.length);
+  let poisonedPages = 0;
+  board.forEachPoisonedRange((s, e) => {
+    poisonedPages += e - s;
+  });
   for (const die of board.dies)
     if (die.inSelfRefresh) errors.push(`${die.id} is still in self-refresh after the exit sequence`);
   return {

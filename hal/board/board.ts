@@ -37,6 +37,7 @@ export class Board implements PoisonSink {
   /** poisoned[pfn - firstPfn] = 1 once that page's contents were lost. */
   readonly poisoned: Uint8Array;
   private readonly dieById = new Map<string, LpddrDie>();
+  private readonly poisonedRanges: number[] = [];
 
   constructor(
     readonly config: BoardConfig,
@@ -104,12 +105,42 @@ export class Board implements PoisonSink {
 
   /** Forget which pages lost their data: a new self-refresh cycle starts (see countLostPages()). */
   clearPoison(): void {
-    this.poisoned.fill(0);
+    const r = this.poisonedRanges;
+    for (let i = 0; i < r.length; i += 2) this.poisoned.fill(0, r[i]! - this.firstPfn, r[i + 1]! - this.firstPfn);
+    r.length = 0;
   }
 
   /** PoisonSink: a die left self-refresh with these banks/segments unrefreshed. */
   poison(dieId: string, maskedBanks: number, maskedSegments: number): number {
-    return this.addressMap.fillTouched(this.poisoned, this.firstPfn, dieId, maskedBanks, maskedSegments, 1);
+    return this.addressMap.forEachTouchedRange(dieId, maskedBanks, maskedSegments, (s, e) => {
+      const a = Math.max(s, this.firstPfn);
+      const z = Math.min(e, this.firstPfn + this.poisoned.length);
+      if (a >= z) return;
+      this.poisonedRanges.push(a, z);
+      this.poisoned.fill(1, a - this.firstPfn, z - this.firstPfn);
+    });
+  }
+
+  /**
+   * Calls cb(startPfn, endPfn) for the pfn ranges poisoned since the last clearPoison(), sorted
+   * and merged (interleaved dies poison the same frames): checks visit what was lost instead of
+   * scanning all of DRAM.
+   */
+  forEachPoisonedRange(cb: (startPfn: number, endPfn: number) => void): void {
+    const r = this.poisonedRanges;
+    const order = Array.from({ length: r.length / 2 }, (_, i) => i).sort((a, b) => r[2 * a]! - r[2 * b]!);
+    let s = -1;
+    let e = -1;
+    for (const i of order) {
+      const a = r[2 * i]!;
+      const z = r[2 * i + 1]!;
+      if (a > e) {
+        if (s >= 0) cb(s, e);
+        s = a;
+        e = z;
+      } else if (z > e) e = z;
+    }
+    if (s >= 0) cb(s, e);
   }
 
   /** Number of poisoned pages in [startPfn, endPfn). */
