@@ -60,6 +60,17 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write the DTS here instead of stdout')
     .action(async (board: string, opts) => (await import('./commands/boards-dts.js')).toDts(board, opts));
 
+  const workloads = program
+    .command('workloads')
+    .description('list the workload scenarios of workloads/')
+    .option('--json', 'JSON array of {name, file, durationNs, phases: [{name, durationNs, suspend}], description}')
+    .action(async (opts) => (await import('./commands/workloads.js')).listWorkloads(opts));
+  workloads
+    .command('validate')
+    .description('check workload scenario files; one line per problem as FILE:LINE:COL: json.path: message')
+    .argument('<file...>', 'scenario files')
+    .action(async (files: string[]) => (await import('./commands/workloads.js')).validateWorkloads(files));
+
   program
     .command('boot')
     .description('boot a board: bootloader DRAM init and identity check, then the kernel memory layout')

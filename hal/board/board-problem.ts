@@ -1,37 +1,13 @@
 /**
- * A problem found in a board config file, and how it is printed:
- * `FILE:LINE:COL: json.path: message` (line and column 1-based, as editors and compilers print them).
+ * A problem found in a board config file (a JSON file problem, hal/json/json-problem.ts, printed
+ * `FILE:LINE:COL: json.path: message`), and the number formats board messages use.
  */
+import type { JsonProblem } from '../json/json-problem.js';
 
-export interface BoardProblem {
-  readonly line: number;
-  readonly col: number;
-  /** JSON path, e.g. `controllers[0].dies[1].part`; `$` for the whole document. */
-  readonly path: string;
-  readonly message: string;
-}
+export { formatPath, formatProblem, type PathSegment } from '../json/json-problem.js';
 
-export type PathSegment = string | number;
+export type BoardProblem = JsonProblem;
 
-const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-
-/** `['controllers', 0, 'dies', 1, 'part']` -> `controllers[0].dies[1].part`; `[]` -> `$`. */
-export function formatPath(path: readonly PathSegment[]): string {
-  if (path.length === 0) return '$';
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (PLAIN_KEY.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
-
-export function formatProblem(file: string, p: BoardProblem): string {
-  return `${file}:${p.line}:${p.col}: ${p.path}: ${p.message}`;
-}
-
-/** A byte count for messages: `1 GiB`, `128 MiB`, `12 KiB`, `0x1234 bytes`. */
 export function formatBytes(n: number): string {
   const units: [number, string][] = [
     [2 ** 40, 'TiB'],

@@ -21,8 +21,8 @@
  */
 import type { AddressMapConfig, BoardConfig, DieConfig, DramPart, PasrConfig } from './board-config.js';
 import { formatBytes, hexAddr, type BoardProblem, type PathSegment } from './board-problem.js';
-import type { JsonSource } from './json-source.js';
-import { didYouMean } from './board-schema.js';
+import type { JsonSource } from '../json/json-source.js';
+import { didYouMean } from '../json/json-schema.js';
 import {
   addressMapProblems,
   compareBits,

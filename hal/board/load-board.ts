@@ -3,7 +3,7 @@
  * column, JSON path and what is wrong. Pure: no file system (the CLI reads files).
  *
  * Stages, each run only when the one before found nothing (so later checks see well-formed data):
- *  1. JSON syntax (jsonc-parser; size, nesting and duplicate keys too)   json-source.ts
+ *  1. JSON syntax (jsonc-parser; size, nesting and duplicate keys too)   board-json.ts
  *  2. JSON Schema (board-configs/board.schema.json, ajv)                  board-schema.ts
  *  3. numbers (hex, units, ranges) and the parsed BoardConfig            here
  *  4. consistency (sizes, MR8, mask registers, address map, interleave,
@@ -31,18 +31,18 @@ import type {
   ZoneConfig,
 } from './board-config.js';
 import { formatProblem, type BoardProblem, type PathSegment } from './board-problem.js';
-import { parseJsonSource, type JsonSource } from './json-source.js';
+import { internalProblem, MAX_PROBLEMS, sortProblems } from '../json/json-problem.js';
+import type { JsonSource } from '../json/json-source.js';
+import { parseBoardJson } from './board-json.js';
 import { schemaProblems } from './board-schema.js';
 import { parseQuantity } from './quantity.js';
 import { deriveAddressMap, type DeriveResult } from './board-checks.js';
 import { boardProblems, type BuiltBoard } from './board-semantics.js';
 
-export { formatProblem };
+export { formatProblem, MAX_PROBLEMS };
 export type { BoardProblem };
 
 export type ParseBoardResult = { ok: true; board: BoardConfig } | { ok: false; problems: BoardProblem[] };
-
-export const MAX_PROBLEMS = 100;
 
 // Shapes the schema guarantees (stage 2), before numbers are parsed.
 type Num = string | number;
@@ -318,22 +318,13 @@ function attachAddressMap(built: BuiltBoard): BuiltBoard {
 }
 
 function finish(problems: BoardProblem[]): ParseBoardResult {
-  const sorted = problems
-    .map((p, i) => ({ p, i }))
-    .sort((a, b) => a.p.line - b.p.line || a.p.col - b.p.col || a.i - b.i)
-    .map((x) => x.p);
-  if (sorted.length > MAX_PROBLEMS) {
-    const total = sorted.length;
-    sorted.length = MAX_PROBLEMS - 1;
-    sorted.push({ line: 1, col: 1, path: '$', message: `too many problems: showing ${MAX_PROBLEMS - 1} of ${total}` });
-  }
-  return { ok: false, problems: sorted };
+  return { ok: false, problems: sortProblems(problems) };
 }
 
 /** Parse and check a board config file's text (`file` is used in BoardConfig.file and messages only). */
 export function parseBoardConfig(text: string, file: string): ParseBoardResult {
   try {
-    const { source, value, problems } = parseJsonSource(text);
+    const { source, value, problems } = parseBoardJson(text);
     if (problems.length > 0) return finish(problems);
     const schema = schemaProblems(value, source);
     if (schema.length > 0) return finish(schema);
@@ -346,11 +337,6 @@ export function parseBoardConfig(text: string, file: string): ParseBoardResult {
     return { ok: true, board: built.board as BoardConfig };
   } catch (e) {
     // Invariant (a): a bug in a check must not turn into a stack trace for the user.
-    return {
-      ok: false,
-      problems: [
-        { line: 1, col: 1, path: '$', message: `internal error while checking this file: ${(e as Error).message}` },
-      ],
-    };
+    return { ok: false, problems: [internalProblem(e)] };
   }
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatProblem, parseBoardConfig, MAX_PROBLEMS } from '../../../hal/board/load-board.js';
-import { MAX_BOARD_COLLECTION, MAX_BOARD_FILE_CHARS, MAX_BOARD_NESTING } from '../../../hal/board/json-source.js';
+import { MAX_BOARD_COLLECTION, MAX_BOARD_FILE_CHARS, MAX_BOARD_NESTING } from '../../../hal/board/board-json.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/bad-configs');
 const BOARDS = join(import.meta.dirname, '../../../board-configs');

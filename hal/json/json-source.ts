@@ -1,24 +1,30 @@
 /**
  * A JSON text with positions: parses with jsonc-parser into a tree, turns every JSON path into a
  * 1-based line/column, and reports syntax errors, duplicate keys and hostile shapes (too large,
- * nested too deeply) as problems instead of throwing.
+ * nested too deeply) as problems instead of throwing. Each kind of file (board config, workload
+ * scenario) gives its own limits and the noun its messages use.
  *
  * Invariants:
  *  (a) parse() never throws: any failure of the parser is a problem at a position.
  *  (b) positionOf(path) returns the position of the deepest node on `path` that exists, so a problem
  *      about a missing field points at the object that should hold it.
  *  (c) the plain value handed on (`value`) is built from the same tree the positions come from;
- *  (d) no list or object handed on has more than MAX_BOARD_COLLECTION entries (bounded validator work).
+ *  (d) no list or object handed on has more than `maxCollection` entries (bounded validator work).
  */
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import { formatPath, type BoardProblem, type PathSegment } from './board-problem.js';
+import { formatPath, type JsonProblem, type PathSegment } from './json-problem.js';
 
-/** Largest board file accepted (a real board file is 5-20 KiB). */
-export const MAX_BOARD_FILE_CHARS = 1 << 20;
-/** Deepest nesting accepted (board files nest 7 levels). */
-export const MAX_BOARD_NESTING = 64;
-/** Most entries in one list or object (the schema's own limits are lower; this keeps the validator's work small). */
-export const MAX_BOARD_COLLECTION = 1024;
+/** A kind of JSON file: what messages call it, and the limits that keep hostile files cheap to refuse. */
+export interface JsonFileKind {
+  /** "board file", "scenario file". */
+  readonly noun: string;
+  /** Largest text accepted, in characters. */
+  readonly maxChars: number;
+  /** Deepest nesting of objects and arrays. */
+  readonly maxNesting: number;
+  /** Most entries in one list or object (a schema's own limits are lower; this keeps the validator's work small). */
+  readonly maxCollection: number;
+}
 
 const SYNTAX_MESSAGES: Record<string, string> = {
   InvalidSymbol: 'invalid symbol (JSON has no NaN, Infinity, undefined, or unquoted words)',
@@ -30,7 +36,7 @@ const SYNTAX_MESSAGES: Record<string, string> = {
   CloseBraceExpected: "expected '}' (the object is not closed)",
   CloseBracketExpected: "expected ']' (the array is not closed)",
   EndOfFileExpected: 'expected end of file after the top-level value',
-  InvalidCommentToken: 'comments are not allowed in a board file (plain JSON)',
+  InvalidCommentToken: 'comments are not allowed in a {noun} (plain JSON)',
   UnexpectedEndOfComment: 'comment is not closed',
   UnexpectedEndOfString: 'string is not closed',
   UnexpectedEndOfNumber: 'number is cut short',
@@ -94,7 +100,7 @@ export class JsonSource {
     return { line: 1, col: 1 };
   }
 
-  problem(path: readonly PathSegment[], message: string, atKey = false): BoardProblem {
+  problem(path: readonly PathSegment[], message: string, atKey = false): JsonProblem {
     return { ...this.positionOf(path, atKey), path: formatPath(path), message };
   }
 }
@@ -146,9 +152,12 @@ function tooDeep(text: string, limit: number): number {
   return -1;
 }
 
-/** Parse a board file's text: the source with positions, the plain value, and syntax problems. */
-export function parseJsonSource(text: string): { source: JsonSource; value: unknown; problems: BoardProblem[] } {
-  if (text.length > MAX_BOARD_FILE_CHARS) {
+/** Parse a file's text: the source with positions, the plain value, and syntax problems. */
+export function parseJsonSource(
+  text: string,
+  kind: JsonFileKind,
+): { source: JsonSource; value: unknown; problems: JsonProblem[] } {
+  if (text.length > kind.maxChars) {
     const source = new JsonSource('', undefined);
     return {
       source,
@@ -158,18 +167,18 @@ export function parseJsonSource(text: string): { source: JsonSource; value: unkn
           line: 1,
           col: 1,
           path: '$',
-          message: `file is ${text.length} characters; a board file is at most ${MAX_BOARD_FILE_CHARS} (is this the right file?)`,
+          message: `file is ${text.length} characters; a ${kind.noun} is at most ${kind.maxChars} (is this the right file?)`,
         },
       ],
     };
   }
-  const deep = tooDeep(text, MAX_BOARD_NESTING);
+  const deep = tooDeep(text, kind.maxNesting);
   if (deep >= 0) {
     const source = new JsonSource(text, undefined);
     return {
       source,
       value: undefined,
-      problems: [{ ...source.position(deep), path: '$', message: `nested more than ${MAX_BOARD_NESTING} levels deep` }],
+      problems: [{ ...source.position(deep), path: '$', message: `nested more than ${kind.maxNesting} levels deep` }],
     };
   }
   const errors: ParseError[] = [];
@@ -185,7 +194,7 @@ export function parseJsonSource(text: string): { source: JsonSource; value: unkn
     };
   }
   const source = new JsonSource(text, root);
-  const problems: BoardProblem[] = [];
+  const problems: JsonProblem[] = [];
   // Only the first syntax error: the parser's recovery makes the later ones echoes of it.
   const e = errors[0];
   if (e) {
@@ -196,7 +205,9 @@ export function parseJsonSource(text: string): { source: JsonSource; value: unkn
       (code === 'ValueExpected' || code === 'PropertyNameExpected') &&
       before.endsWith(',') &&
       (at === ']' || at === '}');
-    const message = trailing ? `trailing comma before '${at}' (JSON allows none)` : (SYNTAX_MESSAGES[code] ?? code);
+    const message = trailing
+      ? `trailing comma before '${at}' (JSON allows none)`
+      : (SYNTAX_MESSAGES[code]?.replace('{noun}', kind.noun) ?? code);
     problems.push({
       ...source.position(trailing ? before.length - 1 : e.offset),
       path: '$',
@@ -205,21 +216,21 @@ export function parseJsonSource(text: string): { source: JsonSource; value: unkn
   }
   if (text.trim() === '') problems.splice(0, problems.length, { line: 1, col: 1, path: '$', message: 'file is empty' });
   if (problems.length > 0 || !root) return { source, value: undefined, problems };
-  problems.push(...structureProblems(source, root, []));
+  problems.push(...structureProblems(source, root, [], kind));
   return { source, value: problems.length > 0 ? undefined : valueOf(root), problems };
 }
 
-/** Duplicate keys, and lists or objects too large to be a board file's. */
-function structureProblems(source: JsonSource, node: Node, path: PathSegment[]): BoardProblem[] {
-  const out: BoardProblem[] = [];
+/** Duplicate keys, and lists or objects too large to be this kind of file's. */
+function structureProblems(source: JsonSource, node: Node, path: PathSegment[], kind: JsonFileKind): JsonProblem[] {
+  const out: JsonProblem[] = [];
   const n = node.children?.length ?? 0;
-  if ((node.type === 'object' || node.type === 'array') && n > MAX_BOARD_COLLECTION) {
+  if ((node.type === 'object' || node.type === 'array') && n > kind.maxCollection) {
     const what = node.type === 'array' ? 'items' : 'entries';
     return [
       {
         ...source.position(node.offset),
         path: formatPath(path),
-        message: `has ${n} ${what}; a board file has at most ${MAX_BOARD_COLLECTION} in one ${node.type === 'array' ? 'list' : 'object'}`,
+        message: `has ${n} ${what}; a ${kind.noun} has at most ${kind.maxCollection} in one ${node.type === 'array' ? 'list' : 'object'}`,
       },
     ];
   }
@@ -238,10 +249,10 @@ function structureProblems(source: JsonSource, node: Node, path: PathSegment[]):
           message: `duplicate key "${key}" (first at line ${at.line})`,
         });
       } else seen.set(key, k);
-      if (v) out.push(...structureProblems(source, v, [...path, key]));
+      if (v) out.push(...structureProblems(source, v, [...path, key], kind));
     }
   } else if (node.type === 'array') {
-    (node.children ?? []).forEach((c, i) => out.push(...structureProblems(source, c, [...path, i])));
+    (node.children ?? []).forEach((c, i) => out.push(...structureProblems(source, c, [...path, i], kind)));
   }
   return out;
 }

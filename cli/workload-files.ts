@@ -1,0 +1,55 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { decodeJsonText } from '../hal/json/json-text.js';
+import type { Scenario } from '../firmware/workload/scenario.js';
+import {
+  formatProblem,
+  parseScenario,
+  SCENARIO_FILE,
+  type ParseScenarioResult,
+} from '../firmware/workload/load-scenario.js';
+import { CliError } from './errors.js';
+import { readInput, ROOT } from './files.js';
+
+export const WORKLOAD_DIR = join(ROOT, 'workloads');
+
+/** The scenario files of workloads/, sorted by name (not the schema). */
+export function shippedWorkloadFiles(): string[] {
+  return readdirSync(WORKLOAD_DIR)
+    .filter((f) => f.endsWith('.json') && f !== 'workload.schema.json')
+    .sort()
+    .map((f) => join(WORKLOAD_DIR, f));
+}
+
+/** A scenario by shipped name (`example-nap`) or by path to a scenario file. */
+export function resolveWorkloadFile(nameOrFile: string): string {
+  if (nameOrFile.endsWith('.json') || nameOrFile.includes('/')) return nameOrFile;
+  const shipped = join(WORKLOAD_DIR, `${nameOrFile}.json`);
+  if (existsSync(shipped)) return shipped;
+  const names = shippedWorkloadFiles().map((f) => basename(f, '.json'));
+  throw new CliError(
+    `unknown workload ${JSON.stringify(nameOrFile)}; shipped workloads: ${names.join(', ')} (or give a path to a .json scenario)`,
+  );
+}
+
+/** Paths of shipped scenarios relative to the repository; user paths as given. */
+export function workloadDisplayPath(file: string): string {
+  const rel = relative(ROOT, file);
+  return rel.startsWith('workloads/') ? rel : file;
+}
+
+/** Read and check a scenario file (bytes to UTF-8 text, then the loader). */
+export function readScenario(file: string): ParseScenarioResult {
+  const decoded = decodeJsonText(readInput(file, 'workload scenario'), SCENARIO_FILE.noun);
+  if (!decoded.ok) return { ok: false, problems: [decoded.problem] };
+  return parseScenario(decoded.text);
+}
+
+/** Load a scenario by name or file; on problems, a CliError listing them as FILE:LINE:COL lines. */
+export function loadScenario(nameOrFile: string): Scenario {
+  const file = resolveWorkloadFile(nameOrFile);
+  const shown = workloadDisplayPath(file);
+  const r = readScenario(file);
+  if (!r.ok) throw new CliError(r.problems.map((p) => formatProblem(shown, p)).join('\n'));
+  return r.scenario;
+}

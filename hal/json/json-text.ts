@@ -1,0 +1,52 @@
+/**
+ * The text of a JSON file from its bytes: UTF-8 (RFC 8259), with a leading byte order mark
+ * dropped as editors on Windows write one. Binary data, UTF-16 and bytes that are not UTF-8 are
+ * problems at their line and column, not text with replacement characters.
+ */
+import type { JsonProblem } from './json-problem.js';
+
+export type DecodedText = { ok: true; text: string } | { ok: false; problem: JsonProblem };
+
+/** 1-based line and column of the end of `prefix` (the next character's place). */
+function placeAfter(prefix: string): { line: number; col: number } {
+  const lines = prefix.split('\n');
+  return { line: lines.length, col: lines[lines.length - 1]!.length + 1 };
+}
+
+const hex = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
+
+/** Decode a JSON file's bytes; `noun` names the kind of file in messages ("scenario file"). */
+export function decodeJsonText(bytes: Uint8Array, noun: string): DecodedText {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+    return {
+      ok: false,
+      problem: {
+        line: 1,
+        col: 1,
+        path: '$',
+        message: `UTF-16 text (byte order mark ${hex(bytes[0])} ${hex(bytes[1])}): save the ${noun} as UTF-8`,
+      },
+    };
+  // ignoreBOM keeps a BOM as U+FEFF, so characters of `text` map back to bytes one by one.
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  if (text.includes('\u0000') || text.includes('\uFFFD')) {
+    // The decoder turned each invalid sequence into U+FFFD; one that was in the file is EF BF BD.
+    let offset = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const problem = (message: string): DecodedText => ({
+        ok: false,
+        problem: { ...placeAfter(text.slice(start, i)), path: '$', message },
+      });
+      if (c === 0) return problem(`NUL byte at byte ${offset}: this is a binary file, not a ${noun} (JSON text)`);
+      if (c === 0xfffd && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd))
+        return problem(`byte ${hex(bytes[offset]!)} at byte ${offset} is not UTF-8: save the ${noun} as UTF-8`);
+      if (c >= 0xd800 && c <= 0xdbff) {
+        offset += 4; // a surrogate pair: one 4-byte sequence
+        i++;
+      } else offset += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+    }
+  }
+  return { ok: true, text: text.slice(start) };
+}
