@@ -123,6 +123,26 @@ export function buildProgram(): Command {
     .option('--json', 'JSON output (watts)')
     .action(async (opts) => (await import('./commands/power.js')).power(opts));
 
+  program
+    .command('run')
+    .description(
+      'run a workload on a board with a PASR policy, and its baseline (policy none, same seed): energy, saving, oracle bound, costs, timeline',
+    )
+    .requiredOption('--board <name|file>', 'shipped board name or a board config file')
+    .requiredOption('--workload <name|file>', 'shipped workload name or a scenario file')
+    .requiredOption(
+      '--policy <name>',
+      'none, oracle, careless, balloon, rfc-hooks, sorted-buddy, hotplug, hotplug-suspend',
+    )
+    .option('--seed <n>', 'seed of the run (same seed, same result)', '1')
+    .option('--duration <d>', "simulated time, e.g. 90s, 15m, 2h, 1d (default: the workload's)")
+    .option('--temperature <C>', 'die temperature for every die (default: the board config)')
+    .option('--deflate <mode>', 'balloon: how the balloon gives memory back (shrinker, oom, psi)')
+    .option('--offline-timeout <d>', 'hotplug: give up offlining a block after this long')
+    .option('--trace <out>', "write the run's register and system trace (.pasrtrace)")
+    .option('--json', 'print the report as JSON')
+    .action(async (opts) => (await import('./commands/run.js')).run(opts));
+
   const board = program.command('board').description('drive a real (or virtual) board through its U-Boot console');
   const portOptions = (c: Command) =>
     c

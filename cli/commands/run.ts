@@ -38,7 +38,10 @@ function temperatureOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const t = Number(text);
   if (text.trim() === '' || !Number.isFinite(t) || t < -40 || t > 125)
-    throw new CliError(`--temperature ${JSON.stringify(text)}: expected a die temperature in °C between -40 and 125`, 2);
+    throw new CliError(
+      `--temperature ${JSON.stringify(text)}: expected a die temperature in °C between -40 and 125`,
+      2,
+    );
   return t;
 }
 
@@ -60,7 +63,11 @@ export async function run(opts: RunOptions): Promise<void> {
   const policyOptions = { deflate: opts.deflate, 'offline-timeout': opts.offlineTimeout };
   const bar =
     process.stderr.isTTY && !opts.json
-      ? new SingleBar({ format: 'run {bar} {percentage}% | baseline and policy | {eta_formatted} left', hideCursor: true, clearOnComplete: true })
+      ? new SingleBar({
+          format: 'run {bar} {percentage}% | baseline and policy | {eta_formatted} left',
+          hideCursor: true,
+          clearOnComplete: true,
+        })
       : null;
   bar?.start(100, 0);
   let outcome: ReturnType<typeof runScenario>;
@@ -86,13 +93,21 @@ export async function run(opts: RunOptions): Promise<void> {
   if (opts.trace) {
     writeOutput(
       opts.trace,
-      encodeTrace({ board: config.name, creator: `pasr-emu run ${scenario.name} ${report.policy}`, events: system.trace.events }),
+      encodeTrace({
+        board: config.name,
+        creator: `pasr-emu run ${scenario.name} ${report.policy}`,
+        events: system.trace.events,
+      }),
       '--trace',
     );
   }
   if (opts.json) {
     const start = stats.timeline[0]?.tNs ?? 0;
-    const timeline = stats.timeline.map((p) => [Number(((p.tNs - start) / 1e9).toFixed(6)), p.suspended ? 1 : 0, p.maskedUnits]);
+    const timeline = stats.timeline.map((p) => [
+      Number(((p.tNs - start) / 1e9).toFixed(6)),
+      p.suspended ? 1 : 0,
+      p.maskedUnits,
+    ]);
     process.stdout.write(`${JSON.stringify({ ...report, timeline })}\n`);
   } else {
     process.stdout.write(`${formatRun(report, outcome)}\n`);
@@ -123,8 +138,8 @@ function formatRun(r: RunReport, o: ReturnType<typeof runScenario>): string {
   );
   if (r.cannotAct) out.push(`${r.policy} cannot act on this board: ${r.cannotAct}`);
   out.push('');
+  const header = ['', 'baseline (none)', r.policy];
   const rows: string[][] = [
-    ['', 'baseline (none)', r.policy],
     ['DRAM energy (J)', j(r.dramJ.baseline), j(r.dramJ.policy)],
     ['mechanism CPU energy (J)', j(r.cpuJ.baseline), j(r.cpuJ.policy)],
     ['total (J)', j(r.energyJ.baseline), `${j(r.energyJ.policy)} (${j(r.energyJ.band.high)}-${j(r.energyJ.band.low)})`],
@@ -135,7 +150,9 @@ function formatRun(r: RunReport, o: ReturnType<typeof runScenario>): string {
     [
       'oracle bound',
       pct(r.oraclePercent),
-      r.achievedOfOracle === null ? 'n/a (the oracle saves nothing)' : `${(r.achievedOfOracle * 100).toFixed(1)} % of it`,
+      r.achievedOfOracle === null
+        ? 'n/a (the oracle saves nothing)'
+        : `${(r.achievedOfOracle * 100).toFixed(1)} % of it`,
     ],
     ['masked unit-seconds', '', r.maskedUnitSeconds.toFixed(0)],
     ['pages migrated / reclaimed', '', `${r.pagesMigrated} / ${r.pagesReclaimed}`],
@@ -144,7 +161,7 @@ function formatRun(r: RunReport, o: ReturnType<typeof runScenario>): string {
     ['violations, live pages lost', '', `${r.violations}, ${r.dataLossPages}`],
   );
   for (const [k, v] of Object.entries(r.policyStats)) rows.push([k, '', String(v)]);
-  out.push(table(rows));
+  out.push(table(header, rows));
   out.push(
     `(energy = DRAM awake and self-refresh + CPU energy of mechanism work; the band spans arrayShare, an unverified parameter: hal/lpddr/ARRAY-SHARE.md)`,
   );

@@ -230,6 +230,8 @@ export class System {
     policy.attach(ctx);
     this.awakeMarkNs = this.clock.nowNs;
     this.ledgerMarkNs = this.mech.ledger.totalNs;
+    // The run counts its own mode-register writes, not the boot loader's.
+    this.mrwCount = 0;
     this.point();
   }
 

@@ -15,8 +15,14 @@ export interface TimelineColumns {
   readonly maskedUnits: readonly number[];
 }
 
-export function timelineColumns(points: readonly TimelinePoint[], startNs: number, endNs: number, columns: number): TimelineColumns {
-  if (!(columns >= 1) || !(endNs > startNs)) throw new RangeError(`timeline: ${columns} columns over [${startNs}, ${endNs})`);
+export function timelineColumns(
+  points: readonly TimelinePoint[],
+  startNs: number,
+  endNs: number,
+  columns: number,
+): TimelineColumns {
+  if (!(columns >= 1) || !(endNs > startNs))
+    throw new RangeError(`timeline: ${columns} columns over [${startNs}, ${endNs})`);
   const columnNs = (endNs - startNs) / columns;
   const suspendedNs = new Float64Array(columns);
   const maskedNs = new Float64Array(columns);
