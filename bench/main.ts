@@ -10,6 +10,7 @@ import { runAddressMapBench } from './address-map.bench.js';
 import { runTraceBench } from './trace.bench.js';
 import { runBootBench } from './boot.bench.js';
 import { runMmMechanismsBench } from './mm-mechanisms.bench.js';
+import { runRunBench } from './run.bench.js';
 import { runEnergyBench } from './energy.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +22,8 @@ const TARGETS: Record<string, ['>=' | '<=', number]> = {
   'buddy.churn.opsPerSec': ['>=', 15e6],
   'boot.64GiB.ms': ['<=', 400],
   'mm.bytesPerPage': ['<=', 16],
+  'run.phoneDay.pandaboard.seconds': ['<=', 10],
+  'census.allocOverheadPercent': ['<=', 2],
   'energy.24h.16dies.ms': ['<=', 10_000],
 };
 
@@ -30,6 +33,7 @@ const suites: [string, () => Record<string, number>][] = [
   ['address-map', runAddressMapBench],
   ['trace', runTraceBench],
   ['boot', () => runBootBench(root)],
+  ['run', () => runRunBench(root)],
   ['energy', () => runEnergyBench(root)],
 ];
 
