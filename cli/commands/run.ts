@@ -189,7 +189,7 @@ function chart(o: ReturnType<typeof runScenario>): string[] {
     max: Math.max(usable, 1),
     format: (x: number) => x.toFixed(0).padStart(3),
   });
-  lines.push(...plot.split('\n'));
+  lines.push(...plot.split('\n').map((l) => l.trimEnd()));
   const shade = ' ▁▂▃▄▅▆▇█';
   lines.push(`susp ${cols.suspended.map((s) => shade[Math.round(s * 8)]).join('')}  (share of each column suspended)`);
   return lines;

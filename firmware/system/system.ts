@@ -437,8 +437,26 @@ export class System {
     if (this.violationMessages.length < MAX_MESSAGES) this.violationMessages.push(message);
   }
 
+  /**
+   * One `mm.batch` trace event per cost-ledger item that grew since the last step (migration,
+   * reclaim, refaults, compaction, offlining, ...): the mechanism work of the step, batched.
+   */
+  private traceBatches(): void {
+    if (!this.trace.isEnabled('mm.batch')) return;
+    for (const [item, t] of Object.entries(this.mech.ledger.totals())) {
+      const seen = this.ledgerSeen.get(item);
+      const ns = t.ns - (seen?.ns ?? 0);
+      if (ns <= 0 && t.units === (seen?.units ?? 0)) continue;
+      this.trace.emit({ kind: 'mm.batch', mechanism: item, pages: t.units - (seen?.units ?? 0), costNs: ns });
+      this.ledgerSeen.set(item, { ns: t.ns, units: t.units });
+    }
+  }
+
+  private readonly ledgerSeen = new Map<string, { ns: number; units: number }>();
+
   /** After every step: no live page in a masked unit; every invariant when asked to. */
   private afterStep(): void {
+    if (this.options.recordTrace) this.traceBatches();
     for (const m of this.core.maskedLivePages())
       this.violation(`PASR ORDER VIOLATION: masked unit ${m.unit} holds ${m.live} live pages`);
     if (this.options.checkEveryStep) this.checkInvariants();
