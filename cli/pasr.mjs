@@ -19,6 +19,7 @@ function newestSource(dir, newest = 0) {
 }
 
 const sourcesChanged = () =>
+  statSync(join(root, 'package.json')).mtimeMs > statSync(bundle).mtimeMs ||
   ['cli', 'firmware', 'hal', 'board-configs'].some(
     (d) => existsSync(join(root, d)) && newestSource(join(root, d)) > statSync(bundle).mtimeMs,
   );

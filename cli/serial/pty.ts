@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { lstatSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ByteStream } from '../../hal/uboot/byte-stream.js';
 import { CliError } from '../errors.js';
@@ -41,7 +41,7 @@ export interface OpenPtyOptions {
 export function openPty(options: OpenPtyOptions = {}): Promise<Pty> {
   const link = options.link !== undefined ? resolve(options.link) : undefined;
   if (link !== undefined) {
-    let st;
+    let st: Stats | undefined;
     try {
       st = lstatSync(link);
     } catch {

@@ -1,6 +1,6 @@
 import type { Board } from '../../hal/board/board.js';
 import { runProgram, type RegisterProgram } from '../../hal/register-program.js';
-import { selfRefreshEnergy } from '../../hal/lpddr/power.js';
+import { clampNote, selfRefreshEnergy } from '../../hal/lpddr/power.js';
 import type { MemoryControllerDriver } from '../drivers/mr-driver.js';
 import type { MemMap } from '../mm/memmap.js';
 import { checkSelfRefreshEntry, countLostPages, type SafetyViolation } from './safety.js';
@@ -18,6 +18,13 @@ export interface SelfRefreshReport {
   readonly fullArrayEnergyJ: number;
   /** Per die: refreshed fraction while in self-refresh. */
   readonly refreshed: Readonly<Record<string, number>>;
+  /** Board temperature the energy is for. */
+  readonly temperatureC: number;
+  /**
+   * One sentence per part whose power table does not reach that temperature (the figures then
+   * use the nearest table point), naming the dies; empty inside every table.
+   */
+  readonly powerTableNotes: readonly string[];
   readonly errors: readonly string[];
 }
 
@@ -67,12 +74,22 @@ export function selfRefreshCycle(
   let energyJ = 0;
   let fullArrayEnergyJ = 0;
   const t = board.config.temperatureC;
+  const clampedDies = new Map<string, { note: string; dies: string[] }>();
   for (const die of board.dies) {
     const f = die.inSelfRefresh ? die.refreshedFraction : 1;
     refreshed[die.id] = f;
-    energyJ += selfRefreshEnergy(die.config.part.power, t, f, durationNs).joules;
-    fullArrayEnergyJ += selfRefreshEnergy(die.config.part.power, t, 1, durationNs).joules;
+    const { part } = die.config;
+    const e = selfRefreshEnergy(part.power, t, f, durationNs);
+    energyJ += e.joules;
+    fullArrayEnergyJ += selfRefreshEnergy(part.power, t, 1, durationNs).joules;
+    const note = clampNote(part.name, part.power, e);
+    if (note !== undefined) {
+      const entry = clampedDies.get(part.name) ?? { note, dies: [] };
+      entry.dies.push(die.id);
+      clampedDies.set(part.name, entry);
+    }
   }
+  const powerTableNotes = [...clampedDies.values()].map((c) => `${c.note} (${c.dies.join(' ')})`);
   board.clock.advance(durationNs);
   for (const d of drivers.values()) run(board, d.selfRefreshExit(), errors);
   const poisonedPages = board.poisonedIn(board.firstPfn, board.firstPfn + board.poisoned.length) - poisonedBefore;
@@ -86,6 +103,8 @@ export function selfRefreshCycle(
     energyJ,
     fullArrayEnergyJ,
     refreshed,
+    temperatureC: t,
+    powerTableNotes,
     errors,
   };
 }

@@ -12,6 +12,7 @@ import type {
   TraceEvent,
   TraceKind,
 } from './events.js';
+import { hex, hexBytes } from '../bits.js';
 
 /**
  * The `.pasrtrace` file: a register-write trace in a compact, checked binary form.
@@ -591,9 +592,6 @@ function fileFail(problem: string): never {
 // Decoding
 // ---------------------------------------------------------------------------------------------
 
-const hex2 = (b: number): string => b.toString(16).padStart(2, '0');
-const hex8 = (x: number): string => '0x' + x.toString(16).padStart(8, '0');
-
 class Decoder {
   /** A private copy: typed-binary's reader sees the whole ArrayBuffer, so the view must be all of it. */
   private readonly buf: Uint8Array;
@@ -665,8 +663,8 @@ class Decoder {
     const have = Math.min(this.end, magic.length);
     for (let i = 0; i < have; i++) {
       if (this.buf[i] !== magic[i]) {
-        const found = Array.from(this.buf.subarray(0, Math.min(this.end, 8)), hex2).join(' ');
-        this.fail(`bad magic: not a pasr trace file (expected ${magic.map(hex2).join(' ')}, found ${found})`, 0);
+        const found = hexBytes(this.buf.subarray(0, Math.min(this.end, 8)));
+        this.fail(`bad magic: not a pasr trace file (expected ${hexBytes(magic)}, found ${found})`, 0);
       }
     }
     if (this.end === 0) this.fail('truncated at byte 0 (magic): the file is empty', 0);
@@ -717,7 +715,7 @@ class Decoder {
       if (at + 1 > limit) this.ranOut(limit, 'kind');
       const code = bin.u8.read(this.r);
       const kind = KIND_BY_CODE.get(code);
-      if (kind === undefined) this.fail(`unknown event kind 0x${hex2(code)} at byte ${at} (${this.where()})`, at);
+      if (kind === undefined) this.fail(`unknown event kind ${hex(code, 2)} at byte ${at} (${this.where()})`, at);
       events.push(this.readEvent(kind, limit));
     }
     if (this.pos < this.sectionEnd) {
@@ -737,7 +735,7 @@ class Decoder {
     const computed = crc32(this.buf, 0, crcAt);
     if (stored !== computed) {
       this.fail(
-        `CRC mismatch (file corrupted): stored CRC-32 ${hex8(stored)}, computed ${hex8(computed)} over bytes 0..${crcAt - 1}`,
+        `CRC mismatch (file corrupted): stored CRC-32 ${hex(stored, 8)}, computed ${hex(computed, 8)} over bytes 0..${crcAt - 1}`,
         crcAt,
       );
     }

@@ -1,5 +1,6 @@
 import type { TraceEvent } from './events.js';
-import { formatFields, hexN } from './format.js';
+import { formatFields } from './format.js';
+import { hex } from '../bits.js';
 
 /**
  * Trace events as CSV (RFC 4180): a header row, then one row per event, CRLF line ends; a value
@@ -41,21 +42,21 @@ function row(e: TraceEvent): Partial<Record<Column, string | number>> {
         ...base,
         source: e.block,
         register: e.register,
-        address: hexN(e.address, 8),
-        value: hexN(e.value, 8),
+        address: hex(e.address, 8),
+        value: hex(e.value, 8),
         fields: formatFields(e.fields),
       };
     case 'mmio.read':
-      return { ...base, source: e.block, register: e.register, address: hexN(e.address, 8), value: hexN(e.value, 8) };
+      return { ...base, source: e.block, register: e.register, address: hex(e.address, 8), value: hex(e.value, 8) };
     case 'dram.mrw':
     case 'dram.mrr':
-      return { ...base, source: e.die, register: e.register, mr: e.mr, value: hexN(e.value, 2) };
+      return { ...base, source: e.die, register: e.register, mr: e.mr, value: hex(e.value, 2) };
     case 'dram.sr.enter':
       return {
         ...base,
         source: e.die,
-        bankMask: hexN(e.bankMask, 2),
-        segmentMask: hexN(e.segmentMask, 2),
+        bankMask: hex(e.bankMask, 2),
+        segmentMask: hex(e.segmentMask, 2),
         refreshedFraction: e.refreshedFraction,
       };
     case 'dram.sr.exit':

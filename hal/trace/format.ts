@@ -1,4 +1,5 @@
 import type { FieldValues, TraceEvent } from './events.js';
+import { hex } from '../bits.js';
 
 /**
  * Human and JSON renderings of trace events (what `pasr inspect` prints).
@@ -10,11 +11,6 @@ import type { FieldValues, TraceEvent } from './events.js';
  *
  * JSON: an array of events `{seq, tNs, kind, ...}` with the fields of events.ts, one per line.
  */
-
-/** `0x` + at least `digits` hex digits; exact for integers up to 2^53 (addresses above 4 GiB). */
-export function hexN(x: number, digits: number): string {
-  return '0x' + x.toString(16).padStart(digits, '0');
-}
 
 /** A field value: decimal below 10, hex from there (`CS=0`, `ADDRESS=0x11`). */
 export function fieldValue(v: number): string {
@@ -30,7 +26,7 @@ export function formatFields(fields: FieldValues): string {
 
 /** An 8-bit-or-wider mode-register value: `0xf0`. */
 function mrValue(v: number): string {
-  return hexN(v, 2);
+  return hex(v, 2);
 }
 
 /** The MR name to show: `MR17`, or `MR17 <register>` when the trace carries a different name. */
@@ -47,20 +43,20 @@ function percent(fraction: number): string {
 export function describeEvent(e: TraceEvent): string {
   switch (e.kind) {
     case 'mmio.write': {
-      const reg = e.register === '?' ? `?@${hexN(e.address, 8)}` : e.register;
+      const reg = e.register === '?' ? `?@${hex(e.address, 8)}` : e.register;
       const f = formatFields(e.fields);
-      return `${e.block} ${reg} = ${hexN(e.value, 8)}${f ? ` (${f})` : ''}`;
+      return `${e.block} ${reg} = ${hex(e.value, 8)}${f ? ` (${f})` : ''}`;
     }
     case 'mmio.read': {
-      const reg = e.register === '?' ? `?@${hexN(e.address, 8)}` : e.register;
-      return `${e.block} ${reg} -> ${hexN(e.value, 8)}`;
+      const reg = e.register === '?' ? `?@${hex(e.address, 8)}` : e.register;
+      return `${e.block} ${reg} -> ${hex(e.value, 8)}`;
     }
     case 'dram.mrw':
       return `${e.die} ${mrName(e.mr, e.register)} = ${mrValue(e.value)}`;
     case 'dram.mrr':
       return `${e.die} ${mrName(e.mr, e.register)} -> ${mrValue(e.value)}`;
     case 'dram.sr.enter':
-      return `${e.die} bankMask=${hexN(e.bankMask, 2)} segmentMask=${hexN(e.segmentMask, 2)} refreshed=${percent(e.refreshedFraction)}`;
+      return `${e.die} bankMask=${hex(e.bankMask, 2)} segmentMask=${hex(e.segmentMask, 2)} refreshed=${percent(e.refreshedFraction)}`;
     case 'dram.sr.exit':
       return `${e.die} after ${e.durationNs} ns, ${e.poisonedPages} pages poisoned`;
     case 'guest.error':

@@ -3,22 +3,23 @@ import { TRACE_KINDS, type TraceEvent, type TraceKind } from './events.js';
 /**
  * Selecting events from a trace (what `pasr inspect --die/--mr/--kind/--from/--to` does).
  *
- * Filters combine with AND. Semantics:
- *  (a) `die`: dram.* events of that die; mmio.* events on that die's controller (block equal to
- *      the controller id, or starting with `<controller>.`); guest.error events whose source is the
- *      die, or a block of that controller that is not another die seen in the trace.
- *  (b) `mr`: dram.mrw / dram.mrr events of that MR (of that die, when `die` is given too), plus
- *      the mmio.write events that caused each of them: the writes on the same controller since
- *      the previous dram.* event of that controller (any die, any kind).
- *  (c) `kind`: an exact kind, a glob (`*` any run of characters, `?` one), or a comma-separated
- *      list of those.
+ * Different filters combine with AND; several values of one filter (dies, MRs, kinds) with OR.
+ * Semantics:
+ *  (a) `die`: dram.* events of those dies; mmio.* events on their controllers (block equal to
+ *      a controller id, or starting with `<controller>.`); guest.error events whose source is one
+ *      of the dies, or a block of their controllers that is not another die seen in the trace.
+ *  (b) `mr`: dram.mrw / dram.mrr events of those MRs (of those dies, when `die` is given too),
+ *      plus the mmio.write events that caused each of them: the writes on the same controller
+ *      since the previous dram.* event of that controller (any die, any kind).
+ *  (c) `kind`: exact kinds or globs (`*` any run of characters, `?` one), each value possibly a
+ *      comma-separated list of those.
  *  (d) `fromNs` / `toNs`: fromNs <= tNs <= toNs (both inclusive).
  * The result keeps the input order and the event objects themselves (no copies).
  */
 export interface TraceFilter {
-  readonly die?: string;
-  readonly mr?: number;
-  readonly kind?: string;
+  readonly die?: string | readonly string[];
+  readonly mr?: number | readonly number[];
+  readonly kind?: string | readonly string[];
   readonly fromNs?: number;
   readonly toNs?: number;
 }
@@ -78,9 +79,16 @@ export function kindsMatching(pattern: string): Set<TraceKind> {
   return out;
 }
 
+/** One value or several, as a list; undefined (no filter) for none. */
+function values<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? (v as readonly T[]) : [v as T];
+}
+
 function checkFilter(f: TraceFilter): void {
-  if (f.mr !== undefined && !(Number.isInteger(f.mr) && f.mr >= 0)) {
-    throw new TraceFilterError(`--mr ${f.mr}: a mode-register number is an integer >= 0`);
+  for (const mr of values(f.mr) ?? []) {
+    if (!(Number.isInteger(mr) && mr >= 0))
+      throw new TraceFilterError(`--mr ${mr}: a mode-register number is an integer >= 0`);
   }
   for (const [name, v] of [
     ['--from', f.fromNs],
@@ -92,7 +100,7 @@ function checkFilter(f: TraceFilter): void {
   if (f.fromNs !== undefined && f.toNs !== undefined && f.fromNs > f.toNs) {
     throw new TraceFilterError(`--from ${f.fromNs} is after --to ${f.toNs}`);
   }
-  if (f.die !== undefined && f.die === '') throw new TraceFilterError('--die needs a die id, e.g. emif1.cs0');
+  if (values(f.die)?.some((d) => d === '')) throw new TraceFilterError('--die needs a die id, e.g. emif1.cs0');
 }
 
 /** The die a dram.* event concerns, or undefined for other kinds. */
@@ -115,29 +123,37 @@ export function filterEvents(
   dieToController: DieToController = controllerOfDie,
 ): TraceEvent[] {
   checkFilter(filter);
-  const kinds = filter.kind !== undefined ? kindsMatching(filter.kind) : undefined;
-  const die = filter.die;
-  const controller = die !== undefined ? dieToController(die) : undefined;
+  const kindList = values(filter.kind);
+  const kinds = kindList !== undefined ? kindsMatching(kindList.join(',')) : undefined;
+  const dieList = values(filter.die);
+  const dies = dieList !== undefined ? new Set(dieList) : undefined;
+  const controllers = dieList !== undefined ? [...new Set(dieList.map(dieToController))] : [];
+  const onControllers = (block: string) => controllers.some((c) => blockOnController(block, c));
+  const mrList = values(filter.mr);
+  const mrs = mrList !== undefined ? new Set(mrList) : undefined;
   // Dies that appear in the trace: a guest.error from another die of the same controller is not ours.
   const otherDies = new Set<string>();
-  if (die !== undefined) {
+  if (dies !== undefined) {
     for (const e of events) {
       const d = dieOf(e);
-      if (d !== undefined && d !== die) otherDies.add(d);
+      if (d !== undefined && !dies.has(d)) otherDies.add(d);
     }
   }
 
   // (b) mark the MR accesses and their causing writes in one forward pass. Pending writes are kept
   // per block; a dram.* event on controller C settles (keeps or drops) the pending writes of C's blocks.
   let keptByMr: Uint8Array | undefined;
-  if (filter.mr !== undefined) {
+  if (mrs !== undefined) {
     keptByMr = new Uint8Array(events.length);
     const pending = new Map<string, number[]>();
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       if (e.kind === 'mmio.write') {
         let list = pending.get(e.block);
-        if (!list) pending.set(e.block, (list = []));
+        if (!list) {
+          list = [];
+          pending.set(e.block, list);
+        }
         list.push(i);
         continue;
       }
@@ -145,7 +161,7 @@ export function filterEvents(
       if (d === undefined) continue;
       const c = dieToController(d);
       const hit =
-        (e.kind === 'dram.mrw' || e.kind === 'dram.mrr') && e.mr === filter.mr && (die === undefined || d === die);
+        (e.kind === 'dram.mrw' || e.kind === 'dram.mrr') && mrs.has(e.mr) && (dies === undefined || dies.has(d));
       if (hit) keptByMr[i] = 1;
       for (const [block, list] of pending) {
         if (list.length === 0 || !blockOnController(block, c)) continue;
@@ -162,17 +178,17 @@ export function filterEvents(
     if (filter.fromNs !== undefined && e.tNs < filter.fromNs) continue;
     if (filter.toNs !== undefined && e.tNs > filter.toNs) continue;
     if (keptByMr && !keptByMr[i]) continue;
-    if (die !== undefined && controller !== undefined) {
+    if (dies !== undefined) {
       switch (e.kind) {
         case 'mmio.write':
         case 'mmio.read':
-          if (!blockOnController(e.block, controller)) continue;
+          if (!onControllers(e.block)) continue;
           break;
         case 'guest.error':
-          if (e.source !== die && (otherDies.has(e.source) || !blockOnController(e.source, controller))) continue;
+          if (!dies.has(e.source) && (otherDies.has(e.source) || !onControllers(e.source))) continue;
           break;
         default:
-          if (dieOf(e) !== die) continue;
+          if (!dies.has(dieOf(e)!)) continue;
       }
     }
     out.push(e);

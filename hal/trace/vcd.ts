@@ -122,7 +122,8 @@ export function toVcd(events: readonly TraceEvent[], options: VcdOptions): strin
   const noteDie = (d: string): { mrw: number; poisoned: number } => {
     let c = dieCounts.get(d);
     if (!c) {
-      dieCounts.set(d, (c = { mrw: 0, poisoned: 0 }));
+      c = { mrw: 0, poisoned: 0 };
+      dieCounts.set(d, c);
       dieMrs.set(d, new Map());
     }
     return c;
@@ -161,7 +162,10 @@ export function toVcd(events: readonly TraceEvent[], options: VcdOptions): strin
     for (const part of path.split('.')) {
       const name = vcdName(part);
       let c = s.children.get(name);
-      if (!c) s.children.set(name, (c = { name, signals: [], children: new Map() }));
+      if (!c) {
+        c = { name, signals: [], children: new Map() };
+        s.children.set(name, c);
+      }
       s = c;
     }
     return s;

@@ -39,7 +39,14 @@ describe('board ports', () => {
   it('does not call the udev lister when udevadm is not on PATH, and scans /dev instead', async () => {
     const dev = fakeDev();
     let called = false;
-    const r = await listPorts({ path: tmp(), devRoot: dev, nativeList: () => ((called = true), Promise.resolve([])) });
+    const r = await listPorts({
+      path: tmp(),
+      devRoot: dev,
+      nativeList: () => {
+        called = true;
+        return Promise.resolve([]);
+      },
+    });
     expect(called).toBe(false);
     expect(r.note).toMatch(/^udevadm not found/);
     expect(r.ports).toEqual([
