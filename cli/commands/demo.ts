@@ -89,7 +89,8 @@ export async function demo(opts: { board: string; unit?: number }): Promise<void
   const rep = selfRefreshCycle(board, r.bootloader.drivers, mm.memmap, SUSPEND_NS);
   say();
   say(`Suspend ${SUSPEND_NS / 1e9} s (simulated) with the mask in force, then resume:`);
-  if (rep.violations.length === 0) say('  safety check at self-refresh entry: no live page in a masked bank or segment');
+  if (rep.violations.length === 0)
+    say('  safety check at self-refresh entry: no live page in a masked bank or segment');
   else {
     say('  safety check at self-refresh entry:');
     for (const v of rep.violations) say(`    ${formatViolation(v)}`);
