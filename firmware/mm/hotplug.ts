@@ -27,8 +27,8 @@
  *
  * Zone accounting: managed pages live in the core's zones; present and spanned pages of Linux
  * (present drops by the block, spanned shrinks when the block is at a zone edge) are kept here in
- * presentPages()/spannedRange(), because the core's zones keep their layout span (see the
- * report: the core needs present/spanned updates it can survive).
+ * presentPages()/spannedRange(), because the core's zones keep the span they were laid out with
+ * at boot.
  *
  * Invariants (checkInvariants()): every page of an offline block has kind OFFLINE and every
  * pageblock of it is isolated; no page of an online block has kind OFFLINE; no block is left

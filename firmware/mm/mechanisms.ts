@@ -1,6 +1,6 @@
 /**
- * MmMechanisms: the mm mechanisms of issue 3 built on a booted MemoryManager, wired together
- * and into the allocator's slow path:
+ * MmMechanisms: the mm mechanisms (reclaim, migration, compaction, contiguous ranges, hotplug,
+ * shrinkers) built on a booted MemoryManager, wired together and into the allocator's slow path:
  *  - MmHooks: wakeKswapd -> reclaim.wakeupKswapd(); directReclaim -> try_to_free_pages();
  *    directCompact -> try_to_compact_pages(); none of them recurses while reclaim or compaction
  *    runs (PF_MEMALLOC); extfrag and outOfMemory go to the hooks that were installed before;
