@@ -185,7 +185,8 @@ function configureErrors(cmd: Command, path: string): void {
       const raw = s
         .replace(/^error: /, '')
         .trim()
-        .replace(/\s*\n\s*/g, ' ');
+        .replace(/\s*\n\s*/g, ' ')
+        .replace(/\.$/, '');
       const concise = conciseCommanderMessage(raw);
       write(`pasr: ${concise}${concise === raw ? `; see ${path} --help` : ''}\n`);
     },

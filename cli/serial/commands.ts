@@ -394,7 +394,7 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
           board: config.name,
           port: opts.port,
           ok: failure === undefined && mismatches.length === 0,
-          error: failure?.join('\n'),
+          error: failure?.join('\n').replace(/^pasr: /, ''),
           registers: registerChecks,
           dies: dieChecks.map((d) => ({ ...d, identity: d.actual ? identity(config, d.actual) : undefined })),
           mismatches,
@@ -419,15 +419,16 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
         );
       }
     }
-    if (failure) for (const l of failure) io.err(l);
-    else if (mismatches.length === 0) io.out('probe: board matches its config');
-    else {
-      const n = mismatches.length;
-      io.err(
-        `pasr: board ${config.name} on ${opts.port} does not match its config (${n} mismatch${n === 1 ? '' : 'es'}):`,
-      );
-      for (const m of mismatches) io.err(`  ${m}`);
-    }
+    if (!failure && mismatches.length === 0) io.out('probe: board matches its config');
+  }
+  // The verdict on stderr in both forms (the JSON carries the details too).
+  if (failure) for (const l of opts.json ? failure.slice(0, 1) : failure) io.err(l);
+  else if (mismatches.length > 0) {
+    const n = mismatches.length;
+    io.err(
+      `pasr: board ${config.name} on ${opts.port} does not match its config (${n} mismatch${n === 1 ? '' : 'es'})${opts.json ? '' : ':'}`,
+    );
+    if (!opts.json) for (const m of mismatches) io.err(`  ${m}`);
   }
   return failure || mismatches.length > 0 ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 import type { Board } from '../../hal/board/board.js';
 import { runProgram, type RegisterProgram } from '../../hal/register-program.js';
-import { clampNote, selfRefreshEnergy } from '../../hal/lpddr/power.js';
+import { selfRefreshEnergy } from '../../hal/lpddr/power.js';
 import type { MemoryControllerDriver } from '../drivers/mr-driver.js';
 import type { MemMap } from '../mm/memmap.js';
 import { checkSelfRefreshEntry, countLostPages, type SafetyViolation } from './safety.js';
@@ -82,8 +82,10 @@ export function selfRefreshCycle(
     const e = selfRefreshEnergy(part.power, t, f, durationNs);
     energyJ += e.joules;
     fullArrayEnergyJ += selfRefreshEnergy(part.power, t, 1, durationNs).joules;
-    const note = clampNote(part.name, part.power, e);
-    if (note !== undefined) {
+    if (e.clamped !== 'none') {
+      // Outside the part's table the nearest point is used: say so with every figure.
+      const table = `${part.power[0]!.temperatureC}-${part.power.at(-1)!.temperatureC} °C`;
+      const note = `${t} °C is ${e.clamped} the power table of ${part.name} (${table}): figures use ${e.tableTemperatureC} °C`;
       const entry = clampedDies.get(part.name) ?? { note, dies: [] };
       entry.dies.push(die.id);
       clampedDies.set(part.name, entry);

@@ -132,28 +132,15 @@ export function selfRefreshEnergy(
   return { ...p, durationNs, joules: p.watts * durationNs * 1e-9 };
 }
 
-/** Energy PASR saves over a full-array self-refresh of the same interval (J, >= 0), and where the table was read. */
-export function pasrSaving(
+/** Energy PASR saves over a full-array self-refresh of the same interval (J, >= 0). */
+export function pasrSavingJ(
   points: readonly PowerPoint[],
   temperatureC: number,
   refreshedFraction: number,
   durationNs: number,
-): { readonly joules: number; readonly tableTemperatureC: number; readonly clamped: Clamp } {
-  const full = selfRefreshEnergy(points, temperatureC, 1, durationNs);
-  const masked = selfRefreshEnergy(points, temperatureC, refreshedFraction, durationNs);
-  return { joules: full.joules - masked.joules, tableTemperatureC: full.tableTemperatureC, clamped: full.clamped };
-}
-
-/**
- * The sentence a power figure carries when its temperature lies outside a part's table:
- * `100 °C is above the power table of elpida-X (25-85 °C): figures use 85 °C`; undefined inside.
- */
-export function clampNote(
-  part: string,
-  points: readonly PowerPoint[],
-  p: { readonly temperatureC: number; readonly tableTemperatureC: number; readonly clamped: Clamp },
-): string | undefined {
-  if (p.clamped === 'none') return undefined;
-  const range = `${points[0]!.temperatureC}-${points[points.length - 1]!.temperatureC} °C`;
-  return `${p.temperatureC} °C is ${p.clamped} the power table of ${part} (${range}): figures use ${p.tableTemperatureC} °C`;
+): number {
+  return (
+    selfRefreshEnergy(points, temperatureC, 1, durationNs).joules -
+    selfRefreshEnergy(points, temperatureC, refreshedFraction, durationNs).joules
+  );
 }

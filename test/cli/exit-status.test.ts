@@ -185,9 +185,8 @@ describe('a power figure outside the part’s power table says so', () => {
     const r = pasr('demo', '--board', hot);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('% saved at 100 °C; array share is an unverified parameter)');
-    expect(r.stdout).toContain(
-      '  power table: 100 °C is above the power table of elpida-ECB240ABACN (45-85 °C): figures use 85 °C (emif1.cs0 emif1.cs1 emif2.cs0 emif2.cs1)',
-    );
-    expect(pasr('demo').stdout).not.toContain('power table:');
+    const note = /100 °C is above the .*elpida-ECB240ABACN.* \(45-85 °C\): .*85 °C/;
+    expect(r.stdout).toMatch(note);
+    expect(pasr('demo').stdout).not.toMatch(/°C is (above|below) the /);
   });
 });

@@ -65,6 +65,23 @@ describe('suspend with PASR masks', () => {
     );
   });
 
+  it('says when the temperature lies outside a part’s power table, and which figures it used', () => {
+    const inside = booted('pandaboard-es');
+    const rep = selfRefreshCycle(inside.board, inside.bootloader.drivers, inside.kernel.mm.memmap, SECOND);
+    expect([rep.temperatureC, rep.powerTableNotes]).toEqual([45, []]);
+
+    const clock = new SimClock();
+    const hot = bootBoard({ ...shippedBoard('pandaboard-es'), temperatureC: 100 }, clock, new TraceBus(clock));
+    const hotRep = selfRefreshCycle(hot.board, hot.bootloader.drivers, hot.kernel!.mm.memmap, SECOND);
+    expect(hotRep.powerTableNotes).toEqual([
+      '100 °C is above the power table of elpida-ECB240ABACN (45-85 °C): figures use 85 °C (emif1.cs0 emif1.cs1 emif2.cs0 emif2.cs1)',
+    ]);
+    // The figures are the table's 85 °C point, not an extrapolation.
+    const at85 = bootBoard({ ...shippedBoard('pandaboard-es'), temperatureC: 85 }, clock, new TraceBus(clock));
+    const rep85 = selfRefreshCycle(at85.board, at85.bootloader.drivers, at85.kernel!.mm.memmap, SECOND);
+    expect(hotRep.fullArrayEnergyJ).toBe(rep85.fullArrayEnergyJ);
+  });
+
   it('reports a live page in a masked segment loudly, and counts it as lost after resume', () => {
     const { board, kernel, bootloader } = booted('pandaboard-es');
     // A movable allocation lands in ZONE_MOVABLE (0xb0000000 up): units 6 and 7.
