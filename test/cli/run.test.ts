@@ -104,10 +104,13 @@ describe('pasr run', () => {
     expect(p.stderr).toContain("unknown policy 'magic'");
     const d = runCli([...base, '--policy', 'none', '--duration', '5 parsecs']);
     expect(d.code).toBe(2);
-    expect(d.stderr).toContain("duration '5 parsecs'");
+    expect(d.stderr).toBe('pasr: --duration "5 parsecs": expected a number followed by ns, us, ms, s, m, h or d\n');
     const s = runCli([...base, '--policy', 'none', '--seed', '-1']);
     expect(s.code).toBe(2);
-    expect(s.stderr).toContain('--seed');
+    expect(s.stderr).toBe('pasr: --seed -1: out of range (0-4294967295)\n');
+    expect(runCli([...base, '--policy', 'none', '--duration', '0s']).stderr).toBe(
+      'pasr: --duration 0s: a run needs some simulated time\n',
+    );
     const w = runCli(['run', '--board', 'imx6sl-evk', '--workload', 'nope', '--policy', 'none']);
     expect(w.code).toBe(1);
     expect(w.stderr).toMatch(/^pasr: .*nope/);
