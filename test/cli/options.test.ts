@@ -219,3 +219,36 @@ describe('pasr map and demo', () => {
     });
   });
 });
+
+describe('pasr run, power, workloads and boards from-dts/to-dts: the same checks', () => {
+  it('refuse empty names, values given twice and values out of range (usage, exit 2)', () => {
+    const run = ['run', '--board', 'pandaboard-es', '--workload', 'example-nap', '--policy', 'none'];
+    for (const [args, message] of [
+      [
+        ['run', '--board', 'pandaboard-es', '--workload', '', '--policy', 'none'],
+        '--workload "": empty; give a shipped workload name or a scenario file',
+      ],
+      [[...run, '--seed', '1', '--seed', '2'], '--seed 2: given twice (first "1"); give it once'],
+      [[...run, '--temperature', '1e9'], '--temperature 1e9: out of range (-40 to 125 °C)'],
+      [['power', '--active-share', '-0.5'], '--active-share -0.5: out of range (0-1)'],
+      [['workloads', 'validate', ''], 'file "": empty; give a workload scenario file'],
+      [['boards', 'to-dts', ''], 'board "": empty; give a shipped board name or a board config file'],
+      [
+        ['boards', 'from-dts', 'test/fixtures/dts/jedec-lpddr4.dts', '--out', ''],
+        '--out "": empty; give an output file name',
+      ],
+    ] as const)
+      expect(pasr(...args)).toEqual({ code: 2, stdout: '', stderr: `pasr: ${message}\n` });
+  });
+
+  it('a scenario with a mistake: one pasr: line, then one FILE:LINE:COL line per problem (bad input, exit 1)', () => {
+    const file = 'test/fixtures/workloads/nap-with-mistakes.json';
+    expect(pasr('run', '--board', 'pandaboard-es', '--workload', file, '--policy', 'none')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `pasr: ${file}: not a valid workload scenario (1 problem):\n` +
+        `${file}:29:19: phases[1].duration: expected a number followed by ns, us, ms, s, m, h or d, got "118 min"\n`,
+    });
+  });
+});

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pasr } from './run-cli.js';
+import { decodeTrace } from '../../hal/trace/codec.js';
+import { pasr, pasrBytes } from './run-cli.js';
 
 const runCli = (args: string[]) => pasr(...args);
 
@@ -95,6 +96,31 @@ describe('pasr run', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('--trace - writes the trace to standard output and the report to standard error, never with --json', () => {
+    const args = [
+      'run',
+      '--board',
+      'imx6sl-evk',
+      '--workload',
+      'example-nap',
+      '--policy',
+      'oracle',
+      '--duration',
+      '10m',
+    ];
+    const r = pasrBytes({}, ...args, '--trace', '-');
+    expect(r.code).toBe(0);
+    const trace = decodeTrace(new Uint8Array(r.stdout), 'stdout');
+    expect(trace.board).toBe('imx6sl-evk');
+    expect(trace.events.some((e) => e.kind === 'sys.suspend')).toBe(true);
+    expect(r.stderr).toMatch(/^pasr run: imx6sl-evk, example-nap, policy oracle, seed 1, 45 °C\n/);
+    expect(runCli([...args, '--trace', '-', '--json'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'pasr: --trace -: the trace takes standard output, so --json cannot\n',
+    });
   });
 
   it('refuses an unknown policy, a bad duration, a bad seed and an unknown workload clearly', () => {
