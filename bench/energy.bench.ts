@@ -8,7 +8,7 @@ import { EnergyMeter } from '../firmware/energy/energy-meter.js';
 import { median } from './stats.js';
 
 const REPEATS = 5;
-const STEPS = 43_200; // 24 h of simulated standby, one governor step per 2 s (performance.md goal 7)
+const STEPS = 43_200; // 24 h of simulated standby, one governor step per 2 s (target: 10 s of wall time)
 
 /**
  * Wall time of the energy meter over 24 h of simulated standby on the largest shipped board

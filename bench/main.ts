@@ -15,7 +15,7 @@ import { runEnergyBench } from './energy.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Targets from the issues, for the human-readable listing: [comparison, value]. */
+/** Speed and size targets of the project, for the human-readable listing: [comparison, value]. */
 const TARGETS: Record<string, ['>=' | '<=', number]> = {
   'buddy.order0.pairsPerSec': ['>=', 10e6],
   'buddy.pcp.pairsPerSec': ['>=', 50e6],

@@ -1,5 +1,5 @@
 /**
- * Benchmarks of the mm mechanisms (issue 3): emulator speed of migration, contiguous-range
+ * Benchmarks of the mm mechanisms: emulator speed of migration, contiguous-range
  * allocation, reclaim scanning, page touches, hotplug offline and compaction, plus the
  * simulated costs they charge. runMmMechanismsBench() returns figures (medians of RUNS runs); it
  * does no I/O and never fails on time.

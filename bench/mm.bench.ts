@@ -1,5 +1,5 @@
 /**
- * Benchmarks of the mm core (issue 3). runMmBench() returns figures, each the median of
+ * Benchmarks of the mm core (buddy allocator, pcp lists, boot). runMmBench() returns figures, each the median of
  * several runs; it does no I/O and never fails on time. bench/main.ts prints them.
  *
  *  buddy.order0.pairsPerSec      order-0 alloc + free through the buddy lists (pcp off), from a

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { parseBoardConfig, formatProblem } from '../hal/board/load-board.js';
 import type { BoardConfig } from '../hal/board/board-config.js';
-import { CliError } from './errors.js';
+import { CliError, EXIT } from './errors.js';
 import { BOARD_DIR, readInput, shippedBoardFiles } from './files.js';
 
 /** A board by shipped name (`pandaboard-es`) or by path to a config file. */
@@ -22,7 +22,14 @@ export function loadBoard(nameOrFile: string): BoardConfig {
   const shown = displayPath(file);
   const text = readInput(file, 'board config').toString('utf8');
   const r = parseBoardConfig(text, shown);
-  if (!r.ok) throw new CliError(r.problems.map((p) => formatProblem(shown, p)).join('\n'));
+  if (!r.ok) {
+    const n = r.problems.length;
+    throw new CliError(
+      `${shown}: not a valid board config (${n} problem${n === 1 ? '' : 's'}):`,
+      EXIT.failed,
+      r.problems.map((p) => formatProblem(shown, p)),
+    );
+  }
   return r.board;
 }
 

@@ -3,8 +3,10 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const common = {
   bundle: true,
@@ -14,6 +16,8 @@ const common = {
   sourcemap: 'linked',
   external: ['serialport', '@serialport/*', '@lydell/*'],
   logLevel: 'warning',
+  // `pasr --version`: package.json's version, fixed at build time.
+  define: { PASR_VERSION: JSON.stringify(version) },
   // jsonc-parser's `main` is a UMD build with dynamic requires that a bundle cannot resolve.
   mainFields: ['module', 'main'],
   // Bundled CJS dependencies (commander, ajv) call require(): give the ESM bundle one.

@@ -21,7 +21,3 @@ export function sizeText(bytes: number): string {
   }
   return `${bytes} B`;
 }
-
-export function hexAddr(x: number): string {
-  return '0x' + x.toString(16).padStart(x > 0xffffffff ? 10 : 8, '0');
-}

@@ -3,34 +3,63 @@
  * files, the terminal, the process and serial ports; everything below gets data in and
  * returns results.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CliError } from './errors.js';
+import { Command, Help, InvalidArgumentError, Option } from 'commander';
+import { EXIT, reportError } from './errors.js';
+import type { DramStandard } from '../hal/board/board-config.js';
+import { parseDuration } from '../firmware/workload/quantities.js';
+import { conciseCommanderMessage, decimal, integer, repeatable, single, text } from './options.js';
 
-function int(what: string) {
-  return (v: string): number => {
-    const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? parseInt(v, 10) : NaN;
-    if (!Number.isSafeInteger(n))
-      throw new InvalidArgumentError(`${what} must be a decimal or 0x-hex integer, got ${JSON.stringify(v)}`);
-    return n;
+/** package.json's version, put in by the bundler (cli/build.mjs). */
+declare const PASR_VERSION: string;
+
+const PROC_VIEWS = ['buddyinfo', 'pagetypeinfo', 'vmstat', 'zoneinfo'] as const;
+
+const BOARD = 'a shipped board name or a board config file';
+const MS = { min: 1, max: 3_600_000, unit: 'ms' };
+const NS = { min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'ns' };
+const BYTE = { min: 0, max: 0xff };
+/** The die temperatures the power tables and refresh rules are written for. */
+const CELSIUS = { min: -40, max: 125, unit: '°C' };
+const DRAM_STANDARDS: readonly DramStandard[] = ['LPDDR2-S4', 'LPDDR2-S2', 'LPDDR3', 'LPDDR4', 'LPDDR4X', 'LPDDR5'];
+
+function choice<T extends string>(choices: readonly T[]): (v: string) => T {
+  return (v) => {
+    if (!(choices as readonly string[]).includes(v)) throw new InvalidArgumentError(`not one of ${choices.join(', ')}`);
+    return v as T;
   };
 }
 
-function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, v];
+/** `--duration` of a run: a duration with its unit (90s, 15m, 2h, 1d), more than zero. */
+function runDuration(v: string): number {
+  const d = parseDuration(v.trim());
+  if (!d.ok) throw new InvalidArgumentError(d.message.replace(/^duration '[^']*': /, ''));
+  if (d.value <= 0) throw new InvalidArgumentError('a run needs some simulated time');
+  return d.value;
 }
 
 export function buildProgram(): Command {
   const program = new Command('pasr')
     .description('LPDDR Partial Array Self-Refresh emulator and lab tool')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
+    .version(PASR_VERSION, '-V, --version', 'print the version')
+    .configureHelp({
+      sortSubcommands: false,
+      optionDescription(option) {
+        const d = Help.prototype.optionDescription.call(this, option);
+        return option.mandatory ? `${d} (required)` : d;
+      },
+    });
 
   program
     .command('demo')
     .description(
       'boot the default board, show its register writes, then program and check one PASR mask (what `npm start` runs)',
     )
-    .option('--board <name|file>', 'board to boot', 'pandaboard-es')
+    .option('--board <name|file>', 'board to boot', single(text(BOARD)), 'pandaboard-es')
+    .option(
+      '--unit <k>',
+      'mask PASR unit k instead of the highest one with no live page (one with live pages shows the safety check failing)',
+      single(integer({ min: 0, max: 4095 })),
+    )
     .action(async (opts) => (await import('./commands/demo.js')).demo(opts));
 
   const boards = program
@@ -41,23 +70,31 @@ export function buildProgram(): Command {
   boards
     .command('validate')
     .description('check board config files; one line per problem as FILE:LINE:COL: json.path: message')
-    .argument('<file...>', 'board config files')
+    .argument('<file...>', 'board config files', repeatable(text('a board config file')))
     .action(async (files: string[]) => (await import('./commands/boards.js')).validateBoards(files));
   boards
     .command('from-dts')
     .description(
       'board config skeleton from the LPDDR nodes of a devicetree source (placeholders listed on stderr and in "unverified")',
     )
-    .argument('<file>', 'devicetree source (.dts), after cpp if it uses #include or macros')
-    .option('--out <file>', 'write the config here instead of stdout')
-    .option('--name <name>', 'board name (default: from the file name)')
-    .option('--standard <std>', 'LPDDR4X for jedec,lpddr4 parts that are LPDDR4X (the bindings have no LPDDR4X)')
+    .argument(
+      '<file>',
+      'devicetree source (.dts), after cpp if it uses #include or macros',
+      text('a devicetree source file'),
+    )
+    .option('--out <file>', 'write the config here instead of stdout', single(text('an output file name')))
+    .option('--name <name>', 'board name (default: from the file name)', single(text('a board name')))
+    .option(
+      '--standard <std>',
+      'LPDDR4X for jedec,lpddr4 parts that are LPDDR4X (the bindings have no LPDDR4X)',
+      single(choice(DRAM_STANDARDS)),
+    )
     .action(async (file: string, opts) => (await import('./commands/boards-dts.js')).fromDts(file, opts));
   boards
     .command('to-dts')
     .description('devicetree nodes (lpddr channels, ranks, memory) of a board')
-    .argument('<board>', 'shipped board name or a board config file')
-    .option('--out <file>', 'write the DTS here instead of stdout')
+    .argument('<board>', BOARD, text(BOARD))
+    .option('--out <file>', 'write the DTS here instead of stdout', single(text('an output file name')))
     .action(async (board: string, opts) => (await import('./commands/boards-dts.js')).toDts(board, opts));
 
   const workloads = program
@@ -68,22 +105,23 @@ export function buildProgram(): Command {
   workloads
     .command('validate')
     .description('check workload scenario files; one line per problem as FILE:LINE:COL: json.path: message')
-    .argument('<file...>', 'scenario files')
+    .argument('<file...>', 'scenario files', repeatable(text('a workload scenario file')))
     .action(async (files: string[]) => (await import('./commands/workloads.js')).validateWorkloads(files));
 
   program
     .command('boot')
     .description('boot a board: bootloader DRAM init and identity check, then the kernel memory layout')
-    .requiredOption('--board <name|file>', 'shipped board name or a board config file')
-    .option('--trace <out>', 'write the register-write trace (.pasrtrace; - for standard output)')
-    .option('--json', 'print a JSON summary')
-    .addOption(
-      new Option('--proc <view>', 'print a /proc view after boot').choices([
-        'buddyinfo',
-        'pagetypeinfo',
-        'vmstat',
-        'zoneinfo',
-      ]),
+    .requiredOption('--board <name|file>', BOARD, single(text(BOARD)))
+    .option(
+      '--trace <out>',
+      'write the register-write trace (.pasrtrace; - for standard output)',
+      single(text('an output file name, or - for standard output')),
+    )
+    .option('--json', 'print a JSON summary (with --dmesg and --proc: their text under "dmesg" and "proc")')
+    .option(
+      '--proc <view>',
+      `print a /proc view after boot: ${PROC_VIEWS.join(', ')} (repeatable)`,
+      repeatable(choice(PROC_VIEWS)),
     )
     .option('--dmesg', 'print the kernel log')
     .action(async (opts) => (await import('./commands/boot.js')).boot(opts));
@@ -91,12 +129,24 @@ export function buildProgram(): Command {
   program
     .command('inspect')
     .description('show the events of a register trace')
-    .argument('<trace>', '.pasrtrace file')
-    .option('--die <id>', 'only this die (its mode-register commands and its controller’s register writes)')
-    .option('--mr <n>', 'only this mode register (and the register writes that issued it)', int('--mr'))
-    .option('--kind <kind>', 'only events of this kind (glob: dram.*)')
-    .option('--from <ns>', 'from this simulated time', int('--from'))
-    .option('--to <ns>', 'up to this simulated time', int('--to'))
+    .argument('<trace>', '.pasrtrace file', text('a .pasrtrace file'))
+    .option(
+      '--die <id>',
+      'only this die: its mode-register commands and its controller’s register writes (repeatable: any of them)',
+      repeatable(text('a die id, e.g. emif1.cs0')),
+    )
+    .option(
+      '--mr <n>',
+      'only this mode register, and the register writes that issued it (repeatable: any of them)',
+      repeatable(integer(BYTE)),
+    )
+    .option(
+      '--kind <kind>',
+      'only events of this kind, a glob (dram.*) or a list (repeatable: any of them)',
+      repeatable(text('an event kind, e.g. dram.mrw')),
+    )
+    .option('--from <ns>', 'from this simulated time (inclusive)', single(integer(NS)))
+    .option('--to <ns>', 'up to this simulated time (inclusive)', single(integer(NS)))
     .addOption(new Option('--json', 'JSON array of events').conflicts(['csv', 'vcd']))
     .addOption(new Option('--csv', 'CSV, one row per event').conflicts(['vcd']))
     .option('--vcd', 'value change dump (GTKWave) of mode registers and self-refresh state')
@@ -105,10 +155,10 @@ export function buildProgram(): Command {
   program
     .command('map')
     .description('page frames wholly covered by a segment or bank on the given dies')
-    .requiredOption('--board <name|file>', 'shipped board name or a board config file')
-    .addOption(new Option('--segment <s>', 'segment number').argParser(int('--segment')).conflicts('bank'))
-    .addOption(new Option('--bank <k>', 'bank number').argParser(int('--bank')))
-    .option('--die <id>', 'a die (repeatable; default all dies)', collect)
+    .requiredOption('--board <name|file>', BOARD, single(text(BOARD)))
+    .addOption(new Option('--segment <s>', 'segment number').argParser(single(integer(BYTE))).conflicts('bank'))
+    .addOption(new Option('--bank <k>', 'bank number').argParser(single(integer(BYTE))))
+    .option('--die <id>', 'a die (repeatable; default all dies)', repeatable(text('a die id, e.g. emif1.cs0')))
     .option('--json', 'JSON {shape, bytes, pfnCount, ranges}')
     .action(async (opts) => (await import('./commands/map.js')).map(opts));
 
@@ -117,9 +167,13 @@ export function buildProgram(): Command {
     .description(
       'DRAM power per die: awake (background + auto-refresh) and self-refresh, full array and one PASR unit masked, with the arrayShare band',
     )
-    .option('--board <name|file>', 'board', 'pandaboard-es')
-    .option('--temperature <C>', 'one temperature for every die (default: the board config)')
-    .option('--active-share <0..1>', 'share of awake time with a bank open (default 0: power-down when idle)')
+    .option('--board <name|file>', 'board', single(text(BOARD)), 'pandaboard-es')
+    .option('--temperature <C>', 'one temperature for every die (default: the board config)', single(decimal(CELSIUS)))
+    .option(
+      '--active-share <0..1>',
+      'share of awake time with a bank open (default 0: power-down when idle)',
+      single(decimal({ min: 0, max: 1 })),
+    )
     .option('--json', 'JSON output (watts)')
     .action(async (opts) => (await import('./commands/power.js')).power(opts));
 
@@ -128,26 +182,47 @@ export function buildProgram(): Command {
     .description(
       'run a workload on a board with a PASR policy, and its baseline (policy none, same seed): energy, saving, oracle bound, costs, timeline',
     )
-    .requiredOption('--board <name|file>', 'shipped board name or a board config file')
-    .requiredOption('--workload <name|file>', 'shipped workload name or a scenario file')
+    .requiredOption('--board <name|file>', BOARD, single(text(BOARD)))
+    .requiredOption(
+      '--workload <name|file>',
+      'shipped workload name or a scenario file',
+      single(text('a shipped workload name or a scenario file')),
+    )
     .requiredOption(
       '--policy <name>',
       'none, oracle, careless, balloon, rfc-hooks, sorted-buddy, hotplug, hotplug-suspend',
+      single(text('a policy name, e.g. oracle')),
     )
-    .option('--seed <n>', 'seed of the run (same seed, same result)', '1')
-    .option('--duration <d>', "simulated time, e.g. 90s, 15m, 2h, 1d (default: the workload's)")
-    .option('--temperature <C>', 'die temperature for every die (default: the board config)')
-    .option('--deflate <mode>', 'balloon: how the balloon gives memory back (shrinker, oom, psi)')
-    .option('--offline-timeout <d>', 'hotplug: give up offlining a block after this long')
-    .option('--trace <out>', "write the run's register and system trace (.pasrtrace)")
+    .option('--seed <n>', 'seed of the run (same seed, same result)', single(integer({ min: 0, max: 0xffffffff })), 1)
+    .option('--duration <d>', "simulated time, e.g. 90s, 15m, 2h, 1d (default: the workload's)", single(runDuration))
+    .option('--temperature <C>', 'die temperature for every die (default: the board config)', single(decimal(CELSIUS)))
+    .option(
+      '--deflate <mode>',
+      'balloon: how the balloon gives memory back (shrinker, oom, psi)',
+      single(text('a deflate mode, e.g. shrinker')),
+    )
+    .option(
+      '--offline-timeout <d>',
+      'hotplug: give up offlining a block after this long',
+      single(text('a duration, e.g. 2s')),
+    )
+    .option(
+      '--trace <out>',
+      "write the run's register and system trace (.pasrtrace; - for standard output)",
+      single(text('an output file name, or - for standard output')),
+    )
     .option('--json', 'print the report as JSON')
     .action(async (opts) => (await import('./commands/run.js')).run(opts));
 
   const board = program.command('board').description('drive a real (or virtual) board through its U-Boot console');
+  const port = (required: boolean) =>
+    new Option('--port <path>', required ? 'serial port' : 'serial port (required unless --dry-run)')
+      .argParser(single(text('a serial port path, e.g. /dev/ttyUSB0')))
+      .makeOptionMandatory(required);
   const portOptions = (c: Command) =>
     c
-      .option('--baud <rate>', 'baud rate', int('--baud'), 115200)
-      .option('--timeout <ms>', 'per-command timeout in milliseconds', int('--timeout'), 3000);
+      .option('--baud <rate>', 'baud rate', single(integer({ min: 50, max: 4_000_000 })), 115200)
+      .option('--timeout <ms>', 'per-command timeout in milliseconds', single(integer(MS)), 3000);
   board
     .command('ports')
     .description('list serial ports')
@@ -156,27 +231,33 @@ export function buildProgram(): Command {
   board
     .command('serve')
     .description('serve the emulated board behind a U-Boot-like console on a pseudo-terminal')
-    .requiredOption('--board <name|file>', 'board to emulate')
-    .option('--link <path>', 'create this symlink to the pty')
+    .requiredOption('--board <name|file>', 'board to emulate', single(text(BOARD)))
+    .option(
+      '--link <path>',
+      'create this symlink to the pty (refused if the path exists)',
+      single(text('a path for the link')),
+    )
     .action(async (opts) => (await import('./commands/board.js')).serve(opts));
   portOptions(
     board
       .command('probe')
       .description('read controller configuration and DRAM identity (MR5-MR8) and compare with the board config')
-      .requiredOption('--port <path>', 'serial port')
-      .requiredOption('--board <name|file>', 'board config')
+      .addOption(port(true))
+      .requiredOption('--board <name|file>', 'board config', single(text(BOARD)))
       .option('--json', 'JSON output'),
   ).action(async (opts) => (await import('./commands/board.js')).probe(opts));
   portOptions(
     board
       .command('apply')
       .description('program PASR masks on chosen dies')
-      .option('--port <path>', 'serial port (not needed with --dry-run)')
-      .requiredOption('--board <name|file>', 'board config')
-      .requiredOption('--die <id>', 'die (repeatable)', collect)
-      .addOption(new Option('--mr16 <mask>', 'bank mask').argParser(int('--mr16')).conflicts(['mr17', 'segments']))
-      .addOption(new Option('--mr17 <mask>', 'segment mask').argParser(int('--mr17')).conflicts(['segments']))
-      .option('--segments <list>', 'segments to mask, e.g. 4-7 or 1,3')
+      .addOption(port(false))
+      .requiredOption('--board <name|file>', 'board config', single(text(BOARD)))
+      .requiredOption('--die <id>', 'die (repeatable)', repeatable(text('a die id, e.g. emif1.cs0')))
+      .addOption(
+        new Option('--mr16 <mask>', 'bank mask').argParser(single(integer(BYTE))).conflicts(['mr17', 'segments']),
+      )
+      .addOption(new Option('--mr17 <mask>', 'segment mask').argParser(single(integer(BYTE))).conflicts(['segments']))
+      .option('--segments <list>', 'segments to mask, e.g. 4-7 or 1,3', single(text('a segment list, e.g. 4-7 or 1,3')))
       .option('--dry-run', 'print the console commands, do not open the port')
       .option('--force', 'run sequences with known hazards'),
   ).action(async (opts) => (await import('./commands/board.js')).apply(opts));
@@ -184,40 +265,53 @@ export function buildProgram(): Command {
     board
       .command('replay')
       .description('replay the register writes of a trace on the board, in order')
-      .argument('<trace>', '.pasrtrace file')
-      .option('--port <path>', 'serial port (not needed with --dry-run)')
-      .requiredOption('--board <name|file>', 'board config')
+      .argument('<trace>', '.pasrtrace file', text('a .pasrtrace file'))
+      .addOption(port(false))
+      .requiredOption('--board <name|file>', 'board config', single(text(BOARD)))
       .option('--dry-run', 'print the console commands, do not open the port')
       .option('--force', 'run sequences with known hazards'),
   ).action(async (trace: string, opts) => (await import('./commands/board.js')).replay(trace, opts));
 
+  configureErrors(program, 'pasr');
   return program;
 }
 
+/**
+ * Every command's own errors (unknown option, missing value, a value a parser refused) come out
+ * as one `pasr: ...` line, and reach main() as a CommanderError instead of exiting.
+ */
+function configureErrors(cmd: Command, path: string): void {
+  cmd.exitOverride();
+  cmd.configureOutput({
+    writeOut: (s) => process.stdout.write(s),
+    writeErr: (s) => process.stderr.write(s),
+    outputError: (s, write) => {
+      const raw = s
+        .replace(/^error: /, '')
+        .trim()
+        .replace(/\s*\n\s*/g, ' ')
+        .replace(/\.$/, '');
+      const concise = conciseCommanderMessage(raw);
+      write(`pasr: ${concise}${concise === raw ? `; see ${path} --help` : ''}\n`);
+    },
+  });
+  for (const sub of cmd.commands) configureErrors(sub, `${path} ${sub.name()}`);
+}
+
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof CliError) {
-      process.stderr.write(`pasr: ${e.message}\n`);
-      return e.exitCode;
-    }
-    if (process.env.PASR_DEBUG) throw e;
-    process.stderr.write(
-      `pasr: internal error: ${(e as Error).message}\n(set PASR_DEBUG=1 for a stack trace and please report it)\n`,
-    );
-    return 70;
+    return reportError(e, (s) => process.stderr.write(s), Boolean(process.env.PASR_DEBUG));
   }
 }
 
-// Output to a closed pipe (`pasr inspect … | head`) is not an error.
+// Output to a closed pipe (`pasr inspect … | head`) is not an error; any other write error is.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
+  if (e.code === 'EPIPE') process.exit(EXIT.ok);
+  process.stderr.write(`pasr: cannot write to standard output: ${e.message}\n`);
+  process.exit(EXIT.failed);
 });
 
 main(process.argv).then((code) => {

@@ -27,7 +27,8 @@ function newestSource(dir, newest = 0) {
 }
 
 const sourcesChanged = () =>
-  ['cli', 'firmware', 'hal', 'board-configs'].some(
+  statSync(join(root, 'package.json')).mtimeMs > statSync(bundle).mtimeMs ||
+  ['cli', 'firmware', 'hal', 'board-configs', 'workloads'].some(
     (d) => existsSync(join(root, d)) && newestSource(join(root, d)) > statSync(bundle).mtimeMs,
   );
 

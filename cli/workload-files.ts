@@ -8,7 +8,7 @@ import {
   SCENARIO_FILE,
   type ParseScenarioResult,
 } from '../firmware/workload/load-scenario.js';
-import { CliError } from './errors.js';
+import { CliError, EXIT } from './errors.js';
 import { readInput, ROOT } from './files.js';
 
 export const WORKLOAD_DIR = join(ROOT, 'workloads');
@@ -50,6 +50,13 @@ export function loadScenario(nameOrFile: string): Scenario {
   const file = resolveWorkloadFile(nameOrFile);
   const shown = workloadDisplayPath(file);
   const r = readScenario(file);
-  if (!r.ok) throw new CliError(r.problems.map((p) => formatProblem(shown, p)).join('\n'));
+  if (!r.ok) {
+    const n = r.problems.length;
+    throw new CliError(
+      `${shown}: not a valid workload scenario (${n} problem${n === 1 ? '' : 's'}):`,
+      EXIT.failed,
+      r.problems.map((p) => formatProblem(shown, p)),
+    );
+  }
   return r.scenario;
 }

@@ -43,6 +43,17 @@ export function log2Exact(x: number): number {
   return Math.round(Math.log2(x));
 }
 
+/**
+ * `0x` and the hex digits of an integer, zero-padded to `digits`: 8 for a 32-bit register or an
+ * address (wider addresses keep all their digits), 2 for a byte, 1 for no padding. Exact up to
+ * 2^53 (no bitwise ops); a negative 32-bit value, as bitwise ops return, reads as unsigned.
+ */
 export function hex(x: number, digits = 8): string {
-  return '0x' + x.toString(16).padStart(digits, '0');
+  const v = x < 0 && x >= -0x80000000 ? x >>> 0 : x;
+  return `0x${v.toString(16).padStart(digits, '0')}`;
+}
+
+/** Bytes as a dump, two digits each, space-separated: `89 50 41 53`. */
+export function hexBytes(bytes: Iterable<number>): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 }

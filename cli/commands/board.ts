@@ -1,8 +1,7 @@
 /** `pasr board ...`: wiring of the serial-console commands (cli/serial/) to files and the process. */
-import { decodeTrace, TraceFormatError } from '../../hal/trace/codec.js';
 import { loadBoard } from '../board-files.js';
-import { CliError } from '../errors.js';
-import { readInput } from '../files.js';
+import { UsageError } from '../errors.js';
+import { readTrace } from '../trace-file.js';
 import { boardApply, boardPorts, boardProbe, boardReplay, boardServe, processIo } from '../serial/commands.js';
 
 interface PortFlags {
@@ -16,7 +15,7 @@ interface PortFlags {
 function portFor(opts: { port?: string; dryRun?: boolean }, command: string): { port?: string } {
   if (opts.port !== undefined) return { port: opts.port };
   if (opts.dryRun) return {};
-  throw new CliError(`board ${command}: give --port PATH (or --dry-run to print the console commands)`);
+  throw new UsageError(`board ${command}: give --port PATH (or --dry-run to print the console commands)`);
 }
 
 function done(code: number): void {
@@ -76,14 +75,7 @@ export async function replay(
 ): Promise<void> {
   const port = portFor(opts, 'replay');
   const board = loadBoard(opts.board);
-  const bytes = readInput(file, 'trace');
-  let events;
-  try {
-    events = decodeTrace(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file).events;
-  } catch (e) {
-    if (e instanceof TraceFormatError) throw new CliError(e.message);
-    throw e;
-  }
+  const { events } = readTrace(file);
   done(
     await boardReplay(
       {

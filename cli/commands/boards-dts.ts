@@ -11,11 +11,10 @@ import { parseDts } from '../../hal/dts/dts-parser.js';
 import { DtsError } from '../../hal/dts/dts-tree.js';
 import { readLpddrTopology } from '../../hal/dts/lpddr-topology.js';
 import { displayPath, loadBoard, resolveBoardFile } from '../board-files.js';
-import { CliError } from '../errors.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
 import { readInput, writeOutput } from '../files.js';
 import { sizeText } from '../format.js';
-
-const STANDARDS: readonly DramStandard[] = ['LPDDR2-S4', 'LPDDR2-S2', 'LPDDR3', 'LPDDR4', 'LPDDR4X', 'LPDDR5'];
+import { hex } from '../../hal/bits.js';
 
 /** Board name from a file name: lower-case, [a-z0-9._-], starting with a letter or digit. */
 function nameFrom(file: string): string {
@@ -27,12 +26,13 @@ function nameFrom(file: string): string {
   return n.length > 0 ? n : 'board';
 }
 
-export async function fromDts(file: string, opts: { out?: string; name?: string; standard?: string }): Promise<void> {
-  if (opts.standard !== undefined && !(STANDARDS as readonly string[]).includes(opts.standard))
-    throw new CliError(`--standard must be one of ${STANDARDS.join(', ')}, got ${JSON.stringify(opts.standard)}`);
+export async function fromDts(
+  file: string,
+  opts: { out?: string; name?: string; standard?: DramStandard },
+): Promise<void> {
   const name = opts.name ?? nameFrom(file);
   if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name))
-    throw new CliError(`--name ${JSON.stringify(name)}: 1-64 lower-case letters, digits, '.', '_' or '-'`);
+    throw new UsageError(`--name ${JSON.stringify(name)}: 1-64 lower-case letters, digits, '.', '_' or '-'`);
   const text = readInput(file, 'devicetree source').toString('utf8');
   let skeleton: ReturnType<typeof boardSkeleton>;
   let notes: readonly string[];
@@ -43,7 +43,7 @@ export async function fromDts(file: string, opts: { out?: string; name?: string;
         return { file: shown, text: readInput(shown, 'included devicetree source').toString('utf8') };
       },
     });
-    const topology = readLpddrTopology(tree, opts.standard ? { standard: opts.standard as DramStandard } : {});
+    const topology = readLpddrTopology(tree, opts.standard ? { standard: opts.standard } : {});
     notes = topology.notes;
     skeleton = boardSkeleton(topology, { name, source: file });
   } catch (e) {
@@ -55,8 +55,9 @@ export async function fromDts(file: string, opts: { out?: string; name?: string;
   const check = parseBoardConfig(json, opts.out ?? `${name}.json`);
   if (!check.ok) {
     throw new CliError(
-      `the config built from ${file} does not validate:\n${check.problems.map((p) => formatProblem(opts.out ?? `${name}.json`, p)).join('\n')}`,
-      70,
+      `the config built from ${file} does not validate:`,
+      EXIT.internal,
+      check.problems.map((p) => formatProblem(opts.out ?? `${name}.json`, p)),
     );
   }
   const b = check.board;
@@ -64,7 +65,7 @@ export async function fromDts(file: string, opts: { out?: string; name?: string;
   else process.stdout.write(json);
   const kinds = [...new Set(b.controllers.map((c) => c.kind))].join(', ');
   const err: string[] = [
-    `${opts.out ? `wrote ${opts.out}` : name}: ${sizeText(b.dramSize)} ${b.standard} at 0x${b.dramBase.toString(16)}, ${b.dies.length} die${b.dies.length > 1 ? 's' : ''} (${b.dies.map((d) => d.id).join(' ')}) on ${kinds}`,
+    `${opts.out ? `wrote ${opts.out}` : name}: ${sizeText(b.dramSize)} ${b.standard} at ${hex(b.dramBase, 1)}, ${b.dies.length} die${b.dies.length > 1 ? 's' : ''} (${b.dies.map((d) => d.id).join(' ')}) on ${kinds}`,
   ];
   for (const n of notes) err.push(`note: ${n}`);
   const width = Math.max(...skeleton.fillIn.map((f) => f.path.length));

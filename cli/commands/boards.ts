@@ -1,6 +1,6 @@
 import { parseBoardConfig, formatProblem } from '../../hal/board/load-board.js';
 import { displayPath } from '../board-files.js';
-import { CliError } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 import { readInput, shippedBoardFiles } from '../files.js';
 import { table, sizeText } from '../format.js';
 
@@ -40,7 +40,8 @@ export async function listBoards(opts: { json?: boolean }): Promise<void> {
       ),
     );
   }
-  if (broken.length > 0) throw new CliError(`shipped board configs with problems:\n${broken.join('\n')}`);
+  if (broken.length > 0)
+    throw new CliError(`shipped board configs with problems (${broken.length}):`, EXIT.failed, broken);
 }
 
 function abbreviate(ids: string[]): string {
@@ -61,5 +62,10 @@ export async function validateBoards(files: string[]): Promise<void> {
       for (const p of r.problems) process.stdout.write(formatProblem(file, p) + '\n');
     }
   }
-  if (bad > 0) process.exitCode = 1;
+  if (bad > 0) {
+    const n = files.length;
+    throw new CliError(
+      n === 1 ? `${files[0]} is not a valid board config` : `${bad} of ${n} board configs are not valid`,
+    );
+  }
 }

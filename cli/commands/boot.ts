@@ -4,24 +4,27 @@ import { encodeTrace } from '../../hal/trace/codec.js';
 import { bootBoard } from '../../firmware/boot/boot.js';
 import { KernelLog } from '../../firmware/boot/dmesg.js';
 import { loadBoard } from '../board-files.js';
-import { CliError } from '../errors.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
 import { outputTarget, writeOutput } from '../files.js';
 import { sizeText, table } from '../format.js';
+import { hex } from '../../hal/bits.js';
 
 interface BootOptions {
   board: string;
   trace?: string;
   json?: boolean;
-  proc?: 'buddyinfo' | 'pagetypeinfo' | 'vmstat' | 'zoneinfo';
+  proc?: ProcView[];
   dmesg?: boolean;
 }
+
+type ProcView = 'buddyinfo' | 'pagetypeinfo' | 'vmstat' | 'zoneinfo';
 
 export async function boot(opts: BootOptions): Promise<void> {
   // The output is checked before the work: a bad --trace fails at once, not after the boot.
   const toStdout = opts.trace !== undefined && outputTarget(opts.trace, '--trace').kind === 'stdout';
   if (toStdout) {
     if (opts.json || opts.proc)
-      throw new CliError(`--trace -: the trace takes standard output, so --${opts.json ? 'json' : 'proc'} cannot`);
+      throw new UsageError(`--trace -: the trace takes standard output, so --${opts.json ? 'json' : 'proc'} cannot`);
     if (process.stdout.isTTY)
       throw new CliError(
         '--trace -: standard output is a terminal; the trace is binary (redirect it to a file or a pipe)',
@@ -56,18 +59,21 @@ export async function boot(opts: BootOptions): Promise<void> {
   }));
   const guestErrors = trace.ofKind('guest.error').map((e) => `${e.source}: ${e.message}`);
 
-  if (opts.proc && r.kernel) {
+  // The /proc views asked for, in the order asked (none when the kernel stage did not run).
+  const proc: [ProcView, string][] = [];
+  if (r.kernel) {
     const mm = r.kernel.mm;
-    process.stdout.write(
-      opts.proc === 'buddyinfo'
-        ? mm.buddyinfo()
-        : opts.proc === 'pagetypeinfo'
-          ? mm.pagetypeinfo()
-          : opts.proc === 'vmstat'
-            ? mm.vmstat()
-            : mm.zoneinfo(),
-    );
-  } else if (opts.json) {
+    const views: Record<ProcView, () => string> = {
+      buddyinfo: () => mm.buddyinfo(),
+      pagetypeinfo: () => mm.pagetypeinfo(),
+      vmstat: () => mm.vmstat(),
+      zoneinfo: () => mm.zoneinfo(),
+    };
+    for (const v of opts.proc ?? []) proc.push([v, views[v]()]);
+  }
+  const dmesg = r.log.lines.map(KernelLog.format);
+
+  if (opts.json) {
     const out = {
       board: config.name,
       ok: r.bootloader.ok,
@@ -108,12 +114,18 @@ export async function boot(opts: BootOptions): Promise<void> {
             bootParams: r.kernel.pasr.bootParams,
           }
         : null,
+      ...(opts.dmesg ? { dmesg } : {}),
+      ...(opts.proc ? { proc: Object.fromEntries(proc) } : {}),
     };
-    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else if (opts.proc) {
+    // The kernel's exact formats, one after another (after the log when --dmesg asks for it).
+    if (opts.dmesg) process.stdout.write(`${dmesg.join('\n')}\n\n`);
+    process.stdout.write(proc.map(([, t]) => t).join('\n'));
   } else {
     const lines: string[] = [];
     lines.push(
-      `Booted ${config.name}: ${config.standard}, ${sizeText(config.dramSize)} at 0x${config.dramBase.toString(16)}, ${board.dies.length} dies, ${registerWrites} register writes in ${(clock.nowNs / 1000).toFixed(1)} µs simulated`,
+      `Booted ${config.name}: ${config.standard}, ${sizeText(config.dramSize)} at ${hex(config.dramBase)}, ${board.dies.length} dies, ${registerWrites} register writes in ${(clock.nowNs / 1000).toFixed(1)} µs simulated`,
     );
     lines.push('');
     lines.push(
@@ -126,23 +138,27 @@ export async function boot(opts: BootOptions): Promise<void> {
           String(d.banks),
           String(d.segments),
           sizeText(d.segmentBytes),
-          hex2(d.mr16),
-          hex2(d.mr17),
+          hex(d.mr16, 2),
+          hex(d.mr17, 2),
         ]),
       ).trimEnd(),
     );
     if (opts.dmesg || !r.bootloader.ok) {
       lines.push('');
-      lines.push(...r.log.lines.map(KernelLog.format));
+      lines.push(...dmesg);
     }
     if (opts.trace !== undefined)
       lines.push('', `trace: ${trace.events.length} events written to ${toStdout ? 'standard output' : opts.trace}`);
     if (guestErrors.length > 0)
       lines.push('', `guest errors (${guestErrors.length}):`, ...guestErrors.map((g) => `  ${g}`));
-    summary.write(lines.join('\n') + '\n');
+    summary.write(`${lines.join('\n')}\n`);
   }
-  if (!r.bootloader.ok)
-    throw new CliError(`boot of ${config.name} failed:\n${r.bootloader.errors.map((e) => `  ${e}`).join('\n')}`);
+  if (!r.bootloader.ok) {
+    const n = r.bootloader.errors.length;
+    throw new CliError(
+      `boot of ${config.name} failed (${n} error${n === 1 ? '' : 's'}):`,
+      EXIT.failed,
+      r.bootloader.errors.map((e) => `  ${e}`),
+    );
+  }
 }
-
-const hex2 = (v: number) => '0x' + v.toString(16).padStart(2, '0');

@@ -2,8 +2,9 @@ import { Board } from '../../hal/board/board.js';
 import { SimClock } from '../../hal/clock.js';
 import { TraceBus } from '../../hal/trace/trace-bus.js';
 import { loadBoard } from '../board-files.js';
-import { CliError } from '../errors.js';
-import { hexAddr, sizeText } from '../format.js';
+import { CliError, UsageError } from '../errors.js';
+import { sizeText } from '../format.js';
+import { hex } from '../../hal/bits.js';
 
 interface MapOptions {
   board: string;
@@ -16,7 +17,7 @@ interface MapOptions {
 const MAX_LISTED = 16;
 
 export async function map(opts: MapOptions): Promise<void> {
-  if (opts.segment === undefined && opts.bank === undefined) throw new CliError('map: give --segment S or --bank K');
+  if (opts.segment === undefined && opts.bank === undefined) throw new UsageError('map: give --segment S or --bank K');
   const config = loadBoard(opts.board);
   const clock = new SimClock();
   const board = new Board(config, clock, new TraceBus(clock, false));
@@ -61,7 +62,7 @@ export async function map(opts: MapOptions): Promise<void> {
   ];
   let n = 0;
   c.forEachRange((s, e) => {
-    if (n++ < MAX_LISTED) lines.push(`  ${hexAddr(s * page)}-${hexAddr(e * page - 1)}  ${sizeText((e - s) * page)}`);
+    if (n++ < MAX_LISTED) lines.push(`  ${hex(s * page)}-${hex(e * page - 1)}  ${sizeText((e - s) * page)}`);
   });
   if (n > MAX_LISTED) lines.push(`  … ${n - MAX_LISTED} more ranges (use --json for all)`);
   if (c.shape === 'sub-page')

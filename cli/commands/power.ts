@@ -14,10 +14,10 @@ const SECOND = 1e9;
  * with the full array and with one PASR unit (one segment, or one bank on MR16 boards) masked, as one
  * second of the energy meter. Self-refresh figures carry the arrayShare band.
  */
-export async function power(opts: { board: string; temperature?: string; activeShare?: string; json?: boolean }) {
+export async function power(opts: { board: string; temperature?: number; activeShare?: number; json?: boolean }) {
   const config = loadBoard(opts.board);
-  const temperatureC = opts.temperature === undefined ? undefined : number('--temperature', opts.temperature, -40, 125);
-  const activeShare = opts.activeShare === undefined ? 0 : number('--active-share', opts.activeShare, 0, 1);
+  const temperatureC = opts.temperature;
+  const activeShare = opts.activeShare ?? 0;
   const clock = new SimClock();
   const board = new Board(config, clock, new TraceBus(clock));
   const meterOpts = temperatureC === undefined ? {} : { temperatureC };
@@ -116,11 +116,4 @@ export async function power(opts: { board: string; temperature?: string; activeS
 
 function sum(r: EnergyReport, pick: (d: EnergyReport['perDie'][string]) => number): number {
   return Object.values(r.perDie).reduce((s, d) => s + pick(d), 0);
-}
-
-function number(flag: string, v: string, min: number, max: number): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max)
-    throw new CliError(`${flag} must be a number from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return n;
 }

@@ -3,10 +3,10 @@ import { SingleBar } from 'cli-progress';
 import { encodeTrace } from '../../hal/trace/codec.js';
 import { runScenario, type RunReport } from '../../firmware/system/run-report.js';
 import { timelineColumns } from '../../firmware/system/timeline.js';
-import { formatDuration, parseDuration } from '../../firmware/workload/quantities.js';
+import { formatDuration } from '../../firmware/workload/quantities.js';
 import { loadBoard } from '../board-files.js';
-import { CliError } from '../errors.js';
-import { writeOutput } from '../files.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
+import { outputTarget, writeOutput } from '../files.js';
 import { table } from '../format.js';
 import { loadScenario } from '../workload-files.js';
 
@@ -14,9 +14,10 @@ export interface RunOptions {
   board: string;
   workload: string;
   policy: string;
-  seed?: string;
-  duration?: string;
-  temperature?: string;
+  /** Checked by the command line (cli/options.ts): 0 to 2^32-1, more than 0 ns, -40 to 125 °C. */
+  seed?: number;
+  duration?: number;
+  temperature?: number;
   trace?: string;
   json?: boolean;
   /** Policy options (each policy declares which it takes). */
@@ -24,42 +25,24 @@ export interface RunOptions {
   offlineTimeout?: string;
 }
 
-/** Exit status of a run that violated the PASR safety invariant or lost data. */
-export const EXIT_SAFETY = 3;
-
-function seedOf(text: string | undefined): number {
-  if (text === undefined) return 1;
-  if (!/^\d+$/.test(text) || Number(text) > 0xffffffff)
-    throw new CliError(`--seed ${JSON.stringify(text)}: expected an integer in [0, 4294967295]`, 2);
-  return Number(text);
-}
-
-function temperatureOf(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const t = Number(text);
-  if (text.trim() === '' || !Number.isFinite(t) || t < -40 || t > 125)
-    throw new CliError(
-      `--temperature ${JSON.stringify(text)}: expected a die temperature in °C between -40 and 125`,
-      2,
-    );
-  return t;
-}
-
-function durationOf(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const d = parseDuration(text);
-  if (!d.ok) throw new CliError(`--duration: ${d.message}`, 2);
-  if (d.value <= 0) throw new CliError(`--duration ${text}: a run needs some simulated time`, 2);
-  return d.value;
-}
-
 /** `pasr run`: one board, one workload, one policy (and its baseline); a report, a timeline. */
 export async function run(opts: RunOptions): Promise<void> {
+  // The output is checked before the run: a bad --trace fails at once, not after it.
+  const toStdout = opts.trace !== undefined && outputTarget(opts.trace, '--trace').kind === 'stdout';
+  if (toStdout) {
+    if (opts.json) throw new UsageError('--trace -: the trace takes standard output, so --json cannot');
+    if (process.stdout.isTTY)
+      throw new CliError(
+        '--trace -: standard output is a terminal; the trace is binary (redirect it to a file or a pipe)',
+      );
+  }
+  // With the trace on standard output, the report goes to standard error.
+  const summary = toStdout ? process.stderr : process.stdout;
   const config = loadBoard(opts.board);
   const scenario = loadScenario(opts.workload);
-  const seed = seedOf(opts.seed);
-  const durationNs = durationOf(opts.duration);
-  const temperatureC = temperatureOf(opts.temperature);
+  const seed = opts.seed ?? 1;
+  const durationNs = opts.duration;
+  const temperatureC = opts.temperature;
   const policyOptions = { deflate: opts.deflate, 'offline-timeout': opts.offlineTimeout };
   const bar =
     process.stderr.isTTY && !opts.json
@@ -85,7 +68,7 @@ export async function run(opts: RunOptions): Promise<void> {
     });
   } catch (e) {
     bar?.stop();
-    if (e instanceof Error && /^unknown policy|^policy /.test(e.message)) throw new CliError(e.message, 2);
+    if (e instanceof Error && /^unknown policy|^policy /.test(e.message)) throw new UsageError(e.message);
     throw e;
   }
   bar?.stop();
@@ -110,15 +93,15 @@ export async function run(opts: RunOptions): Promise<void> {
     ]);
     process.stdout.write(`${JSON.stringify({ ...report, timeline })}\n`);
   } else {
-    process.stdout.write(`${formatRun(report, outcome)}\n`);
+    summary.write(`${formatRun(report, outcome)}\n`);
   }
   if (report.violations > 0 || report.dataLossPages > 0) {
     throw new CliError(
       `PASR safety invariant violated: ${report.violations} violations, ${report.dataLossPages} live pages lost (first: ${report.violationMessages[0] ?? '?'})`,
-      EXIT_SAFETY,
+      EXIT.safety,
     );
   }
-  if (report.errors.length > 0) throw new CliError(`the run had register-program errors:\n${report.errors.join('\n')}`);
+  if (report.errors.length > 0) throw new CliError('the run had register-program errors:', EXIT.failed, report.errors);
 }
 
 const j = (x: number): string => x.toFixed(2);

@@ -1,7 +1,7 @@
 import { formatProblem } from '../../firmware/workload/load-scenario.js';
 import { formatDuration } from '../../firmware/workload/quantities.js';
 import type { Scenario } from '../../firmware/workload/scenario.js';
-import { CliError } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 import { table } from '../format.js';
 import { readScenario, shippedWorkloadFiles, workloadDisplayPath } from '../workload-files.js';
 
@@ -50,7 +50,7 @@ export async function listWorkloads(opts: { json?: boolean }): Promise<void> {
         rows.map((r) => [r.name, formatDuration(r.durationNs), phasesText(r), firstSentence(r.description)]),
       ),
     );
-  if (broken.length > 0) throw new CliError(`shipped workload scenarios with problems:\n${broken.join('\n')}`);
+  if (broken.length > 0) throw new CliError('shipped workload scenarios with problems:', EXIT.failed, broken);
 }
 
 export async function validateWorkloads(files: string[]): Promise<void> {
@@ -68,5 +68,10 @@ export async function validateWorkloads(files: string[]): Promise<void> {
       for (const p of r.problems) process.stdout.write(formatProblem(file, p) + '\n');
     }
   }
-  if (bad > 0) process.exitCode = 1;
+  if (bad > 0) {
+    const n = files.length;
+    throw new CliError(
+      n === 1 ? `${files[0]} is not a valid workload scenario` : `${bad} of ${n} workload scenarios are not valid`,
+    );
+  }
 }

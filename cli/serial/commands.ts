@@ -10,16 +10,22 @@ import type { Timer } from '../../hal/uboot/byte-stream.js';
 import { ConsoleError, UbootConsole, type ConsoleOptions } from '../../hal/uboot/transport.js';
 import {
   executeOnConsole,
+  hazardRefusal,
   planConsoleProgram,
   renderPlan,
   type ConsoleProgramResult,
   type ConsoleStep,
 } from '../../hal/uboot/console-executor.js';
 import { HAZARDS } from '../../firmware/drivers/mr-driver.js';
-import { CliError } from '../errors.js';
+import { extract } from '../../hal/bits.js';
+import { FSL_MMDC } from '../../hal/memctrl/fsl-mmdc.js';
+import { fieldOf, registerOf } from '../../hal/regs/register.js';
+import { CliError, UsageError } from '../errors.js';
+import { sizeText } from '../format.js';
 import { hostTimer, type PortStream } from './port-stream.js';
 import { listPorts, type ListPortsDeps } from './list-ports.js';
 import { serveBoardOnPty, type VirtualBoardOptions } from './serve.js';
+import { hex } from '../../hal/bits.js';
 
 /**
  * `pasr board ...`: the command functions the CLI dispatcher calls. Each takes parsed options
@@ -108,7 +114,7 @@ async function withConsole<T>(
   const baudRate = opts.baud ?? 115200;
   const timeout = opts.timeout ?? 3000;
   if (!Number.isInteger(timeout) || timeout <= 0)
-    throw new CliError(`--timeout ${timeout}: not a positive number of milliseconds`);
+    throw new UsageError(`--timeout ${timeout}: not a positive number of milliseconds`);
   const stream = await (deps.openPort ?? defaultOpen)(opts.port, { baudRate });
   const con = new UbootConsole(stream, deps.timer ?? hostTimer, {
     commandTimeoutMs: timeout,
@@ -136,8 +142,6 @@ async function catchAutoboot(con: UbootConsole): Promise<string> {
   }
 }
 
-const hex = (x: number, d = 8) => '0x' + (x >>> 0).toString(16).padStart(d, '0');
-
 function emulated(config: BoardConfig): Board {
   const clock = new SimClock();
   return new Board(config, clock, new TraceBus(clock, false));
@@ -164,11 +168,19 @@ function stepLines(label: string, steps: readonly ConsoleStep[]): string[] {
   ];
 }
 
-/** Describe a failed program run: what was applied, what may have been, what was not. */
-export function describeFailure(r: Extract<ConsoleProgramResult, { ok: false }>, what = 'operations'): string[] {
+/**
+ * Describe a failed program run: `pasr: <reason>`, then what was applied, what may have been,
+ * and what was not.
+ */
+export function describeFailure(
+  r: Extract<ConsoleProgramResult, { ok: false }>,
+  what = 'operations',
+  context?: string,
+): string[] {
   const total = r.appliedSteps.length + (r.uncertainStep ? 1 : 0) + r.notAppliedSteps.length;
-  if (r.code === 'hazard') return [`failed: ${r.reason}`, `nothing was sent: 0 of ${total} ${what} applied`];
-  const lines = [`failed: ${r.reason}`];
+  const first = `pasr: ${context ? `${context}: ` : ''}${r.reason}`;
+  if (r.code === 'hazard') return [first, `nothing was sent: 0 of ${total} ${what} applied`];
+  const lines = [first];
   lines.push(
     `applied ${r.applied} of ${total} ${what}${r.boardReset && r.applied > 0 ? ' (then undone by the board reset)' : ''}${r.applied ? ':' : ''}`,
   );
@@ -227,13 +239,13 @@ export async function boardServe(opts: ServeOptions, io: SerialIo, deps: SerialD
   io.out(
     `serving ${opts.board.name} (${served.board.controllers.map((c) => `${c.id}: ${c.kind}`).join(', ')}) on ${served.pty.path}`,
   );
-  if (served.pty.link) io.out(`link ${served.pty.link} -> ${served.pty.path}`);
+  if (served.link) io.out(`link ${served.link} -> ${served.pty.path}`);
   io.out(
     'open it with: pasr board probe --port ' +
-      (served.pty.link ?? served.pty.path) +
+      (served.link ?? served.pty.path) +
       ` --board ${opts.board.name}   (stop with Ctrl-C)`,
   );
-  deps.onServing?.({ path: served.pty.path, link: served.pty.link });
+  deps.onServing?.({ path: served.pty.path, link: served.link });
 
   const stopped = new Promise<'signal' | Error | undefined>((resolve) => {
     void served.pty.closed.then(resolve);
@@ -248,7 +260,7 @@ export async function boardServe(opts: ServeOptions, io: SerialIo, deps: SerialD
   const why = await stopped;
   await served.close();
   if (why !== 'signal') {
-    io.err(`the pseudo-terminal ${served.pty.path} closed unexpectedly${why ? `: ${why.message}` : ''}`);
+    io.err(`pasr: the pseudo-terminal ${served.pty.path} closed unexpectedly${why ? `: ${why.message}` : ''}`);
     return 1;
   }
   io.err(`stopped serving ${opts.board.name}`);
@@ -330,7 +342,7 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
       }
     } catch (e) {
       if (!(e instanceof ConsoleError)) throw e;
-      failure = [`failed reading ${regName(regs[registerChecks.length]!)}: ${e.message}`];
+      failure = [`pasr: cannot read ${regName(regs[registerChecks.length]!)}: ${e.message}`];
       if (e.code === 'board-reset') failure.push(await catchAutoboot(con));
       return;
     }
@@ -350,7 +362,7 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
         }
         const r = await executeOnConsole(con, p.program, deps.timer ?? hostTimer);
         if (!r.ok) {
-          failure = [`failed reading MR${n} of ${d.id}:`, ...describeFailure(r)];
+          failure = describeFailure(r, 'operations', `cannot read MR${n} of ${d.id}`);
           if (r.boardReset) failure.push(await catchAutoboot(con));
           return;
         }
@@ -381,7 +393,7 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
           board: config.name,
           port: opts.port,
           ok: failure === undefined && mismatches.length === 0,
-          error: failure?.join('\n'),
+          error: failure?.join('\n').replace(/^pasr: /, ''),
           registers: registerChecks,
           dies: dieChecks.map((d) => ({ ...d, identity: d.actual ? identity(config, d.actual) : undefined })),
           mismatches,
@@ -406,10 +418,16 @@ export async function boardProbe(opts: ProbeOptions, io: SerialIo, deps: SerialD
         );
       }
     }
-    for (const m of mismatches) io.err(`mismatch: ${m}`);
-    if (failure) for (const l of failure) io.err(l);
-    if (!failure)
-      io.out(mismatches.length === 0 ? 'probe: board matches its config' : `probe: ${mismatches.length} mismatch(es)`);
+    if (!failure && mismatches.length === 0) io.out('probe: board matches its config');
+  }
+  // The verdict on stderr in both forms (the JSON carries the details too).
+  if (failure) for (const l of opts.json ? failure.slice(0, 1) : failure) io.err(l);
+  else if (mismatches.length > 0) {
+    const n = mismatches.length;
+    io.err(
+      `pasr: board ${config.name} on ${opts.port} does not match its config (${n} mismatch${n === 1 ? '' : 'es'})${opts.json ? '' : ':'}`,
+    );
+    if (!opts.json) for (const m of mismatches) io.err(`  ${m}`);
   }
   return failure || mismatches.length > 0 ? 1 : 0;
 }
@@ -447,13 +465,13 @@ export interface ApplyOptions extends Partial<PortOptions> {
 export function parseSegmentList(list: string, segments: number, where = '--segments'): number {
   let mask = 0;
   const text = list.trim();
-  if (text === '') throw new CliError(`${where}: empty list (use e.g. 4-7 or 1,3)`);
+  if (text === '') throw new UsageError(`${where}: empty list (use e.g. 4-7 or 1,3)`);
   for (const part of text.split(',')) {
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw new CliError(`${where} ${list}: ${JSON.stringify(part)} is not a segment number or range`);
+    if (!m) throw new UsageError(`${where} ${list}: ${JSON.stringify(part)} is not a segment number or range`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
-    if (b < a) throw new CliError(`${where} ${list}: range ${part.trim()} runs backwards`);
+    if (b < a) throw new UsageError(`${where} ${list}: range ${part.trim()} runs backwards`);
     if (b >= segments) throw new CliError(`${where} ${list}: segment ${b} does not exist (segments 0-${segments - 1})`);
     for (let s = a; s <= b; s++) mask |= 1 << s;
   }
@@ -463,8 +481,8 @@ export function parseSegmentList(list: string, segments: number, where = '--segm
 /** The MR writes `apply` asks for, per die, validated against each die's geometry. */
 export function applyWrites(opts: ApplyOptions): { die: string; mr: number; value: number }[] {
   const chosen = [opts.mr16 !== undefined, opts.mr17 !== undefined, opts.segments !== undefined].filter(Boolean).length;
-  if (chosen !== 1) throw new CliError('apply: give exactly one of --mr16, --mr17, --segments');
-  if (opts.die.length === 0) throw new CliError('apply: give at least one --die');
+  if (chosen !== 1) throw new UsageError('apply: give exactly one of --mr16, --mr17, --segments');
+  if (opts.die.length === 0) throw new UsageError('apply: give at least one --die');
   const board = emulated(opts.board);
   const out: { die: string; mr: number; value: number }[] = [];
   for (const id of new Set(opts.die)) {
@@ -496,23 +514,77 @@ export function applyWrites(opts: ApplyOptions): { die: string; mr: number; valu
   return out;
 }
 
+/**
+ * Masking only some dies of an interleave group. Where address bits below the page size
+ * interleave the group (the OMAP4 DMM's 128-byte interleave of two EMIFs), the masked dies'
+ * share of a segment or bank is made of pieces of every page in its range, so every one of
+ * those pages loses data on a real board, whatever the kernel freed. Dies an MRW reaches
+ * anyway (channels sharing a command bus) count as masked.
+ */
+export function partialGroupHazard(
+  config: BoardConfig,
+  writes: readonly { die: string; mr: number; value: number }[],
+  reach: (die: string) => readonly string[],
+): Hazard | undefined {
+  const masked = new Map<string, { mr: number; value: number }>();
+  for (const w of writes) if (w.value !== 0) for (const d of reach(w.die)) masked.set(d, w);
+  if (masked.size === 0) return undefined;
+  const board = emulated(config);
+  for (const group of config.pasr.interleave) {
+    const part = group.filter((d) => masked.has(d));
+    if (part.length === 0 || part.length === group.length) continue;
+    const w = masked.get(part[0]!)!;
+    const bit = Math.log2(w.value & -w.value);
+    const geometry = board.die(part[0]!).geometry;
+    // An S2 bank-mask code is a refreshed fraction, not a bank: assume the worst.
+    const byBank = w.mr === geometry.bankMaskMr;
+    const c =
+      byBank && geometry.bankMaskKind === 's2-code'
+        ? undefined
+        : board.addressMap.cover(part, byBank ? { bank: bit } : { segment: bit }, 'whole');
+    if (c !== undefined && c.granuleBytes >= config.kernel.pageSize) continue;
+    const pieces = c !== undefined ? ` in ${sizeText(c.granuleBytes)} pieces` : '';
+    const others = group.filter((d) => !masked.has(d));
+    return {
+      code: HAZARDS.partialInterleave.code,
+      message:
+        `${part.join(', ')} ${part.length === 1 ? 'is' : 'are'} interleaved with ${others.join(', ')}${pieces}: ` +
+        `${HAZARDS.partialInterleave.message}; mask the whole group: ${group.map((d) => `--die ${d}`).join(' ')}`,
+    };
+  }
+  return undefined;
+}
+
 export async function boardApply(opts: ApplyOptions, io: SerialIo, deps: SerialDeps = {}): Promise<number> {
   const writes = applyWrites(opts);
   const mr = deps.mr ?? (await defaultMr());
   const programs = writes.map((w) => mr.mrw(opts.board, w.die, w.mr, w.value));
+  const reach = (die: string) => mr.reach?.(opts.board, die) ?? [die];
   for (const w of writes) {
-    const others = (mr.reach?.(opts.board, w.die) ?? [w.die]).filter((d) => d !== w.die);
+    const others = reach(w.die).filter((d) => d !== w.die);
     if (others.length > 0)
       io.err(`note: an MRW to ${w.die} also reaches ${others.join(', ')} (they share its command bus)`);
   }
-  const p = concatPrograms(`apply ${writes.map((w) => `${w.die} MR${w.mr}=${hex(w.value, 2)}`).join(', ')}`, programs);
+  const joined = concatPrograms(
+    `apply ${writes.map((w) => `${w.die} MR${w.mr}=${hex(w.value, 2)}`).join(', ')}`,
+    programs,
+  );
+  const partial = partialGroupHazard(opts.board, writes, reach);
+  const p = partial ? { ...joined, hazards: [...joined.hazards, partial] } : joined;
   if (opts.dryRun) {
     for (const l of renderPlan(planConsoleProgram(p))) io.out(l);
     if (p.hazards.length > 0 && !opts.force)
       io.err(`note: these hazards make apply refuse without --force: ${p.hazards.map((h) => h.code).join(', ')}`);
+    if (opts.port) io.err(`note: --dry-run: nothing was sent to ${opts.port}`);
     return 0;
   }
-  if (!opts.port) throw new CliError('apply: --port is required (or use --dry-run)');
+  if (!opts.port) throw new UsageError('apply: --port is required (or use --dry-run)');
+  // Refuse a hazardous program before the port is even opened.
+  const refused = hazardRefusal(p, { force: opts.force ?? false });
+  if (refused) {
+    for (const l of describeFailure(refused, 'register operations')) io.err(l);
+    return 1;
+  }
   const port: PortOptions = {
     port: opts.port,
     ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
@@ -563,9 +635,11 @@ export function replayHazards(
     const at = w ? `write #${writes.indexOf(w)} (seq ${w.seq}, ${w.block}.${w.register})` : 'the trace';
     found.set(h.code, { code: h.code, message: `${at} ${what}: ${h.message}` });
   };
+  const mdscr = registerOf(FSL_MMDC, 'MDSCR');
+  const conReq = fieldOf(mdscr, 'CON_REQ');
   for (const c of config.controllers) {
     if (c.kind !== 'fsl-mmdc') continue;
-    const w = writes.find((e) => e.address === c.base + 0x1c && (e.value & 0x8000) !== 0);
+    const w = writes.find((e) => e.address === c.base + mdscr.offset && extract(e.value, conReq.shift, 1) === 1);
     if (w) add(HAZARDS.mmdcConReq, w, `sets ${c.id} MDSCR.CON_REQ`);
   }
   /** The write that caused an event: the last write before it. */
@@ -622,9 +696,17 @@ export async function boardReplay(opts: ReplayOptions, io: SerialIo, deps: Seria
   const p = replayProgram(opts);
   if (opts.dryRun) {
     for (const l of renderPlan(planConsoleProgram(p))) io.out(l);
+    if (p.hazards.length > 0 && !opts.force)
+      io.err(`note: these hazards make replay refuse without --force: ${p.hazards.map((h) => h.code).join(', ')}`);
+    if (opts.port) io.err(`note: --dry-run: nothing was sent to ${opts.port}`);
     return 0;
   }
-  if (!opts.port) throw new CliError('replay: --port is required (or use --dry-run)');
+  if (!opts.port) throw new UsageError('replay: --port is required (or use --dry-run)');
+  const refused = hazardRefusal(p, { force: opts.force ?? false });
+  if (refused) {
+    for (const l of describeFailure(refused, 'writes')) io.err(l);
+    return 1;
+  }
   const port: PortOptions = {
     port: opts.port,
     ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
@@ -662,7 +744,7 @@ async function progressBar(
   total: number,
 ): Promise<{ update(n: number): void; stop(): void } | undefined> {
   const stream = io.progressStream;
-  if (!stream || !stream.isTTY) return undefined;
+  if (!stream?.isTTY) return undefined;
   const { SingleBar, Presets } = (await import('cli-progress')).default;
   const bar = new SingleBar(
     { stream, format: 'replay [{bar}] {value}/{total} writes', hideCursor: true, clearOnComplete: false },

@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, lstatSync, readlinkSync, renameSync, rmSync, type Stats, symlinkSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
 import { ReadStream } from 'node:tty';
 import type { ByteStream } from '../../hal/uboot/byte-stream.js';
 import { CliError } from '../errors.js';
-import { errnoText } from '../files.js';
 import { holdRawTerminal } from './open-port.js';
 
 /**
@@ -20,26 +17,19 @@ import { holdRawTerminal } from './open-port.js';
  * - Bytes written while no client has the slave open wait in its input queue; a serial
  *   client flushes them when it opens the port.
  * - Closing the pty (or the process ending) closes the master: /dev/pts/N vanishes and an
- *   open client reads end-of-file or EIO. The link, if any, is removed by `close()`.
+ *   open client reads end-of-file or EIO. A `--link` to it is pty-link.ts's business.
  * - The addon opens the master without close-on-exec: a child process started while the
  *   pty is open inherits it (`pasr board serve` starts none).
  */
 export interface Pty {
   /** /dev/pts/N */
   readonly path: string;
-  /** The symlink to `path`, when asked for. */
-  readonly link: string | undefined;
   /** Bytes to and from the pty master. */
   readonly stream: ByteStream;
-  /** Close the pty and remove the link; resolves when the master is closed. Idempotent. */
+  /** Close the pty; resolves when the master is closed. Idempotent. */
   close(): Promise<void>;
   /** Resolves when the master closes, with the error when it was not `close()` that closed it. */
   readonly closed: Promise<Error | undefined>;
-}
-
-export interface OpenPtyOptions {
-  /** Make this symlink to the slave (an existing symlink to a /dev/pts/ device is replaced). */
-  readonly link?: string;
 }
 
 interface PtyAddon {
@@ -57,45 +47,7 @@ function loadAddon(): PtyAddon {
   }
 }
 
-/** A symlink we may replace: a stale link to a pseudo-terminal. Anything else is the user's. */
-function checkLink(link: string): void {
-  let st: Stats;
-  try {
-    st = lstatSync(link);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new CliError(`--link ${link}: ${errnoText(e)}`);
-  }
-  if (!st.isSymbolicLink()) throw new CliError(`--link ${link}: exists and is not a symlink; refusing to replace it`);
-  const target = readlinkSync(link);
-  if (!target.startsWith('/dev/pts/'))
-    throw new CliError(`--link ${link}: is a symlink to ${target}, not to a pseudo-terminal; refusing to replace it`);
-}
-
-/** Make (or replace) the link in one step: a new symlink beside it, renamed over it. */
-function makeLink(link: string, target: string): void {
-  checkLink(link);
-  const fresh = join(dirname(link), `.${basename(link)}.${randomBytes(6).toString('hex')}`);
-  try {
-    symlinkSync(target, fresh);
-    renameSync(fresh, link);
-  } catch (e) {
-    rmSync(fresh, { force: true });
-    throw new CliError(`--link ${link}: cannot make the link: ${errnoText(e)}`);
-  }
-}
-
-function removeLink(link: string, target: string): void {
-  try {
-    if (readlinkSync(link) === target) rmSync(link);
-  } catch {
-    // Gone already, or replaced by someone else: not ours to remove.
-  }
-}
-
-export async function openPty(options: OpenPtyOptions = {}): Promise<Pty> {
-  const link = options.link !== undefined ? resolve(options.link) : undefined;
-  if (link !== undefined) checkLink(link);
+export async function openPty(): Promise<Pty> {
   const addon = loadAddon();
   let fds: ReturnType<PtyAddon['open']>;
   try {
@@ -122,7 +74,6 @@ export async function openPty(options: OpenPtyOptions = {}): Promise<Pty> {
   const closed = new Promise<Error | undefined>((res) =>
     master.once('close', () => {
       gone = true;
-      if (link !== undefined) removeLink(link, path);
       void slave.close().catch(() => undefined);
       for (const l of [...closeListeners]) l(failure);
       res(failure);
@@ -136,16 +87,6 @@ export async function openPty(options: OpenPtyOptions = {}): Promise<Pty> {
     failure ??= e;
     master.destroy();
   });
-
-  if (link !== undefined) {
-    try {
-      makeLink(link, path);
-    } catch (e) {
-      master.destroy();
-      await closed;
-      throw e;
-    }
-  }
 
   const stream: ByteStream = {
     write(bytes) {
@@ -163,7 +104,6 @@ export async function openPty(options: OpenPtyOptions = {}): Promise<Pty> {
   };
   return {
     path,
-    link,
     stream,
     closed,
     async close() {

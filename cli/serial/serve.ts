@@ -11,6 +11,7 @@ import {
 } from '../../hal/uboot/console-server.js';
 import { hostTimer } from './port-stream.js';
 import { openPty, type Pty } from './pty.js';
+import { checkLinkFree, claimLink, type PtyLink } from './pty-link.js';
 
 /**
  * The virtual board: an emulated Board behind the virtual U-Boot console, on a real pty.
@@ -112,13 +113,26 @@ export function serveBoardOn(stream: ByteStream, config: BoardConfig, options: V
 
 export interface ServedPty extends VirtualBoard {
   readonly pty: Pty;
-  /** Stop serving and close the pty (removes the link). */
+  /** The symlink to the pty (`options.link`, absolute), made by this server. */
+  readonly link: string | undefined;
+  /** Stop serving and close the pty (removes the link while it is still ours). */
   close(): Promise<void>;
 }
 
-/** Serve a board on a new pseudo-terminal. */
+/**
+ * Serve a board on a new pseudo-terminal. `options.link` must not exist: an existing path
+ * (another server's link above all) is refused before the pty is opened, never taken over.
+ */
 export async function serveBoardOnPty(config: BoardConfig, options: VirtualBoardOptions = {}): Promise<ServedPty> {
-  const pty = await openPty(options.link !== undefined ? { link: options.link } : {});
+  if (options.link !== undefined) checkLinkFree(options.link);
+  const pty = await openPty();
+  let link: PtyLink | undefined;
+  try {
+    if (options.link !== undefined) link = claimLink(options.link, pty.path);
+  } catch (e) {
+    await pty.close();
+    throw e;
+  }
   const vb = serveBoardOn(pty.stream, config, options);
   return {
     get board() {
@@ -130,8 +144,10 @@ export async function serveBoardOnPty(config: BoardConfig, options: VirtualBoard
     },
     stop: vb.stop,
     pty,
+    link: link?.path,
     async close() {
       vb.stop();
+      link?.release();
       await pty.close();
     },
   };

@@ -5,6 +5,7 @@ import { decodeMr8, vendorName } from '../../hal/lpddr/standards.js';
 import { createDriver } from '../drivers/create-driver.js';
 import type { MemoryControllerDriver } from '../drivers/mr-driver.js';
 import type { KernelLog } from './dmesg.js';
+import { hex } from '../../hal/bits.js';
 
 export interface DieIdentity {
   readonly die: string;
@@ -23,8 +24,6 @@ export interface BootloaderResult {
   readonly identity: readonly DieIdentity[];
   readonly drivers: ReadonlyMap<string, MemoryControllerDriver>;
 }
-
-const hex2 = (v: number) => '0x' + v.toString(16).padStart(2, '0');
 
 /**
  * The boot loader's DRAM bring-up, as U-Boot/SPL does it: for each controller its mode-register
@@ -87,7 +86,7 @@ function checkIdentity(
     );
     return {
       die: die.id,
-      vendor: vendorName(part.mr5) ?? `vendor ${hex2(part.mr5)}`,
+      vendor: vendorName(part.mr5) ?? `vendor ${hex(part.mr5, 2)}`,
       densityMbit: part.densityMbit,
       ioWidth: part.ioWidth,
       verified: false,
@@ -110,7 +109,7 @@ function checkIdentity(
     if (got !== want) {
       ok = false;
       errors.push(
-        `${die.id}: identity mismatch: MR${mr} reads ${hex2(got)}, board config (${part.name}) says ${hex2(want)}`,
+        `${die.id}: identity mismatch: MR${mr} reads ${hex(got, 2)}, board config (${part.name}) says ${hex(want, 2)}`,
       );
     }
   }
@@ -122,13 +121,13 @@ function checkIdentity(
     ioWidth = d.ioWidth;
   } catch (e) {
     ok = false;
-    errors.push(`${die.id}: MR8 ${hex2(read.mr8)} does not decode: ${(e as Error).message}`);
+    errors.push(`${die.id}: MR8 ${hex(read.mr8, 2)} does not decode: ${(e as Error).message}`);
   }
-  const vendor = vendorName(read.mr5) ?? `vendor ${hex2(read.mr5)}`;
+  const vendor = vendorName(read.mr5) ?? `vendor ${hex(read.mr5, 2)}`;
   if (ok)
     log.log(
       'SPL',
-      `${die.id}: ${vendor} rev ${hex2(read.mr6)}/${hex2(read.mr7)}, ${std} ${densityMbit} Mbit x${ioWidth} (MR8 ${hex2(read.mr8)})`,
+      `${die.id}: ${vendor} rev ${hex(read.mr6, 2)}/${hex(read.mr7, 2)}, ${std} ${densityMbit} Mbit x${ioWidth} (MR8 ${hex(read.mr8, 2)})`,
     );
   return { die: die.id, read, vendor, densityMbit, ioWidth, verified: ok };
 }

@@ -81,7 +81,7 @@ export function initPlan(
     mr2: values.mr2 === null ? null : { mr: 2, value: values.mr2 },
     mr3: values.mr3 === null ? null : { mr: 3, value: values.mr3 },
     pasr: [pasr.bankMr, pasr.segmentMr].filter((m): m is number => m !== null).map((mr) => ({ mr, value: 0 })),
-    daiPollable: mr0 !== undefined && mr0.fields.some((f) => f.name === 'DAI'),
+    daiPollable: mr0?.fields.some((f) => f.name === 'DAI') ?? false,
   };
 }
 

@@ -64,6 +64,11 @@ export const HAZARDS = {
     code: 'dram-init-live',
     message: 'the DRAM init sequence resets/recalibrates the DRAM; a U-Boot running from this DRAM loses its memory',
   },
+  partialInterleave: {
+    code: 'partial-interleave-group',
+    message:
+      'masking part of an interleave group loses data in every page of the masked range, whatever the kernel freed',
+  },
   selfRefreshLive: {
     code: 'dram-self-refresh-live',
     message:

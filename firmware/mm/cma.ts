@@ -16,8 +16,8 @@
 import type { ContigAllocator } from './contig.js';
 import { MIGRATE_CMA } from './migratetype.js';
 import type { MmContext } from './mm-context.js';
-import { hexPfn } from './mm-context.js';
 import { PageKind } from './page-flags.js';
+import { hex } from '../../hal/bits.js';
 
 export class CmaArea {
   readonly name: string;
@@ -132,7 +132,7 @@ export class Cma {
         const r = this.contig.allocContigRange(pfn, pfn + count, { migratetype: MIGRATE_CMA, kind });
         if (r.ok) return { ok: true, pfn, count, tries, ns: ctx.ledger.nowNs - t0 };
         cma.setBits(bitmapNo, count, false);
-        lastBusy = `${hexPfn(pfn)}: ${r.detail}`;
+        lastBusy = `${hex(pfn, 1)}: ${r.detail}`;
         start = bitmapNo + mask + 1;
       }
     });
@@ -160,7 +160,7 @@ export class Cma {
       return false;
     for (let k = pfn - cma.basePfn; k < pfn - cma.basePfn + count; k++) {
       if (!cma.testBit(k))
-        throw new Error(`cma_release(${cma.name}): pfn ${hexPfn(cma.basePfn + k)} was not allocated from the area`);
+        throw new Error(`cma_release(${cma.name}): pfn ${hex(cma.basePfn + k, 1)} was not allocated from the area`);
     }
     this.contig.freeContigRange(pfn, count);
     cma.setBits(pfn - cma.basePfn, count, false);
@@ -178,7 +178,7 @@ export class Cma {
         set++;
         if (mm.kind(a.basePfn + k - mm.startPfn) === PageKind.FREE)
           throw new Error(
-            `cma invariant violated: ${a.name} bit ${k} (pfn ${hexPfn(a.basePfn + k)}) is set but the page is free`,
+            `cma invariant violated: ${a.name} bit ${k} (pfn ${hex(a.basePfn + k, 1)}) is set but the page is free`,
           );
       }
       if (set !== a.used)

@@ -430,7 +430,9 @@ export class Compaction {
         let lastMigratedPfn = 0;
         let guard = 0;
         const maxRounds = 4 * (zone.spannedPages + 64);
-        while ((result = this.compactFinished(cc)) === 'continue') {
+        for (;;) {
+          result = this.compactFinished(cc);
+          if (result !== 'continue') break;
           if (++guard > maxRounds)
             throw new Error(
               `compaction: zone ${zone.name} did not finish after ${maxRounds} rounds (migrate pfn ${cc.migratePfn}, free pfn ${cc.freePfn})`,

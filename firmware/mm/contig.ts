@@ -17,10 +17,10 @@ import type { Lru } from './lru.js';
 import { MIGRATE_CMA, MIGRATE_MOVABLE } from './migratetype.js';
 import type { Migrator } from './migrate.js';
 import type { MmContext } from './mm-context.js';
-import { hexPfn } from './mm-context.js';
 import type { PageIsolation } from './isolation.js';
 import { PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_PINNED, PageKind } from './page-flags.js';
 import type { Reclaim } from './reclaim.js';
+import { hex } from '../../hal/bits.js';
 
 /** Passes of __alloc_contig_migrate_range() before -EBUSY. */
 export const CONTIG_MIGRATE_TRIES = 5;
@@ -65,7 +65,7 @@ export class ContigAllocator {
     const mm = ctx.memmap;
     if (!Number.isInteger(start) || !Number.isInteger(end) || start >= end || start < mm.startPfn || end > mm.endPfn) {
       throw new RangeError(
-        `alloc_contig_range: [${start}, ${end}) is empty or outside DRAM [${hexPfn(mm.startPfn)}, ${hexPfn(mm.endPfn)})`,
+        `alloc_contig_range: [${start}, ${end}) is empty or outside DRAM [${hex(mm.startPfn, 1)}, ${hex(mm.endPfn, 1)})`,
       );
     }
     const migratetype = opts.migratetype ?? MIGRATE_MOVABLE;
@@ -82,7 +82,7 @@ export class ContigAllocator {
         ok: false,
         reason: 'range spans zones',
         pfn: start,
-        detail: `[${hexPfn(start)}, ${hexPfn(end)}) is not inside one zone`,
+        detail: `[${hex(start, 1)}, ${hex(end, 1)}) is not inside one zone`,
         migrated,
         discarded,
         ns: 0,
@@ -136,7 +136,7 @@ export class ContigAllocator {
             ok: false,
             reason: 'busy',
             pfn: busy,
-            detail: `pfn ${hexPfn(busy)} could not be freed: ${why ?? 'migration failed (no free target)'} (${pa.describePage(busy)})`,
+            detail: `pfn ${hex(busy, 1)} could not be freed: ${why ?? 'migration failed (no free target)'} (${pa.describePage(busy)})`,
             migrated,
             discarded,
             ns: ctx.ledger.nowNs - t0,
@@ -164,12 +164,12 @@ export class ContigAllocator {
       const h = ctx.freeHeadOf(pfn);
       if (h < 0 || (mm.flags(h - base) & PG_BUDDY) === 0)
         throw new Error(
-          `alloc_contig_range: pfn ${hexPfn(pfn)} is not in a buddy free block after the range was freed`,
+          `alloc_contig_range: pfn ${hex(pfn, 1)} is not in a buddy free block after the range was freed`,
         );
       const order = mm.order(h - base);
       const got = pa.isolateFreePage(h, order);
       if (got === 0)
-        throw new Error(`alloc_contig_range: could not take the free block at ${hexPfn(h)} (order ${order})`);
+        throw new Error(`alloc_contig_range: could not take the free block at ${hex(h, 1)} (order ${order})`);
       const blockEnd = h + 2 ** order;
       if (h < start) this.putbackRange(h, start);
       if (blockEnd > end) this.putbackRange(end, blockEnd);
@@ -209,7 +209,7 @@ export class ContigAllocator {
       const i = p - mm.startPfn;
       if ((mm.flags(i) & PG_HEAD) === 0 || mm.order(i) !== 0 || mm.kind(i) === PageKind.FREE) {
         throw new Error(
-          `free_contig_range: pfn ${hexPfn(p)} is not an allocated order-0 page (${ctx.pa.describePage(p)}; kind ${PAGE_KIND_NAMES[mm.kind(i)]})`,
+          `free_contig_range: pfn ${hex(p, 1)} is not an allocated order-0 page (${ctx.pa.describePage(p)}; kind ${PAGE_KIND_NAMES[mm.kind(i)]})`,
         );
       }
     }

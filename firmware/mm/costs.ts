@@ -227,7 +227,7 @@ export const COST_TABLE: readonly CostEntry[] = [
     value: 0,
     unit: 'J per MRW',
     description: 'energy of one MRW',
-    source: '✖ no published figure (performance.md §3.5: DRAMPower has no MRW command; goal 8: defaults to 0)',
+    source: '✖ no published figure (performance.md §3.5: DRAMPower has no MRW command, so it defaults to 0)',
     verified: false,
   },
   {

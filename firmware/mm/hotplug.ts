@@ -27,8 +27,8 @@
  *
  * Zone accounting: managed pages live in the core's zones; present and spanned pages of Linux
  * (present drops by the block, spanned shrinks when the block is at a zone edge) are kept here in
- * presentPages()/spannedRange(), because the core's zones keep their layout span (see the
- * report: the core needs present/spanned updates it can survive).
+ * presentPages()/spannedRange(), because the core's zones keep the span they were laid out with
+ * at boot.
  *
  * Invariants (checkInvariants()): every page of an offline block has kind OFFLINE and every
  * pageblock of it is isolated; no page of an online block has kind OFFLINE; no block is left
@@ -41,8 +41,8 @@ import { ZONE_MOVABLE } from './layout.js';
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE } from './migratetype.js';
 import type { Migrator } from './migrate.js';
 import type { MmContext } from './mm-context.js';
-import { hexPfn } from './mm-context.js';
 import { PAGE_KIND_NAMES, PG_BUDDY, PageKind } from './page-flags.js';
+import { hex } from '../../hal/bits.js';
 
 export const MEM_ONLINE = 1;
 export const MEM_GOING_OFFLINE = 2;
@@ -191,7 +191,7 @@ export class MemoryHotplug {
     const pa = ctx.pa;
     const zoneIdx = pa.zoneIdxOf(s);
     if (zoneIdx < 0 || zoneIdx !== pa.zoneIdxOf(e - 1))
-      return invalid(`memory${blockId} [${hexPfn(s)}, ${hexPfn(e)}) spans zones`);
+      return invalid(`memory${blockId} [${hex(s, 1)}, ${hex(e, 1)}) spans zones`);
     const costs = ctx.costs;
     const t0 = ctx.ledger.nowNs;
     const timeoutNs = costs.get('hotplug.timeoutNs');
@@ -251,7 +251,7 @@ export class MemoryHotplug {
         this.isolation.undoIsolatePageRange(s, e);
         this.state[bi] = MEM_ONLINE;
         this.notify('cancel-offline', blockId, s, e);
-        const detail = `${why} at pfn ${hexPfn(busyPfn)} (${pa.describePage(busyPfn)}) after ${passes} pass${passes === 1 ? '' : 'es'}`;
+        const detail = `${why} at pfn ${hex(busyPfn, 1)} (${pa.describePage(busyPfn)}) after ${passes} pass${passes === 1 ? '' : 'es'}`;
         return {
           status: timedOut ? 'timeout' : 'busy',
           blockId,
@@ -278,11 +278,11 @@ export class MemoryHotplug {
       const i = pfn - mm.startPfn;
       if ((mm.flags(i) & PG_BUDDY) === 0)
         throw new Error(
-          `offline: pfn ${hexPfn(pfn)} is not free after the range was tested free (${pa.describePage(pfn)})`,
+          `offline: pfn ${hex(pfn, 1)} is not free after the range was tested free (${pa.describePage(pfn)})`,
         );
       const order = mm.order(i);
       if (pa.isolateFreePage(pfn, order) === 0)
-        throw new Error(`offline: could not take the free block at ${hexPfn(pfn)}`);
+        throw new Error(`offline: could not take the free block at ${hex(pfn, 1)}`);
       pa.markAllocated(pfn, order, PageKind.OFFLINE);
       pfn += 2 ** order;
     }
@@ -361,18 +361,18 @@ export class MemoryHotplug {
           const kk = mm.kind(pfn - mm.startPfn);
           if (kk !== PageKind.OFFLINE)
             throw new Error(
-              `hotplug invariant violated: offline memory${id} has a ${PAGE_KIND_NAMES[kk]} page at ${hexPfn(pfn)}`,
+              `hotplug invariant violated: offline memory${id} has a ${PAGE_KIND_NAMES[kk]} page at ${hex(pfn, 1)}`,
             );
         }
         for (let pfn = s; pfn < e; pfn += pa.pageblockNrPages) {
           if (!mm.isPageblockIsolated(pfn))
-            throw new Error(`hotplug invariant violated: offline memory${id} pageblock ${hexPfn(pfn)} is not isolated`);
+            throw new Error(`hotplug invariant violated: offline memory${id} pageblock ${hex(pfn, 1)} is not isolated`);
         }
         perZone[pa.zoneIdxOf(s)] += e - s;
       } else {
         for (let pfn = s; pfn < e; pfn++) {
           if (mm.kind(pfn - mm.startPfn) === PageKind.OFFLINE)
-            throw new Error(`hotplug invariant violated: online memory${id} has an offline page at ${hexPfn(pfn)}`);
+            throw new Error(`hotplug invariant violated: online memory${id} has an offline page at ${hex(pfn, 1)}`);
         }
       }
     }

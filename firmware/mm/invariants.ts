@@ -28,8 +28,7 @@ import type { PageAllocator } from './page-alloc.js';
 import { NR_PAGE_KINDS, PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_PCP, PageKind } from './page-flags.js';
 import { NR_PCP_LISTS } from './pcp.js';
 import { B_AGE, B_FLAGS, B_KIND, B_ORDER } from './memmap.js';
-
-const hex = (n: number): string => '0x' + n.toString(16);
+import { hex } from '../../hal/bits.js';
 
 export function checkInvariants(pa: PageAllocator): void {
   const mm = pa.memmap;
@@ -48,7 +47,7 @@ export function checkInvariants(pa: PageAllocator): void {
     let prevNode = head;
     for (let node = w[3 * head]!; node !== head; node = w[3 * node]!) {
       if (node < 0 || node >= nrPages) fail(`${what}: list links to node ${node}, which is not a page`);
-      if (w[3 * node + 1] !== prevNode) fail(`${what}: broken back link at pfn ${hex(node + base)}`);
+      if (w[3 * node + 1] !== prevNode) fail(`${what}: broken back link at pfn ${hex(node + base, 1)}`);
       if (++n > nrPages) fail(`${what}: list does not return to its head (cycle)`);
       visit(node);
       prevNode = node;
@@ -60,16 +59,16 @@ export function checkInvariants(pa: PageAllocator): void {
   const coverBlock = (idx: number, order: number, mark: number, what: string): void => {
     const n = 2 ** order;
     for (let i = idx; i < idx + n; i++) {
-      if (i >= nrPages) fail(`${what}: block at pfn ${hex(idx + base)} runs past the end of DRAM`);
-      if (covered[i]) fail(`${what}: pfn ${hex(i + base)} is in two free blocks (or on two lists)`);
+      if (i >= nrPages) fail(`${what}: block at pfn ${hex(idx + base, 1)} runs past the end of DRAM`);
+      if (covered[i]) fail(`${what}: pfn ${hex(i + base, 1)} is in two free blocks (or on two lists)`);
       covered[i] = mark;
       if (b[12 * i + B_KIND] !== PageKind.FREE)
         fail(
-          `${what}: pfn ${hex(i + base)} of the free block at ${hex(idx + base)} has kind ${PAGE_KIND_NAMES[b[12 * i + B_KIND]!]}`,
+          `${what}: pfn ${hex(i + base, 1)} of the free block at ${hex(idx + base, 1)} has kind ${PAGE_KIND_NAMES[b[12 * i + B_KIND]!]}`,
         );
       if (i !== idx && b[12 * i + B_FLAGS] !== 0)
         fail(
-          `${what}: tail pfn ${hex(i + base)} of the free block at ${hex(idx + base)} has flags 0x${b[12 * i + B_FLAGS]!.toString(16)}`,
+          `${what}: tail pfn ${hex(i + base, 1)} of the free block at ${hex(idx + base, 1)} has flags 0x${b[12 * i + B_FLAGS]!.toString(16)}`,
         );
     }
   };
@@ -86,19 +85,23 @@ export function checkInvariants(pa: PageAllocator): void {
         total += walk(pa.freeListHead(zone.idx, o, mt), what, (idx) => {
           const pfn = idx + base;
           if (b[12 * idx + B_FLAGS] !== PG_BUDDY)
-            fail(`${what}: pfn ${hex(pfn)} has flags 0x${b[12 * idx + B_FLAGS]!.toString(16)}, expected PG_BUDDY only`);
-          if (b[12 * idx + B_ORDER] !== o) fail(`${what}: pfn ${hex(pfn)} has buddy order ${b[12 * idx + B_ORDER]}`);
-          if (pfn % 2 ** o !== 0) fail(`${what}: pfn ${hex(pfn)} is not aligned to order ${o}`);
+            fail(
+              `${what}: pfn ${hex(pfn, 1)} has flags 0x${b[12 * idx + B_FLAGS]!.toString(16)}, expected PG_BUDDY only`,
+            );
+          if (b[12 * idx + B_ORDER] !== o) fail(`${what}: pfn ${hex(pfn, 1)} has buddy order ${b[12 * idx + B_ORDER]}`);
+          if (pfn % 2 ** o !== 0) fail(`${what}: pfn ${hex(pfn, 1)} is not aligned to order ${o}`);
           if (pfn < zone.zoneStartPfn || pfn + 2 ** o > zone.endPfn)
             fail(
-              `${what}: block [${hex(pfn)}, ${hex(pfn + 2 ** o)}) is not inside the zone [${hex(zone.zoneStartPfn)}, ${hex(zone.endPfn)})`,
+              `${what}: block [${hex(pfn, 1)}, ${hex(pfn + 2 ** o, 1)}) is not inside the zone [${hex(zone.zoneStartPfn, 1)}, ${hex(zone.endPfn, 1)})`,
             );
           coverBlock(idx, o, 1, what);
           const step = Math.min(2 ** o, pa.pageblockNrPages);
           for (let p = pfn; p < pfn + 2 ** o; p += step) {
             const bmt = mm.getPageblockMigratetype(p);
             if (bmt !== mt)
-              fail(`${what}: block at ${hex(pfn)} covers pageblock ${hex(p)} of type ${MIGRATETYPE_NAMES[bmt] ?? bmt}`);
+              fail(
+                `${what}: block at ${hex(pfn, 1)} covers pageblock ${hex(p, 1)} of type ${MIGRATETYPE_NAMES[bmt] ?? bmt}`,
+              );
           }
           if (mt !== MIGRATE_ISOLATE) free += 2 ** o;
           if (mt === MIGRATE_CMA) freeCma += 2 ** o;
@@ -134,12 +137,12 @@ export function checkInvariants(pa: PageAllocator): void {
               const pfn = idx + base;
               if (b[12 * idx + B_FLAGS] !== PG_PCP)
                 fail(
-                  `${what}: pfn ${hex(pfn)} has flags 0x${b[12 * idx + B_FLAGS]!.toString(16)}, expected PG_PCP only`,
+                  `${what}: pfn ${hex(pfn, 1)} has flags 0x${b[12 * idx + B_FLAGS]!.toString(16)}, expected PG_PCP only`,
                 );
-              if (b[12 * idx + B_ORDER] !== o) fail(`${what}: pfn ${hex(pfn)} has order ${b[12 * idx + B_ORDER]}`);
-              if (pfn % 2 ** o !== 0) fail(`${what}: pfn ${hex(pfn)} is not aligned to order ${o}`);
+              if (b[12 * idx + B_ORDER] !== o) fail(`${what}: pfn ${hex(pfn, 1)} has order ${b[12 * idx + B_ORDER]}`);
+              if (pfn % 2 ** o !== 0) fail(`${what}: pfn ${hex(pfn, 1)} is not aligned to order ${o}`);
               if (!zone.spansPfn(pfn) || !zone.spansPfn(pfn + 2 ** o - 1))
-                fail(`${what}: pfn ${hex(pfn)} is outside the zone`);
+                fail(`${what}: pfn ${hex(pfn, 1)} is outside the zone`);
               coverBlock(idx, o, 2, what);
             }) *
             2 ** o;
@@ -159,22 +162,22 @@ export function checkInvariants(pa: PageAllocator): void {
     const k = b[12 * i + B_KIND]!;
     const f = b[12 * i + B_FLAGS]!;
     if (k === PageKind.FREE) {
-      if (!covered[i]) fail(`pfn ${hex(pfn)} has kind free but is in no free block (lost page)`);
+      if (!covered[i]) fail(`pfn ${hex(pfn, 1)} has kind free but is in no free block (lost page)`);
       if (b[12 * i + B_AGE] !== 0)
-        fail(`free pfn ${hex(pfn)} has LRU age ${b[12 * i + B_AGE]} (free pages have age 0)`);
+        fail(`free pfn ${hex(pfn, 1)} has LRU age ${b[12 * i + B_AGE]} (free pages have age 0)`);
       continue;
     }
     nrKind[zi]![k]!++;
-    if (covered[i]) fail(`pfn ${hex(pfn)} is in a free block but has kind ${PAGE_KIND_NAMES[k]}`);
+    if (covered[i]) fail(`pfn ${hex(pfn, 1)} is in a free block but has kind ${PAGE_KIND_NAMES[k]}`);
     if (f & (PG_BUDDY | PG_PCP))
-      fail(`pfn ${hex(pfn)} (kind ${PAGE_KIND_NAMES[k]}) has PG_BUDDY/PG_PCP but is on no free list`);
+      fail(`pfn ${hex(pfn, 1)} (kind ${PAGE_KIND_NAMES[k]}) has PG_BUDDY/PG_PCP but is on no free list`);
     if (f & PG_HEAD) {
       const o = b[12 * i + B_ORDER]!;
-      if (o > pa.maxOrder) fail(`allocated block at ${hex(pfn)} has order ${o} > MAX_PAGE_ORDER`);
-      if (i + 2 ** o > nrPages) fail(`allocated block at ${hex(pfn)} of order ${o} runs past the end of DRAM`);
+      if (o > pa.maxOrder) fail(`allocated block at ${hex(pfn, 1)} has order ${o} > MAX_PAGE_ORDER`);
+      if (i + 2 ** o > nrPages) fail(`allocated block at ${hex(pfn, 1)} of order ${o} runs past the end of DRAM`);
       for (let j = i + 1; j < i + 2 ** o; j++)
         if (b[12 * j + B_KIND] === PageKind.FREE)
-          fail(`allocated order-${o} block at ${hex(pfn)} contains free pfn ${hex(j + base)}`);
+          fail(`allocated order-${o} block at ${hex(pfn, 1)} contains free pfn ${hex(j + base, 1)}`);
     }
   }
   pa.zones.forEach((zone, z) => {
@@ -190,10 +193,10 @@ export function checkInvariants(pa: PageAllocator): void {
   const pbNr = pa.pageblockNrPages;
   for (let pfn = base - (base % pbNr); pfn < mm.endPfn; pfn += pbNr) {
     const raw = mm.getPageblockRawMigratetype(pfn);
-    if (raw >= MIGRATE_ISOLATE) fail(`pageblock ${hex(pfn)} has invalid raw migratetype ${raw}`);
+    if (raw >= MIGRATE_ISOLATE) fail(`pageblock ${hex(pfn, 1)} has invalid raw migratetype ${raw}`);
     const inCma = pa.cmaAreas.some((c) => pfn >= c.startPfn && pfn < c.endPfn);
     if (inCma && raw !== MIGRATE_CMA)
-      fail(`pageblock ${hex(pfn)} is in a CMA area but has type ${MIGRATETYPE_NAMES[raw]}`);
-    if (!inCma && raw === MIGRATE_CMA) fail(`pageblock ${hex(pfn)} is MIGRATE_CMA outside every CMA area`);
+      fail(`pageblock ${hex(pfn, 1)} is in a CMA area but has type ${MIGRATETYPE_NAMES[raw]}`);
+    if (!inCma && raw === MIGRATE_CMA) fail(`pageblock ${hex(pfn, 1)} is MIGRATE_CMA outside every CMA area`);
   }
 }

@@ -22,8 +22,8 @@
 import { ZONE_MOVABLE } from './layout.js';
 import { MIGRATE_CMA } from './migratetype.js';
 import type { MmContext } from './mm-context.js';
-import { hexPfn } from './mm-context.js';
 import { PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_PCP, PageKind, isMovableKind } from './page-flags.js';
+import { hex } from '../../hal/bits.js';
 
 /** isol_flags: isolate to offline memory (PageOffline/balloon pages count as movable). */
 export const MEMORY_OFFLINE = 0x1;
@@ -50,7 +50,7 @@ export class PageIsolation {
     const mm = this.ctx.memmap;
     if (!Number.isInteger(start) || !Number.isInteger(end) || start >= end || start < mm.startPfn || end > mm.endPfn) {
       throw new RangeError(
-        `${what}: range [${start}, ${end}) is empty or outside DRAM [${hexPfn(mm.startPfn)}, ${hexPfn(mm.endPfn)})`,
+        `${what}: range [${start}, ${end}) is empty or outside DRAM [${hex(mm.startPfn, 1)}, ${hex(mm.endPfn, 1)})`,
       );
     }
   }
@@ -125,7 +125,7 @@ export class PageIsolation {
           ok: false,
           pfn,
           reason: 'already isolated',
-          detail: `pageblock ${hexPfn(pfn)} is already MIGRATE_ISOLATE (another isolation holds it)`,
+          detail: `pageblock ${hex(pfn, 1)} is already MIGRATE_ISOLATE (another isolation holds it)`,
         };
         break;
       }
@@ -142,7 +142,7 @@ export class PageIsolation {
           ok: false,
           pfn: bad,
           reason: 'unmovable page',
-          detail: `${what} at pfn ${hexPfn(bad)} (${pa.describePage(bad)})`,
+          detail: `${what} at pfn ${hex(bad, 1)} (${pa.describePage(bad)})`,
         };
         break;
       }
@@ -151,7 +151,7 @@ export class PageIsolation {
           ok: false,
           pfn,
           reason: 'pageblock straddles zones',
-          detail: `pageblock ${hexPfn(pfn)} crosses a zone boundary`,
+          detail: `pageblock ${hex(pfn, 1)} crosses a zone boundary`,
         };
         break;
       }

@@ -1,3 +1,4 @@
+import { hex } from '../../hal/bits.js';
 /**
  * The memory layout the boot code hands to the mm core: one contiguous DRAM range cut into
  * zones, with memblock-reserved ranges and CMA areas. All ranges are in page frame numbers,
@@ -60,8 +61,7 @@ export interface MemoryLayout {
 }
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const hex = (pfn: number): string => '0x' + pfn.toString(16);
-const rng = (r: PfnRange): string => `[${hex(r.startPfn)}, ${hex(r.endPfn)})`;
+const rng = (r: PfnRange): string => `[${hex(r.startPfn, 1)}, ${hex(r.endPfn, 1)})`;
 
 /**
  * Check a layout and return every problem found, each as a sentence naming the field
@@ -80,7 +80,9 @@ export function validateLayout(layout: MemoryLayout): string[] {
   const nrOk = isInt(l.nrPages) && l.nrPages > 0;
   if (!nrOk) errors.push(`nrPages: ${String(l.nrPages)} is not a positive integer`);
   if (startOk && nrOk && l.startPfn! + l.nrPages! > 0x7fffffff) {
-    errors.push(`startPfn + nrPages = ${hex(l.startPfn! + l.nrPages!)} exceeds 0x7fffffff: pfns must fit in 31 bits`);
+    errors.push(
+      `startPfn + nrPages = ${hex(l.startPfn! + l.nrPages!, 1)} exceeds 0x7fffffff: pfns must fit in 31 bits`,
+    );
   }
   const maxOk = isInt(l.maxOrder) && l.maxOrder >= 0 && l.maxOrder <= MAX_SUPPORTED_ORDER;
   if (!maxOk) errors.push(`maxOrder: ${String(l.maxOrder)} is not an integer in [0, ${MAX_SUPPORTED_ORDER}]`);
@@ -106,7 +108,7 @@ export function validateLayout(layout: MemoryLayout): string[] {
 
   const dramStart = l.startPfn!;
   const dramEnd = dramStart + l.nrPages!;
-  const dram = `DRAM [${hex(dramStart)}, ${hex(dramEnd)})`;
+  const dram = `DRAM [${hex(dramStart, 1)}, ${hex(dramEnd, 1)})`;
   const rangeErr = (where: string, r: unknown): string | null => {
     const x = r as Partial<PfnRange> | null;
     if (x === null || typeof x !== 'object') return `${where}: expected an object with startPfn and endPfn`;
@@ -137,17 +139,17 @@ export function validateLayout(layout: MemoryLayout): string[] {
       }
       if (z.startPfn > prevEnd)
         errors.push(
-          `${where}: gap of ${z.startPfn - prevEnd} pages before it (previous zone or DRAM start ends at ${hex(prevEnd)}, this zone starts at ${hex(z.startPfn)})`,
+          `${where}: gap of ${z.startPfn - prevEnd} pages before it (previous zone or DRAM start ends at ${hex(prevEnd, 1)}, this zone starts at ${hex(z.startPfn, 1)})`,
         );
       if (z.startPfn < prevEnd)
         errors.push(
-          `${where}: overlaps the previous zone by ${prevEnd - z.startPfn} pages (previous ends at ${hex(prevEnd)}, this starts at ${hex(z.startPfn)})`,
+          `${where}: overlaps the previous zone by ${prevEnd - z.startPfn} pages (previous ends at ${hex(prevEnd, 1)}, this starts at ${hex(z.startPfn, 1)})`,
         );
       prevEnd = z.endPfn;
     });
     if (prevEnd < dramEnd)
       errors.push(
-        `zones: the last zone ends at ${hex(prevEnd)} but ${dram} continues: ${dramEnd - prevEnd} pages belong to no zone`,
+        `zones: the last zone ends at ${hex(prevEnd, 1)} but ${dram} continues: ${dramEnd - prevEnd} pages belong to no zone`,
       );
   }
 

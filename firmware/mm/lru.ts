@@ -25,7 +25,6 @@
 import { MAX_NR_ZONES } from './layout.js';
 import type { MemMap } from './memmap.js';
 import type { MmContext } from './mm-context.js';
-import { hexPfn } from './mm-context.js';
 import {
   PAGE_KIND_NAMES,
   PG_ACTIVE,
@@ -36,6 +35,7 @@ import {
   PageKind,
   isLruKind,
 } from './page-flags.js';
+import { hex } from '../../hal/bits.js';
 
 /** enum lru_list. */
 export const LRU_INACTIVE_ANON = 0;
@@ -117,10 +117,10 @@ export class Lru {
     const i = pfn - this.base;
     if ((this.mm.flags(i) & PG_HEAD) === 0)
       throw new Error(
-        `${what}: pfn ${hexPfn(pfn)} is not the head of an allocated block (${this.ctx.pa.describePage(pfn)})`,
+        `${what}: pfn ${hex(pfn, 1)} is not the head of an allocated block (${this.ctx.pa.describePage(pfn)})`,
       );
     if (!isLruKind(this.mm.kind(i)))
-      throw new Error(`${what}: pfn ${hexPfn(pfn)} has kind ${PAGE_KIND_NAMES[this.mm.kind(i)]}, not anon or file`);
+      throw new Error(`${what}: pfn ${hex(pfn, 1)} has kind ${PAGE_KIND_NAMES[this.mm.kind(i)]}, not anon or file`);
     return i;
   }
 
@@ -166,7 +166,7 @@ export class Lru {
   add(pfn: number, active = false): void {
     const i = this.checkHead(pfn, 'lru add');
     if (this.mm.flags(i) & (PG_LRU | PG_ISOLATED))
-      throw new Error(`lru add: pfn ${hexPfn(pfn)} is already on an LRU list or isolated`);
+      throw new Error(`lru add: pfn ${hex(pfn, 1)} is already on an LRU list or isolated`);
     this.mm.setFlags(i, (this.mm.flags(i) & ~(PG_ACTIVE | PG_REFERENCED)) | (active ? PG_ACTIVE : 0));
     this.mm.setAge(i, 0);
     this.addToList(pfn);
@@ -241,7 +241,7 @@ export class Lru {
   /** folio_putback_lru(): return an isolated page to the head of its list. */
   putback(pfn: number): void {
     const i = pfn - this.base;
-    if ((this.mm.flags(i) & PG_ISOLATED) === 0) throw new Error(`lru putback: pfn ${hexPfn(pfn)} is not isolated`);
+    if ((this.mm.flags(i) & PG_ISOLATED) === 0) throw new Error(`lru putback: pfn ${hex(pfn, 1)} is not isolated`);
     this.unaccountIsolated(pfn);
     this.mm.setFlags(i, this.mm.flags(i) & ~PG_ISOLATED);
     this.addToList(pfn);
@@ -287,19 +287,19 @@ export class Lru {
       let n = 0;
       for (let node = mm.next(head); node !== head; node = mm.next(node)) {
         if (node < 0 || node >= mm.nrPages) fail(`${LRU_NAMES[lru]}: links to node ${node}, which is not a page`);
-        if (mm.prev(node) !== prevNode) fail(`${LRU_NAMES[lru]}: broken back link at pfn ${hexPfn(node + this.base)}`);
+        if (mm.prev(node) !== prevNode) fail(`${LRU_NAMES[lru]}: broken back link at pfn ${hex(node + this.base, 1)}`);
         if (++n > mm.nrPages) fail(`${LRU_NAMES[lru]}: list does not return to its head`);
         const pfn = node + this.base;
         const f = mm.flags(node);
         const k = mm.kind(node);
         if ((f & PG_HEAD) === 0)
-          fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} is not an allocated head (${pa.describePage(pfn)})`);
-        if ((f & PG_LRU) === 0) fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} lacks PG_LRU`);
-        if (f & PG_ISOLATED) fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} is on a list and isolated`);
+          fail(`${LRU_NAMES[lru]}: pfn ${hex(pfn, 1)} is not an allocated head (${pa.describePage(pfn)})`);
+        if ((f & PG_LRU) === 0) fail(`${LRU_NAMES[lru]}: pfn ${hex(pfn, 1)} lacks PG_LRU`);
+        if (f & PG_ISOLATED) fail(`${LRU_NAMES[lru]}: pfn ${hex(pfn, 1)} is on a list and isolated`);
         if (((f & PG_ACTIVE) !== 0) !== isActiveLru(lru))
-          fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} has PG_ACTIVE ${(f & PG_ACTIVE) !== 0}`);
+          fail(`${LRU_NAMES[lru]}: pfn ${hex(pfn, 1)} has PG_ACTIVE ${(f & PG_ACTIVE) !== 0}`);
         if (isFileKind(k) !== isFileLru(lru) || !isLruKind(k))
-          fail(`${LRU_NAMES[lru]}: pfn ${hexPfn(pfn)} has kind ${PAGE_KIND_NAMES[k]}`);
+          fail(`${LRU_NAMES[lru]}: pfn ${hex(pfn, 1)} has kind ${PAGE_KIND_NAMES[k]}`);
         size[pa.zoneIdxOf(pfn) * NR_LRU_LISTS + lru] += 2 ** mm.order(node);
         onLists++;
         prevNode = node;

@@ -1,6 +1,6 @@
 /**
- * MmMechanisms: the mm mechanisms built on a booted MemoryManager, wired together
- * and into the allocator's slow path:
+ * MmMechanisms: the mm mechanisms (reclaim, migration, compaction, contiguous ranges, hotplug,
+ * shrinkers) built on a booted MemoryManager, wired together and into the allocator's slow path:
  *  - MmHooks: wakeKswapd -> reclaim.wakeupKswapd(); directReclaim -> try_to_free_pages();
  *    directCompact -> try_to_compact_pages(); none of them recurses while reclaim or compaction
  *    runs (PF_MEMALLOC); extfrag and outOfMemory go to the hooks that were installed before;
@@ -23,12 +23,13 @@ import { PageIsolation } from './isolation.js';
 import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, Lru } from './lru.js';
 import type { MemoryManager } from './memory-manager.js';
 import { Migrator } from './migrate.js';
-import { MmContext, hexPfn } from './mm-context.js';
+import { MmContext } from './mm-context.js';
 import type { MmHooks } from './page-alloc.js';
 import { PG_HEAD, PageKind, isLruKind } from './page-flags.js';
 import { Reclaim } from './reclaim.js';
 import { ShrinkerRegistry, SlabCache, DEFAULT_SEEKS } from './shrinker.js';
 import { AddressSpace } from './workingset.js';
+import { hex } from '../../hal/bits.js';
 
 /** Default memory block size when the board gives none (x86-64's 128 MiB). */
 export const DEFAULT_MEMORY_BLOCK_BYTES = 128 * 1024 * 1024;
@@ -245,13 +246,13 @@ export class MmMechanisms {
     if (!mm.pfnValid(pfn)) throw new RangeError(`freePages: pfn ${pfn} is outside DRAM`);
     const i = pfn - mm.startPfn;
     if ((mm.flags(i) & PG_HEAD) === 0 || mm.kind(i) === PageKind.FREE) {
-      throw new Error(`freePages: bad page state at pfn ${hexPfn(pfn)}: ${this.mm.pa.describePage(pfn)}`);
+      throw new Error(`freePages: bad page state at pfn ${hex(pfn, 1)}: ${this.mm.pa.describePage(pfn)}`);
     }
     const id = this.ws.idAt(pfn);
     if (id >= 0) {
       if (order !== 0 || mm.order(i) !== 0)
         throw new Error(
-          `freePages: pfn ${hexPfn(pfn)} holds logical page ${id}, an order-0 page; cannot free it as order ${order}`,
+          `freePages: pfn ${hex(pfn, 1)} holds logical page ${id}, an order-0 page; cannot free it as order ${order}`,
         );
       this.ws.release(id);
       return;

@@ -19,8 +19,8 @@ import { GFP_USER, __GFP_HIGHMEM, __GFP_MOVABLE, __GFP_RETRY_MAYFAIL } from './g
 import { ZONE_MOVABLE } from './layout.js';
 import type { Lru } from './lru.js';
 import type { MmContext } from './mm-context.js';
-import { hexPfn } from './mm-context.js';
 import { PAGE_KIND_NAMES, PG_HEAD, PG_ISOLATED, PG_LRU, PG_PINNED, PageKind, isMovableKind } from './page-flags.js';
+import { hex } from '../../hal/bits.js';
 
 export type MigrateFailReason = 'pinned' | 'unmovable' | 'no-target';
 
@@ -87,7 +87,7 @@ export class Migrator {
     const i = pfn - mm.startPfn;
     if ((mm.flags(i) & PG_HEAD) === 0 || mm.kind(i) === PageKind.FREE)
       throw new Error(
-        `${what}: pfn ${hexPfn(pfn)} is not the head of an allocated block (${this.ctx.pa.describePage(pfn)})`,
+        `${what}: pfn ${hex(pfn, 1)} is not the head of an allocated block (${this.ctx.pa.describePage(pfn)})`,
       );
     return i;
   }
@@ -194,7 +194,7 @@ export class Migrator {
     const di = dst - base;
     if ((mm.flags(di) & PG_HEAD) === 0 || mm.order(di) !== order || mm.kind(di) === PageKind.FREE) {
       throw new Error(
-        `migrate: target pfn ${hexPfn(dst)} is not an allocated order-${order} block (${ctx.pa.describePage(dst)})`,
+        `migrate: target pfn ${hex(dst, 1)} is not an allocated order-${order} block (${ctx.pa.describePage(dst)})`,
       );
     }
     const pages = 2 ** order;

@@ -24,8 +24,6 @@ export interface PageListener {
   reclaimed?(pfn: number, order: number, kind: number): void;
 }
 
-export const hexPfn = (pfn: number): string => '0x' + pfn.toString(16);
-
 export class MmContext {
   readonly mm: MemoryManager;
   readonly pa: PageAllocator;

@@ -80,6 +80,7 @@ import { NR_PCP_LISTS, PAGE_ALLOC_COSTLY_ORDER, PerCpuPages } from './pcp.js';
 import { VmEvents } from './vmstat.js';
 import { DEFAULT_WATERMARK_BOOST_FACTOR, multFrac } from './watermarks.js';
 import { Zone } from './zone.js';
+import { hex } from '../../hal/bits.js';
 
 export { PAGE_ALLOC_COSTLY_ORDER };
 /** MAX_RECLAIM_RETRIES: bound of the slow path's reclaim loop. */
@@ -164,8 +165,6 @@ export interface PageAllocOptions {
 
 /** A called-back function that sees every block entering (+1) or leaving (-1) a buddy list. */
 export type FreeListHook = (pfn: number, order: number, delta: 1 | -1) => void;
-
-const hexPfn = (pfn: number): string => '0x' + pfn.toString(16);
 
 // The order-0 fast paths below (and in pcp.ts) spell some constants as literals, with the name
 // in a comment: V8 does not fold module-level bindings (each use is a context-slot load and a
@@ -411,7 +410,7 @@ export class PageAllocator {
   zoneOf(pfn: number): Zone {
     const i = this.zoneIdxOf(pfn);
     if (i < 0 || pfn < this.startPfn)
-      throw new RangeError(`pfn ${hexPfn(pfn)} is outside DRAM [${hexPfn(this.startPfn)}, ${hexPfn(this.endPfn)})`);
+      throw new RangeError(`pfn ${hex(pfn, 1)} is outside DRAM [${hex(this.startPfn, 1)}, ${hex(this.endPfn, 1)})`);
     return this.zones[i]!;
   }
 
@@ -518,7 +517,10 @@ export class PageAllocator {
    */
   freeOneBlock(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean): void {
     this.accountFreepages(zone, 1 << order, mt);
-    if (this.freeListHook !== null) return this.mergeAndAdd(pfn, zone, order, mt, toTail, -1);
+    if (this.freeListHook !== null) {
+      this.mergeAndAdd(pfn, zone, order, mt, toTail, -1);
+      return;
+    }
     // The common case, kept small enough for V8 to inline and with no call in the loop: no
     // observer, and buddies of pageblock size and up have the freed block's type (their
     // pageblock byte equals mt: mt is below 8 and the isolate bit is clear). Anything else
@@ -537,8 +539,10 @@ export class PageAllocator {
       const bi = buddyPfn - base;
       const st = w[3 * bi + 2 /* W_STATE */]!;
       if (st >>> 16 !== (1 /* PG_BUDDY */ | (order << 8))) break;
-      if (order >= pbOrder && this.pbFlags[(buddyPfn >> pbOrder) - this.pbBase] !== mt)
-        return this.mergeAndAdd(pfn, zone, order, mt, toTail, buddyPfn);
+      if (order >= pbOrder && this.pbFlags[(buddyPfn >> pbOrder) - this.pbBase] !== mt) {
+        this.mergeAndAdd(pfn, zone, order, mt, toTail, buddyPfn);
+        return;
+      }
       // __del_page_from_free_list(buddy, zone, order, mt)
       const n = w[3 * bi]!;
       const p = w[3 * bi + 1]!;
@@ -653,7 +657,10 @@ export class PageAllocator {
       // bytecode size).
       if (((st >> 16) & -100) !== 4 /* PG_HEAD */ || k === 0 || zi < 0) break fast;
       const cw = this.pcpCountBase;
-      if (cw < 0) return this.freeBuddyOrder0(pfn, zi, st, f);
+      if (cw < 0) {
+        this.freeBuddyOrder0(pfn, zi, st, f);
+        return;
+      }
       const zone = this.zones[zi]!;
       if (f >= 3 /* MIGRATE_PCPTYPES */) break fast;
       const zc = zi * this.nrCpus + cpu;
@@ -697,17 +704,17 @@ export class PageAllocator {
     if (!(idx >= 0 && pfn < this.endPfn) || (pfn | 0) !== pfn || cpu >>> 0 >= this.nrCpus || (cpu | 0) !== cpu) {
       if (cpu >>> 0 >= this.nrCpus || (cpu | 0) !== cpu)
         throw new RangeError(`freePages: cpu ${cpu} is not in [0, ${this.nrCpus})`);
-      throw new RangeError(`freePages: pfn ${pfn} is outside DRAM [${hexPfn(this.startPfn)}, ${hexPfn(this.endPfn)})`);
+      throw new RangeError(`freePages: pfn ${pfn} is outside DRAM [${hex(this.startPfn, 1)}, ${hex(this.endPfn, 1)})`);
     }
     const fl = b[12 * idx + B_FLAGS]!;
     if ((fl & (PG_HEAD | PG_LRU | PG_ISOLATED)) !== PG_HEAD || b[12 * idx + B_ORDER] !== order) {
       if (fl & PG_HEAD && b[12 * idx + B_ORDER] === order) {
         throw new Error(
-          `freePages: bad page state at pfn ${hexPfn(pfn)}: still on an LRU list or isolated (flags 0x${fl.toString(16)})`,
+          `freePages: bad page state at pfn ${hex(pfn, 1)}: still on an LRU list or isolated (flags 0x${fl.toString(16)})`,
         );
       }
       throw new Error(
-        `freePages: bad page state at pfn ${hexPfn(pfn)}: ${this.describePage(pfn)}; cannot free it as an order-${order} block`,
+        `freePages: bad page state at pfn ${hex(pfn, 1)}: ${this.describePage(pfn)}; cannot free it as an order-${order} block`,
       );
     }
     const zone = this.zones[this.zoneIdxOf(pfn)]!;
@@ -722,7 +729,7 @@ export class PageAllocator {
       const k = b[12 * i + B_KIND]!;
       if (k === PageKind.FREE)
         throw new Error(
-          `freePages: bad page state at pfn ${hexPfn(i + this.startPfn)} (page ${i - idx} of the order-${order} block at ${hexPfn(pfn)}): already free`,
+          `freePages: bad page state at pfn ${hex(i + this.startPfn, 1)} (page ${i - idx} of the order-${order} block at ${hex(pfn, 1)}): already free`,
         );
       kindCount[(cell >= 0 ? cell : this.cellOf[i >>> cellShift]! * 11) + k]--;
       // Kind FREE, age 0, no flags (the order of a free page is set on block heads later).
@@ -756,7 +763,7 @@ export class PageAllocator {
           const k = b[12 * i + B_KIND]!;
           if (k === PageKind.FREE) {
             if (b[12 * i + B_FLAGS]! !== 0 || this.findFreeBlock(i + this.startPfn) >= 0)
-              throw new Error(`freePagesCore: pfn ${hexPfn(i + this.startPfn)} is already free`);
+              throw new Error(`freePagesCore: pfn ${hex(i + this.startPfn, 1)} is already free`);
             continue;
           }
           this.census.addBlock(i, 1, k, -1);
@@ -1601,7 +1608,7 @@ export class PageAllocator {
     const idx = pfn - this.startPfn;
     if ((this.b[12 * idx + B_FLAGS]! & PG_BUDDY) === 0 || this.b[12 * idx + B_ORDER] !== order) {
       throw new Error(
-        `isolateFreePage: pfn ${hexPfn(pfn)} is not a free order-${order} block (${this.describePage(pfn)})`,
+        `isolateFreePage: pfn ${hex(pfn, 1)} is not a free order-${order} block (${this.describePage(pfn)})`,
       );
     }
     const zone = this.zoneOf(pfn);
@@ -1642,7 +1649,7 @@ export class PageAllocator {
     for (let i = idx; i < idx + n; i++) {
       const fl = b[12 * i + B_FLAGS]!;
       if (fl & (PG_BUDDY | PG_PCP))
-        throw new Error(`markAllocated: pfn ${hexPfn(i + this.startPfn)} is on a free list`);
+        throw new Error(`markAllocated: pfn ${hex(i + this.startPfn, 1)} is on a free list`);
       if (fl & PG_HEAD && fl & PG_PINNED) census.addPinned(i, 1 << b[12 * i + B_ORDER]!, -1);
       const old = b[12 * i + B_KIND]!;
       if (old !== PageKind.FREE) census.addBlock(i, 1, old, -1);
@@ -1661,7 +1668,7 @@ export class PageAllocator {
     const idx = pfn - this.startPfn;
     for (let i = idx; i < idx + nrPages; i++) {
       const old = this.b[12 * i + B_KIND]!;
-      if (old === PageKind.FREE) throw new Error(`setPageKind: pfn ${hexPfn(i + this.startPfn)} is free`);
+      if (old === PageKind.FREE) throw new Error(`setPageKind: pfn ${hex(i + this.startPfn, 1)} is free`);
       this.census.addBlock(i, 1, old, -1);
       this.census.addBlock(i, 1, kind, 1);
       this.b[12 * i + B_KIND] = kind;
@@ -1675,7 +1682,7 @@ export class PageAllocator {
   setPinned(pfn: number, on: boolean): void {
     const idx = pfn - this.startPfn;
     const fl = this.b[12 * idx + B_FLAGS]!;
-    if ((fl & PG_HEAD) === 0) throw new Error(`setPinned: pfn ${hexPfn(pfn)} is not the head of an allocated block`);
+    if ((fl & PG_HEAD) === 0) throw new Error(`setPinned: pfn ${hex(pfn, 1)} is not the head of an allocated block`);
     if (((fl & PG_PINNED) !== 0) === on) return;
     this.b[12 * idx + B_FLAGS] = on ? fl | PG_PINNED : fl & ~PG_PINNED;
     this.census.addPinned(idx, 1 << this.b[12 * idx + B_ORDER]!, on ? 1 : -1);
@@ -1687,7 +1694,7 @@ export class PageAllocator {
     const idx = pfn - this.startPfn;
     if ((b[12 * idx + B_FLAGS]! & PG_HEAD) === 0 || b[12 * idx + B_ORDER] !== order) {
       throw new Error(
-        `splitPage: pfn ${hexPfn(pfn)} is not an allocated order-${order} block (${this.describePage(pfn)})`,
+        `splitPage: pfn ${hex(pfn, 1)} is not an allocated order-${order} block (${this.describePage(pfn)})`,
       );
     }
     for (let i = idx; i < idx + (1 << order); i++) {
@@ -1706,7 +1713,7 @@ export class PageAllocator {
     if (f & (PG_BUDDY | PG_PCP | PG_HEAD)) parts.push(`order ${b[12 * i + B_ORDER]}`);
     const fb = this.findFreeBlock(pfn);
     if (fb >= 0 && fb !== pfn)
-      parts.push(`inside the free order-${b[12 * (fb - this.startPfn) + B_ORDER]} block at ${hexPfn(fb)}`);
+      parts.push(`inside the free order-${b[12 * (fb - this.startPfn) + B_ORDER]} block at ${hex(fb, 1)}`);
     return parts.join(', ');
   }
 }

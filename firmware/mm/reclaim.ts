@@ -212,7 +212,7 @@ export class Reclaim {
    */
   wakeupKswapd(zoneIdx: number, order: number, highestZoneIdx: number): boolean {
     const zone = this.ctx.pa.zones[zoneIdx];
-    if (!zone || !zone.populated) return false;
+    if (!zone?.populated) return false;
     if (this.kswapdFailures >= MAX_RECLAIM_RETRIES) return false;
     if (this.pgdatBalanced(order, highestZoneIdx) && !this.watermarkBoosted(highestZoneIdx)) return false;
     this.kswapdOrder = Math.max(this.kswapdOrder, order);

@@ -27,8 +27,8 @@
  */
 import { GFP_KERNEL, __GFP_RECLAIMABLE } from './gfp.js';
 import type { MmContext } from './mm-context.js';
-import { hexPfn } from './mm-context.js';
 import { PG_HEAD, PageKind } from './page-flags.js';
+import { hex } from '../../hal/bits.js';
 
 export const SHRINK_STOP = -1;
 export const SHRINK_EMPTY = -2;
@@ -348,14 +348,14 @@ export class SlabCache {
         mm.kind(i) !== PageKind.SLAB_RECLAIMABLE
       ) {
         throw new Error(
-          `slab cache ${this.name} invariant violated: slab ${k} at pfn ${hexPfn(pfn)} is not an allocated order-0 slab_reclaimable page`,
+          `slab cache ${this.name} invariant violated: slab ${k} at pfn ${hex(pfn, 1)} is not an allocated order-0 slab_reclaimable page`,
         );
       }
       if (o === 0 && k < this.count - 1)
-        throw new Error(`slab cache ${this.name} invariant violated: empty slab ${k} at pfn ${hexPfn(pfn)} kept`);
+        throw new Error(`slab cache ${this.name} invariant violated: empty slab ${k} at pfn ${hex(pfn, 1)} kept`);
       if (o > this.objsPerSlab)
         throw new Error(
-          `slab cache ${this.name} invariant violated: slab at ${hexPfn(pfn)} holds ${o} > ${this.objsPerSlab} objects`,
+          `slab cache ${this.name} invariant violated: slab at ${hex(pfn, 1)} holds ${o} > ${this.objsPerSlab} objects`,
         );
       objs += o;
     }

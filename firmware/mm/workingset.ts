@@ -26,8 +26,8 @@ import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
 import type { Lru } from './lru.js';
 import { isFileKind } from './lru.js';
 import type { MmContext } from './mm-context.js';
-import { hexPfn } from './mm-context.js';
 import { PAGE_KIND_NAMES, PG_HEAD, PageKind } from './page-flags.js';
+import { hex } from '../../hal/bits.js';
 
 export const PAGE_NONE = 0;
 export const PAGE_RESIDENT = 1;
@@ -300,14 +300,14 @@ export class AddressSpace {
       if (st === PAGE_RESIDENT) {
         if (!mm.pfnValid(pfn)) fail(`logical page ${id} maps to pfn ${pfn} outside DRAM`);
         const i = pfn - mm.startPfn;
-        if (this.idOf[i] !== id) fail(`logical page ${id} maps to pfn ${hexPfn(pfn)}, which holds id ${this.idOf[i]}`);
+        if (this.idOf[i] !== id) fail(`logical page ${id} maps to pfn ${hex(pfn, 1)}, which holds id ${this.idOf[i]}`);
         if ((mm.flags(i) & PG_HEAD) === 0 || mm.order(i) !== 0)
-          fail(`logical page ${id} at pfn ${hexPfn(pfn)} is not an allocated order-0 page`);
+          fail(`logical page ${id} at pfn ${hex(pfn, 1)} is not an allocated order-0 page`);
         const k = mm.kind(i);
         const ok = this.type[id] === TYPE_FILE ? isFileKind(k) : k === PageKind.ANON;
         if (!ok)
           fail(
-            `logical page ${id} (${this.type[id] === TYPE_FILE ? 'file' : 'anon'}) at pfn ${hexPfn(pfn)} has kind ${PAGE_KIND_NAMES[k]}`,
+            `logical page ${id} (${this.type[id] === TYPE_FILE ? 'file' : 'anon'}) at pfn ${hex(pfn, 1)} has kind ${PAGE_KIND_NAMES[k]}`,
           );
       }
     }
@@ -317,7 +317,7 @@ export class AddressSpace {
     for (let i = 0; this.idOfArr !== null && i < this.idOfArr.length; i++) {
       const id = this.idOf[i]!;
       if (id >= 0 && this.pfnOf[id] !== i + mm.startPfn)
-        fail(`pfn ${hexPfn(i + mm.startPfn)} holds id ${id}, whose pfnOf is ${this.pfnOf[id]}`);
+        fail(`pfn ${hex(i + mm.startPfn, 1)} holds id ${id}, whose pfnOf is ${this.pfnOf[id]}`);
     }
   }
 }

@@ -140,26 +140,36 @@ export class WorkloadEngine {
   apply(op: Op): void {
     switch (op.op) {
       case 'read':
-        return this.read(this.set(op.set), this.pages(op.size), op.pattern, op.writeShare);
+        this.read(this.set(op.set), this.pages(op.size), op.pattern, op.writeShare);
+        break;
       case 'touch':
-        return this.touch(this.set(op.set), this.pages(op.size), op.pattern);
+        this.touch(this.set(op.set), this.pages(op.size), op.pattern);
+        break;
       case 'release':
-        return this.release(this.set(op.set), op.size === undefined ? Infinity : this.pages(op.size));
+        this.release(this.set(op.set), op.size === undefined ? Infinity : this.pages(op.size));
+        break;
       case 'kalloc':
-        return this.kalloc(this.set(op.set), this.pages(op.size));
+        this.kalloc(this.set(op.set), this.pages(op.size));
+        break;
       case 'kfree':
-        return this.kfree(this.set(op.set), op.size === undefined ? Infinity : this.pages(op.size));
+        this.kfree(this.set(op.set), op.size === undefined ? Infinity : this.pages(op.size));
+        break;
       case 'slab':
-        return this.slab(op.cache, this.pages(op.size));
+        this.slab(op.cache, this.pages(op.size));
+        break;
       case 'slabFree':
-        return this.slabFree(op.cache, op.size === undefined ? Infinity : this.pages(op.size));
+        this.slabFree(op.cache, op.size === undefined ? Infinity : this.pages(op.size));
+        break;
       case 'pin':
-        return this.pin(this.set(op.set), this.pages(op.size));
+        this.pin(this.set(op.set), this.pages(op.size));
+        break;
       case 'unpin':
-        return this.unpin(this.set(op.set));
+        this.unpin(this.set(op.set));
+        break;
       case 'knob':
         this.stats.knobs++;
-        return this.hooks.knob(op.action);
+        this.hooks.knob(op.action);
+        break;
     }
   }
 

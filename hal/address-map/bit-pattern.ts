@@ -134,7 +134,7 @@ export function pagePattern(s: Selection, pageShift: number, regionBits: number,
   const { positions, sel } = s;
   const lowIdx: number[] = [];
   const highIdx: number[] = [];
-  positions.forEach((p, i) => (p < pageShift ? lowIdx : highIdx).push(i));
+  for (const [i, p] of positions.entries()) (p < pageShift ? lowIdx : highIdx).push(i);
   const q = highIdx.map((i) => positions[i]! - pageShift);
   const nLow = 2 ** lowIdx.length;
   const w = new Uint8Array(2 ** highIdx.length);

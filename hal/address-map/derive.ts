@@ -462,7 +462,7 @@ export function deriveUmctl2(input: Umctl2DeriveInput): DeriveResult {
       [a10!, 24, 'ADDRMAP10'],
       [a11!, 0, 'ADDRMAP11'],
     ];
-    individual.forEach(([v, shift, r], i) => pushRow(field(v, shift, 4) + 8 + i, 2 + i, r));
+    for (const [i, [v, shift, r]] of individual.entries()) pushRow(field(v, shift, 4) + 8 + i, 2 + i, r);
   }
   const highRows: [number, number, number, string][] = [
     [a5!, 24, 11, 'ADDRMAP5'],

@@ -10,6 +10,7 @@ import { decodeMr8, geometryOf, specOf, type Geometry } from '../lpddr/standards
 import { checkAddressBits, type DieGeometry, type MapProblem } from '../address-map/check.js';
 import { compareBits as compareDerived, deriveAddressBits, type DeriveResult } from '../address-map/derive.js';
 import { controllerDecls } from '../memctrl/create-controller.js';
+import { hex } from '../bits.js';
 
 export type { Geometry } from '../lpddr/standards.js';
 export type { MapProblem, DieGeometry } from '../address-map/check.js';
@@ -24,8 +25,6 @@ export function partGeometry(standard: DramStandard, densityMbit: number, ioWidt
   }
 }
 
-const hex2 = (v: number): string => '0x' + v.toString(16).padStart(2, '0');
-
 /** Why MR8 disagrees with the part's standard, density and width; undefined when it agrees. */
 export function mr8Mismatch(
   standard: DramStandard,
@@ -33,13 +32,13 @@ export function mr8Mismatch(
   densityMbit: number,
   ioWidth: number,
 ): string | undefined {
-  let d;
+  let d: ReturnType<typeof decodeMr8>;
   try {
     d = decodeMr8(standard, mr8);
   } catch (e) {
     return (e as Error).message;
   }
-  const says = `MR8 ${hex2(mr8)} says ${d.densityMbit} Mbit x${d.ioWidth} type ${d.type}`;
+  const says = `MR8 ${hex(mr8, 2)} says ${d.densityMbit} Mbit x${d.ioWidth} type ${d.type}`;
   if (!d.matchesStandard) return `${says}, but ${standard} parts report type ${specOf(standard).mr8.expectedType}`;
   if (d.densityMbit !== densityMbit || d.ioWidth !== ioWidth)
     return `${says}, but the part is ${densityMbit} Mbit x${ioWidth}`;

@@ -23,8 +23,3 @@ export function formatBytes(n: number): string {
   }
   return `${n} bytes`;
 }
-
-/** `0x80000000` for messages (addresses above 4 GiB too, without bitwise ops). */
-export function hexAddr(n: number): string {
-  return '0x' + n.toString(16).padStart(8, '0');
-}

@@ -20,7 +20,7 @@
  *  (i) every `unverified` entry names something in the file.
  */
 import type { AddressMapConfig, BoardConfig, DieConfig, DramPart, PasrConfig } from './board-config.js';
-import { formatBytes, hexAddr, type BoardProblem, type PathSegment } from './board-problem.js';
+import { formatBytes, type BoardProblem, type PathSegment } from './board-problem.js';
 import type { JsonSource } from '../json/json-source.js';
 import { didYouMean } from '../json/json-schema.js';
 import {
@@ -34,6 +34,7 @@ import {
   type Geometry,
 } from './board-checks.js';
 import { PHYS_LIMIT } from './quantity.js';
+import { hex } from '../bits.js';
 
 export interface BuiltBoard {
   readonly board: Omit<BoardConfig, 'addressMap'> & { addressMap: AddressMapConfig | undefined };
@@ -150,7 +151,7 @@ function checkControllers(c: Checker): void {
     if (ctrl.base < c.board.dramBase + c.board.dramSize && end > c.board.dramBase) {
       c.add(
         [...at, 'base'],
-        `${hexAddr(ctrl.base)} lies inside DRAM (${hexAddr(c.board.dramBase)}-${hexAddr(c.board.dramBase + c.board.dramSize)})`,
+        `${hex(ctrl.base)} lies inside DRAM (${hex(c.board.dramBase)}-${hex(c.board.dramBase + c.board.dramSize)})`,
       );
     }
 
@@ -210,15 +211,9 @@ function checkDram(c: Checker): void {
   const { dramBase, dramSize, kernel } = c.board;
   if (dramSize === 0) c.add(['dram', 'size'], 'must be more than 0');
   if (dramBase + dramSize > PHYS_LIMIT)
-    c.add(
-      ['dram', 'size'],
-      `DRAM would end at ${hexAddr(dramBase + dramSize)}, beyond the 48-bit physical address space`,
-    );
+    c.add(['dram', 'size'], `DRAM would end at ${hex(dramBase + dramSize)}, beyond the 48-bit physical address space`);
   if (dramBase % kernel.pageSize !== 0)
-    c.add(
-      ['dram', 'base'],
-      `${hexAddr(dramBase)} is not a multiple of the page size (${formatBytes(kernel.pageSize)})`,
-    );
+    c.add(['dram', 'base'], `${hex(dramBase)} is not a multiple of the page size (${formatBytes(kernel.pageSize)})`);
   if (dramSize % kernel.pageSize !== 0)
     c.add(
       ['dram', 'size'],
@@ -526,7 +521,7 @@ function checkRanges(c: Checker): void {
       if (r.base < dramBase || end > dramEnd) {
         c.add(
           path,
-          `${what} "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} lies outside DRAM (${hexAddr(dramBase)}-${hexAddr(dramEnd)})`,
+          `${what} "${r.name}" ${hex(r.base)}-${hex(end)} lies outside DRAM (${hex(dramBase)}-${hex(dramEnd)})`,
         );
         return;
       }
@@ -534,7 +529,7 @@ function checkRanges(c: Checker): void {
         if (r.base < o.end && o.base < end) {
           c.add(
             path,
-            `${what} "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} overlaps ${formatSegs(o.path)} "${o.name}" (${hexAddr(o.base)}-${hexAddr(o.end)})`,
+            `${what} "${r.name}" ${hex(r.base)}-${hex(end)} overlaps ${formatSegs(o.path)} "${o.name}" (${hex(o.base)}-${hex(o.end)})`,
           );
         }
       }
@@ -565,7 +560,7 @@ function checkKernel(c: Checker): void {
   else if (dramBase % k.memoryBlockBytes !== 0)
     c.add(
       ['kernel', 'memoryBlockBytes'],
-      `DRAM base ${hexAddr(dramBase)} is not aligned to a ${formatBytes(k.memoryBlockBytes)} memory block`,
+      `DRAM base ${hex(dramBase)} is not aligned to a ${formatBytes(k.memoryBlockBytes)} memory block`,
     );
   if (k.movableBytes >= dramSize)
     c.add(
@@ -589,11 +584,10 @@ function checkKernel(c: Checker): void {
     if (z.end <= prevEnd)
       c.add(
         [...at, 'end'],
-        `${hexAddr(z.end)} is not above ${i === 0 ? 'the DRAM base' : "the previous zone's end"} (${hexAddr(prevEnd)})`,
+        `${hex(z.end)} is not above ${i === 0 ? 'the DRAM base' : "the previous zone's end"} (${hex(prevEnd)})`,
       );
-    else if (z.end > dramEnd)
-      c.add([...at, 'end'], `${hexAddr(z.end)} is beyond the end of DRAM (${hexAddr(dramEnd)})`);
-    else if (z.end % k.pageSize !== 0) c.add([...at, 'end'], `${hexAddr(z.end)} is not page-aligned`);
+    else if (z.end > dramEnd) c.add([...at, 'end'], `${hex(z.end)} is beyond the end of DRAM (${hex(dramEnd)})`);
+    else if (z.end % k.pageSize !== 0) c.add([...at, 'end'], `${hex(z.end)} is not page-aligned`);
     prevEnd = Math.max(prevEnd, z.end);
   });
   const last = k.zones[k.zones.length - 1];
@@ -601,7 +595,7 @@ function checkKernel(c: Checker): void {
   if (last && last.end > dramBase && last.end <= dramEnd && k.movableBytes < dramSize && last.end !== movableStart) {
     c.add(
       ['kernel', 'zones', k.zones.length - 1, 'end'],
-      `the last zone must end where ZONE_MOVABLE starts: DRAM end ${hexAddr(dramEnd)} - movableBytes ${formatBytes(k.movableBytes)} = ${hexAddr(movableStart)}, got ${hexAddr(last.end)}`,
+      `the last zone must end where ZONE_MOVABLE starts: DRAM end ${hex(dramEnd)} - movableBytes ${formatBytes(k.movableBytes)} = ${hex(movableStart)}, got ${hex(last.end)}`,
     );
   }
 }

@@ -1,5 +1,6 @@
 import type { ControllerKind, DramStandard } from '../board/board-config.js';
 import { formatBytes } from '../address-map/check.js';
+import { hex } from '../bits.js';
 import { geometryOf } from '../lpddr/standards.js';
 import { DtsError } from './dts-tree.js';
 import type { DtsController, DtsPart, LpddrTopology } from './lpddr-topology.js';
@@ -83,12 +84,10 @@ const POWER: Readonly<Record<DramStandard, { rails: Rail[]; from: string }>> = {
   },
 };
 
-const hex = (v: number, digits = 1): string => '0x' + v.toString(16).padStart(digits, '0');
-
 function size(bytes: number): string {
   if (bytes >= GIB && bytes % GIB === 0) return `${bytes / GIB}GiB`;
   if (bytes >= MIB && bytes % MIB === 0) return `${bytes / MIB}MiB`;
-  return hex(bytes);
+  return hex(bytes, 1);
 }
 
 /** Build the config; throws DtsError (at the part) when no single placeholder map fits the dies. */
@@ -184,7 +183,7 @@ export function boardSkeleton(t: LpddrTopology, options: SkeletonOptions): Skele
 
   // DRAM window.
   const base = t.memory?.base ?? DEFAULT_DRAM_BASE;
-  if (!t.memory) need('dram.base', `the devicetree has no memory node; ${hex(DEFAULT_DRAM_BASE)} is a placeholder`);
+  if (!t.memory) need('dram.base', `the devicetree has no memory node; ${hex(DEFAULT_DRAM_BASE, 1)} is a placeholder`);
   const dramEnd = base + dramSize;
 
   // Controllers.
@@ -228,7 +227,7 @@ export function boardSkeleton(t: LpddrTopology, options: SkeletonOptions): Skele
   let offset = 0;
   const regions = dies.map(({ ci, d }) => {
     const r = {
-      offset: hex(offset),
+      offset: hex(offset, 1),
       size: size(dieBytes),
       fixed: {
         controller: ci,
@@ -267,7 +266,7 @@ export function boardSkeleton(t: LpddrTopology, options: SkeletonOptions): Skele
   let memoryBlockBytes = 128 * MIB;
   while (memoryBlockBytes > 4 * MIB && base % memoryBlockBytes !== 0) memoryBlockBytes /= 2;
   if (base % memoryBlockBytes !== 0) {
-    throw new DtsError(first.d.part.at, `DRAM base ${hex(base)} is not aligned to 4 MiB (a MAX_ORDER block)`);
+    throw new DtsError(first.d.part.at, `DRAM base ${hex(base, 1)} is not aligned to 4 MiB (a MAX_ORDER block)`);
   }
   need('kernel.zones', 'one ZONE_NORMAL over all of DRAM (arm64 has ZONE_DMA below 4 GiB)');
   need('kernel.movableBytes', 'no ZONE_MOVABLE (movablecore=)');

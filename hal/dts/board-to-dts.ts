@@ -1,5 +1,6 @@
 import type { BoardConfig, DieConfig, DramPart, DramStandard } from '../board/board-config.js';
 import { formatBytes } from '../address-map/check.js';
+import { hex, hexBytes } from '../bits.js';
 import { vendorPrefixOf } from './lpddr-topology.js';
 
 /**
@@ -31,8 +32,6 @@ function jedecCompatible(standard: DramStandard): string {
   return `jedec,lpddr${familyOf(standard)}`;
 }
 
-const hex2 = (v: number): string => v.toString(16).padStart(2, '0');
-
 /** The part's own compatible (first entry). */
 export function partCompatible(standard: DramStandard, part: DramPart): string {
   const fam = familyOf(standard);
@@ -41,7 +40,7 @@ export function partCompatible(standard: DramStandard, part: DramPart): string {
     const named = `${vendor},${part.name.slice(vendor.length + 1)}`;
     if ((LISTED_PARTS[fam] ?? []).includes(named)) return named;
   }
-  return `lpddr${fam}-${hex2(part.mr5)},${hex2(part.mr6)}${hex2(part.mr7)}`;
+  return `lpddr${fam}-${hexBytes([part.mr5])},${hexBytes([part.mr6])}${hexBytes([part.mr7])}`;
 }
 
 const label = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, '_');
@@ -110,8 +109,8 @@ export function boardToDts(board: BoardConfig, source: string): string {
         }
         L.push(`\t\t\tdensity = <${p.densityMbit}>;`);
         L.push(`\t\t\tio-width = <${p.ioWidth}>;`);
-        if (fam === '3') L.push(`\t\t\tmanufacturer-id = <0x${hex2(p.mr5)}>;`);
-        L.push(`\t\t\trevision-id = <0x${hex2(p.mr6)} 0x${hex2(p.mr7)}>;`);
+        if (fam === '3') L.push(`\t\t\tmanufacturer-id = <${hex(p.mr5, 2)}>;`);
+        L.push(`\t\t\trevision-id = <${hex(p.mr6, 2)} ${hex(p.mr7, 2)}>;`);
         L.push('\t\t};');
       }
       L.push('\t};');

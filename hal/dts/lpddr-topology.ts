@@ -1,5 +1,6 @@
 import type { ControllerKind, DramStandard } from '../board/board-config.js';
 import { formatBytes } from '../address-map/check.js';
+import { hex } from '../bits.js';
 import { encodeMr8, geometryOf, VENDORS } from '../lpddr/standards.js';
 import {
   allNodes,
@@ -121,7 +122,6 @@ function family(standard: DramStandard): string {
   return standard.startsWith('LPDDR2') ? '2' : standard.slice(5, 6);
 }
 
-const hex = (v: number, digits: number): string => v.toString(16).padStart(digits, '0');
 const sizeName = (mbit: number): string => (mbit >= 1024 && mbit % 1024 === 0 ? `${mbit / 1024}gb` : `${mbit}mb`);
 
 /** The standard a part node's compatible names, or undefined when it is not an LPDDR part. */
@@ -161,7 +161,7 @@ function agree(
   if (a.v !== undefined && b.v !== undefined && a.v !== b.v) {
     throw new DtsError(
       b.at,
-      `${pathOf(node)}: ${b.from} gives ${what} 0x${hex(b.v, 2)}, but ${a.from} gives 0x${hex(a.v, 2)}`,
+      `${pathOf(node)}: ${b.from} gives ${what} ${hex(b.v, 2)}, but ${a.from} gives ${hex(a.v, 2)}`,
     );
   }
   return a.v ?? b.v;

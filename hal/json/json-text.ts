@@ -3,6 +3,7 @@
  * dropped as editors on Windows write one. Binary data, UTF-16 and bytes that are not UTF-8 are
  * problems at their line and column, not text with replacement characters.
  */
+import { hex } from '../bits.js';
 import type { JsonProblem } from './json-problem.js';
 
 export type DecodedText = { ok: true; text: string } | { ok: false; problem: JsonProblem };
@@ -13,8 +14,6 @@ function placeAfter(prefix: string): { line: number; col: number } {
   return { line: lines.length, col: lines[lines.length - 1]!.length + 1 };
 }
 
-const hex = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
-
 /** Decode a JSON file's bytes; `noun` names the kind of file in messages ("scenario file"). */
 export function decodeJsonText(bytes: Uint8Array, noun: string): DecodedText {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
@@ -24,7 +23,7 @@ export function decodeJsonText(bytes: Uint8Array, noun: string): DecodedText {
         line: 1,
         col: 1,
         path: '$',
-        message: `UTF-16 text (byte order mark ${hex(bytes[0])} ${hex(bytes[1])}): save the ${noun} as UTF-8`,
+        message: `UTF-16 text (byte order mark ${hex(bytes[0]!, 2)} ${hex(bytes[1]!, 2)}): save the ${noun} as UTF-8`,
       },
     };
   // ignoreBOM keeps a BOM as U+FEFF, so characters of `text` map back to bytes one by one.
@@ -41,7 +40,7 @@ export function decodeJsonText(bytes: Uint8Array, noun: string): DecodedText {
       });
       if (c === 0) return problem(`NUL byte at byte ${offset}: this is a binary file, not a ${noun} (JSON text)`);
       if (c === 0xfffd && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd))
-        return problem(`byte ${hex(bytes[offset]!)} at byte ${offset} is not UTF-8: save the ${noun} as UTF-8`);
+        return problem(`byte ${hex(bytes[offset]!, 2)} at byte ${offset} is not UTF-8: save the ${noun} as UTF-8`);
       if (c >= 0xd800 && c <= 0xdbff) {
         offset += 4; // a surrogate pair: one 4-byte sequence
         i++;

@@ -17,6 +17,7 @@ import {
   type StandardSpec,
   type Timings,
 } from './standards.js';
+import { hex } from '../bits.js';
 
 export interface LpddrDieOptions {
   /** Die temperature (drives MR4). Default 25 °C. */
@@ -33,8 +34,6 @@ export interface LpddrDieOptions {
   /** Clock period for the timing formulas. Default: the part's tCK override, else the standard's tCK. */
   readonly tckNs?: number;
 }
-
-const hex2 = (v: number): string => '0x' + v.toString(16).padStart(2, '0');
 
 /**
  * One LPDDR die (one chip select / rank, one channel where channels have their own MRs): its mode-register
@@ -127,34 +126,45 @@ export class LpddrDie implements DiePort {
   mrw(mr: number, value: number): void {
     const name = `MR${mr}`;
     if (!Number.isInteger(value) || value < 0 || value > 0xff) {
-      return this.guestError(`MRW ${name} value ${value} is not a byte; ignored`);
+      this.guestError(`MRW ${name} value ${value} is not a byte; ignored`);
+      return;
     }
-    const what = `MRW ${name} = ${hex2(value)}`;
+    const what = `MRW ${name} = ${hex(value, 2)}`;
     const decl = this.decls.get(mr);
-    if (decl === undefined) return this.guestError(`${what}: ${this.standard} has no ${name}${this.note(mr)}; ignored`);
+    if (decl === undefined) {
+      this.guestError(`${what}: ${this.standard} has no ${name}${this.note(mr)}; ignored`);
+      return;
+    }
     if (mr === this.spec.pasr.segmentMaskMr && this.geometry.segmentMaskMr === null) {
-      return this.guestError(`${what}: this ${this.partLabel()} part has no ${name}${this.note(mr)}; ignored`);
+      this.guestError(`${what}: this ${this.partLabel()} part has no ${name}${this.note(mr)}; ignored`);
+      return;
     }
     if (this.inSelfRefresh) {
       const masks =
         mr === this.geometry.bankMaskMr || mr === this.geometry.segmentMaskMr
           ? ' (PASR masks are latched at self-refresh entry)'
           : '';
-      return this.guestError(`${what} while in self-refresh${masks}; ignored`);
+      this.guestError(`${what} while in self-refresh${masks}; ignored`);
+      return;
     }
     const sinceNs = this.clock.nowNs - this.lastMrwNs;
     if (sinceNs + 1e-9 < this.timings.tMRW) {
-      return this.guestError(
+      this.guestError(
         `${what} only ${fmtNs(sinceNs)} after the previous MRW (tMRW = ${fmtNs(this.timings.tMRW)}); ignored`,
       );
+      return;
     }
-    if (accessOf(decl) === 'ro') return this.guestError(`${what}: ${name} (${decl.doc ?? ''}) is read-only; ignored`);
+    if (accessOf(decl) === 'ro') {
+      this.guestError(`${what}: ${name} (${decl.doc ?? ''}) is read-only; ignored`);
+      return;
+    }
     if (mr === 10 && this.spec.zqCodes !== null && this.spec.zqCodes[value] === undefined) {
-      const codes = Object.entries(this.spec.zqCodes).map(([c, n]) => `${hex2(Number(c))} ${n.split(' ')[0]}`);
-      return this.guestError(`${what}: not a ZQ calibration code (${codes.join(', ')}); ignored`);
+      const codes = Object.entries(this.spec.zqCodes).map(([c, n]) => `${hex(Number(c), 2)} ${n.split(' ')[0]}`);
+      this.guestError(`${what}: not a ZQ calibration code (${codes.join(', ')}); ignored`);
+      return;
     }
     if ((value & decl.reservedMask) !== 0) {
-      this.guestError(`${what} sets reserved bits ${hex2(value & decl.reservedMask)} of ${name}; they are dropped`);
+      this.guestError(`${what} sets reserved bits ${hex(value & decl.reservedMask, 2)} of ${name}; they are dropped`);
     }
     const writable = this.writableMask(decl);
     this.values[mr] = ((this.values[mr]! & ~writable) | (value & writable)) & 0xff;
@@ -170,14 +180,14 @@ export class LpddrDie implements DiePort {
     if (decl === undefined) {
       value = this.undefinedValue;
       this.guestError(
-        `MRR of ${name}, which ${this.standard} does not define${this.note(mr)}, returns undefined data (${hex2(value)})`,
+        `MRR of ${name}, which ${this.standard} does not define${this.note(mr)}, returns undefined data (${hex(value, 2)})`,
       );
     } else if (this.inSelfRefresh) {
       value = this.undefinedValue;
-      this.guestError(`MRR of ${name} while in self-refresh returns undefined data (${hex2(value)})`);
+      this.guestError(`MRR of ${name} while in self-refresh returns undefined data (${hex(value, 2)})`);
     } else if (accessOf(decl) === 'wo') {
       value = this.undefinedValue;
-      this.guestError(`MRR of write-only ${name} (${decl.doc ?? ''}) returns undefined data (${hex2(value)})`);
+      this.guestError(`MRR of write-only ${name} (${decl.doc ?? ''}) returns undefined data (${hex(value, 2)})`);
     } else {
       value = this.read(mr, decl);
       if (mr === 4) this.tuf = false; // TUF clears once MR4 has been read (✖ JESD209 wording not read)
@@ -187,7 +197,10 @@ export class LpddrDie implements DiePort {
   }
 
   enterSelfRefresh(): void {
-    if (this.inSelfRefresh) return this.guestError('self-refresh entry while already in self-refresh; ignored');
+    if (this.inSelfRefresh) {
+      this.guestError('self-refresh entry while already in self-refresh; ignored');
+      return;
+    }
     const masks = effectiveMasks(this.standard, this.geometry, this.rawBankMr(), this.rawSegmentMr());
     this.srMasks = masks;
     this.srEnteredNs = this.clock.nowNs;
@@ -201,8 +214,10 @@ export class LpddrDie implements DiePort {
   }
 
   exitSelfRefresh(): void {
-    if (this.srEnteredNs === null || this.srMasks === null)
-      return this.guestError('self-refresh exit while not in self-refresh; ignored');
+    if (this.srEnteredNs === null || this.srMasks === null) {
+      this.guestError('self-refresh exit while not in self-refresh; ignored');
+      return;
+    }
     const durationNs = this.clock.nowNs - this.srEnteredNs;
     if (durationNs + 1e-9 < this.timings.tSR) {
       this.guestError(
@@ -302,7 +317,7 @@ export class LpddrDie implements DiePort {
         [8, p.mr8],
       ] as const
     ).forEach(([mr, v]) => {
-      if (this.values[mr] !== v) bad.push(`(a) MR${mr} holds ${hex2(this.values[mr]!)}, part says ${hex2(v)}`);
+      if (this.values[mr] !== v) bad.push(`(a) MR${mr} holds ${hex(this.values[mr]!, 2)}, part says ${hex(v, 2)}`);
     });
     for (const [mr, d] of this.decls)
       if ((this.values[mr]! & d.reservedMask) !== 0) bad.push(`(b) MR${mr} has reserved bits set`);

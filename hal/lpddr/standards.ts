@@ -1,5 +1,5 @@
 import type { DramStandard } from '../board/board-config.js';
-import { popcount32 } from '../bits.js';
+import { popcount32, hex } from '../bits.js';
 import type { RegisterDecl } from '../regs/register.js';
 import { MODE_REGISTERS } from './mode-registers.js';
 
@@ -764,8 +764,6 @@ export interface Mr8Decoded {
   readonly matchesStandard: boolean;
 }
 
-const hex2 = (v: number): string => '0x' + v.toString(16).padStart(2, '0');
-
 /** Decode MR8; throws a clear error for a reserved code. */
 export function decodeMr8(standard: DramStandard, value: number): Mr8Decoded {
   const c = specOf(standard).mr8;
@@ -776,7 +774,7 @@ export function decodeMr8(standard: DramStandard, value: number): Mr8Decoded {
   const type = c.typeCodes[typeCode];
   const densityMbit = c.densityCodes[densityCode];
   const ioWidth = c.widthCodes[widthCode];
-  const where = `MR8 ${hex2(value)} (${standard})`;
+  const where = `MR8 ${hex(value, 2)} (${standard})`;
   if (type === undefined) throw new Error(`${where}: type code ${typeCode} (OP[1:0]) is reserved`);
   if (densityMbit === undefined)
     throw new Error(`${where}: density code 0x${densityCode.toString(16)} (OP[5:2]) is reserved`);

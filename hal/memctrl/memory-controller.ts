@@ -152,10 +152,6 @@ export function checkBlockKeys(where: string, config: ControllerConfig, allowed:
   }
 }
 
-export function hex32(x: number): string {
-  return '0x' + (x >>> 0).toString(16).padStart(8, '0');
-}
-
 /** Value of field `name` of register `reg` inside a raw value (e.g. the old/new value a write hook gets). */
 export function fieldIn(reg: RegisterDecl, name: string, value: number): number {
   const f = fieldOf(reg, name);

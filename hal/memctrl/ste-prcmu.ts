@@ -2,7 +2,15 @@ import type { ControllerConfig } from '../board/board-config.js';
 import type { Clock } from '../clock.js';
 import type { DiePort } from '../lpddr/die-port.js';
 import { RegisterBlock } from '../regs/register-block.js';
-import { block, field, reg32, type BlockDecl, type FieldDecl, type RegisterDecl } from '../regs/register.js';
+import {
+  block,
+  field,
+  opaqueReg32,
+  reg32,
+  type BlockDecl,
+  type FieldDecl,
+  type RegisterDecl,
+} from '../regs/register.js';
 import type { TraceBus } from '../trace/trace-bus.js';
 import {
   applyRegisterImage,
@@ -160,8 +168,8 @@ export function prcmuDecls(layout: PrcmuLayout = PRCMU_LAYOUT_DB8500): PrcmuDecl
       ],
       doc: 'mailbox 0 request; PASR view (see reqMb0PowerState for the power-state view)',
     }),
-    reg32('PRCM_REQ_MB0_WAKEUP_8500', layout.reqMb0 + 4, { fields: [f('VALUE', 0, 32)] }),
-    reg32('PRCM_REQ_MB0_WAKEUP_4500', layout.reqMb0 + 8, { fields: [f('VALUE', 0, 32)] }),
+    opaqueReg32('PRCM_REQ_MB0_WAKEUP_8500', layout.reqMb0 + 4, 'DB8500 wake-up events (fields not modelled)'),
+    opaqueReg32('PRCM_REQ_MB0_WAKEUP_4500', layout.reqMb0 + 8, 'AB8500 wake-up events (fields not modelled)'),
     reg32('PRCM_MBOX_HEADER', layout.mboxHeader, {
       fields: [
         f('REQ_MB3', 24, 8),

@@ -2,7 +2,15 @@ import type { ControllerConfig } from '../board/board-config.js';
 import type { Clock } from '../clock.js';
 import type { DiePort } from '../lpddr/die-port.js';
 import { RegisterBlock } from '../regs/register-block.js';
-import { block, field, reg32, type BlockDecl, type FieldDecl, type RegisterDecl } from '../regs/register.js';
+import {
+  block,
+  field,
+  opaqueReg32,
+  reg32,
+  type BlockDecl,
+  type FieldDecl,
+  type RegisterDecl,
+} from '../regs/register.js';
 import type { TraceBus } from '../trace/trace-bus.js';
 import {
   applyRegisterImage,
@@ -117,13 +125,8 @@ function extPhyRegisters(): RegisterDecl[] {
   const out: RegisterDecl[] = [];
   for (let n = 1; n <= 24; n++) {
     const off = 0x200 + (n - 1) * 8;
-    out.push(
-      reg32(`EXT_PHY_CTRL_${n}`, off, {
-        fields: [f('VALUE', 0, 32)],
-        doc: 'OMAP5 external PHY control (fields not modelled)',
-      }),
-    );
-    out.push(reg32(`EXT_PHY_CTRL_${n}_SHDW`, off + 4, { fields: [f('VALUE', 0, 32)], doc: 'shadow of EXT_PHY_CTRL' }));
+    out.push(opaqueReg32(`EXT_PHY_CTRL_${n}`, off, 'OMAP5 external PHY control (fields not modelled)'));
+    out.push(opaqueReg32(`EXT_PHY_CTRL_${n}_SHDW`, off + 4, 'shadow of EXT_PHY_CTRL'));
   }
   return out;
 }
@@ -307,7 +310,7 @@ function emifRegisters(es2DataAlias: boolean): RegisterDecl[] {
     reg32('DDR_PHY_CTRL_1', 0xe4, { fields: [f('DDR_PHY_CTRL_1', 4, 28), f('READ_LATENCY', 0, 4)] }),
     reg32('DDR_PHY_CTRL_1_SHDW', 0xe8, { fields: [f('DDR_PHY_CTRL_1_SHDW', 4, 28), f('READ_LATENCY_SHDW', 0, 4)] }),
     reg32('DDR_PHY_CTRL_2', 0xec, { fields: [f('DDR_PHY_CTRL_2', 0, 32)] }),
-    reg32('READ_WRITE_EXECUTION_THRESHOLD', 0x120, { fields: [f('VALUE', 0, 32)], doc: 'fields not modelled' }),
+    opaqueReg32('READ_WRITE_EXECUTION_THRESHOLD', 0x120, 'fields not modelled'),
     ...extPhyRegisters(),
   ];
   if (es2DataAlias) {

@@ -2,6 +2,7 @@ import bin, { MaxValue, Measurer, Schema, type IMeasurer, type ISerialInput, typ
 import { crc32 } from './crc32.js';
 import type { FieldValues, TraceEvent, TraceKind } from './events.js';
 import { type FieldType, TRACE_KIND_TABLE, TRACE_KINDS } from './kinds.js';
+import { hex, hexBytes } from '../bits.js';
 
 /**
  * The `.pasrtrace` file: a register-write trace in a compact, checked binary form.
@@ -533,9 +534,6 @@ function fileFail(problem: string): never {
 // Decoding
 // ---------------------------------------------------------------------------------------------
 
-const hex2 = (b: number): string => b.toString(16).padStart(2, '0');
-const hex8 = (x: number): string => '0x' + x.toString(16).padStart(8, '0');
-
 class Decoder {
   /** A private copy: typed-binary's reader sees the whole ArrayBuffer, so the view must be all of it. */
   private readonly buf: Uint8Array;
@@ -595,8 +593,8 @@ class Decoder {
     const have = Math.min(this.end, magic.length);
     for (let i = 0; i < have; i++) {
       if (this.buf[i] !== magic[i]) {
-        const found = Array.from(this.buf.subarray(0, Math.min(this.end, 8)), hex2).join(' ');
-        this.fail(`bad magic: not a pasr trace file (expected ${magic.map(hex2).join(' ')}, found ${found})`, 0);
+        const found = hexBytes(this.buf.subarray(0, Math.min(this.end, 8)));
+        this.fail(`bad magic: not a pasr trace file (expected ${hexBytes(magic)}, found ${found})`, 0);
       }
     }
     if (this.end === 0) this.fail('truncated at byte 0 (magic): the file is empty', 0);
@@ -611,8 +609,7 @@ class Decoder {
       this.ranOut(this.end, slot.name);
     }
     const h = HeaderV1.read(this.r);
-    if (h.flags !== 0)
-      this.fail(`unsupported header flags 0x${h.flags.toString(16).padStart(4, '0')} (version 1 defines none)`, 10);
+    if (h.flags !== 0) this.fail(`unsupported header flags ${hex(h.flags, 4)} (version 1 defines none)`, 10);
 
     // (b) string table.
     const strings: string[] = [];
@@ -651,7 +648,7 @@ class Decoder {
       if (at + 1 > limit) this.ranOut(limit, 'kind');
       const code = this.r.readUint8();
       const rec = RECORD_BY_CODE[code];
-      if (rec === undefined) this.fail(`unknown event kind 0x${hex2(code)} at byte ${at} (${this.where()})`, at);
+      if (rec === undefined) this.fail(`unknown event kind ${hex(code, 2)} at byte ${at} (${this.where()})`, at);
       events.push(this.readEvent(rec, limit));
     }
     if (this.pos < this.sectionEnd) {
@@ -671,7 +668,7 @@ class Decoder {
     const computed = crc32(this.buf, 0, crcAt);
     if (stored !== computed) {
       this.fail(
-        `CRC mismatch (file corrupted): stored CRC-32 ${hex8(stored)}, computed ${hex8(computed)} over bytes 0..${crcAt - 1}`,
+        `CRC mismatch (file corrupted): stored CRC-32 ${hex(stored, 8)}, computed ${hex(computed, 8)} over bytes 0..${crcAt - 1}`,
         crcAt,
       );
     }

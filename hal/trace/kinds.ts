@@ -1,6 +1,7 @@
 import type { CsvRow } from './csv.js';
 import type { FieldValues, TraceEvent, TraceKind } from './events.js';
-import { formatFields, hexN, mmioRegister, mrName, mrValue, percent } from './notation.js';
+import { hex } from '../bits.js';
+import { formatFields, mmioRegister, mrName, mrValue, percent } from './notation.js';
 import type { VcdWaves } from './vcd.js';
 
 /**
@@ -73,7 +74,7 @@ const mrAccess = {
     source: e.die,
     register: e.register,
     mr: e.mr,
-    value: hexN(e.value, 2),
+    value: hex(e.value, 2),
   }),
 } as const;
 
@@ -115,13 +116,13 @@ export const TRACE_KIND_TABLE: KindTable = {
     csv: (e) => ({
       source: e.block,
       register: e.register,
-      address: hexN(e.address, 8),
-      value: hexN(e.value, 8),
+      address: hex(e.address, 8),
+      value: hex(e.value, 8),
       fields: formatFields(e.fields),
     }),
     text: (e) => {
       const f = formatFields(e.fields);
-      return `${e.block} ${mmioRegister(e.register, e.address)} = ${hexN(e.value, 8)}${f ? ` (${f})` : ''}`;
+      return `${e.block} ${mmioRegister(e.register, e.address)} = ${hex(e.value, 8)}${f ? ` (${f})` : ''}`;
     },
     vcd: (e, w) => {
       const b = w.block(e.block);
@@ -133,8 +134,8 @@ export const TRACE_KIND_TABLE: KindTable = {
     code: 0x02,
     fields: { address: 'u53', value: 'u32', block: 'string', register: 'string' },
     place: 'block',
-    csv: (e) => ({ source: e.block, register: e.register, address: hexN(e.address, 8), value: hexN(e.value, 8) }),
-    text: (e) => `${e.block} ${mmioRegister(e.register, e.address)} -> ${hexN(e.value, 8)}`,
+    csv: (e) => ({ source: e.block, register: e.register, address: hex(e.address, 8), value: hex(e.value, 8) }),
+    text: (e) => `${e.block} ${mmioRegister(e.register, e.address)} -> ${hex(e.value, 8)}`,
   },
   'dram.mrw': {
     ...mrAccess,
@@ -160,12 +161,12 @@ export const TRACE_KIND_TABLE: KindTable = {
     place: 'die',
     csv: (e) => ({
       source: e.die,
-      bankMask: hexN(e.bankMask, 2),
-      segmentMask: hexN(e.segmentMask, 2),
+      bankMask: hex(e.bankMask, 2),
+      segmentMask: hex(e.segmentMask, 2),
       refreshedFraction: e.refreshedFraction,
     }),
     text: (e) =>
-      `${e.die} bankMask=${hexN(e.bankMask, 2)} segmentMask=${hexN(e.segmentMask, 2)} refreshed=${percent(e.refreshedFraction)}`,
+      `${e.die} bankMask=${hex(e.bankMask, 2)} segmentMask=${hex(e.segmentMask, 2)} refreshed=${percent(e.refreshedFraction)}`,
     vcd: (e, w) => w.die(e.die).selfRefresh.set(1),
   },
   'dram.sr.exit': {
@@ -251,8 +252,8 @@ export function checkKindTable(table: Readonly<Record<string, { readonly code: n
     if (!Number.isInteger(code) || code < 0x01 || code > 0xff)
       throw new Error(`kind ${kind}: code ${code} is not 1..255`);
     const other = seen.get(code);
-    if (other !== undefined) throw new Error(`kinds ${other} and ${kind} share code ${hexN(code, 2)}`);
-    if (code < last) throw new Error(`kind ${kind} (code ${hexN(code, 2)}) is listed after a higher code`);
+    if (other !== undefined) throw new Error(`kinds ${other} and ${kind} share code ${hex(code, 2)}`);
+    if (code < last) throw new Error(`kind ${kind} (code ${hex(code, 2)}) is listed after a higher code`);
     seen.set(code, kind);
     last = code;
   }

@@ -1,11 +1,7 @@
+import { hex } from '../bits.js';
 import type { FieldValues } from './events.js';
 
 /** How trace values are written in text and CSV: hex registers, `NAME=v` fields, MR names, percentages. */
-
-/** `0x` + at least `digits` hex digits; exact for integers up to 2^53 (addresses above 4 GiB). */
-export function hexN(x: number, digits: number): string {
-  return '0x' + x.toString(16).padStart(digits, '0');
-}
 
 /** A field value: decimal below 10, hex from there (`CS=0`, `ADDRESS=0x11`). */
 export function fieldValue(v: number): string {
@@ -21,7 +17,7 @@ export function formatFields(fields: FieldValues): string {
 
 /** An 8-bit-or-wider mode-register value: `0xf0`. */
 export function mrValue(v: number): string {
-  return hexN(v, 2);
+  return hex(v, 2);
 }
 
 /** The MR name to show: `MR17`, or `MR17 <register>` when the trace carries a different name. */
@@ -37,5 +33,5 @@ export function percent(fraction: number): string {
 
 /** An MMIO register: its name, or `?@<address>` for an offset with no declared register. */
 export function mmioRegister(register: string, address: number): string {
-  return register === '?' ? `?@${hexN(address, 8)}` : register;
+  return register === '?' ? `?@${hex(address, 8)}` : register;
 }

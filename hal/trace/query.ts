@@ -4,25 +4,26 @@ import { kindSpec, TRACE_KINDS } from './kinds.js';
 /**
  * Selecting events from a trace (what `pasr inspect --die/--mr/--kind/--from/--to` does).
  *
- * Filters combine with AND. Semantics:
- *  (a) `die`: dram.* events of that die; pasr.mask/unmask events whose interleave group holds
- *      the die; mmio.* events on that die's controller (block equal to the controller id, or
- *      starting with `<controller>.`); guest.error events whose source is the die, or a block of
- *      that controller that is not another die seen in the trace. System-wide events (sys.*,
- *      policy.decision, mm.batch) concern no die and are not selected. Each kind declares which
- *      of these it is (`place` in kinds.ts).
- *  (b) `mr`: dram.mrw / dram.mrr events of that MR (of that die, when `die` is given too), plus
- *      the mmio.write events that caused each of them: the writes on the same controller since
- *      the previous dram.* event of that controller (any die, any kind).
- *  (c) `kind`: an exact kind, a glob (`*` any run of characters, `?` one), or a comma-separated
- *      list of those.
+ * Different filters combine with AND; several values of one filter (dies, MRs, kinds) with OR.
+ * Semantics:
+ *  (a) `die`: dram.* events of those dies; pasr.mask/unmask events whose interleave group holds
+ *      one of the dies; mmio.* events on their controllers (block equal to a controller id, or
+ *      starting with `<controller>.`); guest.error events whose source is one of the dies, or a
+ *      block of their controllers that is not another die seen in the trace. System-wide events
+ *      (sys.*, policy.decision, mm.batch) concern no die and are not selected. Each kind declares
+ *      which of these it is (`place` in kinds.ts).
+ *  (b) `mr`: dram.mrw / dram.mrr events of those MRs (of those dies, when `die` is given too),
+ *      plus the mmio.write events that caused each of them: the writes on the same controller
+ *      since the previous dram.* event of that controller (any die, any kind).
+ *  (c) `kind`: exact kinds or globs (`*` any run of characters, `?` one), each value possibly a
+ *      comma-separated list of those.
  *  (d) `fromNs` / `toNs`: fromNs <= tNs <= toNs (both inclusive).
  * The result keeps the input order and the event objects themselves (no copies).
  */
 export interface TraceFilter {
-  readonly die?: string;
-  readonly mr?: number;
-  readonly kind?: string;
+  readonly die?: string | readonly string[];
+  readonly mr?: number | readonly number[];
+  readonly kind?: string | readonly string[];
   readonly fromNs?: number;
   readonly toNs?: number;
 }
@@ -82,9 +83,16 @@ export function kindsMatching(pattern: string): Set<TraceKind> {
   return out;
 }
 
+/** One value or several, as a list; undefined (no filter) for none. */
+function values<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? (v as readonly T[]) : [v as T];
+}
+
 function checkFilter(f: TraceFilter): void {
-  if (f.mr !== undefined && !(Number.isInteger(f.mr) && f.mr >= 0)) {
-    throw new TraceFilterError(`--mr ${f.mr}: a mode-register number is an integer >= 0`);
+  for (const mr of values(f.mr) ?? []) {
+    if (!(Number.isInteger(mr) && mr >= 0))
+      throw new TraceFilterError(`--mr ${mr}: a mode-register number is an integer >= 0`);
   }
   for (const [name, v] of [
     ['--from', f.fromNs],
@@ -96,7 +104,7 @@ function checkFilter(f: TraceFilter): void {
   if (f.fromNs !== undefined && f.toNs !== undefined && f.fromNs > f.toNs) {
     throw new TraceFilterError(`--from ${f.fromNs} is after --to ${f.toNs}`);
   }
-  if (f.die !== undefined && f.die === '') throw new TraceFilterError('--die needs a die id, e.g. emif1.cs0');
+  if (values(f.die)?.some((d) => d === '')) throw new TraceFilterError('--die needs a die id, e.g. emif1.cs0');
 }
 
 /** The die a die event (dram.*) concerns, or undefined for other kinds. */
@@ -112,19 +120,24 @@ export function diesOf(e: TraceEvent): readonly string[] {
   return [];
 }
 
-/** Filter (a): whether `--die die` selects an event. */
-function onDie(e: TraceEvent, die: string, controller: string, otherDies: ReadonlySet<string>): boolean {
+/** Filter (a): whether `--die` (one die or several) selects an event. */
+function onDies(
+  e: TraceEvent,
+  dies: ReadonlySet<string>,
+  onControllers: (block: string) => boolean,
+  otherDies: ReadonlySet<string>,
+): boolean {
   const v = e as unknown as Record<string, unknown>;
   switch (kindSpec(e.kind).place) {
     case 'die':
-      return v['die'] === die;
+      return dies.has(v['die'] as string);
     case 'dies':
-      return (v['dies'] as readonly string[]).includes(die);
+      return (v['dies'] as readonly string[]).some((d) => dies.has(d));
     case 'block':
-      return blockOnController(v['block'] as string, controller);
+      return onControllers(v['block'] as string);
     case 'source': {
       const source = v['source'] as string;
-      return source === die || (!otherDies.has(source) && blockOnController(source, controller));
+      return dies.has(source) || (!otherDies.has(source) && onControllers(source));
     }
     default:
       return false;
@@ -138,19 +151,24 @@ export function filterEvents(
   dieToController: DieToController = controllerOfDie,
 ): TraceEvent[] {
   checkFilter(filter);
-  const kinds = filter.kind !== undefined ? kindsMatching(filter.kind) : undefined;
-  const die = filter.die;
-  const controller = die !== undefined ? dieToController(die) : undefined;
+  const kindList = values(filter.kind);
+  const kinds = kindList !== undefined ? kindsMatching(kindList.join(',')) : undefined;
+  const dieList = values(filter.die);
+  const dies = dieList !== undefined ? new Set(dieList) : undefined;
+  const controllers = dieList !== undefined ? [...new Set(dieList.map(dieToController))] : [];
+  const onControllers = (block: string) => controllers.some((c) => blockOnController(block, c));
+  const mrList = values(filter.mr);
+  const mrs = mrList !== undefined ? new Set(mrList) : undefined;
   // Dies that appear in the trace: a guest.error from another die of the same controller is not ours.
   const otherDies = new Set<string>();
-  if (die !== undefined) {
-    for (const e of events) for (const d of diesOf(e)) if (d !== die) otherDies.add(d);
+  if (dies !== undefined) {
+    for (const e of events) for (const d of diesOf(e)) if (!dies.has(d)) otherDies.add(d);
   }
 
   // (b) mark the MR accesses and their causing writes in one forward pass. Pending writes are kept
   // per block; a dram.* event on controller C settles (keeps or drops) the pending writes of C's blocks.
   let keptByMr: Uint8Array | undefined;
-  if (filter.mr !== undefined) {
+  if (mrs !== undefined) {
     keptByMr = new Uint8Array(events.length);
     const pending = new Map<string, number[]>();
     for (let i = 0; i < events.length; i++) {
@@ -165,7 +183,7 @@ export function filterEvents(
       if (d === undefined) continue;
       const c = dieToController(d);
       const hit =
-        (e.kind === 'dram.mrw' || e.kind === 'dram.mrr') && e.mr === filter.mr && (die === undefined || d === die);
+        (e.kind === 'dram.mrw' || e.kind === 'dram.mrr') && mrs.has(e.mr) && (dies === undefined || dies.has(d));
       if (hit) keptByMr[i] = 1;
       for (const [block, list] of pending) {
         if (list.length === 0 || !blockOnController(block, c)) continue;
@@ -182,7 +200,7 @@ export function filterEvents(
     if (filter.fromNs !== undefined && e.tNs < filter.fromNs) continue;
     if (filter.toNs !== undefined && e.tNs > filter.toNs) continue;
     if (keptByMr && !keptByMr[i]) continue;
-    if (die !== undefined && controller !== undefined && !onDie(e, die, controller, otherDies)) continue;
+    if (dies !== undefined && !onDies(e, dies, onControllers, otherDies)) continue;
     out.push(e);
   }
   return out;

@@ -1,6 +1,7 @@
 import type { Hazard, RegOp, RegisterProgram } from '../register-program.js';
 import type { Timer } from './byte-stream.js';
-import { ConsoleError, hexArg, type ConsoleErrorCode, type UbootConsole } from './transport.js';
+import { ConsoleError, type ConsoleErrorCode, type UbootConsole } from './transport.js';
+import { hex } from '../bits.js';
 
 /**
  * Run a register program on a real board through its U-Boot console: the same programs the
@@ -88,10 +89,6 @@ export function pollReads(op: Extract<RegOp, { op: 'poll' }>, maxPollReads = DEF
   return Math.min(Math.max(1, maxPollReads), Math.max(1, Math.floor(Math.max(0, op.timeoutNs) / interval) + 1));
 }
 
-function hex(x: number): string {
-  return '0x' + (x >>> 0).toString(16);
-}
-
 /** The console lines a program turns into, without running anything (`--dry-run`). */
 export function planConsoleProgram(
   p: RegisterProgram,
@@ -101,19 +98,18 @@ export function planConsoleProgram(
     const note = op.note ? ` (${op.note})` : '';
     switch (op.op) {
       case 'write':
-        return { index, op, command: `mw.l ${hexArg(op.address)} ${hexArg(op.value >>> 0)}`, comment: `write${note}` };
+        return { index, op, command: `mw.l ${hex(op.address)} ${hex(op.value >>> 0)}`, comment: `write${note}` };
       case 'read':
-        return { index, op, command: `md.l ${hexArg(op.address)} 1`, comment: `read into ${op.label}${note}` };
+        return { index, op, command: `md.l ${hex(op.address)} 1`, comment: `read into ${op.label}${note}` };
       case 'poll':
         return {
           index,
           op,
-          command: `md.l ${hexArg(op.address)} 1`,
-          comment: `repeat until (value & ${hex(op.mask)}) == ${hex(op.expect)}, at most ${pollReads(op, options.maxPollReads)} reads${note}`,
+          command: `md.l ${hex(op.address)} 1`,
+          comment: `repeat until (value & ${hex(op.mask, 1)}) == ${hex(op.expect, 1)}, at most ${pollReads(op, options.maxPollReads)} reads${note}`,
         };
-      case 'delay':
-        return { index, op, command: undefined, comment: `wait ${op.ns} ns on the host${note}` };
     }
+    return { index, op, command: undefined, comment: `wait ${op.ns} ns on the host${note}` };
   });
   return { program: p.name, hazards: p.hazards, steps };
 }
@@ -127,6 +123,37 @@ export function renderPlan(plan: ConsolePlan): string[] {
     if (s.command !== undefined) out.push(s.command);
   }
   return out;
+}
+
+function refusalReason(p: RegisterProgram): string {
+  return `refused to run ${p.name}: ${p.hazards.map((h) => `${h.code}: ${h.message}`).join('; ')} (use --force to run it anyway)`;
+}
+
+/**
+ * What executeOnConsole returns for a program it refuses (invariant a), without a console: a
+ * caller can refuse before it opens a port. Undefined when the program would run.
+ */
+export function hazardRefusal(
+  p: RegisterProgram,
+  options: Pick<ExecuteOptions, 'force' | 'maxPollReads'> = {},
+): Extract<ConsoleProgramResult, { ok: false }> | undefined {
+  if (p.hazards.length === 0 || options.force) return undefined;
+  return {
+    ok: false,
+    program: p.name,
+    applied: 0,
+    failedAt: -1,
+    code: 'hazard',
+    reason: refusalReason(p),
+    reads: {},
+    appliedSteps: [],
+    uncertainStep: undefined,
+    notAppliedSteps: planConsoleProgram(p, options).steps,
+    boardReset: false,
+    hazards: p.hazards,
+    error: undefined,
+    forced: [],
+  };
 }
 
 /** Run a program over a synchronised-or-not console (it synchronises itself). */
@@ -168,13 +195,8 @@ export async function executeOnConsole(
     };
   };
 
-  if (p.hazards.length > 0 && !options.force) {
-    return fail(
-      -1,
-      'hazard',
-      `refused to run ${p.name}: ${p.hazards.map((h) => `${h.code}: ${h.message}`).join('; ')} (use --force to run it anyway)`,
-    );
-  }
+  const refused = hazardRefusal(p, options);
+  if (refused) return refused;
 
   for (const step of plan.steps) {
     const op = step.op;
@@ -206,7 +228,7 @@ export async function executeOnConsole(
             return fail(
               step.index,
               'poll-timeout',
-              `poll of ${hex(op.address)} gave up after ${n} reads over the console (last ${hex(last)}, wanted ${hex(op.expect)} under mask ${hex(op.mask)})`,
+              `poll of ${hex(op.address, 1)} gave up after ${n} reads over the console (last ${hex(last, 1)}, wanted ${hex(op.expect, 1)} under mask ${hex(op.mask, 1)})`,
             );
           }
           break;

@@ -73,7 +73,7 @@ export interface ConsoleServerOptions {
   /** Line speed used to advance the clock per received character. Default 115200. */
   readonly baud?: number;
   /** The board restarts after a data abort or `reset`: return the rebuilt board (or nothing to keep it). */
-  readonly onReset?: () => ServedBoard | void;
+  readonly onReset?: () => ServedBoard | undefined;
   readonly faults?: ConsoleFaults;
   readonly onEvent?: (event: ServerEvent) => void;
   /** Largest md/mw object count accepted. Default 0x100000. */

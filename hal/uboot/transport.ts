@@ -1,5 +1,6 @@
 import { showTraffic, textToBytes, bytesToText, type ByteStream, type Cancel, type Timer } from './byte-stream.js';
 import { parseMdOutput } from './md-format.js';
+import { hex } from '../bits.js';
 
 /**
  * A client for a real U-Boot console (2023.01 behaviour, shared/reference/uboot-console.md)
@@ -127,10 +128,6 @@ export interface CommandOptions {
   readonly allowBanner?: boolean;
 }
 
-export function hexArg(x: number): string {
-  return '0x' + x.toString(16).padStart(8, '0');
-}
-
 export class UbootConsole {
   private readonly o: typeof DEFAULTS & Pick<ConsoleOptions, 'onTraffic' | 'onWarning'>;
   private rx = '';
@@ -213,7 +210,7 @@ export class UbootConsole {
 
   /** `md.l <address> 1`: one 32-bit read. Retried on timeout (reads are idempotent). */
   async readWord(address: number, options: { timeoutMs?: number; retry?: boolean } = {}): Promise<number> {
-    const line = `md.l ${hexArg(address)} 1`;
+    const line = `md.l ${hex(address)} 1`;
     const out = await this.command(line, {
       retry: options.retry ?? true,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
@@ -231,7 +228,7 @@ export class UbootConsole {
 
   /** `mw.l <address> <value>`: one 32-bit write. Never retried (rule f). */
   async writeWord(address: number, value: number, options: { timeoutMs?: number } = {}): Promise<void> {
-    const line = `mw.l ${hexArg(address)} ${hexArg(value >>> 0)}`;
+    const line = `mw.l ${hex(address)} ${hex(value >>> 0)}`;
     const out = await this.command(line, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
     if (out !== '')
       throw new ConsoleError(

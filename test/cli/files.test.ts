@@ -131,9 +131,9 @@ describe('pasr boot --trace OUT', () => {
 
   it('refuses an empty path and a dangling symlink', () => {
     const empty = pasr('boot', '--board', 'pandaboard-es', '--trace', '');
-    expect(empty.code).toBe(1);
+    expect(empty.code).toBe(2);
     expect(empty.stdout).toBe('');
-    expect(empty.stderr).toBe('pasr: --trace: empty path (give a file name, or - for standard output)\n');
+    expect(empty.stderr).toBe('pasr: --trace "": empty; give an output file name, or - for standard output\n');
     const d = dir('dangling');
     const link = join(d, 'gone.pasrtrace');
     symlinkSync(join(d, 'nowhere', 'x'), link);

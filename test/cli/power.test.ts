@@ -22,13 +22,12 @@ describe('pasr power', () => {
 
   it('refuses a bad temperature or active share, and a part without an awake table, with the place', () => {
     const t = pasr('power', '--temperature', 'hot');
-    expect([t.code, t.stdout, t.stderr]).toEqual([
-      1,
-      '',
-      'pasr: --temperature must be a number from -40 to 125, got "hot"\n',
-    ]);
+    expect([t.code, t.stdout, t.stderr]).toEqual([2, '', 'pasr: --temperature hot: not a number (-40 to 125 °C)\n']);
     const a = pasr('power', '--active-share', '2');
-    expect(a.stderr).toBe('pasr: --active-share must be a number from 0 to 1, got "2"\n');
+    expect([a.code, a.stderr]).toEqual([2, 'pasr: --active-share 2: out of range (0-1)\n']);
+    expect(pasr('power', '--temperature', '40', '--temperature', '50').stderr).toBe(
+      'pasr: --temperature 50: given twice (first "40"); give it once\n',
+    );
     const dir = mkdtempSync(join(tmpdir(), 'pasr-power-'));
     const file = join(dir, 'no-awake.json');
     const text = readFileSync(join(ROOT, 'board-configs', 'snowball.json'), 'utf8')

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pasr } from './run-cli.js';
+import { decodeTrace } from '../../hal/trace/codec.js';
+import { pasr, pasrBytes } from './run-cli.js';
 
 const runCli = (args: string[]) => pasr(...args);
 
@@ -97,6 +98,31 @@ describe('pasr run', () => {
     }
   });
 
+  it('--trace - writes the trace to standard output and the report to standard error, never with --json', () => {
+    const args = [
+      'run',
+      '--board',
+      'imx6sl-evk',
+      '--workload',
+      'example-nap',
+      '--policy',
+      'oracle',
+      '--duration',
+      '10m',
+    ];
+    const r = pasrBytes({}, ...args, '--trace', '-');
+    expect(r.code).toBe(0);
+    const trace = decodeTrace(new Uint8Array(r.stdout), 'stdout');
+    expect(trace.board).toBe('imx6sl-evk');
+    expect(trace.events.some((e) => e.kind === 'sys.suspend')).toBe(true);
+    expect(r.stderr).toMatch(/^pasr run: imx6sl-evk, example-nap, policy oracle, seed 1, 45 °C\n/);
+    expect(runCli([...args, '--trace', '-', '--json'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'pasr: --trace -: the trace takes standard output, so --json cannot\n',
+    });
+  });
+
   it('refuses an unknown policy, a bad duration, a bad seed and an unknown workload clearly', () => {
     const base = ['run', '--board', 'imx6sl-evk', '--workload', 'example-nap'];
     const p = runCli([...base, '--policy', 'magic']);
@@ -104,10 +130,13 @@ describe('pasr run', () => {
     expect(p.stderr).toContain("unknown policy 'magic'");
     const d = runCli([...base, '--policy', 'none', '--duration', '5 parsecs']);
     expect(d.code).toBe(2);
-    expect(d.stderr).toContain("duration '5 parsecs'");
+    expect(d.stderr).toBe('pasr: --duration "5 parsecs": expected a number followed by ns, us, ms, s, m, h or d\n');
     const s = runCli([...base, '--policy', 'none', '--seed', '-1']);
     expect(s.code).toBe(2);
-    expect(s.stderr).toContain('--seed');
+    expect(s.stderr).toBe('pasr: --seed -1: out of range (0-4294967295)\n');
+    expect(runCli([...base, '--policy', 'none', '--duration', '0s']).stderr).toBe(
+      'pasr: --duration 0s: a run needs some simulated time\n',
+    );
     const w = runCli(['run', '--board', 'imx6sl-evk', '--workload', 'nope', '--policy', 'none']);
     expect(w.code).toBe(1);
     expect(w.stderr).toMatch(/^pasr: .*nope/);

@@ -155,7 +155,7 @@ describe('failure reports', () => {
       'writes',
     );
     expect(lines).toEqual([
-      'failed: boom',
+      'pasr: boom',
       'applied 20 of 23 writes (then undone by the board reset):',
       ...[0, 1, 2, 3, 4, 5].map((i) => `  applied      #${i} mw.l ${i}`),
       '  applied      … 11 more (#6-#16) …',

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Board } from '../../../hal/board/board.js';
@@ -19,6 +19,8 @@ import { captureIo, loadBoard, TEST_CONSOLE } from './helpers.js';
 const BOARDS = ['pandaboard-es', 'imx6sl-evk', 'imx8mm-evk', 'imx8mp-evk', 'lp4x-quad-16g', 'snowball'] as const;
 
 const deps = { consoleOptions: TEST_CONSOLE };
+/** pandaboard-es's interleave group: the DMM spreads every page over the four dies. */
+const GROUP = ['emif1.cs0', 'emif1.cs1', 'emif2.cs0', 'emif2.cs1'];
 let served: ServedPty | undefined;
 
 afterEach(async () => {
@@ -65,22 +67,34 @@ function emulatedRun(
 }
 
 describe('pandaboard-es through a real pty', () => {
-  it('apply --die emif1.cs0 --mr17 0xf0 leaves LPDDR2_MODE_REG_CONFIG 0x11 and LPDDR2_MODE_REG_DATA 0xf0 in EMIF1', async () => {
+  it('apply --mr17 0xf0 on the interleave group sets MR17 of all four dies through CONFIG/DATA of each EMIF', async () => {
     const config = loadBoard('pandaboard-es');
     served = await serveBoardOnPty(config);
     const io = captureIo();
-    expect(await boardApply({ port: served.pty.path, board: config, die: ['emif1.cs0'], mr17: 0xf0 }, io, deps)).toBe(
-      0,
-    );
+    expect(await boardApply({ port: served.pty.path, board: config, die: GROUP, mr17: 0xf0 }, io, deps)).toBe(0);
     const emif1 = served.board.controller('emif1').blocks['emif']!;
-    expect(emif1.get('LPDDR2_MODE_REG_CONFIG')).toBe(0x00000011);
+    expect(emif1.get('LPDDR2_MODE_REG_CONFIG')).toBe(0x80000011);
     expect(emif1.get('LPDDR2_MODE_REG_DATA')).toBe(0x000000f0);
+    for (const d of GROUP) expect(served.board.die(d).mr17).toBe(0xf0);
+    expect(io.stdout).toEqual([
+      ...GROUP.map((d) => `${d}: MR17 = 0xf0`),
+      `applied 8 register operations on pandaboard-es over ${served.pty.path}`,
+    ]);
+  });
+
+  it('apply to one die of the interleave group is refused before anything is sent, and runs with --force', async () => {
+    const config = loadBoard('pandaboard-es');
+    served = await serveBoardOnPty(config);
+    const io = captureIo();
+    const one = { port: served.pty.path, board: config, die: ['emif1.cs0'], mr17: 0xf0 };
+    expect(await boardApply(one, io, deps)).toBe(1);
+    expect(io.stderr[0]).toMatch(/^pasr: refused to run apply emif1\.cs0 MR17=0xf0: partial-interleave-group: /);
+    expect(served.server.commandCount).toBe(0);
+    const forced = captureIo();
+    expect(await boardApply({ ...one, force: true }, forced, deps)).toBe(0);
+    expect(forced.stderr[0]).toMatch(/^warning: ran despite hazard partial-interleave-group: /);
     expect(served.board.die('emif1.cs0').mr17).toBe(0xf0);
     expect(served.board.die('emif1.cs1').mr17).toBe(0);
-    expect(io.stdout).toEqual([
-      'emif1.cs0: MR17 = 0xf0',
-      `applied 2 register operations on pandaboard-es over ${served.pty.path}`,
-    ]);
   });
 
   it('prints the exact console commands with --dry-run and opens no port', async () => {
@@ -95,6 +109,9 @@ describe('pandaboard-es through a real pty', () => {
     expect(rc).toBe(0);
     expect(io.stdout).toEqual([
       '# program apply emif1.cs0 MR17=0xf0, emif2.cs1 MR17=0xf0: 4 operations',
+      expect.stringMatching(
+        /^# HAZARD partial-interleave-group: emif1\.cs0, emif2\.cs1 are interleaved with emif1\.cs1, emif2\.cs0 in 128 B pieces: /,
+      ),
       '# 0: write (CS0 MR17)',
       'mw.l 0x4c000050 0x00000011',
       '# 1: write (MRW MR17=0xf0 -> emif1.cs0)',
@@ -104,6 +121,7 @@ describe('pandaboard-es through a real pty', () => {
       '# 3: write (MRW MR17=0xf0 -> emif2.cs1)',
       'mw.l 0x4d000040 0x000000f0',
     ]);
+    expect(io.stderr).toEqual(['note: these hazards make apply refuse without --force: partial-interleave-group']);
   });
 
   it('probe prints the identity of every die and exits 1 when the config disagrees with the board', async () => {
@@ -139,7 +157,7 @@ describe('pandaboard-es through a real pty', () => {
     const io = captureIo();
     expect(await boardProbe({ port: served.pty.path, board: loadBoard('imx8mm-evk') }, io, deps)).toBe(1);
     expect(io.stderr[0]).toMatch(
-      /^failed reading ddrc\.MSTR: the board crashed and reset while running "md\.l 0x3d400000 1"/,
+      /^pasr: cannot read ddrc\.MSTR: the board crashed and reset while running "md\.l 0x3d400000 1"/,
     );
     expect(io.stderr[1]).toBe(
       'the board came back to the U-Boot prompt (autoboot stopped with Ctrl-C); its registers are at their boot values',
@@ -190,6 +208,18 @@ describe('pandaboard-es through a real pty', () => {
     expect(existsSync(link)).toBe(false);
     expect(io.stdout[0]).toMatch(/^serving pandaboard-es \(emif1: ti-emif, emif2: ti-emif\) on \/dev\/pts\/\d+$/);
   });
+
+  it('a second serve refuses the link of a running one, which keeps it and removes it when it stops', async () => {
+    const config = loadBoard('pandaboard-es');
+    const link = join(tmpdir(), `pasr-e2e-${process.pid}-shared-link`);
+    served = await serveBoardOnPty(config, { link });
+    expect(readlinkSync(link)).toBe(served.pty.path);
+    await expect(serveBoardOnPty(config, { link })).rejects.toThrow(/already exists \(a link to \/dev\/pts\/\d+: /);
+    expect(readlinkSync(link)).toBe(served.pty.path);
+    await served.close();
+    served = undefined;
+    expect(existsSync(link)).toBe(false);
+  });
 });
 
 describe.each(BOARDS)('%s served on a real pty: probe, apply, replay', (name) => {
@@ -211,10 +241,14 @@ describe.each(BOARDS)('%s served on a real pty: probe, apply, replay', (name) =>
     const list = `${segs / 2}-${segs - 1}`;
     const mask = (2 ** segs - 1) & ~(2 ** (segs / 2) - 1);
     const io = captureIo();
-    const hazardous = firmwareMrPrograms.mrw(config, die, 17, mask).hazards.length > 0;
+    const plan = captureIo();
+    expect(await boardApply({ board: config, die: [die], segments: list, dryRun: true }, plan, deps)).toBe(0);
+    const hazardous = plan.stdout.some((l) => l.startsWith('# HAZARD '));
     if (hazardous) {
       expect(await boardApply({ port: served.pty.path, board: config, die: [die], segments: list }, io, deps)).toBe(1);
-      expect(io.stderr[0]).toMatch(/^failed: refused to run apply .*\(use --force to run it anyway\)$/);
+      expect(io.stderr.find((l) => l.startsWith('pasr: '))).toMatch(
+        /^pasr: refused to run apply .*\(use --force to run it anyway\)$/,
+      );
       expect(segmentMask(served.board, die)).toBe(0);
     }
     const io2 = captureIo();

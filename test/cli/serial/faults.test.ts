@@ -6,16 +6,20 @@ import { openPty, type Pty } from '../../../cli/serial/pty.js';
 import { CliError } from '../../../cli/errors.js';
 import type { MmioWriteEvent } from '../../../hal/trace/events.js';
 import { captureIo, holdPort, loadBoard, TEST_CONSOLE } from './helpers.js';
+import { hex } from '../../../hal/bits.js';
 
 /**
- * Faults of the serial link, end to end through a real pty: in every case a clear error naming
- * what was applied and what was not, a non-zero exit, no hang, no unbounded retry.
+ * Faults of the serial line and the board, end to end through a real pty: in every case a clear
+ * error naming what was applied and what was not, a non-zero exit, no hang, no unbounded retry.
  */
 
 const panda = loadBoard('pandaboard-es');
 const deps = { consoleOptions: TEST_CONSOLE };
-/** Two dies, four writes: emif1 CONFIG, DATA, emif2 CONFIG, DATA. */
-const twoDies = { board: panda, die: ['emif1.cs0', 'emif2.cs0'], mr17: 0xf0 } as const;
+/**
+ * Two dies, four writes: emif1 CONFIG, DATA, emif2 CONFIG, DATA. They are half of an interleave
+ * group, which apply refuses without force; these cases are about the line, so they force it.
+ */
+const twoDies = { board: panda, die: ['emif1.cs0', 'emif2.cs0'], mr17: 0xf0, force: true } as const;
 
 let served: ServedPty | undefined;
 let extra: Pty | undefined;
@@ -34,7 +38,7 @@ async function serve(options: VirtualBoardOptions = {}): Promise<ServedPty> {
 }
 
 function mw(ev: { address: number; value: number }): string {
-  return `mw.l 0x${ev.address.toString(16).padStart(8, '0')} 0x${ev.value.toString(16).padStart(8, '0')}`;
+  return `mw.l ${hex(ev.address)} ${hex(ev.value)}`;
 }
 
 describe('faults, end to end through a real pty', () => {
@@ -49,7 +53,7 @@ describe('faults, end to end through a real pty', () => {
     const io = captureIo();
     const rc = await boardApply({ ...twoDies, port: s.pty.path, timeout: 3000 }, io, deps);
     expect(rc).toBe(1);
-    expect(io.stderr[0]).toMatch(/^failed: op 2 \(mw\.l 0x4d000050 0x00000011\) failed: .*(went away|disappeared)/);
+    expect(io.stderr[0]).toMatch(/^pasr: op 2 \(mw\.l 0x4d000050 0x00000011\) failed: .*(went away|disappeared)/);
     expect(io.stderr).toContain('applied 2 of 4 register operations:');
     expect(io.stderr).toContain('  applied      #0 mw.l 0x4c000050 0x00000011');
     expect(io.stderr).toContain('  applied      #1 mw.l 0x4c000040 0x000000f0');
@@ -67,7 +71,7 @@ describe('faults, end to end through a real pty', () => {
     // The garbage either arrives before the next command goes out (caught between commands)
     // or mixes into its echo (caught as a bad echo): both stop the program at op 1.
     expect(io.stderr[0]).toMatch(
-      /^failed: op 1 \(mw\.l 0x4c000040 0x000000f0\) failed: (non-text bytes arrived between commands|the console echoed something other)/,
+      /^pasr: op 1 \(mw\.l 0x4c000040 0x000000f0\) failed: (non-text bytes arrived between commands|the console echoed something other)/,
     );
     expect(io.stderr).toContain('  applied      #0 mw.l 0x4c000050 0x00000011');
     expect(io.stderr).toContain('  not applied  #3 mw.l 0x4d000040 0x000000f0');
@@ -86,7 +90,7 @@ describe('faults, end to end through a real pty', () => {
     const io = captureIo();
     const rc = await boardApply({ ...twoDies, port: s.pty.path, timeout: 150 }, io, deps);
     expect(rc).toBe(1);
-    expect(io.stderr[0]).toMatch(/^failed: op 0 .* no prompt within 150 ms after "mw\.l 0x4c000050 0x00000011"/);
+    expect(io.stderr[0]).toMatch(/^pasr: op 0 .* no prompt within 150 ms after "mw\.l 0x4c000050 0x00000011"/);
     expect(io.stderr).toContain('applied 0 of 4 register operations');
     expect(io.stderr).toContain(
       '  UNCERTAIN    #0 mw.l 0x4c000050 0x00000011 (sent; no prompt came back, so it may or may not have run)',
@@ -103,7 +107,7 @@ describe('faults, end to end through a real pty', () => {
     expect(rc).toBe(1);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(io.stderr[0]).toBe(
-      'failed: op 0 (mw.l 0x4c000050 0x00000011) failed: no "=> " prompt after 2 Ctrl-C over 550 ms (nothing came back): is the board at the U-Boot prompt, on this port, at this baud rate?; sent "\\x03\\x03"',
+      'pasr: op 0 (mw.l 0x4c000050 0x00000011) failed: no "=> " prompt after 2 Ctrl-C over 550 ms (nothing came back): is the board at the U-Boot prompt, on this port, at this baud rate?; sent "\\x03\\x03"',
     );
     expect(io.stderr).toContain('applied 0 of 4 register operations');
     expect(received).toBe('\x03\x03');
@@ -115,7 +119,7 @@ describe('faults, end to end through a real pty', () => {
     const rc = await boardApply({ ...twoDies, port: s.pty.path, timeout: 200 }, io, deps);
     expect(rc).toBe(1);
     expect(io.stderr[0]).toBe(
-      'failed: op 1 (mw.l 0x4c000040 0x000000f0) failed: no prompt within 200 ms after "mw.l 0x4c000040 0x000000f0" (the echo came back but no prompt); sent "mw.l 0x4c000040 0x000000f0\\r"; received "mw.l 0x4c000040 0x000000f0\\r\\n"; this write may or may not have been applied, so it was not re-sent',
+      'pasr: op 1 (mw.l 0x4c000040 0x000000f0) failed: no prompt within 200 ms after "mw.l 0x4c000040 0x000000f0" (the echo came back but no prompt); sent "mw.l 0x4c000040 0x000000f0\\r"; received "mw.l 0x4c000040 0x000000f0\\r\\n"; this write may or may not have been applied, so it was not re-sent',
     );
     expect(s.server.commandCount).toBe(1);
   });
@@ -128,7 +132,7 @@ describe('faults, end to end through a real pty', () => {
     });
     expect(rc).toBe(1);
     expect(io.stderr[0]).toBe(
-      'failed: op 0 (mw.l 0x4c000050 0x00000011) failed: the command is 26 characters; U-Boot keeps 20, rings BEL for the rest and runs the truncated line, so it was not sent',
+      'pasr: op 0 (mw.l 0x4c000050 0x00000011) failed: the command is 26 characters; U-Boot keeps 20, rings BEL for the rest and runs the truncated line, so it was not sent',
     );
     expect(io.stderr).toContain('  not applied  #0 mw.l 0x4c000050 0x00000011');
     expect(s.server.commandCount).toBe(0);
@@ -140,7 +144,7 @@ describe('faults, end to end through a real pty', () => {
     const rc = await boardApply({ ...twoDies, port: s.pty.path }, io, deps);
     expect(rc).toBe(1);
     expect(io.stderr[0]).toMatch(
-      /^failed: op 0 .* the board rang BEL: its line buffer is shorter than the 26 characters sent, and the truncated line ran/,
+      /^pasr: op 0 .* the board rang BEL: its line buffer is shorter than the 26 characters sent, and the truncated line ran/,
     );
     expect(io.stderr).toContain(
       '  UNCERTAIN    #0 mw.l 0x4c000050 0x00000011 (sent; no prompt came back, so it may or may not have run)',
@@ -182,7 +186,7 @@ describe('faults, end to end through a real pty', () => {
     );
     expect(rc).toBe(1);
     expect(io.stderr[0]).toMatch(
-      /^failed: op 2 \(mw\.l 0x4c100000 0x00000001\) failed: the board crashed and reset while running "mw\.l 0x4c100000 0x00000001": every register written before is back to its boot value; .*data abort.*; the 2 writes applied before are undone by the reset$/,
+      /^pasr: op 2 \(mw\.l 0x4c100000 0x00000001\) failed: the board crashed and reset while running "mw\.l 0x4c100000 0x00000001": every register written before is back to its boot value; .*data abort.*; the 2 writes applied before are undone by the reset$/,
     );
     expect(io.stderr).toContain('applied 2 of 5 writes (then undone by the board reset):');
     expect(io.stderr).toContain(`  not applied  #2 ${mw(trace[2]!)}`);

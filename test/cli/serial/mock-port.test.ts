@@ -38,11 +38,16 @@ async function mockBoard(faults = {}) {
   binding.write = async (b: Buffer) => {
     await originalWrite(b);
     const copy = new Uint8Array(b);
-    queueMicrotask(() => listeners.forEach((l) => l(copy)));
+    queueMicrotask(() => {
+      for (const l of listeners) l(copy);
+    });
   };
   const serverSide: ByteStream = {
     write: (bytes) => binding.emitData(Buffer.from(bytes)),
-    onData: (cb) => (listeners.add(cb), () => listeners.delete(cb)),
+    onData: (cb) => {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
     onClose: () => () => {},
   };
   const b = makeBoard();

@@ -91,7 +91,14 @@ describe('MmMechanisms wiring', () => {
     const mm = new MemoryManager(fixtureLayout({ mib: 16, movableMib: 0 }), new SimClock());
     let oom = 0;
     let extfrag = 0;
-    mm.hooks = { ...mm.hooks, outOfMemory: () => (oom++, false), extfrag: () => void extfrag++ };
+    mm.hooks = {
+      ...mm.hooks,
+      outOfMemory: () => {
+        oom++;
+        return false;
+      },
+      extfrag: () => void extfrag++,
+    };
     const mech = new MmMechanisms(mm, { daemons: 'manual' });
     const r = allocAll(mm, GFP_KERNEL, PageKind.KERNEL);
     expect(r.length).toBeGreaterThan(3000);

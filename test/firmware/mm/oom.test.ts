@@ -15,9 +15,9 @@ const ANON = PageKind.ANON;
 describe('allocation failure is an outcome, not an exception', () => {
   it('reports running out of memory with the order, the preferred zone and the reason, and counts it', () => {
     const mm = boot(layout({ nrPages: 64, minFreeKbytes: 16 })); // min watermark 4 pages
-    let r;
     let n = 0;
-    while (typeof (r = mm.allocPages(0, GFP_HIGHUSER_MOVABLE, ANON)) === 'number') n++;
+    let r = mm.allocPages(0, GFP_HIGHUSER_MOVABLE, ANON);
+    for (; typeof r === 'number'; r = mm.allocPages(0, GFP_HIGHUSER_MOVABLE, ANON)) n++;
     expect(n).toBe(60);
     expect(r).toEqual({
       ok: false,
@@ -108,7 +108,14 @@ describe('slow path hooks (for reclaim and compaction built on top)', () => {
     while (typeof mm.allocPages(0, GFP_HIGHUSER_MOVABLE, ANON) === 'number');
     let rounds = 0;
     let oom = 0;
-    mm.hooks = { ...NO_HOOKS, directReclaim: () => ++rounds && 1, outOfMemory: () => (oom++, false) };
+    mm.hooks = {
+      ...NO_HOOKS,
+      directReclaim: () => ++rounds && 1,
+      outOfMemory: () => {
+        oom++;
+        return false;
+      },
+    };
     expect(mm.allocPages(0, GFP_KERNEL, PageKind.KERNEL)).toMatchObject({ ok: false, reason: 'watermark' });
     expect(rounds).toBe(17);
     expect(oom).toBe(1);

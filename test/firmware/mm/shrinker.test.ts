@@ -111,7 +111,10 @@ describe('shrinker pressure arithmetic (do_shrink_slab)', () => {
     const bad = mech.shrinkers.register({
       name: 'liar',
       countObjects: () => 1000,
-      scanObjects: (c) => ((c.nrScanned = 0), 0),
+      scanObjects: (c) => {
+        c.nrScanned = 0;
+        return 0;
+      },
     });
     expect(() => mech.shrinkers.doShrinkSlab(sc(), bad, 0)).toThrow(/liar: scan loop does not advance/);
     mech.shrinkers.unregister(bad);

@@ -9,6 +9,7 @@ import { GFP_HIGHUSER_MOVABLE } from '../../../firmware/mm/gfp.js';
 import { PageKind } from '../../../firmware/mm/page-flags.js';
 import { isAllocFailure } from '../../../firmware/mm/page-alloc.js';
 import { shippedBoard } from '../boot/boards.js';
+import { hex } from '../../../hal/bits.js';
 
 function booted(name: string) {
   const clock = new SimClock();
@@ -71,7 +72,7 @@ describe('suspend with PASR masks', () => {
     if (isAllocFailure(pfn)) throw new Error('allocation failed');
     const unit = kernel.pasr.units.find((u) => u.ranges.some((r) => pfn >= r.startPfn && pfn < r.endPfn))!;
     expect(unit.index).toBeGreaterThanOrEqual(6);
-    const mask = '0x' + (1 << unit.bit).toString(16);
+    const mask = hex(1 << unit.bit, 1);
     programMasks(board, bootloader.drivers, unitMasks(unit));
     const rep = selfRefreshCycle(board, bootloader.drivers, kernel.mm.memmap, SECOND);
     // One 4 KiB page spans both EMIFs (128-byte interleave) but a single chip select (bit 15).
@@ -81,7 +82,7 @@ describe('suspend with PASR masks', () => {
       [`emif2.${cs}`, 1, pfn],
     ]);
     expect(formatViolation(rep.violations[0]!)).toBe(
-      `PASR SAFETY VIOLATION: die emif1.${cs} would enter self-refresh with bank mask 0x0 segment mask ${mask} over 1 live pages (1 anon), first at pfn 0x${pfn.toString(16)}`,
+      `PASR SAFETY VIOLATION: die emif1.${cs} would enter self-refresh with bank mask 0x0 segment mask ${mask} over 1 live pages (1 anon), first at pfn ${hex(pfn, 1)}`,
     );
     expect(rep.lostPages).toBe(1);
   });

@@ -287,7 +287,7 @@ describe('deriveAddressBits from board controller configs', () => {
     const mmdc = controller('mmdc', 'fsl-mmdc', { MDCTL: 0xc3110000, MDMISC: 0x00001688, MDASP: 0x4f });
     expect(compareBits(IMX6SL_BITS, ok(deriveAddressBits([mmdc], 0x80000000, GIB)).bits)).toEqual([]);
     const regs: Record<string, number> = { MSTR: 0xa1080020 };
-    IMX8MM_ADDRMAP.forEach((v, i) => v !== undefined && (regs[`ADDRMAP${i}`] = v));
+    for (const [i, v] of IMX8MM_ADDRMAP.entries()) if (v !== undefined) regs[`ADDRMAP${i}`] = v;
     expect(
       compareBits(
         IMX8MM_BITS,

@@ -7,6 +7,7 @@ import type { MmioWriteEvent, TraceEvent } from '../../../hal/trace/events.js';
 import { TraceBus } from '../../../hal/trace/trace-bus.js';
 import { standardOf } from './controller-configs.js';
 import { FakeDie, type FakeDieOptions } from './fake-die.js';
+import { hex } from '../../../hal/bits.js';
 
 export interface Rig<C extends MemoryController = MemoryController> {
   readonly clock: SimClock;
@@ -51,7 +52,7 @@ export function rig<C extends MemoryController = MemoryController>(
 }
 
 export function fmtWrite(e: MmioWriteEvent): string {
-  return `${e.register}=0x${e.value.toString(16).padStart(8, '0')}`;
+  return `${e.register}=${hex(e.value)}`;
 }
 
 /** Events after index `from`, by kind. */

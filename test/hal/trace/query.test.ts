@@ -140,6 +140,17 @@ describe('trace queries (pasr inspect filters)', () => {
     expect(seqs(filterEvents(trace(), { kind: 'dram.mr?' }))).toEqual([3, 7, 9, 12, 14, 21]);
   });
 
+  it('several dies, MRs or kinds select the events of any of them', () => {
+    const cs0 = seqs(filterEvents(trace(), { die: 'emif1.cs0' }));
+    const both = seqs(filterEvents(trace(), { die: ['emif1.cs0', 'emif1.cs1'] }));
+    // The other die's MRWs (7, 12) and its guest error (17) come back; emif2 (4, 8, 9) stays out.
+    expect(both).toEqual([...cs0, 7, 12, 17].sort((a, b) => a - b));
+    expect(seqs(filterEvents(trace(), { die: ['emif1.cs0', 'emif2.cs0'], kind: 'dram.mrw' }))).toEqual([3, 9]);
+    expect(seqs(filterEvents(trace(), { mr: [16, 17], kind: 'dram.mrw' }))).toEqual([3, 7, 9, 12]);
+    expect(seqs(filterEvents(trace(), { mr: [17, 16], die: 'emif1.cs1' }))).toEqual([5, 6, 7, 10, 11, 12]);
+    expect(seqs(filterEvents(trace(), { kind: ['mmio.read', 'guest.error'] }))).toEqual([15, 17, 18]);
+  });
+
   it('--from/--to keep events in the inclusive time window', () => {
     expect(seqs(filterEvents(trace(), { fromNs: 300, toNs: 500 }))).toEqual([3, 4, 5]);
     expect(seqs(filterEvents(trace(), { fromNs: 2000 }))).toEqual([20, 21]);

@@ -78,7 +78,10 @@ async function parseVcd(text: string): Promise<Waves> {
   const changes = new Map<string, Change[]>();
   inst.change.any((id, time, cmd, value, mask) => {
     let list = changes.get(id);
-    if (!list) changes.set(id, (list = []));
+    if (!list) {
+      list = [];
+      changes.set(id, list);
+    }
     list.push({ time, cmd, value, mask });
   });
   await new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryLink } from '../../../hal/uboot/memory-link.js';
+import { createMemoryLink } from './memory-link.js';
 import { UbootConsoleServer, hextoul, type ServerEvent } from '../../../hal/uboot/console-server.js';
 import { DEV_BASE, makeBoard, rawTerminal, realTimer } from './rig.js';
 

@@ -4,7 +4,7 @@ import { MmioBus } from '../../../hal/mmio-bus.js';
 import { block, field, reg32 } from '../../../hal/regs/register.js';
 import { RegisterBlock } from '../../../hal/regs/register-block.js';
 import { bytesToText, textToBytes, type ByteStream, type Timer } from '../../../hal/uboot/byte-stream.js';
-import { createMemoryLink, type MemoryLink } from '../../../hal/uboot/memory-link.js';
+import { createMemoryLink, type MemoryLink } from './memory-link.js';
 import { UbootConsoleServer, type ConsoleServerOptions, type ServedBoard } from '../../../hal/uboot/console-server.js';
 import { UbootConsole, type ConsoleOptions } from '../../../hal/uboot/transport.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryLink } from '../../../hal/uboot/memory-link.js';
+import { createMemoryLink } from './memory-link.js';
 import { bytesToText, textToBytes } from '../../../hal/uboot/byte-stream.js';
 import { ConsoleError, UbootConsole } from '../../../hal/uboot/transport.js';
 import { parseMdOutput, formatMdLine, parseMdLine } from '../../../hal/uboot/md-format.js';

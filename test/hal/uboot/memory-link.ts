@@ -1,4 +1,4 @@
-import type { ByteStream } from './byte-stream.js';
+import type { ByteStream } from '../../../hal/uboot/byte-stream.js';
 
 /**
  * Two ByteStreams connected back to back, in memory: what one side writes the other side
