@@ -22,6 +22,7 @@ import schemaJson from '../../workloads/workload.schema.json' with { type: 'json
 import { internalProblem, sortProblems, type JsonProblem, type PathSegment } from '../../hal/json/json-problem.js';
 import { didYouMean, SchemaChecker } from '../../hal/json/json-schema.js';
 import { parseJsonSource, type JsonFileKind, type JsonSource } from '../../hal/json/json-source.js';
+import { decodeJsonText } from '../../hal/json/json-text.js';
 import { formatDuration, formatPercent, MAX_DURATION_NS, parseDuration, parseFraction } from './quantities.js';
 import type { Activity, Op, PageSet, Pattern, Phase, Scenario, SetType, SlabCacheSpec } from './scenario.js';
 
@@ -105,6 +106,7 @@ interface RawScenario {
 }
 
 const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.join(', '));
+const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
 
 /** Builds the Scenario from the raw value, collecting a problem at the place of each mistake. */
 class Builder {
@@ -121,7 +123,7 @@ class Builder {
   duration(raw: string, path: PathSegment[]): number {
     const d = parseDuration(raw);
     if (d.ok) return d.value;
-    this.add(path, d.message);
+    this.add(path, `${d.reason}, got ${JSON.stringify(raw)}`);
     return 0;
   }
 
@@ -129,7 +131,7 @@ class Builder {
   size(raw: Size, path: PathSegment[], max: number, why: string): number {
     const f = parseFraction(raw);
     if (!f.ok) {
-      this.add(path, f.message);
+      this.add(path, `${f.reason}, got ${JSON.stringify(raw)}`);
       return 0;
     }
     if (f.value > max) {
@@ -144,11 +146,10 @@ class Builder {
     for (const [name, s] of Object.entries(raw.sets ?? {})) {
       const at = ['sets', name];
       const max = s.type === 'file' ? MAX_LOGICAL_SIZE : 1;
-      const why = {
-        file: 'the address space holds at most 10 times RAM',
-        anon: 'an anon set cannot be larger than RAM',
-        kernel: 'a kernel set cannot be larger than RAM',
-      }[s.type];
+      const why =
+        s.type === 'file'
+          ? 'the address space holds at most 10 times RAM'
+          : `${article(s.type)} set cannot be larger than RAM`;
       const size = this.size(s.size, [...at, 'size'], max, why);
       if (size === 0 && parseFraction(s.size).ok) this.add([...at, 'size'], 'a set of 0% holds no page');
       if (s.order !== undefined && s.type !== 'kernel')
@@ -284,13 +285,11 @@ class Builder {
     const set = this.sets.get(name);
     const wanted = types.join(' or ');
     if (!set) {
+      const hint = didYouMean(name, [...this.sets.keys()]);
       const candidates = [...this.sets.values()].filter((s) => types.includes(s.type)).map((s) => s.name);
-      this.add(
-        [...at, 'set'],
-        `no set "${name}"${didYouMean(name, [...this.sets.keys()])} (${wanted} sets: ${list(candidates)})`,
-      );
+      this.add([...at, 'set'], `no set "${name}"${hint || ` (${wanted} sets: ${list(candidates)})`}`);
     } else if (!types.includes(set.type))
-      this.add([...at, 'set'], `${o.op} needs a ${wanted} set; "${name}" is a ${set.type} set`);
+      this.add([...at, 'set'], `${o.op} needs ${article(wanted)} set; "${name}" is ${article(set.type)} set`);
   }
 
   private op(o: RawOp, at: PathSegment[]): Op {
@@ -324,7 +323,7 @@ class Builder {
         if (!this.caches.has(cache))
           this.add(
             [...at, 'cache'],
-            `no slab cache "${cache}"${didYouMean(cache, [...this.caches])} (slabCaches: ${list([...this.caches])})`,
+            `no slab cache "${cache}"${didYouMean(cache, [...this.caches]) || ` (slabCaches: ${list([...this.caches])})`}`,
           );
         if (o.op === 'slab') return { op: 'slab', cache, size: this.opSize(o.size!, at) };
         return { op: 'slabFree', cache, ...(o.size !== undefined ? { size: this.opSize(o.size, at) } : {}) };
@@ -374,7 +373,8 @@ export function runLoad(scenario: Scenario, durationNs: number): RunLoad {
   return { events, volume };
 }
 
-const count = (n: number): string => (n < 1e6 ? String(Math.round(n)) : n.toPrecision(2));
+/** A count for messages: 35400, 85 million. */
+const count = (n: number): string => (n < 1e6 ? String(Math.round(n)) : `${+(n / 1e6).toPrecision(2)} million`);
 
 /** Why a run of `durationNs` would be too much for the run loop, or undefined. */
 export function runLoadProblem(scenario: Scenario, durationNs: number): string | undefined {
@@ -402,4 +402,10 @@ export function parseScenario(text: string): ParseScenarioResult {
     // Invariant (a): a bug in a check must not turn into a stack trace for the user.
     return { ok: false, problems: [internalProblem(e)] };
   }
+}
+
+/** Parse and check a scenario file's bytes (UTF-8, hal/json/json-text.ts), as read from disk. */
+export function parseScenarioBytes(bytes: Uint8Array): ParseScenarioResult {
+  const decoded = decodeJsonText(bytes, SCENARIO_FILE.noun);
+  return decoded.ok ? parseScenario(decoded.text) : { ok: false, problems: [decoded.problem] };
 }

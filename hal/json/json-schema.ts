@@ -144,7 +144,7 @@ export class SchemaChecker {
           .filter((c): c is string => typeof c === 'string');
         return source.problem(
           [...path, tag],
-          `unknown ${tag} ${describeValue(value)}${didYouMean(value, known)} (known: ${known.join(', ')})`,
+          `unknown ${tag} ${describeValue(value)}${didYouMean(value, known) || ` (known: ${known.join(', ')})`}`,
         );
       }
       case 'type':

@@ -82,7 +82,7 @@ export class JsonSource {
     if (path.length === 0) return undefined;
     const parent = this.nodeAt(path.slice(0, -1));
     const last = path[path.length - 1];
-    if (!parent || parent.type !== 'object' || typeof last !== 'string') return undefined;
+    if (parent?.type !== 'object' || typeof last !== 'string') return undefined;
     const prop = parent.children?.find((p) => p.children?.[0]?.value === last);
     return prop?.children?.[0];
   }
@@ -117,18 +117,18 @@ function childOf(node: Node, seg: PathSegment): Node | undefined {
 }
 
 /** Plain JS value of a tree node (objects get a null prototype so keys like __proto__ stay data). */
-export function valueOf(node: Node): unknown {
+export function plainValue(node: Node): unknown {
   switch (node.type) {
     case 'object': {
       const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
       for (const p of node.children ?? []) {
         const [k, v] = p.children ?? [];
-        if (k && v) out[k.value as string] = valueOf(v);
+        if (k && v) out[k.value as string] = plainValue(v);
       }
       return out;
     }
     case 'array':
-      return (node.children ?? []).map(valueOf);
+      return (node.children ?? []).map(plainValue);
     default:
       return node.value;
   }
@@ -217,7 +217,7 @@ export function parseJsonSource(
   if (text.trim() === '') problems.splice(0, problems.length, { line: 1, col: 1, path: '$', message: 'file is empty' });
   if (problems.length > 0 || !root) return { source, value: undefined, problems };
   problems.push(...structureProblems(source, root, [], kind));
-  return { source, value: problems.length > 0 ? undefined : valueOf(root), problems };
+  return { source, value: problems.length > 0 ? undefined : plainValue(root), problems };
 }
 
 /** Duplicate keys, and lists or objects too large to be this kind of file's. */
@@ -252,7 +252,9 @@ function structureProblems(source: JsonSource, node: Node, path: PathSegment[], 
       if (v) out.push(...structureProblems(source, v, [...path, key], kind));
     }
   } else if (node.type === 'array') {
-    (node.children ?? []).forEach((c, i) => out.push(...structureProblems(source, c, [...path, i], kind)));
+    (node.children ?? []).forEach((c, i) => {
+      out.push(...structureProblems(source, c, [...path, i], kind));
+    });
   }
   return out;
 }
