@@ -28,20 +28,24 @@ describe('pasr workloads', () => {
         { name: 'nap', durationNs: 118 * 60e9, suspend: true },
       ],
       description: expect.stringMatching(
-        /^Two hours of a phone left on a desk .* A small example of the scenario format\.$/,
+        /^Two hours of a phone on a desk .* A small example of the scenario format\.$/,
       ),
     });
   });
 
-  it('prints a table: name, duration, phases (suspending ones marked), first sentence of the description', () => {
+  it('prints a table: name, duration, phases (a star on those that suspend), first sentence of the description', () => {
     const r = pasr('workloads');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^WORKLOAD +DURATION +PHASES +DESCRIPTION$/);
-    expect(lines).toHaveLength(shipped.length + 1);
+    expect(lines).toHaveLength(shipped.length + 2);
     expect(lines.find((l) => l.startsWith('example-nap '))).toMatch(
-      /^example-nap +2h +launch 2m, nap 118m \(suspend\) +Two hours of a phone left on a desk after one app launch: .* page cache\.$/,
+      /^example-nap +2h +launch 2m, nap 118m\* +Two hours of a phone on a desk after an app launch, asleep between modem wake-ups and syncs\.$/,
     );
+    expect(lines.at(-1)).toBe('(* the phase suspends when idle)');
+    // Descriptions are cut to 100 characters at a word (--json has them whole).
+    const at = lines[0]!.indexOf('DESCRIPTION');
+    for (const l of lines.slice(1, -1)) expect(l.slice(at).length).toBeLessThanOrEqual(100);
   });
 
   it('validate: every scenario of workloads/ is ok, exit 0', () => {

@@ -67,7 +67,7 @@ describe('example-nap', () => {
   it('becomes the Scenario the run loop takes, with every default filled in', () => {
     expect(load(example)).toEqual({
       name: 'example-nap',
-      description: expect.stringMatching(/^Two hours of a phone left on a desk/),
+      description: expect.stringMatching(/^Two hours of a phone on a desk after an app launch/),
       durationNs: 2 * HOUR,
       sets: [
         { name: 'system', type: 'file', size: 0.1 },
