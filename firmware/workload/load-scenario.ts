@@ -33,11 +33,13 @@ export type ParseScenarioResult = { ok: true; scenario: Scenario } | { ok: false
 
 export const WORKLOAD_SCHEMA: object = schemaJson;
 
+/** Limits of a scenario file (a real one is 2-10 KiB with a few hundred values). */
 export const SCENARIO_FILE: JsonFileKind = {
   noun: 'scenario file',
   maxChars: 1 << 20,
   maxNesting: 32,
   maxCollection: 1024,
+  maxValues: 20000,
 };
 
 /** Shortest phase (a shorter one would turn the run into phase changes). */

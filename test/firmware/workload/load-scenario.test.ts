@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { MAX_PROBLEMS } from '../../../hal/json/json-problem.js';
 import {
   formatProblem,
   MAX_RUN_EVENTS,
@@ -353,8 +354,26 @@ describe('hostile and truncated scenario files', () => {
     expect(validate('many.json', many)).toEqual([
       `many.json:1:79: setup: has 5000 items; a scenario file has at most ${SCENARIO_FILE.maxCollection} in one list`,
     ]);
+    // x, its 30 lists and their 30 000 numbers, and the 7 values of the scenario around them: 60 KB.
+    const values = scenarioText({ x: Array.from({ length: 30 }, () => Array.from({ length: 1000 }, () => 1)) });
+    expect(validate('values.json', values)).toEqual([
+      `values.json:1:1: $: holds 30038 values; a scenario file holds at most ${SCENARIO_FILE.maxValues} (is this the right file?)`,
+    ]);
     const ops = scenarioText({ setup: Array.from({ length: 300 }, () => ({ op: 'knob', action: 'inflate' })) });
     expect(validate('ops.json', ops)).toEqual(['ops.json:1:79: setup: has more than 256 items']);
+  });
+
+  it('reports a file full of mistakes by its first 99 problems and their count', () => {
+    // 64 phases of 100 activities that say neither when they fire: thousands of schema errors.
+    const activities = Array.from({ length: 100 }, (_, i) => ({ name: `a${i}`, ops: [] }));
+    const phases = Array.from({ length: 64 }, (_, i) => ({ name: `p${i}`, duration: '1h', activities }));
+    const r = parseScenario(scenarioText({ phases }));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toHaveLength(MAX_PROBLEMS);
+    expect(r.problems[0]!.message).toBe('has more than 64 items');
+    expect(r.problems[1]!.message).toBe('needs "at": "start" or "every" (when it fires)');
+    expect(r.problems.at(-1)!.message).toBe(`too many problems: showing 99 of ${64 * 100 + 64}`);
   });
 
   it('never throws on random text or random damage to the example', () => {
