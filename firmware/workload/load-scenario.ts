@@ -342,11 +342,30 @@ export interface RunLoad {
   readonly volume: number;
 }
 
-/** RAMs of pages an op moves (an op without size: its whole set, or RAM for a slab cache). */
+/**
+ * RAMs of pages an op works through. Freeing ops work at most through what earlier ops allocated,
+ * which is counted there (an anon release, kfree, slabFree, unpin: 0); a file release walks its
+ * size (default: the whole set) whatever is cached, and a pin scans the set's mapping.
+ */
 function opVolume(op: Op, sets: ReadonlyMap<string, PageSet>): number {
-  if (op.op === 'knob') return 0;
-  if ('size' in op && op.size !== undefined) return op.size;
-  return 'set' in op ? (sets.get(op.set)?.size ?? 1) : 1;
+  switch (op.op) {
+    case 'read':
+    case 'touch':
+    case 'kalloc':
+    case 'slab':
+      return op.size;
+    case 'release': {
+      const set = sets.get(op.set);
+      return set?.type === 'file' ? (op.size ?? set.size) : 0;
+    }
+    case 'pin':
+      return Math.max(op.size, sets.get(op.set)?.size ?? 0);
+    case 'kfree':
+    case 'slabFree':
+    case 'unpin':
+    case 'knob':
+      return 0;
+  }
 }
 
 /**
