@@ -160,21 +160,17 @@ export function parseJsonSource(
   text: string,
   kind: JsonFileKind,
 ): { source: JsonSource; value: unknown; problems: JsonProblem[] } {
-  if (text.length > kind.maxChars) {
-    const source = new JsonSource('', undefined);
-    return {
-      source,
-      value: undefined,
-      problems: [
-        {
-          line: 1,
-          col: 1,
-          path: '$',
-          message: `file is ${text.length} characters; a ${kind.noun} is at most ${kind.maxChars} (is this the right file?)`,
-        },
-      ],
-    };
-  }
+  /** The whole file refused, with one problem at its start. */
+  const refused = (source: JsonSource, message: string) => ({
+    source,
+    value: undefined,
+    problems: [{ line: 1, col: 1, path: '$', message }],
+  });
+  if (text.length > kind.maxChars)
+    return refused(
+      new JsonSource('', undefined),
+      `file is ${text.length} characters; a ${kind.noun} is at most ${kind.maxChars} (is this the right file?)`,
+    );
   const deep = tooDeep(text, kind.maxNesting);
   if (deep >= 0) {
     const source = new JsonSource(text, undefined);
@@ -189,12 +185,7 @@ export function parseJsonSource(
   try {
     root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   } catch (e) {
-    const source = new JsonSource(text, undefined);
-    return {
-      source,
-      value: undefined,
-      problems: [{ line: 1, col: 1, path: '$', message: `cannot parse: ${(e as Error).message}` }],
-    };
+    return refused(new JsonSource(text, undefined), `cannot parse: ${(e as Error).message}`);
   }
   const source = new JsonSource(text, root);
   const problems: JsonProblem[] = [];
@@ -222,18 +213,10 @@ export function parseJsonSource(
   if (kind.maxValues !== undefined) {
     const n = countValues(root);
     if (n > kind.maxValues)
-      return {
+      return refused(
         source,
-        value: undefined,
-        problems: [
-          {
-            line: 1,
-            col: 1,
-            path: '$',
-            message: `holds ${n} values; a ${kind.noun} holds at most ${kind.maxValues} (is this the right file?)`,
-          },
-        ],
-      };
+        `holds ${n} values; a ${kind.noun} holds at most ${kind.maxValues} (is this the right file?)`,
+      );
   }
   problems.push(...structureProblems(source, root, [], kind));
   return { source, value: problems.length > 0 ? undefined : plainValue(root), problems };
