@@ -1,13 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { decodeJsonText } from '../hal/json/json-text.js';
 import type { Scenario } from '../firmware/workload/scenario.js';
-import {
-  formatProblem,
-  parseScenario,
-  SCENARIO_FILE,
-  type ParseScenarioResult,
-} from '../firmware/workload/load-scenario.js';
+import { formatProblem, parseScenarioBytes, type ParseScenarioResult } from '../firmware/workload/load-scenario.js';
 import { CliError, EXIT } from './errors.js';
 import { readInput, ROOT } from './files.js';
 
@@ -40,9 +34,7 @@ export function workloadDisplayPath(file: string): string {
 
 /** Read and check a scenario file (bytes to UTF-8 text, then the loader). */
 export function readScenario(file: string): ParseScenarioResult {
-  const decoded = decodeJsonText(readInput(file, 'workload scenario'), SCENARIO_FILE.noun);
-  if (!decoded.ok) return { ok: false, problems: [decoded.problem] };
-  return parseScenario(decoded.text);
+  return parseScenarioBytes(readInput(file, 'workload scenario'));
 }
 
 /** Load a scenario by name or file; on problems, a CliError listing them as FILE:LINE:COL lines. */

@@ -13,14 +13,21 @@ export interface WorkloadSummary {
   description: string;
 }
 
-/** The first sentence of a description (the table's column; --json has all of it). */
-function firstSentence(text: string): string {
+/** Longest description shown in the table (--json has all of it). */
+const DESCRIPTION_CHARS = 100;
+
+/** The first sentence of a description, cut at a word to DESCRIPTION_CHARS. */
+function shortDescription(text: string): string {
   const m = /^.*?[.!?](?=\s|$)/s.exec(text.trim());
-  return (m ? m[0] : text.trim()).replace(/\s+/g, ' ');
+  const first = (m ? m[0] : text.trim()).replace(/\s+/g, ' ');
+  if (first.length <= DESCRIPTION_CHARS) return first;
+  const cut = first.slice(0, DESCRIPTION_CHARS - 1);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), DESCRIPTION_CHARS / 2)).replace(/[\s,;:]+$/, '')}…`;
 }
 
+/** `night 7h*, day 10h`: a star marks a phase that suspends when idle. */
 function phasesText(s: WorkloadSummary): string {
-  return s.phases.map((p) => `${p.name} ${formatDuration(p.durationNs)}${p.suspend ? ' (suspend)' : ''}`).join(', ');
+  return s.phases.map((p) => `${p.name} ${formatDuration(p.durationNs)}${p.suspend ? '*' : ''}`).join(', ');
 }
 
 function summary(file: string, s: Scenario): WorkloadSummary {
@@ -47,8 +54,8 @@ export async function listWorkloads(opts: { json?: boolean }): Promise<void> {
     process.stdout.write(
       table(
         ['WORKLOAD', 'DURATION', 'PHASES', 'DESCRIPTION'],
-        rows.map((r) => [r.name, formatDuration(r.durationNs), phasesText(r), firstSentence(r.description)]),
-      ),
+        rows.map((r) => [r.name, formatDuration(r.durationNs), phasesText(r), shortDescription(r.description)]),
+      ) + '(* the phase suspends when idle)\n',
     );
   if (broken.length > 0) throw new CliError('shipped workload scenarios with problems:', EXIT.failed, broken);
 }

@@ -22,6 +22,7 @@ import schemaJson from '../../workloads/workload.schema.json' with { type: 'json
 import { internalProblem, sortProblems, type JsonProblem, type PathSegment } from '../../hal/json/json-problem.js';
 import { didYouMean, SchemaChecker } from '../../hal/json/json-schema.js';
 import { parseJsonSource, type JsonFileKind, type JsonSource } from '../../hal/json/json-source.js';
+import { decodeJsonText } from '../../hal/json/json-text.js';
 import { formatDuration, formatPercent, MAX_DURATION_NS, parseDuration, parseFraction } from './quantities.js';
 import type { Activity, Op, PageSet, Pattern, Phase, Scenario, SetType, SlabCacheSpec } from './scenario.js';
 
@@ -32,11 +33,13 @@ export type ParseScenarioResult = { ok: true; scenario: Scenario } | { ok: false
 
 export const WORKLOAD_SCHEMA: object = schemaJson;
 
+/** Limits of a scenario file (a real one is 2-10 KiB with a few hundred values). */
 export const SCENARIO_FILE: JsonFileKind = {
   noun: 'scenario file',
   maxChars: 1 << 20,
   maxNesting: 32,
   maxCollection: 1024,
+  maxValues: 20000,
 };
 
 /** Shortest phase (a shorter one would turn the run into phase changes). */
@@ -105,6 +108,7 @@ interface RawScenario {
 }
 
 const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.join(', '));
+const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
 
 /** Builds the Scenario from the raw value, collecting a problem at the place of each mistake. */
 class Builder {
@@ -121,7 +125,7 @@ class Builder {
   duration(raw: string, path: PathSegment[]): number {
     const d = parseDuration(raw);
     if (d.ok) return d.value;
-    this.add(path, d.message);
+    this.add(path, `${d.reason}, got ${JSON.stringify(raw)}`);
     return 0;
   }
 
@@ -129,7 +133,7 @@ class Builder {
   size(raw: Size, path: PathSegment[], max: number, why: string): number {
     const f = parseFraction(raw);
     if (!f.ok) {
-      this.add(path, f.message);
+      this.add(path, `${f.reason}, got ${JSON.stringify(raw)}`);
       return 0;
     }
     if (f.value > max) {
@@ -144,11 +148,10 @@ class Builder {
     for (const [name, s] of Object.entries(raw.sets ?? {})) {
       const at = ['sets', name];
       const max = s.type === 'file' ? MAX_LOGICAL_SIZE : 1;
-      const why = {
-        file: 'the address space holds at most 10 times RAM',
-        anon: 'an anon set cannot be larger than RAM',
-        kernel: 'a kernel set cannot be larger than RAM',
-      }[s.type];
+      const why =
+        s.type === 'file'
+          ? 'the address space holds at most 10 times RAM'
+          : `${article(s.type)} set cannot be larger than RAM`;
       const size = this.size(s.size, [...at, 'size'], max, why);
       if (size === 0 && parseFraction(s.size).ok) this.add([...at, 'size'], 'a set of 0% holds no page');
       if (s.order !== undefined && s.type !== 'kernel')
@@ -284,13 +287,11 @@ class Builder {
     const set = this.sets.get(name);
     const wanted = types.join(' or ');
     if (!set) {
+      const hint = didYouMean(name, [...this.sets.keys()]);
       const candidates = [...this.sets.values()].filter((s) => types.includes(s.type)).map((s) => s.name);
-      this.add(
-        [...at, 'set'],
-        `no set "${name}"${didYouMean(name, [...this.sets.keys()])} (${wanted} sets: ${list(candidates)})`,
-      );
+      this.add([...at, 'set'], `no set "${name}"${hint || ` (${wanted} sets: ${list(candidates)})`}`);
     } else if (!types.includes(set.type))
-      this.add([...at, 'set'], `${o.op} needs a ${wanted} set; "${name}" is a ${set.type} set`);
+      this.add([...at, 'set'], `${o.op} needs ${article(wanted)} set; "${name}" is ${article(set.type)} set`);
   }
 
   private op(o: RawOp, at: PathSegment[]): Op {
@@ -324,7 +325,7 @@ class Builder {
         if (!this.caches.has(cache))
           this.add(
             [...at, 'cache'],
-            `no slab cache "${cache}"${didYouMean(cache, [...this.caches])} (slabCaches: ${list([...this.caches])})`,
+            `no slab cache "${cache}"${didYouMean(cache, [...this.caches]) || ` (slabCaches: ${list([...this.caches])})`}`,
           );
         if (o.op === 'slab') return { op: 'slab', cache, size: this.opSize(o.size!, at) };
         return { op: 'slabFree', cache, ...(o.size !== undefined ? { size: this.opSize(o.size, at) } : {}) };
@@ -341,11 +342,30 @@ export interface RunLoad {
   readonly volume: number;
 }
 
-/** RAMs of pages an op moves (an op without size: its whole set, or RAM for a slab cache). */
+/**
+ * RAMs of pages an op works through. Freeing ops work at most through what earlier ops allocated,
+ * which is counted there (an anon release, kfree, slabFree, unpin: 0); a file release walks its
+ * size (default: the whole set) whatever is cached, and a pin scans the set's mapping.
+ */
 function opVolume(op: Op, sets: ReadonlyMap<string, PageSet>): number {
-  if (op.op === 'knob') return 0;
-  if ('size' in op && op.size !== undefined) return op.size;
-  return 'set' in op ? (sets.get(op.set)?.size ?? 1) : 1;
+  switch (op.op) {
+    case 'read':
+    case 'touch':
+    case 'kalloc':
+    case 'slab':
+      return op.size;
+    case 'release': {
+      const set = sets.get(op.set);
+      return set?.type === 'file' ? (op.size ?? set.size) : 0;
+    }
+    case 'pin':
+      return Math.max(op.size, sets.get(op.set)?.size ?? 0);
+    case 'kfree':
+    case 'slabFree':
+    case 'unpin':
+    case 'knob':
+      return 0;
+  }
 }
 
 /**
@@ -374,7 +394,8 @@ export function runLoad(scenario: Scenario, durationNs: number): RunLoad {
   return { events, volume };
 }
 
-const count = (n: number): string => (n < 1e6 ? String(Math.round(n)) : n.toPrecision(2));
+/** A count for messages: 35400, 85 million. */
+const count = (n: number): string => (n < 1e6 ? String(Math.round(n)) : `${+(n / 1e6).toPrecision(2)} million`);
 
 /** Why a run of `durationNs` would be too much for the run loop, or undefined. */
 export function runLoadProblem(scenario: Scenario, durationNs: number): string | undefined {
@@ -402,4 +423,10 @@ export function parseScenario(text: string): ParseScenarioResult {
     // Invariant (a): a bug in a check must not turn into a stack trace for the user.
     return { ok: false, problems: [internalProblem(e)] };
   }
+}
+
+/** Parse and check a scenario file's bytes (UTF-8, hal/json/json-text.ts), as read from disk. */
+export function parseScenarioBytes(bytes: Uint8Array): ParseScenarioResult {
+  const decoded = decodeJsonText(bytes, SCENARIO_FILE.noun);
+  return decoded.ok ? parseScenario(decoded.text) : { ok: false, problems: [decoded.problem] };
 }

@@ -4,7 +4,12 @@
  * scenario loader and by the command line (`--duration 90s`).
  */
 
-export type Parsed = { ok: true; value: number } | { ok: false; message: string };
+/** A parsed quantity, or why not: `message` names the input ("duration '5 parsecs': ..."), `reason` does not. */
+export type Parsed = { ok: true; value: number } | { ok: false; message: string; reason: string };
+
+function failure(what: string, text: string, reason: string): Parsed {
+  return { ok: false, message: `${what} '${text}': ${reason}`, reason };
+}
 
 const DURATION_UNITS: Readonly<Record<string, number>> = {
   ns: 1,
@@ -29,24 +34,26 @@ export const MAX_DURATION_NS = 100 * 86400e9;
 /** "90s" -> 90e9 (nanoseconds, rounded to a whole nanosecond). */
 export function parseDuration(text: string): Parsed {
   const m = DURATION.exec(text);
-  if (!m)
-    return {
-      ok: false,
-      message: `duration '${text}': expected a number followed by ns, us, ms, s, m, h or d`,
-    };
+  if (!m) return failure('duration', text, 'expected a number followed by ns, us, ms, s, m, h or d');
   const unit = m[2]!;
   const value = Math.round(Number(text.slice(0, text.length - unit.length)) * DURATION_UNITS[unit]!);
   if (!(value <= MAX_DURATION_NS))
-    return {
-      ok: false,
-      message: `duration '${text}': longer than ${formatDuration(MAX_DURATION_NS)}, the longest simulated time kept to the nanosecond`,
-    };
+    return failure(
+      'duration',
+      text,
+      `longer than ${formatDuration(MAX_DURATION_NS)}, the longest simulated time kept to the nanosecond`,
+    );
   return { ok: true, value };
 }
 
-/** Nanoseconds in the largest of h, m, s, ms, us, ns that divides them (86400e9 -> "24h", 5400e9 -> "90m"). */
+/**
+ * Nanoseconds in the largest unit that divides them, days from two days on (86400e9 -> "24h",
+ * 5400e9 -> "90m", 100 days -> "100d").
+ */
 export function formatDuration(ns: number): string {
   if (ns === 0) return '0s';
+  const day = DURATION_UNITS.d!;
+  if (ns >= 2 * day && ns % day === 0) return `${ns / day}d`;
   for (const unit of ['h', 'm', 's', 'ms', 'us'] as const) {
     const u = DURATION_UNITS[unit]!;
     if (ns % u === 0) return `${ns / u}${unit}`;
@@ -62,13 +69,13 @@ const PERCENT = new RegExp(PERCENT_PATTERN);
 export function parseFraction(raw: string | number): Parsed {
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw) || raw < 0)
-      return { ok: false, message: `size ${raw}: expected a fraction of RAM of at least 0 (0.15 is 15%)` };
+      return failure('size', String(raw), 'expected a fraction of RAM of at least 0 (0.15 is 15%)');
     return { ok: true, value: raw };
   }
   if (!PERCENT.test(raw))
-    return { ok: false, message: `size '${raw}': expected a percentage of RAM like "15%" or a fraction like 0.15` };
+    return failure('size', raw, 'expected a percentage of RAM like "15%" or a fraction like 0.15');
   const value = Number(raw.slice(0, -1)) / 100;
-  if (!Number.isFinite(value)) return { ok: false, message: `size '${raw}': too large` };
+  if (!Number.isFinite(value)) return failure('size', raw, 'too large');
   return { ok: true, value };
 }
 

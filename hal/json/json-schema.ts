@@ -144,7 +144,7 @@ export class SchemaChecker {
           .filter((c): c is string => typeof c === 'string');
         return source.problem(
           [...path, tag],
-          `unknown ${tag} ${describeValue(value)}${didYouMean(value, known)} (known: ${known.join(', ')})`,
+          `unknown ${tag} ${describeValue(value)}${didYouMean(value, known) || ` (known: ${known.join(', ')})`}`,
         );
       }
       case 'type':
@@ -202,25 +202,30 @@ export class SchemaChecker {
     const validate = this.validator();
     if (validate(value)) return [];
     const errors = validate.errors ?? [];
-    // Combinations with their own message speak for their branches.
-    const owned = errors.filter(
-      (e) =>
-        COMBINATIONS.has(e.keyword) && typeof (e.parentSchema as { errorMessage?: unknown })?.errorMessage === 'string',
-    );
+    // Combinations with their own message speak for their branches: an error is left out when a
+    // combination with a message failed at its place or above it, and its schema path lies inside
+    // that combination. (Indexed by place: a hostile file can have 10^5 errors.)
+    const owned = new Map<string, string[]>();
+    for (const e of errors) {
+      if (!COMBINATIONS.has(e.keyword)) continue;
+      if (typeof (e.parentSchema as { errorMessage?: unknown } | undefined)?.errorMessage !== 'string') continue;
+      const list = owned.get(e.instancePath);
+      if (list) list.push(`${e.schemaPath}/`);
+      else owned.set(e.instancePath, [`${e.schemaPath}/`]);
+    }
+    const inOwned = (e: ErrorObject): boolean => {
+      if (owned.size === 0) return false;
+      for (let at = e.instancePath; ; at = at.slice(0, at.lastIndexOf('/'))) {
+        if (owned.get(at)?.some((prefix) => e.schemaPath.startsWith(prefix))) return true;
+        if (at === '') return false;
+      }
+    };
     const out: JsonProblem[] = [];
     const seen = new Set<string>();
     for (const e of errors) {
       // propertyNames reports the inner pattern failure too; the outer error says it better.
       if ((e as ErrorObject & { propertyName?: string }).propertyName !== undefined) continue;
-      if (
-        owned.some(
-          (o) =>
-            o !== e &&
-            e.schemaPath.startsWith(`${o.schemaPath}/`) &&
-            (e.instancePath === o.instancePath || e.instancePath.startsWith(`${o.instancePath}/`)),
-        )
-      )
-        continue;
+      if (inOwned(e)) continue;
       const p = this.messageFor(e, source);
       if (!p) continue;
       const key = `${p.path}\u0000${p.message}`;

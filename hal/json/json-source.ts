@@ -9,7 +9,8 @@
  *  (b) positionOf(path) returns the position of the deepest node on `path` that exists, so a problem
  *      about a missing field points at the object that should hold it.
  *  (c) the plain value handed on (`value`) is built from the same tree the positions come from;
- *  (d) no list or object handed on has more than `maxCollection` entries (bounded validator work).
+ *  (d) no list or object handed on has more than `maxCollection` entries, and no file more than
+ *      `maxValues` values (bounded validator work).
  */
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { formatPath, type JsonProblem, type PathSegment } from './json-problem.js';
@@ -24,6 +25,8 @@ export interface JsonFileKind {
   readonly maxNesting: number;
   /** Most entries in one list or object (a schema's own limits are lower; this keeps the validator's work small). */
   readonly maxCollection: number;
+  /** Most values (objects, arrays, strings, numbers, ...) in the whole file, when bounded. */
+  readonly maxValues?: number;
 }
 
 const SYNTAX_MESSAGES: Record<string, string> = {
@@ -157,21 +160,17 @@ export function parseJsonSource(
   text: string,
   kind: JsonFileKind,
 ): { source: JsonSource; value: unknown; problems: JsonProblem[] } {
-  if (text.length > kind.maxChars) {
-    const source = new JsonSource('', undefined);
-    return {
-      source,
-      value: undefined,
-      problems: [
-        {
-          line: 1,
-          col: 1,
-          path: '$',
-          message: `file is ${text.length} characters; a ${kind.noun} is at most ${kind.maxChars} (is this the right file?)`,
-        },
-      ],
-    };
-  }
+  /** The whole file refused, with one problem at its start. */
+  const refused = (source: JsonSource, message: string) => ({
+    source,
+    value: undefined,
+    problems: [{ line: 1, col: 1, path: '$', message }],
+  });
+  if (text.length > kind.maxChars)
+    return refused(
+      new JsonSource('', undefined),
+      `file is ${text.length} characters; a ${kind.noun} is at most ${kind.maxChars} (is this the right file?)`,
+    );
   const deep = tooDeep(text, kind.maxNesting);
   if (deep >= 0) {
     const source = new JsonSource(text, undefined);
@@ -186,12 +185,7 @@ export function parseJsonSource(
   try {
     root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   } catch (e) {
-    const source = new JsonSource(text, undefined);
-    return {
-      source,
-      value: undefined,
-      problems: [{ line: 1, col: 1, path: '$', message: `cannot parse: ${(e as Error).message}` }],
-    };
+    return refused(new JsonSource(text, undefined), `cannot parse: ${(e as Error).message}`);
   }
   const source = new JsonSource(text, root);
   const problems: JsonProblem[] = [];
@@ -216,8 +210,32 @@ export function parseJsonSource(
   }
   if (text.trim() === '') problems.splice(0, problems.length, { line: 1, col: 1, path: '$', message: 'file is empty' });
   if (problems.length > 0 || !root) return { source, value: undefined, problems };
+  if (kind.maxValues !== undefined) {
+    const n = countValues(root);
+    if (n > kind.maxValues)
+      return refused(
+        source,
+        `holds ${n} values; a ${kind.noun} holds at most ${kind.maxValues} (is this the right file?)`,
+      );
+  }
   problems.push(...structureProblems(source, root, [], kind));
   return { source, value: problems.length > 0 ? undefined : plainValue(root), problems };
+}
+
+/** Values in a tree: every object, array and scalar (property keys are not counted). */
+function countValues(root: Node): number {
+  let n = 0;
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type === 'property') {
+      if (node.children?.[1]) stack.push(node.children[1]);
+      continue;
+    }
+    n++;
+    for (const c of node.children ?? []) stack.push(c);
+  }
+  return n;
 }
 
 /** Duplicate keys, and lists or objects too large to be this kind of file's. */

@@ -26,21 +26,36 @@ export function decodeJsonText(bytes: Uint8Array, noun: string): DecodedText {
         message: `UTF-16 text (byte order mark ${hex(bytes[0]!, 2)} ${hex(bytes[1]!, 2)}): save the ${noun} as UTF-8`,
       },
     };
-  // ignoreBOM keeps a BOM as U+FEFF, so characters of `text` map back to bytes one by one.
-  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
-  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  if (text.includes('\u0000') || text.includes('\uFFFD')) {
+  const problem = (line: number, col: number, message: string): DecodedText => ({
+    ok: false,
+    problem: { line, col, path: '$', message },
+  });
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  // JSON text never holds a NUL byte: one means binary data, whatever comes before it.
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    const lineStart = bytes.lastIndexOf(0x0a, nul) + 1;
+    const line = bytes.subarray(0, lineStart).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 1);
+    const col = decoder.decode(bytes.subarray(Math.max(lineStart, bom), nul)).length + 1;
+    return problem(line, col, `NUL byte at byte ${nul}: this is a binary file, not a ${noun} (JSON text)`);
+  }
+  // ignoreBOM keeps a BOM as U+FEFF, so characters of `text` map back to bytes in order.
+  const text = decoder.decode(bytes);
+  const start = bom > 0 ? 1 : 0;
+  if (text.includes('\uFFFD')) {
     // The decoder turned each invalid sequence into U+FFFD; one that was in the file is EF BF BD.
     let offset = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      const problem = (message: string): DecodedText => ({
-        ok: false,
-        problem: { ...placeAfter(text.slice(start, i)), path: '$', message },
-      });
-      if (c === 0) return problem(`NUL byte at byte ${offset}: this is a binary file, not a ${noun} (JSON text)`);
-      if (c === 0xfffd && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd))
-        return problem(`byte ${hex(bytes[offset]!, 2)} at byte ${offset} is not UTF-8: save the ${noun} as UTF-8`);
+      if (c === 0xfffd && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) {
+        const { line, col } = placeAfter(text.slice(start, i));
+        return problem(
+          line,
+          col,
+          `byte ${hex(bytes[offset]!, 2)} at byte ${offset} is not UTF-8: save the ${noun} as UTF-8`,
+        );
+      }
       if (c >= 0xd800 && c <= 0xdbff) {
         offset += 4; // a surrogate pair: one 4-byte sequence
         i++;

@@ -67,6 +67,7 @@ function matches(expected: string[], actual: string[]): boolean {
 const work = mkdtempSync(join(tmpdir(), 'pasr-readme-'));
 symlinkSync(join(ROOT, 'board-configs'), join(work, 'board-configs'));
 symlinkSync(join(ROOT, 'test'), join(work, 'test'));
+symlinkSync(join(ROOT, 'workloads'), join(work, 'workloads'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const PASR = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'dist', 'pasr.mjs'))}`;
