@@ -139,6 +139,7 @@ export function buildProgram(): Command {
     .option('--temperature <C>', 'die temperature for every die (default: the board config)')
     .option('--deflate <mode>', 'balloon: how the balloon gives memory back (shrinker, oom, psi)')
     .option('--offline-timeout <d>', 'hotplug: give up offlining a block after this long')
+    .option('--mask <when>', 'rfc-hooks: when a fully free section is masked (immediate, suspend)')
     .option('--trace <out>', "write the run's register and system trace (.pasrtrace)")
     .option('--json', 'print the report as JSON')
     .action(async (opts) => (await import('./commands/run.js')).run(opts));

@@ -22,6 +22,7 @@ export interface RunOptions {
   /** Policy options (each policy declares which it takes). */
   deflate?: string;
   offlineTimeout?: string;
+  mask?: string;
 }
 
 /** Exit status of a run that violated the PASR safety invariant or lost data. */
@@ -60,7 +61,7 @@ export async function run(opts: RunOptions): Promise<void> {
   const seed = seedOf(opts.seed);
   const durationNs = durationOf(opts.duration);
   const temperatureC = temperatureOf(opts.temperature);
-  const policyOptions = { deflate: opts.deflate, 'offline-timeout': opts.offlineTimeout };
+  const policyOptions = { deflate: opts.deflate, 'offline-timeout': opts.offlineTimeout, mask: opts.mask };
   const bar =
     process.stderr.isTTY && !opts.json
       ? new SingleBar({

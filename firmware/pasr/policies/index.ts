@@ -6,6 +6,7 @@ import type { PasrPolicy } from '../policy.js';
 import { carelessPolicy } from './careless.js';
 import { nonePolicy } from './none.js';
 import { oraclePolicy } from './oracle.js';
+import { rfcHooksPolicy } from './rfc-hooks.js';
 
 export interface PolicyInfo {
   readonly name: string;
@@ -28,6 +29,13 @@ export const POLICIES: readonly PolicyInfo[] = [
     summary: 'unsafe on purpose: masks the emptiest units without emptying them (the checker catches it)',
     options: {},
     create: carelessPolicy,
+  },
+  {
+    name: 'rfc-hooks',
+    summary:
+      'the 2012 PASR RFC: buddy-allocator hooks count free max-order blocks per section, mask a section when 100 % free, unmask on allocation',
+    options: { mask: ['immediate', 'suspend'] },
+    create: rfcHooksPolicy,
   },
 ];
 
