@@ -83,47 +83,26 @@ export class SimClock implements Clock {
 
   advanceTo(tNs: number): void {
     if (!Number.isFinite(tNs)) throw new RangeError(`cannot advance the clock to ${tNs} ns`);
-    if (this.scope !== null) {
-      this.advanceInScope(this.scope, tNs);
-      return;
-    }
-    if (this.firing) {
+    // Inside atomic(), only the scope's own alarms fire (invariant d).
+    const scope = this.scope;
+    if (scope !== null ? this.scopeFiring : this.firing) {
       if (tNs > this.now) this.now = tNs;
       return;
     }
+    const heap = scope ?? this.heap;
     for (;;) {
-      const next = this.heap.peek();
+      const next = heap.peek();
       if (next === undefined || next.dueNs > Math.max(tNs, this.now)) break;
-      this.heap.pop();
+      heap.pop();
       if (next.cancelled) continue;
       if (next.dueNs > this.now) this.now = next.dueNs;
-      this.firing = true;
+      if (scope !== null) this.scopeFiring = true;
+      else this.firing = true;
       try {
         next.cb();
       } finally {
-        this.firing = false;
-      }
-    }
-    if (tNs > this.now) this.now = tNs;
-  }
-
-  /** advanceTo() inside atomic(): fire the scope's own alarms only. */
-  private advanceInScope(scope: MinHeap<Alarm>, tNs: number): void {
-    if (this.scopeFiring) {
-      if (tNs > this.now) this.now = tNs;
-      return;
-    }
-    for (;;) {
-      const next = scope.peek();
-      if (next === undefined || next.dueNs > Math.max(tNs, this.now)) break;
-      scope.pop();
-      if (next.cancelled) continue;
-      if (next.dueNs > this.now) this.now = next.dueNs;
-      this.scopeFiring = true;
-      try {
-        next.cb();
-      } finally {
-        this.scopeFiring = false;
+        if (scope !== null) this.scopeFiring = false;
+        else this.firing = false;
       }
     }
     if (tNs > this.now) this.now = tNs;

@@ -35,7 +35,6 @@
  *      free to the census, not to the hooks), so a unit the hooks count 100 % free has census
  *      free = its pages and no live page.
  */
-import type { PasrUnit } from '../pasr-map.js';
 import type { PasrPolicy, PolicyContext } from '../policy.js';
 
 const NAME = 'rfc-hooks';
@@ -43,7 +42,6 @@ const NAME = 'rfc-hooks';
 export function rfcHooksPolicy(options: Readonly<Record<string, string>>): PasrPolicy {
   const immediate = (options.mask ?? 'immediate') === 'immediate';
   let ctx: PolicyContext;
-  let sections: PasrUnit[] = [];
   /** Pages of each unit in free max-order blocks (the RFC's free_size, in pages). */
   let freePages: Float64Array = new Float64Array(0);
   let sectionPages = new Float64Array(0);
@@ -64,7 +62,7 @@ export function rfcHooksPolicy(options: Readonly<Record<string, string>>): PasrP
     unmasksInAllocator: 0,
     masksAtSuspend: 0,
     bootMasked: 0,
-    mrwFromHooks: 0,
+    mrwOfMaskChanges: 0,
     maskProgramNsInAllocator: 0,
     maxMaskProgramNs: 0,
   };
@@ -91,7 +89,7 @@ export function rfcHooksPolicy(options: Readonly<Record<string, string>>): PasrP
     const costs = ctx.mech.ledger.costs;
     const joules = costs.energyJ(ns) + mrws * costs.get('mrw.energyJ');
     ctx.mech.ledger.recordElapsed(fromAllocator ? 'alloc-hook.rfc-mask' : 'rfc-mask', ns, 1, joules);
-    stats.mrwFromHooks += mrws;
+    stats.mrwOfMaskChanges += mrws;
     if (!fromAllocator) return;
     stats.maskProgramNsInAllocator += ns;
     stats.maxMaskProgramNs = Math.max(stats.maxMaskProgramNs, ns);
@@ -143,7 +141,7 @@ export function rfcHooksPolicy(options: Readonly<Record<string, string>>): PasrP
     firstBlock = Math.floor(mm.startPfn / step);
     const nBlocks = Math.ceil(mm.endPfn / step) - firstBlock;
     const pieces: { block: number; unit: number; pages: number }[] = [];
-    for (const u of sections) {
+    for (const u of ctx.map.units) {
       if (!u.usable) continue;
       for (const r of u.ranges) {
         for (let p = r.startPfn; p < r.endPfn; ) {
@@ -173,7 +171,6 @@ export function rfcHooksPolicy(options: Readonly<Record<string, string>>): PasrP
     name: NAME,
     attach(c) {
       ctx = c;
-      sections = [...ctx.map.units];
       maxOrder = ctx.mm.maxOrder;
       freePages = new Float64Array(ctx.map.units.length);
       sectionPages = Float64Array.from(ctx.map.units, (u) => (u.usable ? u.pfnCount : 0));
