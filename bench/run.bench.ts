@@ -17,14 +17,13 @@ import type { BoardConfig } from '../hal/board/board-config.js';
 import { SimClock } from '../hal/clock.js';
 import { TraceBus } from '../hal/trace/trace-bus.js';
 import { bootBoard } from '../firmware/boot/boot.js';
-import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from '../firmware/mm/gfp.js';
 import type { MemoryManager } from '../firmware/mm/memory-manager.js';
-import { PageKind } from '../firmware/mm/page-flags.js';
 import { PasrCensus } from '../firmware/pasr/census.js';
 import { createPolicy } from '../firmware/pasr/policies/index.js';
 import { System } from '../firmware/system/system.js';
 import { parseScenario } from '../firmware/workload/load-scenario.js';
 import type { Scenario } from '../firmware/workload/scenario.js';
+import { churn, churnInput } from './churn.js';
 import { median } from './stats.js';
 
 function board(root: string, name: string): BoardConfig {
@@ -55,25 +54,6 @@ function bootedMm(config: BoardConfig, census: boolean): MemoryManager {
   return r.kernel.mm;
 }
 
-/** Allocator ops per second of a fixed mixed churn. */
-function churn(mm: MemoryManager, orders: Int32Array, gfps: Int32Array): number {
-  const live = 4096;
-  const ring = new Int32Array(live).fill(-1);
-  const ringOrder = new Int32Array(live);
-  const t0 = performance.now();
-  for (let i = 0; i < orders.length; i++) {
-    const slot = i & (live - 1);
-    if (ring[slot]! >= 0) mm.freePages(ring[slot]!, ringOrder[slot]!);
-    const p = mm.allocPages(orders[i]!, gfps[i]!, gfps[i] === GFP_KERNEL ? PageKind.KERNEL : PageKind.ANON);
-    if (typeof p !== 'number') throw new Error(`bench: churn allocation failed: ${p.reason}`);
-    ring[slot] = p;
-    ringOrder[slot] = orders[i]!;
-  }
-  const ms = performance.now() - t0;
-  for (let s = 0; s < live; s++) if (ring[s]! >= 0) mm.freePages(ring[s]!, ringOrder[s]!);
-  return (2 * orders.length) / (ms / 1000);
-}
-
 export function runRunBench(root: string): Record<string, number> {
   const out: Record<string, number> = {};
   const phone = scenario(root, 'phone-standby-day');
@@ -85,26 +65,19 @@ export function runRunBench(root: string): Record<string, number> {
   const config = board(root, 'pandaboard-es');
   const off = bootedMm(config, false);
   const on = bootedMm(config, true);
-  let x = 12345;
-  const rnd = (): number => {
-    x = (x * 1103515245 + 12345) >>> 0;
-    return x / 2 ** 32;
-  };
-  const n = 400_000;
-  const orders = Int32Array.from({ length: n }, () => (rnd() < 0.7 ? 0 : 1 + Math.floor(rnd() * 3)));
-  const gfps = Int32Array.from({ length: n }, () => (rnd() < 0.7 ? GFP_HIGHUSER_MOVABLE : GFP_KERNEL));
+  const input = churnInput();
   const a: number[] = [];
   const b: number[] = [];
   // Warm both, then alternate which goes first (A B B A ...) so neither gets the warmer slot.
-  churn(off, orders, gfps);
-  churn(on, orders, gfps);
+  churn(off, input);
+  churn(on, input);
   for (let i = 0; i < 10; i++) {
     if (i % 2 === 0) {
-      b.push(churn(off, orders, gfps));
-      a.push(churn(on, orders, gfps));
+      b.push(churn(off, input));
+      a.push(churn(on, input));
     } else {
-      a.push(churn(on, orders, gfps));
-      b.push(churn(off, orders, gfps));
+      a.push(churn(on, input));
+      b.push(churn(off, input));
     }
   }
   out['census.allocOpsPerSec'] = median(a);

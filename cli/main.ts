@@ -7,6 +7,7 @@ import { Command, Help, InvalidArgumentError, Option } from 'commander';
 import { EXIT, reportError } from './errors.js';
 import type { DramStandard } from '../hal/board/board-config.js';
 import { parseDuration } from '../firmware/workload/quantities.js';
+import { POLICIES, policyOptionList } from '../firmware/pasr/policies/index.js';
 import { conciseCommanderMessage, decimal, integer, repeatable, single, text } from './options.js';
 
 /** package.json's version, put in by the bundler (cli/build.mjs). */
@@ -177,7 +178,7 @@ export function buildProgram(): Command {
     .option('--json', 'JSON output (watts)')
     .action(async (opts) => (await import('./commands/power.js')).power(opts));
 
-  program
+  const runCommand = program
     .command('run')
     .description(
       'run a workload on a board with a PASR policy, and its baseline (policy none, same seed): energy, saving, oracle bound, costs, timeline',
@@ -190,29 +191,21 @@ export function buildProgram(): Command {
     )
     .requiredOption(
       '--policy <name>',
-      'none, oracle, careless, balloon, rfc-hooks, sorted-buddy, hotplug, hotplug-suspend',
+      POLICIES.map((p) => p.name).join(', '),
       single(text('a policy name, e.g. oracle')),
     )
     .option('--seed <n>', 'seed of the run (same seed, same result)', single(integer({ min: 0, max: 0xffffffff })), 1)
     .option('--duration <d>', "simulated time, e.g. 90s, 15m, 2h, 1d (default: the workload's)", single(runDuration))
     .option('--temperature <C>', 'die temperature for every die (default: the board config)', single(decimal(CELSIUS)))
     .option(
-      '--deflate <mode>',
-      'balloon: how the balloon gives memory back (shrinker, oom, psi)',
-      single(text('a deflate mode, e.g. shrinker')),
-    )
-    .option(
-      '--offline-timeout <d>',
-      'hotplug: give up offlining a block after this long',
-      single(text('a duration, e.g. 2s')),
-    )
-    .option(
       '--trace <out>',
       "write the run's register and system trace (.pasrtrace; - for standard output)",
       single(text('an output file name, or - for standard output')),
     )
-    .option('--json', 'print the report as JSON')
-    .action(async (opts) => (await import('./commands/run.js')).run(opts));
+    .option('--json', 'print the report as JSON');
+  for (const o of policyOptionList())
+    runCommand.option(`--${o.name} <value>`, o.help, single(text(`a value of --${o.name}`)));
+  runCommand.action(async (opts) => (await import('./commands/run.js')).run(opts));
 
   const board = program.command('board').description('drive a real (or virtual) board through its U-Boot console');
   const port = (required: boolean) =>

@@ -14,7 +14,10 @@ import { MinHeap } from './min-heap.js';
  *      an earlier callback advanced time fires late, at the time reached);
  *  (c) alarms never nest: a callback that advances the clock (a mechanism charging its cost)
  *      only moves time; alarms that fall due meanwhile fire after that callback returns, from
- *      the outermost advance.
+ *      the outermost advance;
+ *  (d) inside atomic(fn), advances fire only the alarms scheduled inside fn (in order, not
+ *      nested), wherever fn is called from; alarms pending before fn fire after it, from the
+ *      next advance outside (late, at the time reached), as in (b).
  */
 export interface Clock {
   readonly nowNs: number;
@@ -26,6 +29,13 @@ export interface Clock {
   schedule(deltaNs: number, cb: () => void): () => void;
   /** Due time of the next pending alarm, or Infinity. */
   nextAlarmNs(): number;
+  /**
+   * Run fn in atomic context, as a driver that polls its hardware with interrupts off (a PASR
+   * mask programmed from an allocator hook): the hardware answers fn's own accesses (alarms
+   * scheduled inside fn fire as fn advances time, even when fn runs inside an alarm callback),
+   * and nothing else runs meanwhile (alarms pending before fn wait until it returns).
+   */
+  atomic<T>(fn: () => T): T;
 }
 
 interface Alarm {
@@ -47,6 +57,12 @@ export class SimClock implements Clock {
   private order = 0;
   /** True while an alarm callback runs (nested advances only move time). */
   private firing = false;
+  /** Alarms scheduled inside atomic(), while it runs; null outside. */
+  private scope: MinHeap<Alarm> | null = null;
+  /** The heap atomic() uses (empty outside it: what is left joins the main heap). */
+  private readonly scopeHeap = new MinHeap<Alarm>(before);
+  /** True while an alarm of the atomic scope runs. */
+  private scopeFiring = false;
 
   constructor(startNs = 0) {
     if (!Number.isFinite(startNs) || startNs < 0)
@@ -67,31 +83,49 @@ export class SimClock implements Clock {
 
   advanceTo(tNs: number): void {
     if (!Number.isFinite(tNs)) throw new RangeError(`cannot advance the clock to ${tNs} ns`);
-    if (this.firing) {
+    // Inside atomic(), only the scope's own alarms fire (invariant d).
+    const scope = this.scope;
+    if (scope !== null ? this.scopeFiring : this.firing) {
       if (tNs > this.now) this.now = tNs;
       return;
     }
+    const heap = scope ?? this.heap;
     for (;;) {
-      const next = this.heap.peek();
+      const next = heap.peek();
       if (next === undefined || next.dueNs > Math.max(tNs, this.now)) break;
-      this.heap.pop();
+      heap.pop();
       if (next.cancelled) continue;
       if (next.dueNs > this.now) this.now = next.dueNs;
-      this.firing = true;
+      if (scope !== null) this.scopeFiring = true;
+      else this.firing = true;
       try {
         next.cb();
       } finally {
-        this.firing = false;
+        if (scope !== null) this.scopeFiring = false;
+        else this.firing = false;
       }
     }
     if (tNs > this.now) this.now = tNs;
+  }
+
+  atomic<T>(fn: () => T): T {
+    if (this.scope !== null) return fn();
+    const scope = this.scopeHeap;
+    this.scope = scope;
+    try {
+      return fn();
+    } finally {
+      this.scope = null;
+      // What the scope left pending joins the other alarms (creation order is kept).
+      for (let a = scope.pop(); a !== undefined; a = scope.pop()) if (!a.cancelled) this.heap.push(a);
+    }
   }
 
   schedule(deltaNs: number, cb: () => void): () => void {
     if (!(deltaNs >= 0) || !Number.isFinite(deltaNs))
       throw new RangeError(`cannot schedule an alarm ${deltaNs} ns ahead`);
     const alarm: Alarm = { dueNs: this.now + deltaNs, order: this.order++, cb, cancelled: false };
-    this.heap.push(alarm);
+    (this.scope ?? this.heap).push(alarm);
     return () => {
       alarm.cancelled = true;
     };
@@ -99,11 +133,12 @@ export class SimClock implements Clock {
 
   nextAlarmNs(): number {
     while (this.heap.peek()?.cancelled) this.heap.pop();
-    return this.heap.peek()?.dueNs ?? Infinity;
+    while (this.scope?.peek()?.cancelled) this.scope.pop();
+    return Math.min(this.heap.peek()?.dueNs ?? Infinity, this.scope?.peek()?.dueNs ?? Infinity);
   }
 
   /** Pending alarms, cancelled ones included until they reach the top. */
   get pendingAlarms(): number {
-    return this.heap.size;
+    return this.heap.size + (this.scope?.size ?? 0);
   }
 }

@@ -1,6 +1,7 @@
 import asciichart from 'asciichart';
 import { SingleBar } from 'cli-progress';
 import { encodeTrace } from '../../hal/trace/codec.js';
+import { policyOptionList } from '../../firmware/pasr/policies/index.js';
 import { runScenario, type RunReport } from '../../firmware/system/run-report.js';
 import { timelineColumns } from '../../firmware/system/timeline.js';
 import { formatDuration } from '../../firmware/workload/quantities.js';
@@ -20,9 +21,20 @@ export interface RunOptions {
   temperature?: number;
   trace?: string;
   json?: boolean;
-  /** Policy options (each policy declares which it takes). */
-  deflate?: string;
-  offlineTimeout?: string;
+  /** Policy options (--deflate, --offline-timeout, ...: each policy declares which it takes), by camel-cased name. */
+  [policyOption: string]: unknown;
+}
+
+const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The policy options given on the command line, by their dashed names. */
+function policyOptionsOf(opts: RunOptions): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const o of policyOptionList()) {
+    const v = opts[camel(o.name)];
+    if (typeof v === 'string') out[o.name] = v;
+  }
+  return out;
 }
 
 /** `pasr run`: one board, one workload, one policy (and its baseline); a report, a timeline. */
@@ -43,7 +55,7 @@ export async function run(opts: RunOptions): Promise<void> {
   const seed = opts.seed ?? 1;
   const durationNs = opts.duration;
   const temperatureC = opts.temperature;
-  const policyOptions = { deflate: opts.deflate, 'offline-timeout': opts.offlineTimeout };
+  const policyOptions = policyOptionsOf(opts);
   const bar =
     process.stderr.isTTY && !opts.json
       ? new SingleBar({

@@ -214,6 +214,16 @@ export const COST_TABLE: readonly CostEntry[] = [
     verified: true,
   },
   {
+    name: 'alloc.rfcHookNs',
+    value: 20,
+    unit: 'ns per hook call',
+    description:
+      "one pasr_put()/pasr_get() of the 2012 PASR RFC from the buddy allocator (a max-order block entering or leaving the free lists): die and section binary searches, the section's spinlock, the free-size update; the register program of a mask change is accounted apart",
+    source:
+      '✖ unverified: no published measurement (the RFC only claimed the overhead "very low", linux-mm.md §1.4); derived from performance.md §1: spin_lock/unlock 33 cycles plus two binary searches over <= 8 entries (~30 cycles) at ~4 GHz ≈ 16 ns, rounded up',
+    verified: false,
+  },
+  {
     name: 'mrw.ns',
     value: 14,
     unit: 'ns per MRW',
@@ -411,7 +421,8 @@ export interface CostTotal {
  * Invariants:
  *  (a) the clock is advanced only when the outermost run() returns (depth 0), so no alarm fires
  *      while a mechanism holds pages off every list;
- *  (b) totalNs = sum of item ns = time the clock was advanced + pendingNs.
+ *  (b) totalNs = sum of item ns = time the clock was advanced by charges + pendingNs + time
+ *      recorded as already elapsed (recordElapsed()).
  */
 export class CostLedger {
   readonly costs: MechanismCosts;
@@ -428,7 +439,22 @@ export class CostLedger {
 
   /** Charge `ns` of work (and its energy at the active power, unless `joules` is given). */
   charge(item: string, ns: number, units = 1, joules?: number): void {
-    if (!(ns >= 0) || !Number.isFinite(ns)) throw new RangeError(`cost ledger: cannot charge ${ns} ns to '${item}'`);
+    this.add('charge', item, ns, units, joules);
+    this.pending += ns;
+    if (this.depth === 0) this.commit();
+  }
+
+  /**
+   * Account `ns` of work that already advanced the clock itself (a register program's delays
+   * and polls): it counts in the item's and the ledger's totals, and so in the run's mechanism
+   * energy, but does not move time again.
+   */
+  recordElapsed(item: string, ns: number, units = 1, joules?: number): void {
+    this.add('record', item, ns, units, joules);
+  }
+
+  private add(verb: string, item: string, ns: number, units: number, joules: number | undefined): void {
+    if (!(ns >= 0) || !Number.isFinite(ns)) throw new RangeError(`cost ledger: cannot ${verb} ${ns} ns to '${item}'`);
     let t = this.items.get(item);
     if (t === undefined) {
       t = { ns: 0, joules: 0, units: 0 };
@@ -437,9 +463,7 @@ export class CostLedger {
     t.ns += ns;
     t.joules += joules ?? this.costs.energyJ(ns);
     t.units += units;
-    this.pending += ns;
     this.total += ns;
-    if (this.depth === 0) this.commit();
   }
 
   /** Run a mechanism: charges made inside advance the clock when the outermost run returns. */

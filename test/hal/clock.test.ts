@@ -48,4 +48,62 @@ describe('SimClock', () => {
     clock.advanceTo(10);
     expect(clock.nowNs).toBe(50);
   });
+
+  it('inside atomic(), fires only the alarms scheduled there; the ones pending before wait until it returns', () => {
+    const clock = new SimClock();
+    const fired: [string, number][] = [];
+    clock.schedule(0, () => fired.push(['daemon', clock.nowNs]));
+    clock.atomic(() => {
+      // A controller that answers 50 ns after its doorbell, polled every 20 ns.
+      let acked = false;
+      clock.schedule(50, () => {
+        acked = true;
+        fired.push(['ack', clock.nowNs]);
+      });
+      while (!acked) clock.advance(20);
+    });
+    expect(fired).toEqual([['ack', 50]]);
+    expect(clock.nowNs).toBe(60);
+    clock.advance(0);
+    expect(fired).toEqual([
+      ['ack', 50],
+      ['daemon', 60],
+    ]);
+  });
+
+  it('lets atomic() code poll its hardware from inside an alarm callback, where other advances only move time', () => {
+    const clock = new SimClock();
+    const log: string[] = [];
+    clock.schedule(100, () => log.push(`other at ${clock.nowNs}`));
+    clock.schedule(10, () => {
+      clock.atomic(() => {
+        let acked = false;
+        clock.schedule(30, () => {
+          acked = true;
+        });
+        for (let polls = 0; !acked && polls < 1000; polls++) clock.advance(10);
+        log.push(`acked ${acked} at ${clock.nowNs}`);
+      });
+      // Outside the atomic part the callback's advances only move time again.
+      clock.advance(200);
+      log.push(`callback done at ${clock.nowNs}`);
+    });
+    clock.advance(20);
+    expect(log).toEqual(['acked true at 40', 'callback done at 240', 'other at 240']);
+  });
+
+  it('keeps what an atomic() scope leaves pending, and a cancelled one stays cancelled', () => {
+    const clock = new SimClock();
+    const fired: string[] = [];
+    let cancel = (): void => {};
+    clock.atomic(() => {
+      clock.schedule(100, () => fired.push('later'));
+      cancel = clock.schedule(50, () => fired.push('cancelled'));
+      expect(clock.nextAlarmNs()).toBe(50);
+    });
+    cancel();
+    expect(clock.nextAlarmNs()).toBe(100);
+    clock.advance(200);
+    expect(fired).toEqual(['later']);
+  });
 });

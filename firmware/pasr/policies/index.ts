@@ -6,6 +6,7 @@ import type { PasrPolicy } from '../policy.js';
 import { carelessPolicy } from './careless.js';
 import { nonePolicy } from './none.js';
 import { oraclePolicy } from './oracle.js';
+import { rfcHooksPolicy } from './rfc-hooks.js';
 
 export interface PolicyInfo {
   readonly name: string;
@@ -29,7 +30,30 @@ export const POLICIES: readonly PolicyInfo[] = [
     options: {},
     create: carelessPolicy,
   },
+  {
+    name: 'rfc-hooks',
+    summary:
+      'the 2012 PASR RFC: buddy-allocator hooks count free max-order blocks per section, mask a section when 100 % free, unmask on allocation',
+    options: { mask: ['immediate', 'suspend'] },
+    create: rfcHooksPolicy,
+  },
 ];
+
+/**
+ * Every option any policy takes, with a help line naming the policies and their values (the
+ * first value is the default): the command line derives its policy options from this.
+ */
+export function policyOptionList(): { name: string; help: string }[] {
+  const by = new Map<string, string[]>();
+  for (const p of POLICIES) {
+    for (const [name, values] of Object.entries(p.options)) {
+      const list = by.get(name) ?? [];
+      list.push(`${p.name}: ${values[0]} (default), ${values.slice(1).join(', ')}`);
+      by.set(name, list);
+    }
+  }
+  return [...by].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([name, helps]) => ({ name, help: helps.join('; ') }));
+}
 
 export function policyInfo(name: string): PolicyInfo | undefined {
   return POLICIES.find((p) => p.name === name);

@@ -124,5 +124,18 @@ describe('cost ledger', () => {
     const ledger = new CostLedger(new SimClock(), applyCostOverrides(undefined));
     expect(() => ledger.charge('x', -1)).toThrow(/cannot charge -1 ns to 'x'/);
     expect(() => ledger.charge('x', Infinity)).toThrow(/cannot charge/);
+    expect(() => ledger.recordElapsed('x', NaN)).toThrow(/cannot record NaN ns to 'x'/);
+  });
+
+  it('records work that already moved the clock (a register program) without moving it again', () => {
+    const clock = new SimClock();
+    const ledger = new CostLedger(clock, applyCostOverrides({ 'energy.cpuActiveW': 2 }));
+    clock.advance(1000); // the program's polls
+    ledger.recordElapsed('mask', 1000, 1);
+    ledger.charge('hook', 20);
+    expect(clock.nowNs).toBe(1020);
+    expect(ledger.totalNs).toBe(1020);
+    expect(ledger.item('mask')).toMatchObject({ ns: 1000, units: 1 });
+    expect(ledger.item('mask').joules).toBeCloseTo(2e-6, 15);
   });
 });
