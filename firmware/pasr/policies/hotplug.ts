@@ -116,6 +116,7 @@ export function hotplugPolicy(options: Readonly<Record<string, string>> = {}): P
   /** Units offlined by the governor, oldest first (onlined last first). */
   const stack: number[] = [];
   let holdoffUntilNs = -Infinity;
+  let holdoffWhy = '';
   let lastStalls = 0;
   let lastKills = 0;
   let cancelTimer: (() => void) | null = null;
@@ -154,7 +155,7 @@ export function hotplugPolicy(options: Readonly<Record<string, string>> = {}): P
   const offlineSized = (why: string): void => {
     const now = ctx.clock.nowNs;
     if (now < holdoffUntilNs) {
-      skip(`no offlining for ${((holdoffUntilNs - now) / 1e9).toFixed(0)} s more: memory pressure was seen`);
+      skip(`no offlining for ${((holdoffUntilNs - now) / 1e9).toFixed(0)} s more: ${holdoffWhy}`);
       return;
     }
     const candidates = order(
@@ -163,6 +164,8 @@ export function hotplugPolicy(options: Readonly<Record<string, string>> = {}): P
     let acted = false;
     const held: string[] = [];
     for (const u of candidates) {
+      // Masked meanwhile: its block, larger than the unit, went offline with another unit.
+      if (ctx.core.isMasked(u)) continue;
       const not = drv.prepare(u);
       if (not !== null) {
         held.push(not);
@@ -175,12 +178,14 @@ export function hotplugPolicy(options: Readonly<Record<string, string>> = {}): P
         continue;
       }
       acted = true;
+      const before = drv.maskedUnits();
       const r = drv.offlineUnit(u);
       if (r.ok) {
         stack.push(u);
+        const now = drv.maskedUnits().filter((v) => !before.includes(v));
         ctx.decide(
           'offline',
-          `${why}: unit ${u} masked (memory${r.blocks.join(',')} offline, ${r.migrated} pages migrated; MemAvailable was ${avail}, need ${need()})`,
+          `${why}: unit${now.length > 1 ? 's' : ''} ${now.join(', ')} masked (memory${r.blocks.join(',')} offline, ${r.migrated} pages migrated; MemAvailable was ${avail}, need ${need()})`,
         );
       } else {
         const back = r.rolledBack.length > 0 ? `; memory${r.rolledBack.join(',')} back online` : '';
@@ -197,6 +202,11 @@ export function hotplugPolicy(options: Readonly<Record<string, string>> = {}): P
     else if (!acted) skip('no candidate unit left');
   };
 
+  const holdOff = (why: string): void => {
+    holdoffUntilNs = ctx.clock.nowNs + opt.holdoffNs;
+    holdoffWhy = why;
+  };
+
   /** Log why nothing was done, once per distinct reason. */
   const skip = (reason: string): void => {
     if (reason === lastSkip) return;
@@ -207,16 +217,17 @@ export function hotplugPolicy(options: Readonly<Record<string, string>> = {}): P
   /** Online units from the most recent, until `pages` are back (at least one unit). */
   const onlineUnits = (pages: number, why: string): number => {
     let back = 0;
-    const units: number[] = [];
-    while (stack.length > 0 && (units.length === 0 || back < pages)) {
-      const u = stack.pop()!;
-      back += drv.onlineUnit(u);
-      units.push(u);
+    let n = 0;
+    const before = drv.maskedUnits();
+    while (stack.length > 0 && (n === 0 || back < pages)) {
+      back += drv.onlineUnit(stack.pop()!);
+      n++;
     }
     // A unit that shared a block with one onlined here is no longer masked either.
     for (let i = stack.length - 1; i >= 0; i--) if (!ctx.core.isMasked(stack[i]!)) stack.splice(i, 1);
-    if (units.length > 0) {
-      counts.unitsOnlined += units.length;
+    const units = before.filter((u) => !ctx.core.isMasked(u));
+    if (n > 0) {
+      counts.unitsOnlined += n;
       ctx.decide('online', `${why}: unit${units.length > 1 ? 's' : ''} ${units.join(', ')} unmasked and onlined`);
     }
     return back;
@@ -238,7 +249,7 @@ export function hotplugPolicy(options: Readonly<Record<string, string>> = {}): P
         .join(', ');
       counts.pressureOnlines++;
       onlineUnits(Math.max(short, 1), `${when}: ${signal}`);
-      holdoffUntilNs = ctx.clock.nowNs + opt.holdoffNs;
+      holdOff('memory pressure was seen');
     }
     resetSignals();
   };
@@ -272,7 +283,7 @@ export function hotplugPolicy(options: Readonly<Record<string, string>> = {}): P
           counts.knobOnlines++;
           onlineUnits(Infinity, 'userspace asked for the memory back');
         }
-        holdoffUntilNs = ctx.clock.nowNs + opt.holdoffNs;
+        holdOff('userspace asked for the memory back');
       } else {
         holdoffUntilNs = -Infinity;
         offlineSized('userspace asked to offline');
@@ -281,7 +292,7 @@ export function hotplugPolicy(options: Readonly<Record<string, string>> = {}): P
     onOom() {
       if (!opt.oomOnline || stack.length === 0) return 0;
       counts.oomOnlines++;
-      holdoffUntilNs = ctx.clock.nowNs + opt.holdoffNs;
+      holdOff('the OOM notifier ran');
       return onlineUnits(1, 'OOM notifier');
     },
     notes() {
@@ -316,6 +327,9 @@ export function cannotActReason(ctx: PolicyContext, drv: MemOffline): string | n
   if (candidates.length === 0)
     return `no PASR unit lies wholly in offlinable memory blocks (ZONE_MOVABLE ${movable.spannedPages} pages; memory blocks of ${drv.blockPages(drv.ctx.mech.hotplug.firstBlock)} pages)`;
   if (candidates.every((u) => drv.isNever(u.index)))
-    return `every PASR unit in ZONE_MOVABLE holds memory that can never go offline: ${candidates.map((u) => drv.whyNot(u.index)).join('; ')}`;
+    return `no PASR unit with memory in ZONE_MOVABLE can be masked: ${drv
+      .refreshedUnits()
+      .map((r) => `unit ${r.unit}: ${r.why}`)
+      .join('; ')}`;
   return null;
 }

@@ -488,16 +488,22 @@ export class MemOffline {
    * another zone, a block that can never go (a carve-out), pinned pages, a backoff.
    */
   notes(): string[] {
-    const out: string[] = [];
+    return this.refreshedUnits().map(
+      ({ unit, why }) => `unit ${unit} (${this.describeUnit(unit)}) stays refreshed: ${why}`,
+    );
+  }
+
+  /** The units with memory in ZONE_MOVABLE that are not masked, with the reason they cannot be now. */
+  refreshedUnits(): { unit: number; why: string }[] {
+    const out: { unit: number; why: string }[] = [];
     const hp = this.hp;
     const movable = this.ctx.mm.pa.zones[ZONE_MOVABLE]!.name;
     for (const u of this.ctx.map.units) {
       const blocks = this.unitBlocks[u.index]!;
       if (blocks.length === 0 || this.ctx.core.isMasked(u.index)) continue;
-      const inMovable = blocks.filter((b) => hp.blockZone(b) === movable);
-      if (inMovable.length === 0) continue;
+      if (!blocks.some((b) => hp.blockZone(b) === movable)) continue;
       const why = this.whyNot(u.index);
-      if (why !== null) out.push(`unit ${u.index} (${this.describeUnit(u.index)}) stays refreshed: ${why}`);
+      if (why !== null) out.push({ unit: u.index, why });
     }
     return out;
   }
