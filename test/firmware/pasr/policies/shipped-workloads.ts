@@ -27,6 +27,7 @@ function share(v: string | number | undefined, dflt = 0): number {
   return typeof v === 'number' ? v : Number(v.replace('%', '')) / 100;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the shipped files are known-good JSON, read as they are
 type Json = Record<string, any>;
 
 function op(o: Json): Op {
