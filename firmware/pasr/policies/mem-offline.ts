@@ -200,16 +200,23 @@ export class MemOffline {
 
   /** Why a unit cannot be masked now, or null when an attempt may succeed (or it is masked). */
   whyNot(unit: number): string | null {
+    const never = this.neverReason(unit);
+    if (never !== null) return never;
+    if (this.ctx.core.isMasked(unit)) return null;
+    const pinned = this.ctx.census.unit(unit).pinned;
+    if (pinned > 0) return `unit ${unit} holds ${pinned} long-term pinned pages`;
+    return this.backoffReason(unit);
+  }
+
+  /** Why a unit can never be masked (no whole pages, an online block that can never go), or null. */
+  private neverReason(unit: number): string | null {
     const blocks = this.unitBlocks[unit]!;
     if (blocks.length === 0) return `unit ${unit} is not whole page frames`;
     for (const b of blocks) {
       const why = this.never[b - this.hp.firstBlock];
       if (why && !this.isOffline(b)) return why;
     }
-    if (this.ctx.core.isMasked(unit)) return null;
-    const pinned = this.ctx.census.unit(unit).pinned;
-    if (pinned > 0) return `unit ${unit} holds ${pinned} long-term pinned pages`;
-    return this.backoffReason(unit);
+    return null;
   }
 
   /** The block of a unit still waiting out a backoff, as a reason, or null. */
@@ -232,12 +239,9 @@ export class MemOffline {
    * carve-out). Then long-term pinned pages in the unit (the census) stop it.
    */
   prepare(unit: number): string | null {
+    const never = this.neverReason(unit);
+    if (never !== null) return never;
     const blocks = this.unitBlocks[unit]!;
-    if (blocks.length === 0) return `unit ${unit} is not whole page frames`;
-    for (const b of blocks) {
-      const why = this.never[b - this.hp.firstBlock];
-      if (why && !this.isOffline(b)) return why;
-    }
     const backoff = this.backoffReason(unit);
     if (backoff !== null) return backoff;
     const online = blocks.filter((b) => !this.isOffline(b));
@@ -259,8 +263,7 @@ export class MemOffline {
 
   /** True when the reason for not trying a unit is permanent. */
   isNever(unit: number): boolean {
-    const blocks = this.unitBlocks[unit]!;
-    return blocks.length === 0 || blocks.some((b) => this.never[b - this.hp.firstBlock] !== null && !this.isOffline(b));
+    return this.neverReason(unit) !== null;
   }
 
   /** Pages an offline of the unit would take away (its blocks still online). */
