@@ -10,9 +10,12 @@
  *  (c) MEM_GOING_OFFLINE is notified; pcp lists are drained; then passes repeat: migrate every
  *      in-use movable block out (alloc_migration_target(), MR_MEMORY_HOTPLUG cost per page),
  *      and test that every page is free. Linux retries for ever; the model retries for at most
- *      hotplug.maxRetryPasses passes (each extra pass costs hotplug.retryPassNs) within
- *      hotplug.timeoutNs of simulated time, then reports 'busy' (the first pfn still in use and
- *      why: pinned, unmovable, no memory for targets) or 'timeout';
+ *      hotplug.maxRetryPasses passes (each extra pass costs hotplug.retryPassNs) within a
+ *      timeout of simulated time (hotplug.timeoutNs, or the caller's: a driver that arms a timer
+ *      sending SIGALRM, as Qualcomm's mem-offline does), then reports 'busy' (the first pfn still
+ *      in use and why: pinned, unmovable, no memory for targets) or 'timeout'. Like Linux, which
+ *      checks signal_pending() at the top of the scan/migrate loop, a timeout that expires during
+ *      a migration pass fails the offline after that pass, even when the pass moved every page;
  *  (d) on success the free blocks are taken off the (ISOLATE) lists and the pages become owner
  *      kind OFFLINE (__offline_isolated_pages()); the pageblocks stay isolated while offline;
  *      managed pages drop, watermarks are recomputed (init_per_zone_wmark_min()); MEM_OFFLINE;
@@ -58,7 +61,7 @@ export type OfflineResult =
   | {
       status: 'busy' | 'timeout';
       blockId: number;
-      /** The first pfn that stayed in use (or could not be isolated). */
+      /** The first pfn that stayed in use (or could not be isolated); -1 when a timeout came after every page had moved. */
       pfn: number;
       reason: string;
       elapsedNs: number;
@@ -173,8 +176,11 @@ export class MemoryHotplug {
     return GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL | (zoneIdx === ZONE_MOVABLE ? __GFP_HIGHMEM : 0);
   }
 
-  /** offline_pages() of one memory block (echo offline > memoryN/state). */
-  offlineBlock(blockId: number): OfflineResult {
+  /**
+   * offline_pages() of one memory block (echo offline > memoryN/state), bounded by timeoutNs of
+   * simulated time (default hotplug.timeoutNs).
+   */
+  offlineBlock(blockId: number, timeoutNs?: number): OfflineResult {
     const [s, e] = this.blockRange(blockId);
     const bi = blockId - this.firstBlock;
     const invalid = (reason: string): OfflineResult => ({
@@ -194,7 +200,8 @@ export class MemoryHotplug {
       return invalid(`memory${blockId} [${hex(s, 1)}, ${hex(e, 1)}) spans zones`);
     const costs = ctx.costs;
     const t0 = ctx.ledger.nowNs;
-    const timeoutNs = costs.get('hotplug.timeoutNs');
+    const budgetNs = timeoutNs ?? costs.get('hotplug.timeoutNs');
+    if (!(budgetNs > 0)) throw new RangeError(`memory${blockId}: offline timeout ${budgetNs} ns is not positive`);
     const maxPasses = Math.max(1, Math.floor(costs.get('hotplug.maxRetryPasses')));
     let migrated = 0;
     let passes = 0;
@@ -230,6 +237,17 @@ export class MemoryHotplug {
           });
           migrated += r.succeeded;
           noTarget = r.failures.some((f) => f.reason === 'no-target');
+          // signal_pending() at the top of the next round of the scan/migrate loop.
+          if (ctx.ledger.nowNs - t0 >= budgetNs) {
+            timedOut = true;
+            busyPfn = this.isolation.firstNotFree(s, e);
+            why =
+              busyPfn < 0
+                ? 'signal backoff after a migration pass that moved every page'
+                : (this.migrator.whyUnmovable(busyPfn) ??
+                  (noTarget ? 'no free memory for a migration target' : 'page still in use'));
+            break;
+          }
         }
         busyPfn = this.isolation.firstNotFree(s, e);
         if (busyPfn < 0) break;
@@ -237,21 +255,22 @@ export class MemoryHotplug {
           this.migrator.whyUnmovable(busyPfn) ??
           (noTarget ? 'no free memory for a migration target' : 'page still in use');
         if (passes >= maxPasses) break;
-        if (ctx.ledger.nowNs - t0 >= timeoutNs) {
+        if (ctx.ledger.nowNs - t0 >= budgetNs) {
           timedOut = true;
           break;
         }
         ctx.ledger.charge('hotplug-retry', costs.get('hotplug.retryPassNs'), 1);
-        if (ctx.ledger.nowNs - t0 >= timeoutNs) {
+        if (ctx.ledger.nowNs - t0 >= budgetNs) {
           timedOut = true;
           break;
         }
       }
-      if (busyPfn >= 0) {
+      if (timedOut || busyPfn >= 0) {
         this.isolation.undoIsolatePageRange(s, e);
         this.state[bi] = MEM_ONLINE;
         this.notify('cancel-offline', blockId, s, e);
-        const detail = `${why} at pfn ${hex(busyPfn, 1)} (${pa.describePage(busyPfn)}) after ${passes} pass${passes === 1 ? '' : 'es'}`;
+        const at = busyPfn >= 0 ? ` at pfn ${hex(busyPfn, 1)} (${pa.describePage(busyPfn)})` : '';
+        const detail = `${why}${at} after ${passes} pass${passes === 1 ? '' : 'es'}${timedOut ? ` (timeout ${budgetNs / 1e6} ms)` : ''}`;
         return {
           status: timedOut ? 'timeout' : 'busy',
           blockId,

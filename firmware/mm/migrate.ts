@@ -1,7 +1,8 @@
 /**
  * Page migration (mm/migrate.c: migrate_pages(), alloc_migration_target()): move in-use
  * movable blocks to new frames. For each block of the list:
- *  (a) a block that is no longer allocated (freed meanwhile) counts as done, nothing to copy;
+ *  (a) a block that is no longer allocated (freed meanwhile, also while its target was being
+ *      allocated) counts as done, nothing to copy (a target already taken is freed);
  *  (b) a block of an unmovable kind fails with 'unmovable' (Linux could not have isolated it);
  *  (c) a long-term pinned block (PG_PINNED: FOLL_LONGTERM / GUP pin) fails with 'pinned' (the
  *      extra reference makes folio_migrate_mapping() fail with -EAGAIN until the retries run out);
@@ -163,6 +164,18 @@ export class Migrator {
           continue;
         }
         const dst = noTarget ? -1 : alloc(src, order, kind);
+        // The allocation may have reclaimed, compacted or killed (the OOM killer frees a
+        // victim's pages, isolated or not): a source freed meanwhile is done, as (a).
+        if (
+          (mm.flags(i) & PG_HEAD) === 0 ||
+          mm.kind(i) === PageKind.FREE ||
+          mm.order(i) !== order ||
+          (weIsolated[j] === 1 && (mm.flags(i) & PG_ISOLATED) === 0)
+        ) {
+          if (dst >= 0) ctx.mm.freePages(dst, order);
+          res.gone++;
+          continue;
+        }
         if (dst < 0) {
           noTarget = true;
           putback();

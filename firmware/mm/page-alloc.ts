@@ -1474,14 +1474,15 @@ export class PageAllocator {
       if (gfp & __GFP_NORETRY) break;
       if (order > PAGE_ALLOC_COSTLY_ORDER && (gfp & __GFP_RETRY_MAYFAIL) === 0) break;
     }
-    // should_reclaim_retry() gives up: last resort is the highatomic reserve, then the OOM path.
+    // should_reclaim_retry() gives up: last resort is the highatomic reserve, then the OOM path,
+    // which __alloc_pages_may_oom() never takes for __GFP_RETRY_MAYFAIL (migration targets).
     if (this.unreserveHighatomicPageblock(highest, mt, true)) {
       page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);
       if (page >= 0) return page;
     }
     if (
       order <= PAGE_ALLOC_COSTLY_ORDER &&
-      (gfp & __GFP_NORETRY) === 0 &&
+      (gfp & (__GFP_NORETRY | __GFP_RETRY_MAYFAIL)) === 0 &&
       this.hooks.outOfMemory(order, gfp, highest)
     ) {
       page = this.getPageFromFreelist(order, allocFlags, highest, mt, cpu);

@@ -62,6 +62,8 @@ export interface PasrPolicy {
   deflateLatenciesNs?(): readonly number[];
   /** Policy-specific figures for the run's JSON (e.g. balloonFlaps). */
   stats?(): Record<string, number>;
+  /** Why parts of the board stay refreshed although the policy acts (e.g. a carve-out in a unit), for the run's report. */
+  notes?(): readonly string[];
   /** Throws when the policy's own state is inconsistent. */
   checkInvariants?(): void;
 }

@@ -71,6 +71,8 @@ export interface RunReport {
   /** Why the policy cannot act on this board, or null. */
   readonly cannotAct: string | null;
   readonly policyStats: Readonly<Record<string, number>>;
+  /** The policy's notes: why parts of the board stay refreshed although it acts. */
+  readonly policyNotes: readonly string[];
   readonly violationMessages: readonly string[];
   readonly clampedTemperatures: readonly string[];
   readonly errors: readonly string[];
@@ -177,6 +179,7 @@ export function runScenario(req: RunRequest): RunOutcome {
     allocatorNsPerOp: ops > 0 ? round(hookNs / ops, 3) : 0,
     cannotAct: system.policy.cannotAct?.() ?? null,
     policyStats: system.policy.stats?.() ?? {},
+    policyNotes: system.policy.notes?.() ?? [],
     violationMessages: stats.violationMessages,
     clampedTemperatures: p.clamped,
     errors: stats.errors,

@@ -214,6 +214,12 @@ export class WorkloadEngine {
         this.stats.failedAllocs++;
         return;
       }
+      // The OOM killer chose this set while the page was being allocated: the process is gone,
+      // and the page with it.
+      if (rel < s.lo || rel >= s.hi) {
+        ws.release(s.base + (rel % s.cap));
+        return;
+      }
       this.stats.touches++;
     }
   }

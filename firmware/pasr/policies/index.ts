@@ -4,6 +4,8 @@
  */
 import type { PasrPolicy } from '../policy.js';
 import { carelessPolicy } from './careless.js';
+import { hotplugSuspendPolicy } from './hotplug-suspend.js';
+import { hotplugPolicy } from './hotplug.js';
 import { nonePolicy } from './none.js';
 import { oraclePolicy } from './oracle.js';
 import { rfcHooksPolicy } from './rfc-hooks.js';
@@ -23,6 +25,28 @@ export const POLICIES: readonly PolicyInfo[] = [
     summary: 'the bound: live pages packed into as few units as unmovable pages allow, at no cost',
     options: {},
     create: oraclePolicy,
+  },
+  {
+    name: 'hotplug',
+    summary:
+      'memory hotplug (Qualcomm mem-offline): ZONE_MOVABLE blocks offlined when idle as demand allows, units masked, onlined on pressure',
+    options: {
+      'offline-timeout': ['7s', '100ms', '1s', '20s', '120s'],
+      order: ['cheapest', 'top-down'],
+      'kernel-blocks': ['skip', 'try'],
+      knob: ['follow', 'ignore'],
+      oom: ['online', 'none'],
+      holdoff: ['5m', '0s', '1m', '30m'],
+      evict: ['migrate', 'drop-clean'],
+    },
+    create: hotplugPolicy,
+  },
+  {
+    name: 'hotplug-suspend',
+    summary:
+      'memory hotplug around every suspend (Samsung exynos_pasr): ZONE_MOVABLE blocks offlined, onlined at resume',
+    options: { 'offline-timeout': ['7s', '100ms', '1s', '20s', '120s'], 'kernel-blocks': ['skip', 'try'] },
+    create: hotplugSuspendPolicy,
   },
   {
     name: 'careless',

@@ -151,6 +151,36 @@ describe('memory hotplug: offline_pages / online_pages', () => {
     mech.checkInvariants();
   });
 
+  it("a caller's timeout that runs out during a migration pass fails the offline after that pass, every page moved", () => {
+    const { mm, mech, clock } = boot({
+      mib: 64,
+      movableMib: 16,
+      mech: { daemons: 'manual', memoryBlockBytes: 4 * MIB },
+    });
+    const hp = mech.hotplug;
+    const top = hp.firstBlock + hp.nrBlocks - 1;
+    const [s, e] = hp.blockRange(top);
+    const kept = fillOnly(mm, s, e);
+    expect(kept.length).toBe(1024);
+    const c = mech.costs;
+    // One pass migrates the 1024 pages of the 4 MiB block in ≈ 50 ms; the signal comes at 10 ms.
+    const t0 = clock.nowNs;
+    const r = hp.offlineBlock(top, 10e6);
+    expect(r.status).toBe('timeout');
+    if (r.status !== 'timeout') return;
+    expect(r.migrated).toBe(kept.length);
+    expect(r.passes).toBe(1);
+    expect(r.pfn).toBe(-1);
+    expect(r.reason).toBe('signal backoff after a migration pass that moved every page after 1 pass (timeout 10 ms)');
+    expect(clock.nowNs - t0).toBeCloseTo(c.offlineIdleBlockNs + kept.length * c.offlineMigratePageNs, 0);
+    expect(hp.blockState(top)).toBe('online');
+    expect(isolatedPageblocks(mm)).toBe(0);
+    // The pages stay where they went: the next attempt has nothing to move.
+    expect(hp.offlineBlock(top, 10e6)).toMatchObject({ status: 'ok', migrated: 0 });
+    expect(() => hp.offlineBlock(top - 1, 0)).toThrow(/offline timeout 0 ns is not positive/);
+    mech.checkInvariants();
+  });
+
   it('an unmovable page in ZONE_MOVABLE passes isolation but stops the offline (busy, unmovable)', () => {
     const { mm, mech } = boot({
       mib: 64,

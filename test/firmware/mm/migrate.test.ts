@@ -36,6 +36,27 @@ describe('page migration', () => {
     mech.checkInvariants();
   });
 
+  it('counts a page freed while its target was being allocated (the OOM killer took its owner) as gone, and frees the target', () => {
+    const { mm, mech } = boot({ mib: 64, movableMib: 16 });
+    mech.ws.touch(3, 'anon');
+    const src = mech.ws.pfnOfId(3);
+    const free0 = mm.nrFreePages();
+    let target = -1;
+    const r = mech.migrator.migratePages([src], 'memory-hotplug', (_src, order, kind) => {
+      mech.ws.release(3); // the owner is killed while reclaim runs for the target
+      target = mm.allocPages(order, GFP_HIGHUSER_MOVABLE, kind) as number;
+      return target;
+    });
+    expect(target).toBeGreaterThanOrEqual(0);
+    expect(r).toMatchObject({ succeeded: 0, failed: 0, gone: 1 });
+    expect(mm.memmap.kind(target - mm.memmap.startPfn)).toBe(PageKind.FREE);
+    expect(mm.memmap.kind(src - mm.memmap.startPfn)).toBe(PageKind.FREE);
+    mm.drainAllPages();
+    expect(mm.nrFreePages()).toBe(free0 + 1);
+    expect(mm.events.pgmigrate_success).toBe(0);
+    mech.checkInvariants();
+  });
+
   it('fails on a pinned page with reason "pinned" and leaves it in place, on its LRU list', () => {
     const { mm, mech } = boot({ mib: 64, movableMib: 0 });
     mech.ws.touch(1, 'anon');

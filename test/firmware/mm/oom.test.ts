@@ -5,6 +5,7 @@ import {
   GFP_KERNEL,
   __GFP_MOVABLE,
   __GFP_RECLAIMABLE,
+  __GFP_RETRY_MAYFAIL,
 } from '../../../firmware/mm/gfp.js';
 import { NO_HOOKS, isAllocFailure, type MmHooks } from '../../../firmware/mm/page-alloc.js';
 import { PageKind } from '../../../firmware/mm/page-flags.js';
@@ -119,5 +120,20 @@ describe('slow path hooks (for reclaim and compaction built on top)', () => {
     expect(mm.allocPages(0, GFP_KERNEL, PageKind.KERNEL)).toMatchObject({ ok: false, reason: 'watermark' });
     expect(rounds).toBe(17);
     expect(oom).toBe(1);
+  });
+
+  it('never asks the OOM hook for a __GFP_RETRY_MAYFAIL allocation (a migration target): it fails instead', () => {
+    const mm = boot(layout({ nrPages: 64, minFreeKbytes: 16 }));
+    while (typeof mm.allocPages(0, GFP_HIGHUSER_MOVABLE, ANON) === 'number');
+    let rounds = 0;
+    let oom = 0;
+    const outOfMemory = (): boolean => {
+      oom++;
+      return true;
+    };
+    mm.hooks = { ...NO_HOOKS, directReclaim: () => ++rounds && 1, outOfMemory };
+    expect(mm.allocPages(0, GFP_HIGHUSER_MOVABLE | __GFP_RETRY_MAYFAIL, ANON)).toMatchObject({ ok: false });
+    expect(rounds).toBe(17);
+    expect(oom).toBe(0);
   });
 });
