@@ -3,7 +3,7 @@ import { runScenario } from '../../../../firmware/system/run-report.js';
 import type { Op } from '../../../../firmware/workload/scenario.js';
 import { shippedBoard } from '../../boot/boards.js';
 import { S, activity } from '../../system/harness.js';
-import { SHIPPED_WORKLOADS, shippedWorkload } from './shipped-workloads.js';
+import { SHIPPED_WORKLOADS, shippedWorkload } from '../../system/workloads.js';
 import { decisions, maskChanges, mr17, mr17Writes, run, scenario, standby, suspends } from './hotplug-fixtures.js';
 
 // snowball: 512 MiB = 131072 pages; ZONE_MOVABLE = memory6 (unit 6) + memory7 (unit 7), MR17
