@@ -12,6 +12,7 @@ import { runBootBench } from './boot.bench.js';
 import { runMmMechanismsBench } from './mm-mechanisms.bench.js';
 import { runRunBench } from './run.bench.js';
 import { runEnergyBench } from './energy.bench.js';
+import { runSortedBuddyBench } from './sorted-buddy.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,6 +36,7 @@ const suites: [string, () => Record<string, number>][] = [
   ['boot', () => runBootBench(root)],
   ['run', () => runRunBench(root)],
   ['energy', () => runEnergyBench(root)],
+  ['sorted-buddy', () => runSortedBuddyBench(root)],
 ];
 
 const json = process.argv.includes('--json');

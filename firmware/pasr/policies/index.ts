@@ -6,6 +6,7 @@ import type { PasrPolicy } from '../policy.js';
 import { carelessPolicy } from './careless.js';
 import { nonePolicy } from './none.js';
 import { oraclePolicy } from './oracle.js';
+import { EVACUATE_BELOW, sortedBuddyPolicy } from './sorted-buddy.js';
 
 export interface PolicyInfo {
   readonly name: string;
@@ -22,6 +23,13 @@ export const POLICIES: readonly PolicyInfo[] = [
     summary: 'the bound: live pages packed into as few units as unmovable pages allow, at no cost',
     options: {},
     create: oraclePolicy,
+  },
+  {
+    name: 'sorted-buddy',
+    summary:
+      'region-sorted free lists fill PASR units from the bottom; sparse high units are evacuated and empty ones masked until an allocation needs them',
+    options: { 'evacuate-below': EVACUATE_BELOW, 'clean-cache': ['drop', 'migrate'], bias: ['aggressive', 'none'] },
+    create: sortedBuddyPolicy,
   },
   {
     name: 'careless',
