@@ -488,7 +488,10 @@ export class PageAllocator {
   // They write out memmap.listAdd/listAddTail/listDel rather than calling them: they sit on the
   // split and merge paths, which are kept call-free (see the constants check above).
 
-  /** Put a free block on free_list[mt] of its order (head, or tail if `tail`), mark it PageBuddy. */
+  /**
+   * Put a free block on free_list[mt] of its order (head, or tail if `tail`), mark it PageBuddy.
+   * For unsorted lists without an observer (the fast paths); addToFreeListGeneral() otherwise.
+   */
   private addToFreeList(idx: number, zoneIdx: number, order: number, mt: number, tail: boolean): void {
     const w = this.w;
     const zo = zoneIdx * this.nrOrders + order;
@@ -509,16 +512,22 @@ export class PageAllocator {
     // Kind FREE, age 0 (memmap invariant c), PG_BUDDY, order.
     w[3 * idx + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (order << 24);
     w[this.nrFreeBase + zo]++;
-    if (this.hook !== null) this.hook(idx + this.startPfn, order, 1);
   }
 
-  /** addToFreeList() with sorted lists: the block goes to the head or tail of its region's run. */
-  private addToFreeListSorted(idx: number, zoneIdx: number, order: number, mt: number, tail: boolean): void {
-    const zo = zoneIdx * this.nrOrders + order;
-    this.sorted!.add(zo * 6 /* MIGRATE_TYPES */ + mt, idx, tail);
-    // Kind FREE, age 0 (memmap invariant c), PG_BUDDY, order.
-    this.w[3 * idx + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (order << 24);
-    this.w[this.nrFreeBase + zo]++;
+  /**
+   * addToFreeList() in the general case (`general`): with sorted lists the block goes to the
+   * head or tail of its region's run; the free-list observer sees it.
+   */
+  private addToFreeListGeneral(idx: number, zoneIdx: number, order: number, mt: number, tail: boolean): void {
+    if (this.sorted !== null) {
+      const zo = zoneIdx * this.nrOrders + order;
+      this.sorted.add(zo * MIGRATE_TYPES + mt, idx, tail);
+      // Kind FREE, age 0 (memmap invariant c), PG_BUDDY, order.
+      this.w[3 * idx + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (order << 24);
+      this.w[this.nrFreeBase + zo]++;
+    } else {
+      this.addToFreeList(idx, zoneIdx, order, mt, tail);
+    }
     if (this.hook !== null) this.hook(idx + this.startPfn, order, 1);
   }
 
@@ -653,15 +662,13 @@ export class PageAllocator {
       pfn &= buddyPfn;
       order++;
     }
-    if (sorted !== null)
-      this.addToFreeListSorted(
-        pfn - base,
-        zone.idx,
-        order,
-        mt,
-        toTail || this.buddyMergeLikely(pfn, zone, order, buddyPfn),
-      );
-    else this.addMerged(pfn, zone, order, mt, toTail, buddyPfn);
+    this.addToFreeListGeneral(
+      pfn - base,
+      zone.idx,
+      order,
+      mt,
+      toTail || this.buddyMergeLikely(pfn, zone, order, buddyPfn),
+    );
   }
 
   /** buddy_merge_likely(): the buddy of the parent of (pfn, order) is free at order + 1. */
@@ -682,7 +689,16 @@ export class PageAllocator {
    * block is free at order + 1; buddyPfn is the last buddy looked at).
    */
   private addMerged(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean, buddyPfn: number): void {
-    const tail = toTail || this.buddyMergeLikely(pfn, zone, order, buddyPfn);
+    // buddyMergeLikely() written out: this is on the inlined fast path.
+    let tail = toTail;
+    if (!tail && order < this.maxOrder - 1) {
+      const hb = (buddyPfn & pfn) ^ (1 << (order + 1));
+      const zs = zone.zoneStartPfn;
+      tail =
+        hb >= zs &&
+        hb < zs + zone.spannedPages &&
+        this.w[3 * (hb - this.startPfn) + 2 /* W_STATE */]! >>> 16 === (1 /* PG_BUDDY */ | ((order + 1) << 8));
+    }
     this.addToFreeList(pfn - this.startPfn, zone.idx, order, mt, tail);
   }
 
@@ -844,7 +860,7 @@ export class PageAllocator {
           // merging in __free_one_page() would build is this block at the list tail.
           const mt = this.memmap.getPageblockMigratetype(pfn);
           this.accountFreepages(zone, n, mt);
-          if (this.sorted !== null) this.addToFreeListSorted(idx, zone.idx, order, mt, true);
+          if (this.general) this.addToFreeListGeneral(idx, zone.idx, order, mt, true);
           else this.addToFreeList(idx, zone.idx, order, mt, true);
         } else {
           this.freeOnePage(pfn, order, zone, true);
@@ -868,11 +884,11 @@ export class PageAllocator {
 
   /**
    * expand(): split a block of order `high` at pfn down to order `low`, putting the upper
-   * halves on the lists of orders high-1 .. low (at the head). Returns the pages added.
+   * halves on the lists of orders high-1 .. low (at the head). Returns the pages added. For
+   * unsorted lists without an observer; expandGeneral() otherwise.
    */
   private expand(zone: Zone, pfn: number, low: number, high: number, mt: number): number {
     const w = this.w;
-    const hook = this.hook;
     const area = zone.idx * this.nrOrders;
     const nf = this.nrFreeBase + area;
     const idx = pfn - this.startPfn;
@@ -894,43 +910,37 @@ export class PageAllocator {
       // Kind FREE, age 0 (memmap invariant c: the page is inside a free block), PG_BUDDY, order.
       w[3 * node + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (high << 24);
       w[nf + high]++;
-      // The call is out of line, so V8 keeps the typed-array views in registers without a hook.
-      if (hook !== null) this.expandHook(hook, node + this.startPfn, high);
     }
     return added;
   }
 
-  /** expand()'s call of the free-list observer (kept out of the loop's inlined code). */
-  private expandHook(hook: FreeListHook, pfn: number, order: number): void {
-    hook(pfn, order, 1);
-  }
-
-  /** expand() with sorted lists: each upper half goes to the head of its region's run. */
-  private expandSorted(zone: Zone, pfn: number, low: number, high: number, mt: number): number {
-    const sorted = this.sorted!;
+  /**
+   * expand() in the general case: with sorted lists each upper half goes to the head of its
+   * region's run; the free-list observer sees every half.
+   */
+  private expandGeneral(zone: Zone, pfn: number, low: number, high: number, mt: number): number {
+    const sorted = this.sorted;
     const w = this.w;
     const area = zone.idx * this.nrOrders;
     const idx = pfn - this.startPfn;
-    const added = (1 << high) - (1 << low);
-    let size = 1 << high;
-    while (high > low) {
-      high--;
-      size >>= 1;
-      const node = idx + size;
-      sorted.add((area + high) * MIGRATE_TYPES + mt, node, false);
-      w[3 * node + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (high << 24);
-      w[this.nrFreeBase + area + high]++;
-      if (this.hook !== null) this.hook(node + this.startPfn, high, 1);
+    if (sorted === null) this.expand(zone, pfn, low, high, mt);
+    for (let o = high - 1; o >= low; o--) {
+      const node = idx + (1 << o);
+      if (sorted !== null) {
+        sorted.add((area + o) * MIGRATE_TYPES + mt, node, false);
+        w[3 * node + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (o << 24);
+        w[this.nrFreeBase + area + o]++;
+      }
+      if (this.hook !== null) this.hook(node + this.startPfn, o, 1);
     }
-    return added;
+    return (1 << high) - (1 << low);
   }
 
   /** page_del_and_expand(). */
   private pageDelAndExpand(zone: Zone, pfn: number, low: number, high: number, mt: number): void {
     if (this.sorted !== null) this.takeFromRegion(pfn, high, 1 << low, 'alloc');
     this.delFromFreeList(pfn - this.startPfn, zone.idx, high, mt);
-    const added =
-      this.sorted !== null ? this.expandSorted(zone, pfn, low, high, mt) : this.expand(zone, pfn, low, high, mt);
+    const added = this.general ? this.expandGeneral(zone, pfn, low, high, mt) : this.expand(zone, pfn, low, high, mt);
     this.accountFreepages(zone, -((1 << high) - added), mt);
   }
 
@@ -952,10 +962,11 @@ export class PageAllocator {
 
   /**
    * __rmqueue_smallest(): the first block of the smallest order >= `order` on free_list[mt],
-   * split down to `order`. Returns the pfn or -1.
+   * split down to `order`. Returns the pfn or -1. (With sorted lists or an observer:
+   * rmqueueSmallestGeneral().)
    */
   rmqueueSmallest(zone: Zone, order: number, mt: number): number {
-    if (this.sorted !== null) return this.rmqueueSmallestSorted(zone, order, mt);
+    if (this.general) return this.rmqueueSmallestGeneral(zone, order, mt);
     const w = this.w;
     const maxOrder = this.maxOrder;
     const area = zone.idx * this.nrOrders;
@@ -975,7 +986,6 @@ export class PageAllocator {
     w[3 * first + 2 /* W_STATE */] = 0; // kind FREE, age 0 (invariant c), flags and order cleared
     w[this.nrFreeBase + area + o]--;
     const pfn = first + this.startPfn;
-    if (this.hook !== null) this.hook(pfn, o, -1);
     // The pages left on the lists by expand() are (1 << o) - (1 << order): the zone loses 1 << order.
     if (o > order) this.expand(zone, pfn, order, o, mt);
     this.accountFreepages(zone, -(1 << order), mt);
@@ -983,15 +993,16 @@ export class PageAllocator {
   }
 
   /**
-   * __rmqueue_smallest() with sorted lists: the first block of the smallest order that has one
-   * (v2), or with the bias of Bhat's "mm: Add aggressive bias to prefer lower regions during page
-   * allocation" (v3 17/35, v4 15/40; RegionSortedLists.aggressiveBias): over every order from
-   * `order` up, the first block of the lowest region wins (the smallest order among equals), so
-   * a larger block of a lower region is split rather than a fitting block of a higher region
-   * used. A masked region is unmasked before its block is taken.
+   * __rmqueue_smallest() with an observer and/or sorted lists. Sorted, it takes the first block
+   * of the smallest order that has one (Bhat's v2), or with the bias of "mm: Add aggressive bias
+   * to prefer lower regions during page allocation" (v3 17/35, v4 15/40;
+   * RegionSortedLists.aggressiveBias): over every order from `order` up, the first block of the
+   * lowest region wins (the smallest order among equals), so a larger block of a lower region is
+   * split rather than a fitting block of a higher region used. A masked region is unmasked
+   * before its block is taken.
    */
-  private rmqueueSmallestSorted(zone: Zone, order: number, mt: number): number {
-    const sorted = this.sorted!;
+  private rmqueueSmallestGeneral(zone: Zone, order: number, mt: number): number {
+    const sorted = this.sorted;
     const w = this.w;
     const area = zone.idx * this.nrOrders;
     let best = -1;
@@ -1000,24 +1011,22 @@ export class PageAllocator {
     for (let o = order, h = this.freeHeadBase + (area + order) * 6 /* MIGRATE_TYPES */ + mt; o <= this.maxOrder; o++) {
       const first = w[3 * h]!;
       if (first !== h) {
-        const r = sorted.regionOfIdx(first);
+        const r = sorted === null ? 0 : sorted.regionOfIdx(first);
         if (r < bestRegion) {
           bestRegion = r;
           best = first;
           bestOrder = o;
         }
-        if (!sorted.aggressiveBias) break;
+        if (sorted === null || !sorted.aggressiveBias) break;
       }
       h += 6; /* MIGRATE_TYPES */
     }
     if (best < 0) return -1;
     const pfn = best + this.startPfn;
-    this.takeFromRegion(pfn, bestOrder, 1 << order, 'alloc');
-    sorted.del((area + bestOrder) * MIGRATE_TYPES + mt, best);
+    if (sorted !== null) this.takeFromRegion(pfn, bestOrder, 1 << order, 'alloc');
+    this.delFromFreeList(best, zone.idx, bestOrder, mt);
     w[3 * best + 2 /* W_STATE */] = 0; // kind FREE, age 0 (invariant c), flags and order cleared
-    w[this.nrFreeBase + area + bestOrder]--;
-    if (this.hook !== null) this.hook(pfn, bestOrder, -1);
-    if (bestOrder > order) this.expandSorted(zone, pfn, order, bestOrder, mt);
+    if (bestOrder > order) this.expandGeneral(zone, pfn, order, bestOrder, mt);
     this.accountFreepages(zone, -(1 << order), mt);
     return pfn;
   }
@@ -1208,10 +1217,9 @@ export class PageAllocator {
       this.delFromFreeList(pfn - this.startPfn, zone.idx, currentOrder, blockMt);
       this.accountFreepages(zone, -(1 << currentOrder), blockMt);
       this.changePageblockRange(pfn, currentOrder, startMt);
-      const added =
-        this.sorted !== null
-          ? this.expandSorted(zone, pfn, order, currentOrder, startMt)
-          : this.expand(zone, pfn, order, currentOrder, startMt);
+      const added = this.general
+        ? this.expandGeneral(zone, pfn, order, currentOrder, startMt)
+        : this.expand(zone, pfn, order, currentOrder, startMt);
       this.accountFreepages(zone, added, startMt);
       return pfn;
     }
