@@ -56,7 +56,7 @@ function bootedMm(config: BoardConfig, census: boolean): MemoryManager {
 }
 
 /** Allocator ops per second of a fixed mixed churn. */
-function churn(mm: MemoryManager, orders: Int32Array, gfps: Int32Array): number {
+export function churn(mm: MemoryManager, orders: Int32Array, gfps: Int32Array): number {
   const live = 4096;
   const ring = new Int32Array(live).fill(-1);
   const ringOrder = new Int32Array(live);

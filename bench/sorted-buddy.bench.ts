@@ -24,6 +24,7 @@ import { createPolicy } from '../firmware/pasr/policies/index.js';
 import { System } from '../firmware/system/system.js';
 import type { Scenario } from '../firmware/workload/scenario.js';
 import { benchLayout } from './mm.bench.js';
+import { churn } from './run.bench.js';
 import { median } from './stats.js';
 
 const ROUNDS = 9;
@@ -55,25 +56,6 @@ function lcg(seed: number): () => number {
     x = (x * 1103515245 + 12345) >>> 0;
     return x / 2 ** 32;
   };
-}
-
-/** Allocator ops/s of the fixed churn: each step frees the block allocated `live` steps ago. */
-function churn(mm: MemoryManager, orders: Int32Array, gfps: Int32Array): number {
-  const live = 4096;
-  const ring = new Int32Array(live).fill(-1);
-  const ringOrder = new Int32Array(live);
-  const t0 = performance.now();
-  for (let i = 0; i < orders.length; i++) {
-    const slot = i & (live - 1);
-    if (ring[slot]! >= 0) mm.freePages(ring[slot]!, ringOrder[slot]!);
-    const p = mm.allocPages(orders[i]!, gfps[i]!, gfps[i] === GFP_KERNEL ? PageKind.KERNEL : PageKind.ANON);
-    if (typeof p !== 'number') throw new Error(`bench: churn allocation failed: ${p.reason}`);
-    ring[slot] = p;
-    ringOrder[slot] = orders[i]!;
-  }
-  const ms = performance.now() - t0;
-  for (let s = 0; s < live; s++) if (ring[s]! >= 0) mm.freePages(ring[s]!, ringOrder[s]!);
-  return (2 * orders.length) / (ms / 1000);
 }
 
 /** Order-0 alloc + free pairs per second. */

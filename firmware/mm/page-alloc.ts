@@ -15,7 +15,12 @@
  *      nr_free_highatomic are the CMA / HIGHATOMIC shares (account_freepages());
  *  (d) two free buddies of the same order never both sit on the lists, unless they cannot merge
  *      (different zones, or order >= pageblock_order with an unmergeable type on one side);
- *  (e) pageblocks of a CMA area are MIGRATE_CMA (possibly isolated) and no others are.
+ *  (e) pageblocks of a CMA area are MIGRATE_CMA (possibly isolated) and no others are;
+ *  (f) with region sorting on (setRegionSorting(), region-sort.ts), every free list is in
+ *      region order and no pcp block lies in a masked region.
+ *
+ * The default paths (no free-list observer, no sorting) are the fast ones below; with either,
+ * `general` sends freeing, __rmqueue_smallest() and expand() to their *General() variants.
  */
 import {
   ALLOC_CMA,

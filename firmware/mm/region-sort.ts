@@ -29,6 +29,7 @@
  *      both -1 when it has none; its bitmap bit is set exactly when it has one;
  *  (c) chunkRegion maps every chunk to a region below nrRegions; nrMasked counts masked flags.
  */
+import { ctz } from './kind-census.js';
 
 /** The regions of memory: ids 0 .. nrRegions - 1, lower ids allocated first. */
 export interface RegionMap {
@@ -43,16 +44,6 @@ export type TakeReason = 'alloc' | 'isolate';
 
 /** Regions a map may have (Bhat's MAX_NR_REGIONS was 256; one byte per chunk here). */
 export const MAX_NR_REGIONS = 256;
-
-/** Count trailing zeros of a positive integer below 2^53. */
-function ctz(x: number): number {
-  let n = 0;
-  while (x % 2 === 0 && n < 53) {
-    x /= 2;
-    n++;
-  }
-  return n;
-}
 
 export class RegionSortedLists {
   declare readonly nrRegions: number;

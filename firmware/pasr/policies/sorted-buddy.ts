@@ -67,7 +67,8 @@ export interface UnitRegions {
   readonly regionOfUnit: Int32Array;
 }
 
-export function unitRegions(pasr: PasrMap): UnitRegions {
+/** The regions of the usable units of `pasr`; `unitOf(pfn)` is the census's (the unit, or -1). */
+export function unitRegions(pasr: PasrMap, unitOf: (pfn: number) => number): UnitRegions {
   const usable = pasr.units.filter((u) => u.usable && u.ranges.length > 0);
   usable.sort((a, b) => a.ranges[0]!.startPfn - b.ranges[0]!.startPfn || a.index - b.index);
   const unitOfRegion = Int32Array.from([-1, ...usable.map((u) => u.index)]);
@@ -75,26 +76,12 @@ export function unitRegions(pasr: PasrMap): UnitRegions {
   usable.forEach((u, i) => {
     regionOfUnit[u.index] = i + 1;
   });
-  const ranges = usable
-    .flatMap((u) => u.ranges.map((r) => ({ start: r.startPfn, end: r.endPfn, region: regionOfUnit[u.index]! })))
-    .sort((a, b) => a.start - b.start);
   const regionOf = (pfn: number): number => {
-    let lo = 0;
-    let hi = ranges.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const r = ranges[mid]!;
-      if (pfn < r.start) hi = mid - 1;
-      else if (pfn >= r.end) lo = mid + 1;
-      else return r.region;
-    }
-    return 0;
+    const u = unitOf(pfn);
+    return u < 0 ? 0 : regionOfUnit[u]!;
   };
-  return {
-    map: { nrRegions: usable.length + 1, boundaries: ranges.flatMap((r) => [r.start, r.end]), regionOf },
-    unitOfRegion,
-    regionOfUnit,
-  };
+  const boundaries = usable.flatMap((u) => u.ranges.flatMap((r) => [r.startPfn, r.endPfn]));
+  return { map: { nrRegions: usable.length + 1, boundaries, regionOf }, unitOfRegion, regionOfUnit };
 }
 
 interface Stats {
@@ -350,7 +337,7 @@ export function sortedBuddyPolicy(options: Readonly<Record<string, string>>): Pa
     attach(c) {
       ctx = c;
       mm = c.mm;
-      regions = unitRegions(c.map);
+      regions = unitRegions(c.map, (pfn) => c.census.unitOf(pfn));
       if (regions.map.nrRegions > MAX_NR_REGIONS) {
         tooMany = true;
         return;

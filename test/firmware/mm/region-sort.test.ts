@@ -239,6 +239,18 @@ interface Live {
   order: number;
 }
 
+/** Every block on a buddy free list: pfn -> order. */
+function buddyBlocks(mm: MemoryManager): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const z of mm.zones)
+    for (let order = 0; order < mm.pa.nrOrders; order++)
+      for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
+        const head = mm.pa.freeListHead(z.idx, order, mt);
+        for (let n = mm.memmap.next(head); n !== head; n = mm.memmap.next(n)) out.set(n + mm.memmap.startPfn, order);
+      }
+  return out;
+}
+
 /** Pages of region r that are not free. */
 function usedIn(mm: MemoryManager, r: number): number {
   let n = 0;
@@ -247,12 +259,25 @@ function usedIn(mm: MemoryManager, r: number): number {
 }
 
 describe('region-sorted free lists: properties (fast-check)', () => {
-  it('keep every list in region order and every page accounted under random alloc/free/drain/isolate sequences, pcp on and off, with masked regions never handed out', () => {
+  it('keep every list in region order and every page accounted under random alloc/free/drain/isolate sequences, pcp on and off, with and without an observer, with masked regions never handed out', () => {
     const seen = { unmaskAlloc: 0, unmaskIsolate: 0, spanning: 0 };
     fc.assert(
-      fc.property(fc.boolean(), fc.boolean(), ops, (pcp, sortFirst, seq) => {
+      fc.property(fc.boolean(), fc.boolean(), fc.boolean(), ops, (pcp, sortFirst, observed, seq) => {
         const mm = boot(propLayout(), { pcp });
         const problems: string[] = [];
+        // With a free-list observer too (what the 2012 RFC hooked in): it must see every block
+        // enter and leave the sorted lists.
+        const mirror = buddyBlocks(mm);
+        if (observed)
+          mm.pa.freeListHook = (pfn, order, delta) => {
+            if (delta === 1) {
+              if (mirror.has(pfn)) problems.push(`+${pfn.toString(16)}/${order}: already free`);
+              mirror.set(pfn, order);
+            } else {
+              if (mirror.get(pfn) !== order) problems.push(`-${pfn.toString(16)}/${order}: not free at that order`);
+              mirror.delete(pfn);
+            }
+          };
         const turnOn = () => {
           mm.setRegionSorting(propRegions);
           mm.pa.regionSort!.onTakeMasked = (r, why) => {
@@ -318,6 +343,8 @@ describe('region-sorted free lists: properties (fast-check)', () => {
         for (const b of live) mm.freePages(b.pfn, b.order);
         mm.drainAllPages();
         mm.checkInvariants();
+        if (observed)
+          expect([...mirror].sort((a, b) => a[0] - b[0])).toEqual([...buddyBlocks(mm)].sort((a, b) => a[0] - b[0]));
         // No page lost: every managed page is free again.
         expect(mm.nrFreePages()).toBe(mm.zones.reduce((s, z) => s + z.managedPages, 0));
       }),

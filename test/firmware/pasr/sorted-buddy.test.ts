@@ -7,7 +7,6 @@ import { runScenario } from '../../../firmware/system/run-report.js';
 import { System } from '../../../firmware/system/system.js';
 import { parseScenario } from '../../../firmware/workload/load-scenario.js';
 import type { Scenario } from '../../../firmware/workload/scenario.js';
-import { buildPasrMap } from '../../../firmware/pasr/pasr-map.js';
 import { shippedBoard } from '../boot/boards.js';
 import { activity, MIN, phase, S } from '../system/harness.js';
 
@@ -127,9 +126,8 @@ describe('sorted-buddy: evacuation and masking, hand-checked on imx6sl-evk', () 
   });
 
   it('numbers regions by address: on imx8mp-evk unit 6 (at 0x80000) is region 3, after units 0 and 1, before unit 7', () => {
-    const config = shippedBoard('imx8mp-evk');
-    const sys = new System(config, sparseTop(), createPolicy('none'), { seed: 1 });
-    const r = unitRegions(buildPasrMap(config, sys.boot.board.addressMap));
+    const sys = new System(shippedBoard('imx8mp-evk'), sparseTop(), createPolicy('none'), { seed: 1 });
+    const r = unitRegions(sys.map, (pfn) => sys.census.unitOf(pfn));
     expect(Array.from(r.unitOfRegion)).toEqual([-1, 0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11]);
     expect(r.map.regionOf(0x80000)).toBe(3);
     expect(r.map.regionOf(0x3ffff)).toBe(0);
