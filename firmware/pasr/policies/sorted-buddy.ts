@@ -148,19 +148,27 @@ export function sortedBuddyPolicy(options: Readonly<Record<string, string>>): Pa
     ctx.mech.ledger.charge('alloc-hook:sorted-lists', d * ctx.mech.costs.get('sortedBuddy.opNs'), d);
   };
 
+  /**
+   * Run the PASR core's register programs with kswapd and kcompactd held: the programs advance
+   * the clock, and a daemon running inside them (inside the allocator, or between two masks)
+   * would allocate and free while a mask change is half programmed. They run at the next clock
+   * advance after.
+   */
+  const daemonsHeld = (fn: () => void): void => {
+    const frozen = ctx.mech.isFrozen;
+    if (!frozen) ctx.mech.freeze();
+    try {
+      fn();
+    } finally {
+      if (!frozen) ctx.mech.thaw();
+    }
+  };
+
   /** The allocator is about to hand out a block of a masked region: unmask it first. */
   const unmaskFromAllocator = (region: number, why: 'alloc' | 'isolate'): void => {
     const unit = regions.unitOfRegion[region]!;
     const t0 = ctx.clock.nowNs;
-    // The MRW programs advance the clock: keep kswapd and kcompactd from running inside the
-    // allocator (they run at the next clock advance after it returns).
-    const frozen = ctx.mech.isFrozen;
-    if (!frozen) ctx.mech.freeze();
-    try {
-      ctx.core.unmask(unit, NAME);
-    } finally {
-      if (!frozen) ctx.mech.thaw();
-    }
+    daemonsHeld(() => ctx.core.unmask(unit, NAME));
     const ns = ctx.clock.nowNs - t0;
     st.unmaskNsTotal += ns;
     st.unmaskNsMax = Math.max(st.unmaskNsMax, ns);
@@ -305,17 +313,19 @@ export function sortedBuddyPolicy(options: Readonly<Record<string, string>>): Pa
     }
     if (empty.length === 0) return;
     mm.drainAllPages();
-    for (const r of empty) {
-      const unit = regions.unitOfRegion[r]!;
-      sorted!.setMasked(r, true);
-      const res = ctx.core.mask(unit, NAME);
-      if (!res.ok) {
-        sorted!.setMasked(r, false);
-        ctx.decide('keep', `unit ${unit}: ${res.reason}`);
-        continue;
+    daemonsHeld(() => {
+      for (const r of empty) {
+        const unit = regions.unitOfRegion[r]!;
+        sorted!.setMasked(r, true);
+        const res = ctx.core.mask(unit, NAME);
+        if (!res.ok) {
+          sorted!.setMasked(r, false);
+          ctx.decide('keep', `unit ${unit}: ${res.reason}`);
+          continue;
+        }
+        st.masks++;
       }
-      st.masks++;
-    }
+    });
     ctx.decide('mask', `${sorted!.nrMasked} units masked: ${maskedUnits().join(', ')}`);
   };
 
