@@ -13,6 +13,7 @@ import { runMmMechanismsBench } from './mm-mechanisms.bench.js';
 import { runRunBench } from './run.bench.js';
 import { runEnergyBench } from './energy.bench.js';
 import { runRfcHooksBench } from './policy-rfc-hooks.bench.js';
+import { runSortedBuddyBench } from './sorted-buddy.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,6 +38,7 @@ const suites: [string, () => Record<string, number>][] = [
   ['run', () => runRunBench(root)],
   ['energy', () => runEnergyBench(root)],
   ['policy-rfc-hooks', () => runRfcHooksBench(root)],
+  ['sorted-buddy', () => runSortedBuddyBench(root)],
 ];
 
 const json = process.argv.includes('--json');

@@ -224,6 +224,16 @@ export const COST_TABLE: readonly CostEntry[] = [
     verified: false,
   },
   {
+    name: 'sortedBuddy.opNs',
+    value: 2,
+    unit: 'ns per allocator operation',
+    description:
+      'allocator-path overhead of region-sorted free lists (sorted-buddy policy), averaged over every allocation and free (pcp hits included): region lookups, run-end pointers and bitmap upkeep, and the scan of every order for the lowest region',
+    source:
+      '✖ unverified: no per-operation figure was published (Bhat reported kernbench +7.8 % elapsed for v3, "no noticeable degradation" for v2, linux-mm.md §2.3); default = 23 ns per operation (an order-0 alloc+free pair on the pcp path ≈ 46 ns, performance.md §1) × the slowdown sorting causes in the emulator\'s own mixed churn (≈ 10 %, bench policy.sortedBuddy.allocOverheadPercent)',
+    verified: false,
+  },
+  {
     name: 'mrw.ns',
     value: 14,
     unit: 'ns per MRW',
@@ -256,7 +266,14 @@ const BY_NAME: ReadonlyMap<string, CostEntry> = new Map(COST_TABLE.map((e) => [e
 const POSITIVE = new Set(['migrate.pagesPerSec', 'hotplug.maxRetryPasses', 'hotplug.timeoutNs']);
 
 /** Migration callers, as enum migrate_reason (the cost of a migrated page depends on the path). */
-export type MigrateReason = 'compaction' | 'memory-hotplug' | 'contig-range' | 'syscall' | 'balloon';
+export type MigrateReason =
+  | 'compaction'
+  | 'memory-hotplug'
+  | 'contig-range'
+  | 'syscall'
+  | 'balloon'
+  /** Bhat's MR_PWR_MGMT: evacuating a memory region (linux-mm.md §2.2). */
+  | 'power-management';
 
 /**
  * The cost values in effect (defaults plus overrides), with the derived per-page figures.

@@ -21,7 +21,9 @@
  *  (h) zone.nrKind matches the kinds of the zone's pages;
  *  (i) pageblocks inside CMA areas are MIGRATE_CMA underneath (isolation allowed), and no
  *      pageblock elsewhere is; raw types are valid;
- *  (j) min <= low <= high <= promo watermarks.
+ *  (j) min <= low <= high <= promo watermarks;
+ *  (k) with region-sorted lists: the lists' own invariants (region-sort.ts: regions never
+ *      decrease along a list, run ends and bitmaps exact), and no pcp block in a masked region.
  */
 import { MIGRATETYPE_NAMES, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_TYPES } from './migratetype.js';
 import type { PageAllocator } from './page-alloc.js';
@@ -124,6 +126,15 @@ export function checkInvariants(pa: PageAllocator): void {
       fail(`zone ${zone.name} watermarks are not ordered: min ${w[0]} low ${w[1]} high ${w[2]} promo ${w[3]}`);
   }
 
+  // (k) region-sorted lists
+  const sorted = pa.regionSort;
+  if (sorted !== null) {
+    sorted.checkInvariants((l) => {
+      const zo = Math.floor(l / MIGRATE_TYPES);
+      return `zone ${pa.zones[Math.floor(zo / pa.nrOrders)]!.name} free_area[${zo % pa.nrOrders}].free_list[${MIGRATETYPE_NAMES[l % MIGRATE_TYPES]}]`;
+    });
+  }
+
   // (e) pcp lists
   if (pa.pcp) {
     for (const zone of pa.zones) {
@@ -143,6 +154,8 @@ export function checkInvariants(pa: PageAllocator): void {
               if (pfn % 2 ** o !== 0) fail(`${what}: pfn ${hex(pfn, 1)} is not aligned to order ${o}`);
               if (!zone.spansPfn(pfn) || !zone.spansPfn(pfn + 2 ** o - 1))
                 fail(`${what}: pfn ${hex(pfn, 1)} is outside the zone`);
+              if (sorted?.anyMasked(idx, 2 ** o))
+                fail(`${what}: pfn ${hex(pfn, 1)} lies in a masked region (the pcp fast path would hand it out)`);
               coverBlock(idx, o, 2, what);
             }) *
             2 ** o;

@@ -233,7 +233,7 @@ export class KindCensus {
 }
 
 /** Count of trailing zero bits of a positive integer below 2^53. */
-function ctz(n: number): number {
+export function ctz(n: number): number {
   let z = 0;
   while (n % 2 === 0 && z < 53) {
     n /= 2;

@@ -15,7 +15,12 @@
  *      nr_free_highatomic are the CMA / HIGHATOMIC shares (account_freepages());
  *  (d) two free buddies of the same order never both sit on the lists, unless they cannot merge
  *      (different zones, or order >= pageblock_order with an unmergeable type on one side);
- *  (e) pageblocks of a CMA area are MIGRATE_CMA (possibly isolated) and no others are.
+ *  (e) pageblocks of a CMA area are MIGRATE_CMA (possibly isolated) and no others are;
+ *  (f) with region sorting on (setRegionSorting(), region-sort.ts), every free list is in
+ *      region order and no pcp block lies in a masked region.
+ *
+ * The default paths (no free-list observer, no sorting) are the fast ones below; with either,
+ * `general` sends freeing, __rmqueue_smallest() and expand() to their *General() variants.
  */
 import {
   ALLOC_CMA,
@@ -77,6 +82,7 @@ import {
 } from './page-flags.js';
 import { KindCensus } from './kind-census.js';
 import { NR_PCP_LISTS, PAGE_ALLOC_COSTLY_ORDER, PerCpuPages } from './pcp.js';
+import { RegionSortedLists, type RegionMap, type TakeReason } from './region-sort.js';
 import { VmEvents } from './vmstat.js';
 import { DEFAULT_WATERMARK_BOOST_FACTOR, multFrac } from './watermarks.js';
 import { Zone } from './zone.js';
@@ -229,8 +235,12 @@ export class PageAllocator {
   /** Word index in the memmap of nrFree[0] (the hot paths update nr_free through w). */
   declare private readonly nrFreeBase: number;
   hooks: MmHooks = NO_HOOKS;
-  /** Optional observer of buddy free-list membership (for allocator-hook PASR policies). */
-  freeListHook: FreeListHook | null = null;
+  /** The free-list observer (freeListHook), read by the hot paths. */
+  private hook: FreeListHook | null = null;
+  /** Region-sorted free lists (setRegionSorting()), or null: Linux's unsorted lists. */
+  private sorted: RegionSortedLists | null = null;
+  /** hook or sorted lists: __free_one_page() takes the general path (mergeAndAdd()). */
+  private general = false;
   /**
    * Optional source of stat items the core cannot know (LRU active/inactive split, mapped,
    * isolated...): return a value to override the core's, or undefined. zoneIdx -1 = node.
@@ -364,6 +374,41 @@ export class PageAllocator {
     this.refreshCensusAliases();
   }
 
+  /** Optional observer of buddy free-list membership (for allocator-hook PASR policies). */
+  get freeListHook(): FreeListHook | null {
+    return this.hook;
+  }
+
+  set freeListHook(fn: FreeListHook | null) {
+    this.hook = fn;
+    this.general = fn !== null || this.sorted !== null;
+  }
+
+  /** The region-sorted free lists when sorting is on (region map, masked regions), else null. */
+  get regionSort(): RegionSortedLists | null {
+    return this.sorted;
+  }
+
+  /**
+   * Turn region-sorted free lists (region-sort.ts) on with a map of regions, or off (null), at
+   * any time. Turning them on re-sorts every buddy free list (stable inside a region); pcp lists
+   * are left as they are. Turning them off keeps the lists in their order (any order is valid
+   * then) and is refused while a region is masked.
+   */
+  setRegionSorting(map: RegionMap | null): void {
+    if (this.sorted !== null && this.sorted.nrMasked > 0)
+      throw new Error(`setRegionSorting: ${this.sorted.nrMasked} regions are masked; unmask them first`);
+    if (map === null) {
+      this.sorted = null;
+    } else {
+      const nrLists = MAX_NR_ZONES * this.nrOrders * MIGRATE_TYPES;
+      const s = new RegionSortedLists(this.w, this.startPfn, this.nrPages, this.freeHeadBase, nrLists, map);
+      for (let l = 0; l < nrLists; l++) s.sortList(l);
+      this.sorted = s;
+    }
+    this.general = this.hook !== null || this.sorted !== null;
+  }
+
   private refreshCensusAliases(): void {
     this.kindCount = this.census.count;
     this.cellOf = this.census.cellOf;
@@ -447,7 +492,10 @@ export class PageAllocator {
   // They write out memmap.listAdd/listAddTail/listDel rather than calling them: they sit on the
   // split and merge paths, which are kept call-free (see the constants check above).
 
-  /** Put a free block on free_list[mt] of its order (head, or tail if `tail`), mark it PageBuddy. */
+  /**
+   * Put a free block on free_list[mt] of its order (head, or tail if `tail`), mark it PageBuddy.
+   * For unsorted lists without an observer (the fast paths); addToFreeListGeneral() otherwise.
+   */
   private addToFreeList(idx: number, zoneIdx: number, order: number, mt: number, tail: boolean): void {
     const w = this.w;
     const zo = zoneIdx * this.nrOrders + order;
@@ -468,27 +516,52 @@ export class PageAllocator {
     // Kind FREE, age 0 (memmap invariant c), PG_BUDDY, order.
     w[3 * idx + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (order << 24);
     w[this.nrFreeBase + zo]++;
-    if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, 1);
   }
 
-  /** Take a free block off its list and clear PageBuddy (no NR_FREE_PAGES accounting). */
-  private delFromFreeList(idx: number, zoneIdx: number, order: number): void {
+  /**
+   * addToFreeList() in the general case (`general`): with sorted lists the block goes to the
+   * head or tail of its region's run; the free-list observer sees it.
+   */
+  private addToFreeListGeneral(idx: number, zoneIdx: number, order: number, mt: number, tail: boolean): void {
+    if (this.sorted !== null) {
+      const zo = zoneIdx * this.nrOrders + order;
+      this.sorted.add(zo * MIGRATE_TYPES + mt, idx, tail);
+      // Kind FREE, age 0 (memmap invariant c), PG_BUDDY, order.
+      this.w[3 * idx + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (order << 24);
+      this.w[this.nrFreeBase + zo]++;
+    } else {
+      this.addToFreeList(idx, zoneIdx, order, mt, tail);
+    }
+    if (this.hook !== null) this.hook(idx + this.startPfn, order, 1);
+  }
+
+  /** Take a free block off its list (that of migratetype mt) and clear PageBuddy (no NR_FREE_PAGES accounting). */
+  private delFromFreeList(idx: number, zoneIdx: number, order: number, mt: number): void {
     const w = this.w;
-    const n = w[3 * idx]!;
-    const p = w[3 * idx + 1]!;
-    w[3 * p] = n;
-    w[3 * n + 1] = p;
-    w[3 * idx] = -1;
-    w[3 * idx + 1] = -1;
+    if (this.sorted !== null) {
+      this.sorted.del((zoneIdx * this.nrOrders + order) * MIGRATE_TYPES + mt, idx);
+    } else {
+      const n = w[3 * idx]!;
+      const p = w[3 * idx + 1]!;
+      w[3 * p] = n;
+      w[3 * n + 1] = p;
+      w[3 * idx] = -1;
+      w[3 * idx + 1] = -1;
+    }
     this.h[6 * idx + H_STATE] = 0; // flags and order (set_page_private(page, 0))
     this.nrFree[zoneIdx * this.nrOrders + order]--;
-    if (this.freeListHook !== null) this.freeListHook(idx + this.startPfn, order, -1);
+    if (this.hook !== null) this.hook(idx + this.startPfn, order, -1);
   }
 
   /** move_to_free_list(): move a free block to the tail of another migratetype's list. */
   private moveToFreeList(idx: number, zone: Zone, order: number, oldMt: number, newMt: number): void {
-    const h = this.freeHeadBase + (zone.idx * this.nrOrders + order) * MIGRATE_TYPES + newMt;
-    this.memmap.listMoveTail(idx, h);
+    const zo = (zone.idx * this.nrOrders + order) * MIGRATE_TYPES;
+    if (this.sorted !== null) {
+      this.sorted.del(zo + oldMt, idx);
+      this.sorted.add(zo + newMt, idx, true);
+    } else {
+      this.memmap.listMoveTail(idx, this.freeHeadBase + zo + newMt);
+    }
     this.accountFreepages(zone, -(1 << order), oldMt);
     this.accountFreepages(zone, 1 << order, newMt);
   }
@@ -517,12 +590,12 @@ export class PageAllocator {
    */
   freeOneBlock(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean): void {
     this.accountFreepages(zone, 1 << order, mt);
-    if (this.freeListHook !== null) {
+    if (this.general) {
       this.mergeAndAdd(pfn, zone, order, mt, toTail, -1);
       return;
     }
     // The common case, kept small enough for V8 to inline and with no call in the loop: no
-    // observer, and buddies of pageblock size and up have the freed block's type (their
+    // observer nor sorted lists, and buddies of pageblock size and up have the freed block's type (their
     // pageblock byte equals mt: mt is below 8 and the isolate bit is clear). Anything else
     // continues in mergeAndAdd().
     const w = this.w;
@@ -557,9 +630,9 @@ export class PageAllocator {
   }
 
   /**
-   * __free_one_page() from (pfn, order) on, in the general case: a free-list observer, or a
-   * buddy of another pageblock type (buddyPfn: the buddy last looked at, -1 if none). Free
-   * pages are already accounted.
+   * __free_one_page() from (pfn, order) on, in the general case: a free-list observer, sorted
+   * lists, or a buddy of another pageblock type (buddyPfn: the buddy last looked at, -1 if none).
+   * Free pages are already accounted.
    */
   private mergeAndAdd(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean, buddyPfn: number): void {
     const hs = this.h;
@@ -568,7 +641,8 @@ export class PageAllocator {
     const base = this.startPfn;
     const zs = zone.zoneStartPfn;
     const ze = zs + zone.spannedPages;
-    const hook = this.freeListHook;
+    const hook = this.hook;
+    const sorted = this.sorted;
     const maxOrder = this.maxOrder;
     while (order < maxOrder) {
       buddyPfn = pfn ^ (1 << order);
@@ -582,10 +656,14 @@ export class PageAllocator {
         if (mt !== buddyMt && (mt >= MIGRATE_PCPTYPES || buddyMt >= MIGRATE_PCPTYPES)) break;
       }
       // __del_page_from_free_list(buddy, zone, order, buddy_mt)
-      const n = w[3 * bi]!;
-      const p = w[3 * bi + 1]!;
-      w[3 * p] = n;
-      w[3 * n + 1] = p;
+      if (sorted !== null) {
+        sorted.del((zone.idx * this.nrOrders + order) * MIGRATE_TYPES + buddyMt, bi);
+      } else {
+        const n = w[3 * bi]!;
+        const p = w[3 * bi + 1]!;
+        w[3 * p] = n;
+        w[3 * n + 1] = p;
+      }
       hs[6 * bi + H_STATE] = 0;
       w[nf + order]--;
       if (hook !== null) hook(buddyPfn, order, -1);
@@ -593,7 +671,25 @@ export class PageAllocator {
       pfn &= buddyPfn;
       order++;
     }
-    this.addMerged(pfn, zone, order, mt, toTail, buddyPfn);
+    this.addToFreeListGeneral(
+      pfn - base,
+      zone.idx,
+      order,
+      mt,
+      toTail || this.buddyMergeLikely(pfn, zone, order, buddyPfn),
+    );
+  }
+
+  /** buddy_merge_likely(): the buddy of the parent of (pfn, order) is free at order + 1. */
+  private buddyMergeLikely(pfn: number, zone: Zone, order: number, buddyPfn: number): boolean {
+    if (order >= this.maxOrder - 1) return false;
+    const hb = (buddyPfn & pfn) ^ (1 << (order + 1));
+    const zs = zone.zoneStartPfn;
+    return (
+      hb >= zs &&
+      hb < zs + zone.spannedPages &&
+      this.w[3 * (hb - this.startPfn) + 2 /* W_STATE */]! >>> 16 === (1 /* PG_BUDDY */ | ((order + 1) << 8))
+    );
   }
 
   /**
@@ -602,6 +698,7 @@ export class PageAllocator {
    * block is free at order + 1; buddyPfn is the last buddy looked at).
    */
   private addMerged(pfn: number, zone: Zone, order: number, mt: number, toTail: boolean, buddyPfn: number): void {
+    // buddyMergeLikely() written out: this is on the inlined fast path.
     let tail = toTail;
     if (!tail && order < this.maxOrder - 1) {
       const hb = (buddyPfn & pfn) ^ (1 << (order + 1));
@@ -775,7 +872,8 @@ export class PageAllocator {
           // merging in __free_one_page() would build is this block at the list tail.
           const mt = this.memmap.getPageblockMigratetype(pfn);
           this.accountFreepages(zone, n, mt);
-          this.addToFreeList(idx, zone.idx, order, mt, true);
+          if (this.general) this.addToFreeListGeneral(idx, zone.idx, order, mt, true);
+          else this.addToFreeList(idx, zone.idx, order, mt, true);
         } else {
           this.freeOnePage(pfn, order, zone, true);
         }
@@ -798,11 +896,11 @@ export class PageAllocator {
 
   /**
    * expand(): split a block of order `high` at pfn down to order `low`, putting the upper
-   * halves on the lists of orders high-1 .. low (at the head). Returns the pages added.
+   * halves on the lists of orders high-1 .. low (at the head). Returns the pages added. For
+   * unsorted lists without an observer; expandGeneral() otherwise.
    */
   private expand(zone: Zone, pfn: number, low: number, high: number, mt: number): number {
     const w = this.w;
-    const hook = this.freeListHook;
     const area = zone.idx * this.nrOrders;
     const nf = this.nrFreeBase + area;
     const idx = pfn - this.startPfn;
@@ -824,29 +922,63 @@ export class PageAllocator {
       // Kind FREE, age 0 (memmap invariant c: the page is inside a free block), PG_BUDDY, order.
       w[3 * node + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (high << 24);
       w[nf + high]++;
-      // The call is out of line, so V8 keeps the typed-array views in registers without a hook.
-      if (hook !== null) this.expandHook(hook, node + this.startPfn, high);
     }
     return added;
   }
 
-  /** expand()'s call of the free-list observer (kept out of the loop's inlined code). */
-  private expandHook(hook: FreeListHook, pfn: number, order: number): void {
-    hook(pfn, order, 1);
+  /**
+   * expand() in the general case: with sorted lists each upper half goes to the head of its
+   * region's run; the free-list observer sees every half.
+   */
+  private expandGeneral(zone: Zone, pfn: number, low: number, high: number, mt: number): number {
+    const sorted = this.sorted;
+    const w = this.w;
+    const area = zone.idx * this.nrOrders;
+    const idx = pfn - this.startPfn;
+    if (sorted === null) this.expand(zone, pfn, low, high, mt);
+    for (let o = high - 1; o >= low; o--) {
+      const node = idx + (1 << o);
+      if (sorted !== null) {
+        sorted.add((area + o) * MIGRATE_TYPES + mt, node, false);
+        w[3 * node + 2 /* W_STATE */] = (1 /* PG_BUDDY */ << 16) | (o << 24);
+        w[this.nrFreeBase + area + o]++;
+      }
+      if (this.hook !== null) this.hook(node + this.startPfn, o, 1);
+    }
+    return (1 << high) - (1 << low);
   }
 
   /** page_del_and_expand(). */
   private pageDelAndExpand(zone: Zone, pfn: number, low: number, high: number, mt: number): void {
-    this.delFromFreeList(pfn - this.startPfn, zone.idx, high);
-    const nr = (1 << high) - this.expand(zone, pfn, low, high, mt);
-    this.accountFreepages(zone, -nr, mt);
+    if (this.sorted !== null) this.takeFromRegion(pfn, high, 1 << low, 'alloc');
+    this.delFromFreeList(pfn - this.startPfn, zone.idx, high, mt);
+    const added = this.general ? this.expandGeneral(zone, pfn, low, high, mt) : this.expand(zone, pfn, low, high, mt);
+    this.accountFreepages(zone, -((1 << high) - added), mt);
+  }
+
+  /**
+   * The first nrPages of the free block (pfn, order) are about to leave the lists: unmask their
+   * masked regions first (RegionSortedLists.take()), and make sure the owner's unmasking left
+   * the block where it was.
+   */
+  private takeFromRegion(pfn: number, order: number, nrPages: number, why: TakeReason): void {
+    const sorted = this.sorted!;
+    const idx = pfn - this.startPfn;
+    if (!sorted.anyMasked(idx, nrPages)) return;
+    sorted.take(idx, nrPages, why);
+    if (this.w[3 * idx + 2 /* W_STATE */] !== ((1 /* PG_BUDDY */ << 16) | (order << 24)))
+      throw new Error(
+        `region unmask callback changed the free lists: pfn ${hex(pfn, 1)} is no longer a free order-${order} block`,
+      );
   }
 
   /**
    * __rmqueue_smallest(): the first block of the smallest order >= `order` on free_list[mt],
-   * split down to `order`. Returns the pfn or -1.
+   * split down to `order`. Returns the pfn or -1. (With sorted lists or an observer:
+   * rmqueueSmallestGeneral().)
    */
   rmqueueSmallest(zone: Zone, order: number, mt: number): number {
+    if (this.general) return this.rmqueueSmallestGeneral(zone, order, mt);
     const w = this.w;
     const maxOrder = this.maxOrder;
     const area = zone.idx * this.nrOrders;
@@ -866,9 +998,47 @@ export class PageAllocator {
     w[3 * first + 2 /* W_STATE */] = 0; // kind FREE, age 0 (invariant c), flags and order cleared
     w[this.nrFreeBase + area + o]--;
     const pfn = first + this.startPfn;
-    if (this.freeListHook !== null) this.freeListHook(pfn, o, -1);
     // The pages left on the lists by expand() are (1 << o) - (1 << order): the zone loses 1 << order.
     if (o > order) this.expand(zone, pfn, order, o, mt);
+    this.accountFreepages(zone, -(1 << order), mt);
+    return pfn;
+  }
+
+  /**
+   * __rmqueue_smallest() with an observer and/or sorted lists. Sorted, it takes the first block
+   * of the smallest order that has one (Bhat's v2), or with the bias of "mm: Add aggressive bias
+   * to prefer lower regions during page allocation" (v3 17/35, v4 15/40;
+   * RegionSortedLists.aggressiveBias): over every order from `order` up, the first block of the
+   * lowest region wins (the smallest order among equals), so a larger block of a lower region is
+   * split rather than a fitting block of a higher region used. A masked region is unmasked
+   * before its block is taken.
+   */
+  private rmqueueSmallestGeneral(zone: Zone, order: number, mt: number): number {
+    const sorted = this.sorted;
+    const w = this.w;
+    const area = zone.idx * this.nrOrders;
+    let best = -1;
+    let bestOrder = -1;
+    let bestRegion = 1 << 30;
+    for (let o = order, h = this.freeHeadBase + (area + order) * 6 /* MIGRATE_TYPES */ + mt; o <= this.maxOrder; o++) {
+      const first = w[3 * h]!;
+      if (first !== h) {
+        const r = sorted === null ? 0 : sorted.regionOfIdx(first);
+        if (r < bestRegion) {
+          bestRegion = r;
+          best = first;
+          bestOrder = o;
+        }
+        if (sorted === null || !sorted.aggressiveBias) break;
+      }
+      h += 6; /* MIGRATE_TYPES */
+    }
+    if (best < 0) return -1;
+    const pfn = best + this.startPfn;
+    if (sorted !== null) this.takeFromRegion(pfn, bestOrder, 1 << order, 'alloc');
+    this.delFromFreeList(best, zone.idx, bestOrder, mt);
+    w[3 * best + 2 /* W_STATE */] = 0; // kind FREE, age 0 (invariant c), flags and order cleared
+    if (bestOrder > order) this.expandGeneral(zone, pfn, order, bestOrder, mt);
     this.accountFreepages(zone, -(1 << order), mt);
     return pfn;
   }
@@ -999,8 +1169,9 @@ export class PageAllocator {
       if (large >= 0) {
         const li = large - this.startPfn;
         const order = b[12 * li + B_ORDER]!;
-        this.delFromFreeList(li, zone.idx, order);
-        this.accountFreepages(zone, -(1 << order), this.memmap.getPageblockMigratetype(large));
+        const largeMt = this.memmap.getPageblockMigratetype(large);
+        this.delFromFreeList(li, zone.idx, order, largeMt);
+        this.accountFreepages(zone, -(1 << order), largeMt);
         toggle();
         this.freeOnePage(large, order, zone, false);
         return true;
@@ -1054,10 +1225,13 @@ export class PageAllocator {
     allocFlags: number,
   ): number {
     if (currentOrder >= this.pageblockOrder) {
-      this.delFromFreeList(pfn - this.startPfn, zone.idx, currentOrder);
+      if (this.sorted !== null) this.takeFromRegion(pfn, currentOrder, 1 << order, 'alloc');
+      this.delFromFreeList(pfn - this.startPfn, zone.idx, currentOrder, blockMt);
       this.accountFreepages(zone, -(1 << currentOrder), blockMt);
       this.changePageblockRange(pfn, currentOrder, startMt);
-      const added = this.expand(zone, pfn, order, currentOrder, startMt);
+      const added = this.general
+        ? this.expandGeneral(zone, pfn, order, currentOrder, startMt)
+        : this.expand(zone, pfn, order, currentOrder, startMt);
       this.accountFreepages(zone, added, startMt);
       return pfn;
     }
@@ -1618,7 +1792,8 @@ export class PageAllocator {
       const watermark = zone.watermark[0]! + (1 << order);
       if (!this.zoneWatermarkOk(zone, 0, watermark, 0, ALLOC_CMA)) return 0;
     }
-    this.delFromFreeList(idx, zone.idx, order);
+    if (this.sorted !== null) this.takeFromRegion(pfn, order, 1 << order, 'isolate');
+    this.delFromFreeList(idx, zone.idx, order, mt);
     this.accountFreepages(zone, -(1 << order), mt);
     if (order >= this.pageblockOrder - 1) {
       const end = pfn + (1 << order) - 1;

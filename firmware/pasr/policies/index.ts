@@ -9,6 +9,7 @@ import { hotplugPolicy } from './hotplug.js';
 import { nonePolicy } from './none.js';
 import { oraclePolicy } from './oracle.js';
 import { rfcHooksPolicy } from './rfc-hooks.js';
+import { EVACUATE_BELOW, sortedBuddyPolicy } from './sorted-buddy.js';
 
 export interface PolicyInfo {
   readonly name: string;
@@ -47,6 +48,13 @@ export const POLICIES: readonly PolicyInfo[] = [
       'memory hotplug around every suspend (Samsung exynos_pasr): ZONE_MOVABLE blocks offlined, onlined at resume',
     options: { 'offline-timeout': ['7s', '100ms', '1s', '20s', '120s'], 'kernel-blocks': ['skip', 'try'] },
     create: hotplugSuspendPolicy,
+  },
+  {
+    name: 'sorted-buddy',
+    summary:
+      'region-sorted free lists fill PASR units from the bottom; sparse high units are evacuated and empty ones masked until an allocation needs them',
+    options: { 'evacuate-below': EVACUATE_BELOW, 'clean-cache': ['drop', 'migrate'], bias: ['aggressive', 'none'] },
+    create: sortedBuddyPolicy,
   },
   {
     name: 'careless',
