@@ -3,6 +3,7 @@
  * ...). A policy module exports one factory; this table is the only list of them.
  */
 import type { PasrPolicy } from '../policy.js';
+import { DEFLATE_MODES, balloonPolicy } from './balloon.js';
 import { carelessPolicy } from './careless.js';
 import { nonePolicy } from './none.js';
 import { oraclePolicy } from './oracle.js';
@@ -22,6 +23,13 @@ export const POLICIES: readonly PolicyInfo[] = [
     summary: 'the bound: live pages packed into as few units as unmovable pages allow, at no cost',
     options: {},
     create: oraclePolicy,
+  },
+  {
+    name: 'balloon',
+    summary:
+      'Mel Gorman’s design: a governor inflates a balloon over whole units when idle and unpressed (alloc_contig_range), masks them, and deflates them on pressure',
+    options: { deflate: DEFLATE_MODES },
+    create: balloonPolicy,
   },
   {
     name: 'careless',
