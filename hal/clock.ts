@@ -26,6 +26,12 @@ export interface Clock {
   schedule(deltaNs: number, cb: () => void): () => void;
   /** Due time of the next pending alarm, or Infinity. */
   nextAlarmNs(): number;
+  /**
+   * True while an alarm callback runs. Time then only moves (invariant (c)), so a register
+   * program that waits for hardware completing on an alarm (a handshake, a mailbox) cannot
+   * finish there: such work must be deferred to after the callback.
+   */
+  readonly inAlarm: boolean;
 }
 
 interface Alarm {
@@ -56,6 +62,10 @@ export class SimClock implements Clock {
 
   get nowNs(): number {
     return this.now;
+  }
+
+  get inAlarm(): boolean {
+    return this.firing;
   }
 
   advance(deltaNs: number): void {

@@ -12,7 +12,8 @@
  * workload's expected demand (ctx.expectedDemandPages()) still fits above that floor after
  * inflating: a unit is taken only if
  *     free - need(unit) >= sum(high) + sum(margin) + expected demand
- * and its own zone stays above its high watermark plus margin, where need(unit) = its free,
+ * and, in a zone other than the highest, the zone stays above its high watermark plus margin
+ * (it serves allocations that cannot fall back), where need(unit) = its free,
  * anon and dirty page-cache pages (the free frames it takes and the frames its movable pages
  * migrate to; its clean page cache is dropped, which frees as many frames as it takes).
  * Units are taken cheapest first and re-ranked after each one (migration moves pages around):
@@ -37,11 +38,16 @@
  *    window, as PSI triggers are. The OOM notifier stays as the backstop for demand that arrives
  *    faster than the signal builds up (counted apart: releasesOom).
  * The knob's 'deflate' releases everything. After any release the poll does not inflate again
- * until the system is next idle.
+ * until the system is next idle. A request made inside a clock alarm (kswapd runs on one) is
+ * carried out right after it, from the system's event queue: a mask program waits for the
+ * memory controller, which cannot complete inside an alarm (hal/clock.ts); the scan returns
+ * SHRINK_STOP meanwhile.
  *
- * Flaps (`balloonFlaps` in stats()): an inflation of a unit that a pressure trigger (shrinker,
- * OOM notifier or PSI, not the knob) released at most FLAP_WINDOW_NS before; each release is
- * matched by at most one inflation. deflateLatenciesNs(): for each pressure request (a shrinker
+ * Flaps (`balloonFlaps` in stats()): an inflation that comes at most FLAP_WINDOW_NS after a unit
+ * was released by a pressure trigger (shrinker, OOM notifier or PSI, not the knob), each release
+ * matched by at most one inflation, oldest first: the balloon growing back what pressure just
+ * took from it. (Not only the same unit: after a shrinker release the governor often takes
+ * another one, whose page cache it drops, and the next reclaim releases that one.) deflateLatenciesNs(): for each pressure request (a shrinker
  * scan, an OOM notification, a PSI event) that released memory, the time from the request to
  * the last released frame being free.
  *
@@ -63,7 +69,7 @@ export const FREE_MARGIN_SHARE = 0.01;
 export const GOVERNOR_POLL_NS = 60e9;
 /** A unit whose emptying failed is not tried again for this long. */
 export const BUSY_BACKOFF_NS = 600e9;
-/** An inflation this soon after a pressure release of the same unit is a flap. */
+/** An inflation this soon after a pressure release is a flap. */
 export const FLAP_WINDOW_NS = 60e9;
 /** PSI window (avg10's) and the stall share that triggers a release. */
 export const PSI_WINDOW_NS = 10e9;
@@ -88,11 +94,13 @@ export function balloonPolicy(options: Readonly<Record<string, string>>): PasrPo
   /** Units overlapping a CMA area or memblock-reserved memory: never candidates. */
   let structural: (string | null)[] = [];
   let failedAt = new Float64Array(0);
-  let releasedAt = new Float64Array(0);
+  /** Times of the pressure releases no inflation has matched yet, oldest first. */
+  const unmatchedReleases: number[] = [];
   let inflating = false;
   let holdUntilIdle = false;
   let lastNote = '';
   let lastPsiEvent = -Infinity;
+  let deferred: { by: Releaser; want: number; t0: number } | null = null;
   const latencies: number[] = [];
   const s = {
     balloonFlaps: 0,
@@ -149,10 +157,15 @@ export function balloonPolicy(options: Readonly<Record<string, string>>): PasrPo
     return { ranked, excluded };
   };
 
-  /** Whether taking `need` frames of this unit leaves its zones above high watermark + margin. */
+  /**
+   * Whether taking `need` frames of this unit leaves its zones above high watermark + margin.
+   * The highest zone is exempt: what may use it may use every zone below it, which the node-wide
+   * check keeps above its watermarks; a lower zone also serves allocations that cannot fall back.
+   */
   const zonesFit = (unit: number, need: number): boolean => {
     const u = ctx.map.units[unit]!;
-    for (const z of zones()) {
+    const all = zones();
+    for (const z of all.slice(0, -1)) {
       let inZone = 0;
       for (const r of u.ranges)
         inZone += Math.max(0, Math.min(r.endPfn, z.endPfn) - Math.max(r.startPfn, z.zoneStartPfn));
@@ -225,8 +238,11 @@ export function balloonPolicy(options: Readonly<Record<string, string>>): PasrPo
     }
     s.inflates++;
     s.maxHeldUnits = Math.max(s.maxHeldUnits, balloon.heldUnits().length);
-    if (now() - releasedAt[pick.unit]! <= FLAP_WINDOW_NS) s.balloonFlaps++;
-    releasedAt[pick.unit] = -Infinity;
+    while (unmatchedReleases.length > 0 && now() - unmatchedReleases[0]! > FLAP_WINDOW_NS) unmatchedReleases.shift();
+    if (unmatchedReleases.length > 0) {
+      unmatchedReleases.shift();
+      s.balloonFlaps++;
+    }
     lastNote = '';
     ctx.decide(
       'inflate',
@@ -244,16 +260,34 @@ export function balloonPolicy(options: Readonly<Record<string, string>>): PasrPo
       .map((x) => x.u);
   };
 
+  /**
+   * A request from inside a clock alarm (kswapd's reclaim runs on one): the mask program cannot
+   * wait for the controller there, so the release runs right after, from the system's event
+   * queue (a workqueue item); the deflate latency counts from the request.
+   */
+  const defer = (by: Releaser, want: number): void => {
+    if (deferred !== null) {
+      deferred.want += want;
+      return;
+    }
+    const req = { by, want, t0: now() };
+    deferred = req;
+    ctx.schedule(0, () => {
+      deferred = null;
+      release(req.by, req.want, req.t0);
+    });
+  };
+
   /** Release units until `want` pages are back (or none is held); returns pages released. */
-  const release = (by: Releaser, want: number): number => {
-    const t0 = now();
+  const release = (by: Releaser, want: number, requestedAt?: number): number => {
+    const t0 = requestedAt ?? now();
     let freed = 0;
     const done: number[] = [];
     for (const u of releaseOrder()) {
       if (freed >= want) break;
       freed += balloon.release(u).pages;
       done.push(u);
-      if (by !== 'knob') releasedAt[u] = now();
+      if (by !== 'knob') unmatchedReleases.push(now());
     }
     if (done.length === 0) return 0;
     if (by === 'shrinker') s.releasesShrinker += done.length;
@@ -279,7 +313,6 @@ export function balloonPolicy(options: Readonly<Record<string, string>>): PasrPo
       ctx = c;
       balloon = new PasrBalloon(c.map, c.census, c.core, c.mech, c.trace, 'balloon');
       failedAt = new Float64Array(c.map.units.length).fill(-Infinity);
-      releasedAt = new Float64Array(c.map.units.length).fill(-Infinity);
       const layout = c.mm.layout;
       structural = c.map.units.map((u) => {
         if (!u.usable) return 'not whole page frames';
@@ -297,6 +330,10 @@ export function balloonPolicy(options: Readonly<Record<string, string>>): PasrPo
           countObjects: () => (inflating ? 0 : balloon.pages === 0 ? SHRINK_EMPTY : balloon.pages),
           scanObjects: (sc) => {
             if (inflating) return SHRINK_STOP;
+            if (c.clock.inAlarm) {
+              defer('shrinker', sc.nrToScan);
+              return SHRINK_STOP;
+            }
             const freed = release('shrinker', sc.nrToScan);
             return freed > 0 ? freed : SHRINK_STOP;
           },
@@ -308,7 +345,8 @@ export function balloonPolicy(options: Readonly<Record<string, string>>): PasrPo
           if (c.mech.psi.someShare(PSI_WINDOW_NS) < PSI_THRESHOLD) return;
           lastPsiEvent = now();
           s.psiEvents++;
-          release('psi', Infinity);
+          if (c.clock.inAlarm) defer('psi', Infinity);
+          else release('psi', Infinity);
         });
       }
       c.schedule(GOVERNOR_POLL_NS, poll);
@@ -333,7 +371,7 @@ export function balloonPolicy(options: Readonly<Record<string, string>>): PasrPo
       else release('knob', Infinity);
     },
     onOom() {
-      if (mode === 'shrinker') return 0;
+      if (mode === 'shrinker' || ctx.clock.inAlarm) return 0;
       return release('oom', 1);
     },
     deflateLatenciesNs() {
