@@ -266,10 +266,8 @@ export function balloonPolicy(options: Readonly<Record<string, string>>): PasrPo
    * queue (a workqueue item); the deflate latency counts from the request.
    */
   const defer = (by: Releaser, want: number): void => {
-    if (deferred !== null) {
-      deferred.want += want;
-      return;
-    }
+    // Requests repeated while one is pending ask for the same memory.
+    if (deferred !== null) return;
     const req = { by, want, t0: now() };
     deferred = req;
     ctx.schedule(0, () => {
