@@ -194,9 +194,15 @@ export class WorkloadEngine {
         if (s.hi - s.lo >= s.cap) s.lo++;
         rel = s.hi++;
       } else rel = s.lo + this.pick(s.hi - s.lo, pattern);
-      const r = ws.touch(s.base + (rel % s.cap), 'anon', true);
+      const id = s.base + (rel % s.cap);
+      const r = ws.touch(id, 'anon', true);
       if (!r.ok) {
         this.stats.failedAllocs++;
+        return;
+      }
+      // The OOM killer chose this process while its page was being faulted in: it is gone.
+      if (rel < s.lo || rel >= s.hi) {
+        ws.release(id);
         return;
       }
       this.stats.touches++;

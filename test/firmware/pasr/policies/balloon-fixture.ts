@@ -34,6 +34,14 @@ export class UnitFiller {
     return placed;
   }
 
+  /** Touch process memory until an allocation fails (reclaim and the OOM path found nothing); returns pages. */
+  fillMemory(): number {
+    const { ws } = this.sys.mech;
+    let n = 0;
+    while (this.nextId < ws.capacity && ws.touch(this.nextId++, 'anon').ok) n++;
+    return n;
+  }
+
   /** Put one unmovable kernel page in `unit`; returns its pfn. */
   kernelPage(unit: number): number {
     const { mm } = this.sys;
