@@ -10,6 +10,7 @@ import { runAddressMapBench } from './address-map.bench.js';
 import { runTraceBench } from './trace.bench.js';
 import { runBootBench } from './boot.bench.js';
 import { runMmMechanismsBench } from './mm-mechanisms.bench.js';
+import { runBalloonPolicyBench } from './policy-balloon.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,6 +21,7 @@ const TARGETS: Record<string, ['>=' | '<=', number]> = {
   'buddy.churn.opsPerSec': ['>=', 15e6],
   'boot.64GiB.ms': ['<=', 400],
   'mm.bytesPerPage': ['<=', 16],
+  'policy.balloon.allocOverheadPercent': ['<=', 2],
 };
 
 const suites: [string, () => Record<string, number>][] = [
@@ -28,6 +30,7 @@ const suites: [string, () => Record<string, number>][] = [
   ['address-map', runAddressMapBench],
   ['trace', runTraceBench],
   ['boot', () => runBootBench(root)],
+  ['policy-balloon', runBalloonPolicyBench],
 ];
 
 const json = process.argv.includes('--json');
