@@ -47,9 +47,9 @@
  * was released by a pressure trigger (shrinker, OOM notifier or PSI, not the knob), each release
  * matched by at most one inflation, oldest first: the balloon growing back what pressure just
  * took from it. (Not only the same unit: after a shrinker release the governor often takes
- * another one, whose page cache it drops, and the next reclaim releases that one.) deflateLatenciesNs(): for each pressure request (a shrinker
- * scan, an OOM notification, a PSI event) that released memory, the time from the request to
- * the last released frame being free.
+ * another one, whose page cache it drops, and the next reclaim releases that one.)
+ * deflateLatenciesNs(): for each pressure request (a shrinker scan, an OOM notification, a PSI
+ * event) that released memory, the time from the request to the last released frame being free.
  *
  * Invariants (checkInvariants()): the driver's; a unit is masked exactly when the balloon holds
  * it (this policy is the run's only masker); no inflation is in progress between steps.
@@ -71,8 +71,14 @@ export const GOVERNOR_POLL_NS = 60e9;
 export const BUSY_BACKOFF_NS = 600e9;
 /** An inflation this soon after a pressure release is a flap. */
 export const FLAP_WINDOW_NS = 60e9;
-/** PSI window (avg10's) and the stall share that triggers a release. */
+/** PSI window (avg10's). */
 export const PSI_WINDOW_NS = 10e9;
+/**
+ * Stall share of the window that triggers a release: 10 ms in 10 s. Low because giving memory
+ * back is cheap and undone at the next idle, and because the model's direct reclaim costs only
+ * its CPU work (no I/O waits, no throttling) while kswapd keeps up between allocations that
+ * advance the clock, so its stalls are short.
+ */
 export const PSI_THRESHOLD = 0.001;
 
 type Trigger = 'idle' | 'suspend' | 'knob' | 'poll';

@@ -2,23 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { PageKind } from '../../../firmware/mm/page-flags.js';
 import { PAGE_RESIDENT } from '../../../firmware/mm/workingset.js';
 import { PasrBalloon } from '../../../firmware/pasr/balloon-driver.js';
-import type { Scenario } from '../../../firmware/workload/scenario.js';
-import { MIN, phase, system } from '../system/harness.js';
-import { UnitFiller } from './policies/balloon-fixture.js';
-
-const quiet: Scenario = {
-  name: 'quiet',
-  description: 'test scenario',
-  durationNs: 10 * MIN,
-  sets: [],
-  slabCaches: [],
-  setup: [],
-  phases: [phase({ name: 'idle', durationNs: 10 * MIN })],
-};
+import { system } from '../system/harness.js';
+import { UnitFiller, quiet } from './policies/balloon-fixture.js';
 
 /** A booted snowball (not run) with a balloon driver of its own. */
 function rig() {
-  const sys = system('snowball', quiet, 'none', { recordTrace: true });
+  const sys = system('snowball', quiet(), 'none', { recordTrace: true });
   const balloon = new PasrBalloon(sys.map, sys.census, sys.core, sys.mech, sys.trace, 'balloon');
   return { sys, balloon };
 }

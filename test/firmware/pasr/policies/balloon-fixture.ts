@@ -6,6 +6,8 @@
 import { GFP_KERNEL } from '../../../../firmware/mm/gfp.js';
 import { PageKind } from '../../../../firmware/mm/page-flags.js';
 import type { System } from '../../../../firmware/system/system.js';
+import type { Phase, Scenario } from '../../../../firmware/workload/scenario.js';
+import { MIN, phase } from '../../system/harness.js';
 
 export class UnitFiller {
   /** Next address-space id to use (past every scenario set). */
@@ -56,4 +58,18 @@ export class UnitFiller {
     for (const p of stray) mm.freePages(p, 0);
     return got;
   }
+}
+
+/** No workload unless given: one phase that repeats, with autosleep after 1 s idle. */
+export function quiet(over: Partial<Phase> = {}, scenario: Partial<Scenario> = {}): Scenario {
+  return {
+    name: 'quiet',
+    description: 'test scenario',
+    durationNs: 10 * MIN,
+    sets: [],
+    slabCaches: [],
+    setup: [],
+    phases: [phase({ name: 'idle', durationNs: 10 * MIN, ...over })],
+    ...scenario,
+  };
 }

@@ -22,7 +22,13 @@ describe('balloon policy on the shipped workloads (snowball)', () => {
       const config = shippedBoard('snowball');
       const scenario = shippedScenario(workload);
       for (const deflate of DEFLATE_MODES) {
-        const { report, baseline } = runScenario({ config, scenario, policy: 'balloon', policyOptions: { deflate }, seed: 1 });
+        const { report, baseline } = runScenario({
+          config,
+          scenario,
+          policy: 'balloon',
+          policyOptions: { deflate },
+          seed: 1,
+        });
         const where = `${workload} --deflate ${deflate}`;
         expect([report.violations, report.dataLossPages], where).toEqual([0, 0]);
         expect(report.errors, where).toEqual([]);

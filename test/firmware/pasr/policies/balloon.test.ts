@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FREE_MARGIN_SHARE, GOVERNOR_POLL_NS } from '../../../../firmware/pasr/policies/balloon.js';
 import { PAGE_RESIDENT, PAGE_SHADOW } from '../../../../firmware/mm/workingset.js';
-import type { Phase, Scenario } from '../../../../firmware/workload/scenario.js';
 import type { System } from '../../../../firmware/system/system.js';
-import { MIN, S, activity, phase, system } from '../../system/harness.js';
-import { UnitFiller } from './balloon-fixture.js';
-
-/** No workload unless given: one phase that repeats, with autosleep after 1 s idle. */
-function quiet(over: Partial<Phase> = {}, scenario: Partial<Scenario> = {}): Scenario {
-  return {
-    name: 'quiet',
-    description: 'test scenario',
-    durationNs: 10 * MIN,
-    sets: [],
-    slabCaches: [],
-    setup: [],
-    phases: [phase({ name: 'idle', durationNs: 10 * MIN, ...over })],
-    ...scenario,
-  };
-}
+import { MIN, S, activity, system } from '../../system/harness.js';
+import { UnitFiller, quiet } from './balloon-fixture.js';
 
 function masks(sys: System): number[] {
   return sys.trace.ofKind('pasr.mask').map((e) => e.unit);
