@@ -41,6 +41,8 @@ interface SetState {
   count: number;
   /** Pinned logical ids (anon). */
   pinned: number[];
+  /** Times the OOM killer released this set (a touch loop of a killed set stops). */
+  kills: number;
 }
 
 /** What the workload did (counts of page operations and their outcomes). */
@@ -104,6 +106,7 @@ export class WorkloadEngine {
         head: 0,
         count: 0,
         pinned: [],
+        kills: 0,
       });
       if (s.type !== 'kernel') base += cap;
     }
@@ -187,7 +190,9 @@ export class WorkloadEngine {
 
   private touch(s: SetState, n: number, pattern: Pattern): void {
     const ws = this.mech.ws;
-    for (let i = 0; i < n; i++) {
+    const kills = s.kills;
+    // The process whose memory this is stops when the OOM killer picks it.
+    for (let i = 0; i < n && s.kills === kills; i++) {
       let rel: number;
       if (pattern === 'sequential' || s.hi === s.lo) {
         // Grow the mapping; a full window wraps over its oldest pages.
@@ -200,8 +205,8 @@ export class WorkloadEngine {
         this.stats.failedAllocs++;
         return;
       }
-      // The OOM killer chose this process while its page was being faulted in: it is gone.
-      if (rel < s.lo || rel >= s.hi) {
+      // The OOM killer picked this process while this page was faulted in: the page goes with it.
+      if (s.kills !== kills) {
         ws.release(id);
         return;
       }
@@ -327,6 +332,7 @@ export class WorkloadEngine {
     if (victim === undefined) return 0;
     this.unpin(victim);
     this.release(victim, Infinity);
+    victim.kills++;
     this.stats.oomKills++;
     return best;
   }

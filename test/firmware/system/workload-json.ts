@@ -1,7 +1,8 @@
 /**
  * Reads the shipped workloads/*.json files into Scenario objects for tests (sizes "12%" of RAM,
  * durations "24h" / "10m" / "30s" / "1s", sets and slab caches keyed by name; an omitted pattern
- * is sequential, an omitted writeShare, jitter or busy time 0, wake false). Strict: a key it does
+ * is sequential, an omitted idle delay 1 s, an omitted writeShare, jitter or busy time 0, wake
+ * false). Strict: a key it does
  * not know is an error, so a format change cannot be misread silently.
  */
 import { readFileSync } from 'node:fs';
@@ -95,7 +96,7 @@ function phase(p: Json, where: string): Phase {
     name: String(p.name),
     durationNs: duration(p.duration, `${where}.duration`),
     suspend: p.suspend === true,
-    idleBeforeSuspendNs: p.idleBeforeSuspend === undefined ? 0 : duration(p.idleBeforeSuspend, `${where}.idle`),
+    idleBeforeSuspendNs: p.idleBeforeSuspend === undefined ? 1e9 : duration(p.idleBeforeSuspend, `${where}.idle`),
     activeShare: (p.activeShare as number | undefined) ?? 0,
     expectedDemand: p.expectedDemand === undefined ? 0 : share(p.expectedDemand, `${where}.expectedDemand`),
     activities: ((p.activities as Json[] | undefined) ?? []).map((a, i) => activity(a, `${where}.activities[${i}]`)),
