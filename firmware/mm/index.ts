@@ -28,5 +28,4 @@ export * from './isolation.js';
 export * from './contig.js';
 export * from './cma.js';
 export * from './hotplug.js';
-export * from './psi.js';
 export * from './mechanisms.js';
