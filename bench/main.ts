@@ -14,6 +14,7 @@ import { runRunBench } from './run.bench.js';
 import { runEnergyBench } from './energy.bench.js';
 import { runRfcHooksBench } from './policy-rfc-hooks.bench.js';
 import { runSortedBuddyBench } from './sorted-buddy.bench.js';
+import { runBalloonPolicyBench } from './policy-balloon.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,6 +28,7 @@ const TARGETS: Record<string, ['>=' | '<=', number]> = {
   'run.phoneDay.pandaboard.seconds': ['<=', 10],
   'census.allocOverheadPercent': ['<=', 2],
   'energy.24h.16dies.ms': ['<=', 10_000],
+  'policy.balloon.allocOverheadPercent': ['<=', 2],
 };
 
 const suites: [string, () => Record<string, number>][] = [
@@ -39,6 +41,7 @@ const suites: [string, () => Record<string, number>][] = [
   ['energy', () => runEnergyBench(root)],
   ['policy-rfc-hooks', () => runRfcHooksBench(root)],
   ['sorted-buddy', () => runSortedBuddyBench(root)],
+  ['policy-balloon', runBalloonPolicyBench],
 ];
 
 const json = process.argv.includes('--json');

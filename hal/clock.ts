@@ -36,6 +36,12 @@ export interface Clock {
    * and nothing else runs meanwhile (alarms pending before fn wait until it returns).
    */
   atomic<T>(fn: () => T): T;
+  /**
+   * True while an alarm callback runs. Time then only moves (invariant (c)), so a register
+   * program that waits for hardware completing on an alarm (a handshake, a mailbox) cannot
+   * finish there: such work must be deferred to after the callback.
+   */
+  readonly inAlarm: boolean;
 }
 
 interface Alarm {
@@ -72,6 +78,10 @@ export class SimClock implements Clock {
 
   get nowNs(): number {
     return this.now;
+  }
+
+  get inAlarm(): boolean {
+    return this.firing;
   }
 
   advance(deltaNs: number): void {

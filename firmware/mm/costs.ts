@@ -206,6 +206,15 @@ export const COST_TABLE: readonly CostEntry[] = [
     verified: true,
   },
   {
+    name: 'balloon.deflatePageNs',
+    value: 4126e6 / ((7 * 1024 * MIB) / KIB4),
+    unit: 'ns per page',
+    description: 'balloon deflate, page by page (dequeue a balloon page, free it to the buddy allocator)',
+    source:
+      '✖ unverified: no published deflate figure; assumed equal to the page-by-page inflate figure (W. Wang, VIRTIO_BALLOON_F_SG patch, performance.md §2)',
+    verified: false,
+  },
+  {
     name: 'balloon.inflateSgPageNs',
     value: 491e6 / ((7 * 1024 * MIB) / KIB4),
     unit: 'ns per page',

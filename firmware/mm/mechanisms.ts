@@ -4,6 +4,8 @@
  *  - MmHooks: wakeKswapd -> reclaim.wakeupKswapd(); directReclaim -> try_to_free_pages();
  *    directCompact -> try_to_compact_pages(); none of them recurses while reclaim or compaction
  *    runs (PF_MEMALLOC); extfrag and outOfMemory go to the hooks that were installed before;
+ *  - direct reclaim and direct compaction are memory stalls (psi.ts: psi_memstall_enter/leave),
+ *    kept apart from kswapd's and kcompactd's work;
  *  - kswapd and kcompactd run when the simulated clock next advances after a wake-up (an alarm
  *    at +0 ns, i.e. at the next safe point, never inside another mechanism), or on tick();
  *    kcompactd's proactive check runs from tick() every 500 ms of simulated time;
@@ -26,6 +28,7 @@ import { Migrator } from './migrate.js';
 import { MmContext } from './mm-context.js';
 import type { MmHooks } from './page-alloc.js';
 import { PG_HEAD, PageKind, isLruKind } from './page-flags.js';
+import { MemoryStalls } from './psi.js';
 import { Reclaim } from './reclaim.js';
 import { ShrinkerRegistry, SlabCache, DEFAULT_SEEKS } from './shrinker.js';
 import { AddressSpace } from './workingset.js';
@@ -70,6 +73,8 @@ export class MmMechanisms {
   readonly contig: ContigAllocator;
   readonly cma: Cma;
   readonly hotplug: MemoryHotplug;
+  /** Time allocations stall in direct reclaim and compaction (PSI memory `some`). */
+  readonly psi: MemoryStalls;
   readonly slabCaches: SlabCache[] = [];
   private readonly daemons: 'clock' | 'manual';
   private kswapdScheduled = false;
@@ -91,6 +96,7 @@ export class MmMechanisms {
     this.costs = applyCostOverrides(opts.costs, { where: opts.costsWhere ?? 'kernel.costs', pageBytes, blockBytes });
     this.ledger = new CostLedger(mm.clock, this.costs);
     this.ctx = new MmContext(mm, this.ledger);
+    this.psi = new MemoryStalls(this.ledger);
     this.lru = new Lru(this.ctx);
     this.ws = new AddressSpace(this.ctx, this.lru, opts.addressSpacePages ?? mm.memmap.nrPages, mm.layout.swapPages);
     this.shrinkers = new ShrinkerRegistry(this.ctx);
@@ -133,11 +139,11 @@ export class MmMechanisms {
       },
       directCompact: (order, gfp, highest) => {
         if (ctx.memalloc > 0) return;
-        this.compaction.tryToCompactPages(order, gfp, highest);
+        this.psi.stall(() => this.compaction.tryToCompactPages(order, gfp, highest));
       },
       directReclaim: (order, gfp, highest) => {
         if (ctx.memalloc > 0) return 0;
-        return this.reclaim.tryToFreePages(order, gfp, highest);
+        return this.psi.stall(() => this.reclaim.tryToFreePages(order, gfp, highest));
       },
       outOfMemory: (order, gfp, highest) => prev.outOfMemory(order, gfp, highest),
       extfrag: (pfn, order, fo, smt, fmt, claimed) => prev.extfrag(pfn, order, fo, smt, fmt, claimed),
@@ -283,5 +289,6 @@ export class MmMechanisms {
     for (const c of this.slabCaches) c.checkInvariants();
     this.cma.checkInvariants();
     this.hotplug.checkInvariants();
+    this.psi.checkInvariants();
   }
 }

@@ -209,15 +209,15 @@ export class WorkloadEngine {
         if (s.hi - s.lo >= s.cap) s.lo++;
         rel = s.hi++;
       } else rel = s.lo + this.pick(s.hi - s.lo, pattern);
-      const r = ws.touch(s.base + (rel % s.cap), 'anon', true);
+      const id = s.base + (rel % s.cap);
+      const r = ws.touch(id, 'anon', true);
       if (!r.ok) {
         this.stats.failedAllocs++;
         return;
       }
-      // The OOM killer chose this set while the page was being allocated: the process is gone,
-      // and the page with it.
-      if (rel < s.lo || rel >= s.hi) {
-        ws.release(s.base + (rel % s.cap));
+      // The OOM killer picked this process while this page was faulted in: the page goes with it.
+      if (s.kills !== kills) {
+        ws.release(id);
         return;
       }
       this.stats.touches++;

@@ -40,6 +40,24 @@ describe('SimClock', () => {
     expect(at).toEqual([10, 20]);
   });
 
+  it('says when an alarm callback runs: there, hardware that completes on an alarm cannot be waited for', () => {
+    const clock = new SimClock();
+    const seen: [boolean, boolean][] = [];
+    let acked = false;
+    clock.schedule(10, () => {
+      // A device's completion alarm, due 100 ns later: advancing from inside only moves time.
+      clock.schedule(100, () => {
+        acked = true;
+      });
+      clock.advance(200);
+      seen.push([clock.inAlarm, acked]);
+    });
+    expect(clock.inAlarm).toBe(false);
+    clock.advance(20);
+    expect(seen).toEqual([[true, false]]);
+    expect([clock.inAlarm, acked]).toEqual([false, true]);
+  });
+
   it('refuses to go backwards or by a non-finite amount', () => {
     const clock = new SimClock();
     expect(() => clock.advance(-1)).toThrow('cannot advance the clock by -1 ns');

@@ -3,6 +3,7 @@
  * ...). A policy module exports one factory; this table is the only list of them.
  */
 import type { PasrPolicy } from '../policy.js';
+import { DEFLATE_MODES, balloonPolicy } from './balloon.js';
 import { carelessPolicy } from './careless.js';
 import { hotplugSuspendPolicy } from './hotplug-suspend.js';
 import { hotplugPolicy } from './hotplug.js';
@@ -55,6 +56,13 @@ export const POLICIES: readonly PolicyInfo[] = [
       'region-sorted free lists fill PASR units from the bottom; sparse high units are evacuated and empty ones masked until an allocation needs them',
     options: { 'evacuate-below': EVACUATE_BELOW, 'clean-cache': ['drop', 'migrate'], bias: ['aggressive', 'none'] },
     create: sortedBuddyPolicy,
+  },
+  {
+    name: 'balloon',
+    summary:
+      'Mel Gorman’s design: a governor inflates a balloon over whole units when idle and unpressed (alloc_contig_range), masks them, and deflates them on pressure',
+    options: { deflate: DEFLATE_MODES },
+    create: balloonPolicy,
   },
   {
     name: 'careless',

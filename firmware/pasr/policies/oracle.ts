@@ -5,29 +5,33 @@
  * the baseline's: its saving is the most this board and workload allow at each suspend.
  *
  * Packing (oraclePack()): a unit with unmovable, pinned or reclaimable-slab pages stays
- * refreshed (slab can be shrunk, not moved); so does memory outside every usable unit. The movable
- * live pages of the other units (anon, page cache) go first into the free room of the refreshed
- * memory, then into as few further units as hold them, largest first. Every unit left is masked.
+ * refreshed (slab can be shrunk, not moved); so does memory outside every usable unit. Clean page
+ * cache is dropped, as a policy may do (alloc_contig_range() drops it rather than moving it), so
+ * it needs no room and its frames are room. The other movable live pages (anon, dirty page
+ * cache) go first into the free room of the refreshed memory, then into as few further units as
+ * hold them, largest first. Every unit left is masked.
  */
+import { PageKind } from '../../mm/page-flags.js';
 import type { PasrCensus } from '../census.js';
 import type { PasrMap } from '../pasr-map.js';
 import type { PasrPolicy, PolicyContext } from '../policy.js';
 
 export function oraclePack(census: PasrCensus, map: PasrMap): Uint8Array {
   const masked = new Uint8Array(map.units.length);
-  // Every free frame is room to start with; the free frames of candidate units come off below.
-  let roomOutside = freeFrames(census);
+  // Every free frame and clean page-cache frame is room to start with; those of candidate units
+  // come off below.
+  let roomOutside = freeFrames(census) + cleanFrames(census);
   let toPlace = 0;
   const movable: { unit: number; pages: number }[] = [];
   for (const u of map.units) {
     if (!u.usable) continue;
     const c = census.unit(u.index);
-    roomOutside -= c.free;
+    roomOutside -= c.free + c.fileClean;
     if (c.unmovable + c.slab + c.pinned > 0) {
-      roomOutside += c.free + c.held;
+      roomOutside += c.free + c.held + c.fileClean;
       continue;
     }
-    toPlace += c.live;
+    toPlace += c.live - c.fileClean;
     movable.push({ unit: u.index, pages: c.pages });
   }
   // Free frames outside usable units are room too (roomOutside started from all free pages).
@@ -38,6 +42,14 @@ export function oraclePack(census: PasrCensus, map: PasrMap): Uint8Array {
     else room += m.pages;
   }
   return masked;
+}
+
+/** Clean page-cache frames, everywhere. */
+function cleanFrames(census: PasrCensus): number {
+  const kc = census.mm.census;
+  let n = 0;
+  for (let z = 0; z < census.mm.pa.zones.length; z++) n += kc.zoneKind(z, PageKind.FILE_CLEAN);
+  return n;
 }
 
 /** Frames not allocated: buddy and per-cpu lists, isolated free pages. */
