@@ -143,6 +143,23 @@ export function buildProgram(): Command {
     .option('--json', 'print the report as JSON')
     .action(async (opts) => (await import('./commands/run.js')).run(opts));
 
+  program
+    .command('compare')
+    .description(
+      'boards x workloads x policies x seeds on worker threads: every cell kept in DIR as it finishes, then report.json, report.csv and report.html',
+    )
+    .requiredOption('--out <dir>', 'output folder (a rerun with the same folder skips the cells done)')
+    .option('--boards <list>', 'comma-separated board names or config files (default: every shipped board)')
+    .option('--workloads <list>', 'comma-separated workload names or scenario files (default: every shipped workload)')
+    .option(
+      '--policies <list>',
+      'comma-separated policies or variants (balloon, balloon:oom, hotplug:offline-timeout=1s+order=top-down; default: every policy but none)',
+    )
+    .option('--seeds <n>', 'seeds 1..n of every cell (default 3)')
+    .option('--jobs <n>', 'worker threads (default: the cores)')
+    .option('--duration <d>', "simulated time of every run, e.g. 90s, 15m, 2h (default: each workload's)")
+    .action(async (opts) => (await import('./commands/compare.js')).compare(opts));
+
   const board = program.command('board').description('drive a real (or virtual) board through its U-Boot console');
   const portOptions = (c: Command) =>
     c

@@ -40,7 +40,12 @@ export function workloadDisplayPath(file: string): string {
 
 /** Read and check a scenario file (bytes to UTF-8 text, then the loader). */
 export function readScenario(file: string): ParseScenarioResult {
-  const decoded = decodeJsonText(readInput(file, 'workload scenario'), SCENARIO_FILE.noun);
+  return scenarioFromBytes(readInput(file, 'workload scenario'));
+}
+
+/** Check the bytes of a scenario file (UTF-8 text, then the loader). */
+export function scenarioFromBytes(bytes: Uint8Array): ParseScenarioResult {
+  const decoded = decodeJsonText(bytes, SCENARIO_FILE.noun);
   if (!decoded.ok) return { ok: false, problems: [decoded.problem] };
   return parseScenario(decoded.text);
 }
@@ -49,7 +54,11 @@ export function readScenario(file: string): ParseScenarioResult {
 export function loadScenario(nameOrFile: string): Scenario {
   const file = resolveWorkloadFile(nameOrFile);
   const shown = workloadDisplayPath(file);
-  const r = readScenario(file);
+  return loadedScenario(readScenario(file), shown);
+}
+
+/** The scenario of a checked file, or a CliError listing its problems as FILE:LINE:COL lines. */
+export function loadedScenario(r: ParseScenarioResult, shown: string): Scenario {
   if (!r.ok) throw new CliError(r.problems.map((p) => formatProblem(shown, p)).join('\n'));
   return r.scenario;
 }

@@ -1,8 +1,8 @@
 import asciichart from 'asciichart';
 import { SingleBar } from 'cli-progress';
 import { encodeTrace } from '../../hal/trace/codec.js';
-import { runScenario, type RunReport } from '../../firmware/system/run-report.js';
-import { timelineColumns } from '../../firmware/system/timeline.js';
+import { runFailure, runScenario, type RunReport } from '../../firmware/system/run-report.js';
+import { timelineColumns, timelineSteps } from '../../firmware/system/timeline.js';
 import { formatDuration, parseDuration } from '../../firmware/workload/quantities.js';
 import { loadBoard } from '../board-files.js';
 import { CliError } from '../errors.js';
@@ -27,14 +27,14 @@ export interface RunOptions {
 /** Exit status of a run that violated the PASR safety invariant or lost data. */
 export const EXIT_SAFETY = 3;
 
-function seedOf(text: string | undefined): number {
+export function seedOf(text: string | undefined): number {
   if (text === undefined) return 1;
   if (!/^\d+$/.test(text) || Number(text) > 0xffffffff)
     throw new CliError(`--seed ${JSON.stringify(text)}: expected an integer in [0, 4294967295]`, 2);
   return Number(text);
 }
 
-function temperatureOf(text: string | undefined): number | undefined {
+export function temperatureOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const t = Number(text);
   if (text.trim() === '' || !Number.isFinite(t) || t < -40 || t > 125)
@@ -45,7 +45,7 @@ function temperatureOf(text: string | undefined): number | undefined {
   return t;
 }
 
-function durationOf(text: string | undefined): number | undefined {
+export function durationOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const d = parseDuration(text);
   if (!d.ok) throw new CliError(`--duration: ${d.message}`, 2);
@@ -102,23 +102,12 @@ export async function run(opts: RunOptions): Promise<void> {
     );
   }
   if (opts.json) {
-    const start = stats.timeline[0]?.tNs ?? 0;
-    const timeline = stats.timeline.map((p) => [
-      Number(((p.tNs - start) / 1e9).toFixed(6)),
-      p.suspended ? 1 : 0,
-      p.maskedUnits,
-    ]);
-    process.stdout.write(`${JSON.stringify({ ...report, timeline })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report, timeline: timelineSteps(stats.timeline) })}\n`);
   } else {
     process.stdout.write(`${formatRun(report, outcome)}\n`);
   }
-  if (report.violations > 0 || report.dataLossPages > 0) {
-    throw new CliError(
-      `PASR safety invariant violated: ${report.violations} violations, ${report.dataLossPages} live pages lost (first: ${report.violationMessages[0] ?? '?'})`,
-      EXIT_SAFETY,
-    );
-  }
-  if (report.errors.length > 0) throw new CliError(`the run had register-program errors:\n${report.errors.join('\n')}`);
+  const failure = runFailure(report);
+  if (failure) throw new CliError(failure.message, failure.kind === 'data-loss' ? EXIT_SAFETY : 1);
 }
 
 const j = (x: number): string => x.toFixed(2);
