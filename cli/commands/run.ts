@@ -27,14 +27,14 @@ export interface RunOptions {
 /** Exit status of a run that violated the PASR safety invariant or lost data. */
 export const EXIT_SAFETY = 3;
 
-export function seedOf(text: string | undefined): number {
+function seedOf(text: string | undefined): number {
   if (text === undefined) return 1;
   if (!/^\d+$/.test(text) || Number(text) > 0xffffffff)
     throw new CliError(`--seed ${JSON.stringify(text)}: expected an integer in [0, 4294967295]`, 2);
   return Number(text);
 }
 
-export function temperatureOf(text: string | undefined): number | undefined {
+function temperatureOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const t = Number(text);
   if (text.trim() === '' || !Number.isFinite(t) || t < -40 || t > 125)
