@@ -122,7 +122,9 @@ describe('report.html in a headless Chromium', () => {
       if (c.barColourSeen !== null) expect(c.barColourSeen, `${c.id}: bars drawn`).toBe(true);
     }
     // energy charts with figures draw the baseline and both policies
-    const panda = data.energy.find((e: { board: string; workload: string }) => e.board === 'pandaboard-es' && e.workload === 'example-nap');
+    const panda = data.energy.find(
+      (e: { board: string; workload: string }) => e.board === 'pandaboard-es' && e.workload === 'example-nap',
+    );
     expect(panda.bars.map((b: { label: string }) => b.label)).toEqual(['baseline (none)', 'oracle', 'careless']);
     // the timeline shows the workload with the most time in self-refresh (full-nap) over the whole
     // run, with the best policy that lost no data there: careless lost data, so the oracle
