@@ -12,6 +12,7 @@ import { runBootBench } from './boot.bench.js';
 import { runMmMechanismsBench } from './mm-mechanisms.bench.js';
 import { runRunBench } from './run.bench.js';
 import { runEnergyBench } from './energy.bench.js';
+import { runCompareBench } from './compare.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,7 +28,7 @@ const TARGETS: Record<string, ['>=' | '<=', number]> = {
   'energy.24h.16dies.ms': ['<=', 10_000],
 };
 
-const suites: [string, () => Record<string, number>][] = [
+const suites: [string, () => Record<string, number> | Promise<Record<string, number>>][] = [
   ['mm', runMmBench],
   ['mm-mechanisms', runMmMechanismsBench],
   ['address-map', runAddressMapBench],
@@ -35,6 +36,7 @@ const suites: [string, () => Record<string, number>][] = [
   ['boot', () => runBootBench(root)],
   ['run', () => runRunBench(root)],
   ['energy', () => runEnergyBench(root)],
+  ['compare', runCompareBench],
 ];
 
 const json = process.argv.includes('--json');
@@ -53,7 +55,7 @@ if (!json)
   );
 for (const [name, run] of suites) {
   if (only && only !== name) continue;
-  const r = run();
+  const r = await run();
   Object.assign(figures, r);
   if (!json) {
     console.log(`${name}:`);

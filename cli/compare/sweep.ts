@@ -192,7 +192,8 @@ export async function runSweep(grid: Grid, o: SweepOptions): Promise<SweepOutcom
     const file: CellFile = { ...cell, inputs };
     writeOutput(join(cellsDir, cellFileName(cell)), `${JSON.stringify(file)}\n`, '--out');
     results.set(keyOf(cell), cell);
-    o.onCell?.(cell, ++done, total);
+    done++;
+    o.onCell?.(cell, done, total);
   };
   for (const c of immediate) finish(c, 'error');
 
