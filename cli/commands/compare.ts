@@ -138,9 +138,11 @@ export async function compare(opts: CompareOptions): Promise<void> {
   out(`wrote ${join(dir, 'report.json')}, report.csv, report.html`);
   out(`${plural(counts.cells, 'cell')}: ${counts.ok} ok, ${counts.dataLoss} lost data, ${counts.errors} failed`);
   const wall = outcome.wallSeconds;
-  out(
-    `ran ${plural(outcome.ran, 'cell')} and ${plural(outcome.baselinesRun, 'baseline')} in ${wall.toFixed(1)} s (${(outcome.ran / wall).toFixed(2)} cells/s, ${plural(jobs, 'worker')})`,
-  );
+  if (outcome.ran === 0) out('nothing left to run');
+  else
+    out(
+      `ran ${plural(outcome.ran, 'cell')} and ${plural(outcome.baselinesRun, 'baseline')} in ${wall.toFixed(1)} s (${(outcome.ran / wall).toFixed(2)} cells/s, ${plural(jobs, 'worker')})`,
+    );
   if (counts.dataLoss > 0)
     throw new CliError(
       `${plural(counts.dataLoss, 'cell')} violated the PASR safety invariant or lost data (status data-loss in the report)`,

@@ -20,7 +20,7 @@ const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) a
 /** A copy of the project with the production packages only (top-level ones linked from this checkout). */
 function productionInstall(name: string, leaveOut: (pkg: string) => boolean = () => false): string {
   const app = join(work, name);
-  for (const d of ['cli', 'hal', 'firmware', 'board-configs']) cpSync(join(ROOT, d), join(app, d), { recursive: true });
+  for (const d of ['cli', 'hal', 'firmware', 'board-configs', 'workloads']) cpSync(join(ROOT, d), join(app, d), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
   for (const [key, meta] of Object.entries(lock.packages)) {
     const pkg = key.replace(/^node_modules\//, '');
@@ -52,6 +52,30 @@ describe('npx pasr after npm ci --omit=dev', () => {
     expect(r.stdout.split('\n')[0]).toMatch(/^BOARD +DRAM +SIZE +DIES +FILE$/);
     expect(r.stdout).toContain('pandaboard-es  LPDDR2-S4  1 GiB');
     expect(existsSync(join(app, 'dist', 'pasr.mjs'))).toBe(true);
+  });
+
+  it('runs a sweep on worker threads and writes its report with the chart library inlined', () => {
+    const app = productionInstall('production-compare');
+    const r = launch(
+      app,
+      'compare',
+      '--boards',
+      'snowball',
+      '--workloads',
+      join(ROOT, 'workloads', 'example-nap.json'),
+      '--policies',
+      'oracle',
+      '--seeds',
+      '1',
+      '--duration',
+      '10m',
+      '--out',
+      'sweep',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1 cell: 1 ok, 0 lost data, 0 failed');
+    expect(readFileSync(join(app, 'sweep', 'report.html'), 'utf8')).toContain('Chart.js v');
   });
 
   it('says what to run when esbuild is missing and nothing is built', () => {
