@@ -20,7 +20,8 @@ const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) a
 /** A copy of the project with the production packages only (top-level ones linked from this checkout). */
 function productionInstall(name: string, leaveOut: (pkg: string) => boolean = () => false): string {
   const app = join(work, name);
-  for (const d of ['cli', 'hal', 'firmware', 'board-configs', 'workloads']) cpSync(join(ROOT, d), join(app, d), { recursive: true });
+  for (const d of ['cli', 'hal', 'firmware', 'board-configs', 'workloads'])
+    cpSync(join(ROOT, d), join(app, d), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
   for (const [key, meta] of Object.entries(lock.packages)) {
     const pkg = key.replace(/^node_modules\//, '');
