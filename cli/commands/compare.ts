@@ -41,6 +41,14 @@ function chartLibrary(): string {
   return readFileSync(join(dirname(main), 'chart.umd.min.js'), 'utf8');
 }
 
+/** 42s, 3m 05s, 2h 10m: a time left. */
+function clock(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
+}
+
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function cellLine(c: CellRecord, done: number, total: number): string {
@@ -83,10 +91,10 @@ export async function compare(opts: CompareOptions): Promise<void> {
   const tty = process.stderr.isTTY === true;
   const bar = tty
     ? new SingleBar({
-        format: 'compare {bar} {value}/{total} cells | {rate} cells/min | {eta_formatted} left',
+        format: 'compare {bar} {value}/{total} cells | {rate} cells/min | {left} left',
+        stream: process.stderr,
         hideCursor: true,
         clearOnComplete: true,
-        etaBuffer: 20,
       })
     : null;
   const t0 = performance.now();
@@ -100,12 +108,15 @@ export async function compare(opts: CompareOptions): Promise<void> {
         if (skipped > 0) out(`skipped ${plural(skipped, 'cell')} already done in ${dir} (same inputs)`);
         if (stale > 0)
           out(`${plural(stale, 'cell')} in ${dir} were for other inputs (board, workload or build): running again`);
-        bar?.start(toRun, 0, { rate: '0.0' });
+        bar?.start(toRun, 0, { rate: '0.0', left: '?' });
       },
       onCell: (c, done, total) => {
         if (bar) {
-          const minutes = (performance.now() - t0) / 60_000;
-          bar.update(done, { rate: (done / Math.max(minutes, 1e-9)).toFixed(1) });
+          const seconds = (performance.now() - t0) / 1000;
+          bar.update(done, {
+            rate: ((done / seconds) * 60).toFixed(1),
+            left: clock((seconds / done) * (total - done)),
+          });
         } else out(cellLine(c, done, total));
       },
     });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import pty from '@lydell/node-pty';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,6 +197,38 @@ describe('pasr compare', () => {
     expect(rerun.stdout).toContain(`ran ${12 - kept} cell`);
     expect(rerun.code).toBe(0);
     expect(cellFiles(out)).toHaveLength(12);
+  });
+
+  it('shows a progress bar on a terminal: cells done, rate, time left', async () => {
+    const term = pty.spawn(
+      process.execPath,
+      [
+        join(ROOT, 'dist', 'pasr.mjs'),
+        'compare',
+        '--boards',
+        'snowball',
+        '--workloads',
+        'example-nap',
+        '--policies',
+        'oracle,careless',
+        '--seeds',
+        '1',
+        '--duration',
+        '10m',
+        '--out',
+        join(work, 'terminal'),
+      ],
+      { cols: 120, rows: 30, cwd: ROOT, env: { ...process.env, PASR_DEBUG: '' } },
+    );
+    let screen = '';
+    term.onData((d) => (screen += d));
+    const code = await new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    expect(code).toBe(0);
+    expect(screen).toMatch(/compare [=-]+ 0\/2 cells \| 0\.0 cells\/min \| \? left/);
+    expect(screen).toMatch(/compare [=-]+ 1\/2 cells \| [\d.]+ cells\/min \| \d+s left/);
+    expect(screen).toMatch(/compare =+ 2\/2 cells \| [\d.]+ cells\/min \| 0s left/);
+    expect(screen).not.toContain('[1/2]'); // one line per cell only when not on a terminal
+    expect(screen).toContain('2 cells: 2 ok, 0 lost data, 0 failed');
   });
 
   it('reports a cell that fails with its error, and runs the rest', () => {
