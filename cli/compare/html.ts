@@ -9,7 +9,7 @@
  * value can end the script element or start markup.
  */
 import type { Aggregate, CellRecord, SweepReport } from './results.js';
-import type { RunJson } from './tasks.js';
+import { timelineColumns } from '../../firmware/system/timeline.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -81,7 +81,10 @@ export interface PageData {
     readonly unit: string;
     readonly series: readonly { readonly board: string; readonly values: readonly (number | null)[] }[];
   }[];
-  /** One chosen cell per board and its timeline, [seconds, suspended 0|1, units masked] steps. */
+  /**
+   * One chosen cell per board and its timeline over equal columns of simulated time (as `pasr
+   * run` charts it): the share of each column suspended, and the mean units masked while suspended.
+   */
   readonly timelines: readonly {
     readonly board: string;
     readonly workload: string;
@@ -89,9 +92,15 @@ export interface PageData {
     readonly seed: number;
     readonly why: string;
     readonly simulatedSeconds: number;
-    readonly steps: RunJson['timeline'];
+    /** Middle of each column, hours. */
+    readonly hours: readonly number[];
+    readonly suspended: readonly number[];
+    readonly maskedUnits: readonly number[];
   }[];
 }
+
+/** Columns of a timeline chart (5 minutes each over a day). */
+const TIMELINE_COLUMNS = 288;
 
 const mean = (a: Aggregate | undefined, key: string): number | null => a?.figures[key]?.mean ?? null;
 
@@ -186,7 +195,11 @@ export function pageData(report: SweepReport, cells: readonly CellRecord[]): Pag
   const oracle = boards.map((b) => ({
     board: b,
     series: others.map((p) => {
-      const f = workloads.map((w) => agg(b, w, p)?.figures['achievedOfOracle']);
+      // A policy that lost data in a cell saved nothing real there: no bar.
+      const f = workloads.map((w) => {
+        const a = agg(b, w, p);
+        return a !== undefined && a.dataLoss === 0 ? a.figures['achievedOfOracle'] : undefined;
+      });
       const pct = (x: number | undefined) => (x === undefined ? null : round(x * 100, 4));
       return {
         policy: p,
@@ -221,6 +234,13 @@ export function pageData(report: SweepReport, cells: readonly CellRecord[]): Pag
     const chosen = chosenCell(b, report, cells);
     if (chosen === null) return [];
     const { cell, why } = chosen;
+    const run = cell.run!;
+    const points = run.timeline.map(([t, suspended, maskedUnits]) => ({
+      tNs: t * 1e9,
+      suspended: suspended === 1,
+      maskedUnits,
+    }));
+    const cols = timelineColumns(points, 0, run.simulatedSeconds * 1e9, TIMELINE_COLUMNS);
     return [
       {
         board: b,
@@ -228,8 +248,10 @@ export function pageData(report: SweepReport, cells: readonly CellRecord[]): Pag
         policy: cell.policy,
         seed: cell.seed,
         why,
-        simulatedSeconds: cell.run!.simulatedSeconds,
-        steps: cell.run!.timeline,
+        simulatedSeconds: run.simulatedSeconds,
+        hours: cols.suspended.map((_, i) => round(((i + 0.5) * cols.columnNs) / 3600e9, 4)),
+        suspended: cols.suspended.map((x) => round(x, 4)),
+        maskedUnits: cols.maskedUnits.map((x) => round(x, 3)),
       },
     ];
   });
@@ -333,7 +355,7 @@ export function renderReportHtml(
   }
   parts.push(
     '<h2 id="oracle">Achieved share of the oracle’s saving</h2>',
-    '<p class="note">The oracle packs live pages into as few PASR units as unmovable pages allow, at no cost: the bound of what any policy can save. Bars are means over seeds, whiskers the lowest and highest seed.</p>',
+    '<p class="note">The oracle packs live pages into as few PASR units as unmovable pages allow, at no cost: the bound of what any policy can save. Bars are means over seeds, whiskers the lowest and highest seed. No bar: the policy lost data there, or the oracle saves nothing.</p>',
     '<div class="grid">',
   );
   for (const [i, o] of data.oracle.entries()) parts.push(figure(`oracle-${i}`, `${o.board}: % of the oracle's saving`));
@@ -344,8 +366,12 @@ export function renderReportHtml(
   for (const [i, t] of data.timelines.entries()) {
     parts.push(
       `<h3>${escapeHtml(t.board)}: ${escapeHtml(t.workload)}, ${escapeHtml(t.policy)}, seed ${t.seed}</h3>`,
-      `<p class="note">Chosen as ${escapeHtml(t.why)}. Shaded: suspended (masks act only in self-refresh).</p>`,
-      figure(`timeline-${i}`, 'units masked (left axis) and suspended (shaded), over simulated hours', 'wide'),
+      `<p class="note">Chosen as ${escapeHtml(t.why)}. In each of ${TIMELINE_COLUMNS} equal columns of the run (5 minutes each over a day): the mean units masked while suspended and, shaded, the share of time suspended (masks act only in self-refresh).</p>`,
+      figure(
+        `timeline-${i}`,
+        'units masked while suspended (line) and share of time suspended (shaded), over simulated hours',
+        'wide',
+      ),
     );
   }
   parts.push(

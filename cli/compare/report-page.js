@@ -146,30 +146,31 @@
     });
   });
 
-  // Timelines: units masked (stepped line) and suspended (shaded) over simulated hours.
+  // Timelines: per column of simulated time, units masked while suspended (stepped line) and the
+  // share of time suspended (shaded, its own hidden 0..1 axis).
   data.timelines.forEach((t, i) => {
-    const points = (k) => t.steps.map((s) => ({ x: s[0] / 3600, y: s[k] }));
+    const xy = (ys) => ys.map((y, j) => ({ x: t.hours[j], y }));
     draw(`timeline-${i}`, {
       type: 'line',
       data: {
         datasets: [
           {
-            label: 'units masked',
-            data: points(2),
-            stepped: 'before',
+            label: 'units masked while suspended',
+            data: xy(t.maskedUnits),
+            stepped: 'middle',
             borderColor: policyColor(t.policy),
-            borderWidth: 1.5,
+            borderWidth: 2,
             pointRadius: 0,
             yAxisID: 'y',
           },
           {
-            label: 'suspended',
-            data: points(1),
-            stepped: 'before',
+            label: 'share of time suspended',
+            data: xy(t.suspended),
+            stepped: 'middle',
             borderWidth: 0,
             pointRadius: 0,
             fill: 'origin',
-            backgroundColor: 'rgba(120,120,200,0.18)',
+            backgroundColor: 'rgba(120,120,200,0.25)',
             yAxisID: 'suspended',
           },
         ],
@@ -177,7 +178,13 @@
       options: {
         plugins: { title: { display: true, text: `${t.board}: ${t.workload}, ${t.policy}, seed ${t.seed}` } },
         scales: {
-          x: { type: 'linear', min: 0, max: t.simulatedSeconds / 3600, title: { display: true, text: 'hours' } },
+          x: {
+            type: 'linear',
+            min: 0,
+            max: t.simulatedSeconds / 3600,
+            title: { display: true, text: 'hours' },
+            ticks: { callback: (v) => Number(Number(v).toFixed(2)) },
+          },
           y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'units masked' } },
           suspended: { display: false, min: 0, max: 1 },
         },

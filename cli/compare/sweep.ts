@@ -148,7 +148,7 @@ export async function runSweep(grid: Grid, o: SweepOptions): Promise<SweepOutcom
   const groups = new Map<string, Group>();
   let skipped = 0;
   let stale = 0;
-  const immediate: CellRecord[] = [];
+  const immediate: { cell: CellRecord; inputs: string }[] = [];
   for (const key of keys) {
     const board = boards.get(key.board)!;
     const workload = workloads.get(key.workload)!;
@@ -163,7 +163,7 @@ export async function runSweep(grid: Grid, o: SweepOptions): Promise<SweepOutcom
     }
     const problem = board.problem ?? workload.problem;
     if (problem !== null) {
-      immediate.push(cellOf(key, { error: problem }));
+      immediate.push({ cell: cellOf(key, { error: problem }), inputs });
       continue;
     }
     const gk = JSON.stringify([key.board, key.workload, key.seed]);
@@ -195,7 +195,7 @@ export async function runSweep(grid: Grid, o: SweepOptions): Promise<SweepOutcom
     done++;
     o.onCell?.(cell, done, total);
   };
-  for (const c of immediate) finish(c, 'error');
+  for (const { cell, inputs } of immediate) finish(cell, inputs);
 
   const taskInputs = (g: Group) => ({
     board: { bytes: g.board.bytes, shown: g.board.shown },
