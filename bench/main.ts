@@ -15,6 +15,7 @@ import { runEnergyBench } from './energy.bench.js';
 import { runRfcHooksBench } from './policy-rfc-hooks.bench.js';
 import { runSortedBuddyBench } from './sorted-buddy.bench.js';
 import { runBalloonPolicyBench } from './policy-balloon.bench.js';
+import { runCompareBench } from './compare.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -31,7 +32,7 @@ const TARGETS: Record<string, ['>=' | '<=', number]> = {
   'policy.balloon.allocOverheadPercent': ['<=', 2],
 };
 
-const suites: [string, () => Record<string, number>][] = [
+const suites: [string, () => Record<string, number> | Promise<Record<string, number>>][] = [
   ['mm', runMmBench],
   ['mm-mechanisms', runMmMechanismsBench],
   ['address-map', runAddressMapBench],
@@ -42,6 +43,7 @@ const suites: [string, () => Record<string, number>][] = [
   ['policy-rfc-hooks', () => runRfcHooksBench(root)],
   ['sorted-buddy', () => runSortedBuddyBench(root)],
   ['policy-balloon', runBalloonPolicyBench],
+  ['compare', runCompareBench],
 ];
 
 const json = process.argv.includes('--json');
@@ -60,7 +62,7 @@ if (!json)
   );
 for (const [name, run] of suites) {
   if (only && only !== name) continue;
-  const r = run();
+  const r = await run();
   Object.assign(figures, r);
   if (!json) {
     console.log(`${name}:`);

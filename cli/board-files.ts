@@ -20,8 +20,12 @@ export function resolveBoardFile(nameOrFile: string): string {
 export function loadBoard(nameOrFile: string): BoardConfig {
   const file = resolveBoardFile(nameOrFile);
   const shown = displayPath(file);
-  const text = readInput(file, 'board config').toString('utf8');
-  const r = parseBoardConfig(text, shown);
+  return boardFromBytes(readInput(file, 'board config'), shown);
+}
+
+/** A board from the bytes of its config file (`shown` names the file in messages); CliError on problems. */
+export function boardFromBytes(bytes: Uint8Array, shown: string): BoardConfig {
+  const r = parseBoardConfig(Buffer.from(bytes).toString('utf8'), shown);
   if (!r.ok) {
     const n = r.problems.length;
     throw new CliError(

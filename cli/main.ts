@@ -207,6 +207,40 @@ export function buildProgram(): Command {
     runCommand.option(`--${o.name} <value>`, o.help, single(text(`a value of --${o.name}`)));
   runCommand.action(async (opts) => (await import('./commands/run.js')).run(opts));
 
+  program
+    .command('compare')
+    .description(
+      'boards x workloads x policies x seeds on worker threads: every cell kept in DIR as it finishes, then report.json, report.csv and report.html',
+    )
+    .requiredOption(
+      '--out <dir>',
+      'output folder (a rerun with the same folder skips the cells done)',
+      single(text('an output folder')),
+    )
+    .option(
+      '--boards <list>',
+      'comma-separated board names or config files (default: every shipped board)',
+      single(text('a comma-separated list of boards')),
+    )
+    .option(
+      '--workloads <list>',
+      'comma-separated workload names or scenario files (default: every shipped workload)',
+      single(text('a comma-separated list of workloads')),
+    )
+    .option(
+      '--policies <list>',
+      'comma-separated policies or variants (balloon, balloon:oom, hotplug:offline-timeout=1s+order=top-down; default: every policy but none)',
+      single(text('a comma-separated list of policies')),
+    )
+    .option('--seeds <n>', 'seeds 1..n of every cell (default 3)', single(integer({ min: 1, max: 1000 })))
+    .option('--jobs <n>', 'worker threads (default: the cores)', single(integer({ min: 1, max: 256 })))
+    .option(
+      '--duration <d>',
+      "simulated time of every run, e.g. 90s, 15m, 2h (default: each workload's)",
+      single(runDuration),
+    )
+    .action(async (opts) => (await import('./commands/compare.js')).compare(opts));
+
   const board = program.command('board').description('drive a real (or virtual) board through its U-Boot console');
   const port = (required: boolean) =>
     new Option('--port <path>', required ? 'serial port' : 'serial port (required unless --dry-run)')

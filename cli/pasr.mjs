@@ -41,7 +41,8 @@ function hasEsbuild() {
   }
 }
 
-const built = existsSync(bundle);
+// (the worker threads of `pasr compare` run a second bundle, built with the first)
+const built = existsSync(bundle) && existsSync(join(root, 'dist/compare-worker.mjs'));
 if (!built || (hasEsbuild() && sourcesChanged())) {
   if (!hasEsbuild())
     fail('dist/pasr.mjs is not built, and esbuild, which builds it, is not installed: run npm ci (or npm run build)');

@@ -34,14 +34,23 @@ export function workloadDisplayPath(file: string): string {
 
 /** Read and check a scenario file (bytes to UTF-8 text, then the loader). */
 export function readScenario(file: string): ParseScenarioResult {
-  return parseScenarioBytes(readInput(file, 'workload scenario'));
+  return scenarioFromBytes(readInput(file, 'workload scenario'));
+}
+
+/** Check the bytes of a scenario file (UTF-8 text, then the loader). */
+export function scenarioFromBytes(bytes: Uint8Array): ParseScenarioResult {
+  return parseScenarioBytes(bytes);
 }
 
 /** Load a scenario by name or file; on problems, a CliError listing them as FILE:LINE:COL lines. */
 export function loadScenario(nameOrFile: string): Scenario {
   const file = resolveWorkloadFile(nameOrFile);
   const shown = workloadDisplayPath(file);
-  const r = readScenario(file);
+  return loadedScenario(readScenario(file), shown);
+}
+
+/** The scenario of a checked file, or a CliError listing its problems as FILE:LINE:COL lines. */
+export function loadedScenario(r: ParseScenarioResult, shown: string): Scenario {
   if (!r.ok) {
     const n = r.problems.length;
     throw new CliError(

@@ -2,8 +2,8 @@ import asciichart from 'asciichart';
 import { SingleBar } from 'cli-progress';
 import { encodeTrace } from '../../hal/trace/codec.js';
 import { policyOptionList } from '../../firmware/pasr/policies/index.js';
-import { runScenario, type RunReport } from '../../firmware/system/run-report.js';
-import { timelineColumns } from '../../firmware/system/timeline.js';
+import { runFailure, runScenario, type RunReport } from '../../firmware/system/run-report.js';
+import { timelineColumns, timelineSteps } from '../../firmware/system/timeline.js';
 import { formatDuration } from '../../firmware/workload/quantities.js';
 import { loadBoard } from '../board-files.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
@@ -97,23 +97,15 @@ export async function run(opts: RunOptions): Promise<void> {
     );
   }
   if (opts.json) {
-    const start = stats.timeline[0]?.tNs ?? 0;
-    const timeline = stats.timeline.map((p) => [
-      Number(((p.tNs - start) / 1e9).toFixed(6)),
-      p.suspended ? 1 : 0,
-      p.maskedUnits,
-    ]);
-    process.stdout.write(`${JSON.stringify({ ...report, timeline })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report, timeline: timelineSteps(stats.timeline) })}\n`);
   } else {
     summary.write(`${formatRun(report, outcome)}\n`);
   }
-  if (report.violations > 0 || report.dataLossPages > 0) {
-    throw new CliError(
-      `PASR safety invariant violated: ${report.violations} violations, ${report.dataLossPages} live pages lost (first: ${report.violationMessages[0] ?? '?'})`,
-      EXIT.safety,
-    );
+  const failure = runFailure(report);
+  if (failure) {
+    const [first, ...rest] = failure.message.split('\n');
+    throw new CliError(first!, failure.kind === 'data-loss' ? EXIT.safety : EXIT.failed, rest);
   }
-  if (report.errors.length > 0) throw new CliError('the run had register-program errors:', EXIT.failed, report.errors);
 }
 
 const j = (x: number): string => x.toFixed(2);

@@ -78,11 +78,15 @@ export interface RunReport {
   readonly errors: readonly string[];
 }
 
-export interface RunOutcome {
+/** A policy's run: its report, its system (for the trace and the map) and its stats (for the timeline). */
+export interface PolicyOutcome {
   readonly report: RunReport;
   readonly system: System;
-  readonly baseline: System;
   readonly stats: RunStats;
+}
+
+export interface RunOutcome extends PolicyOutcome {
+  readonly baseline: System;
 }
 
 const round = (x: number, digits = 6): number => Number(x.toFixed(digits));
@@ -98,36 +102,97 @@ function total(e: EnergyReport, k: 'mid' | 'low' | 'high'): number {
   return e.dramJ[k] + e.cpuJ;
 }
 
-export function runScenario(req: RunRequest): RunOutcome {
-  const base: SystemOptions = {
+/**
+ * What a policy run needs of its baseline: the baseline's energy and the oracle's bound metered
+ * alongside it. Plain data, so a sweep computes each baseline once and shares it (across worker
+ * threads) with every policy run of the same board, workload and seed.
+ */
+export interface BaselineEnergy {
+  readonly energy: EnergyReport;
+  readonly oracle: EnergyReport;
+}
+
+export interface BaselineOutcome {
+  readonly system: System;
+  readonly stats: RunStats;
+  readonly energy: BaselineEnergy;
+}
+
+function systemOptions(req: RunRequest): SystemOptions {
+  return {
     seed: req.seed,
     ...(req.durationNs !== undefined ? { durationNs: req.durationNs } : {}),
     ...(req.temperatureC !== undefined ? { temperatureC: req.temperatureC } : {}),
     ...(req.checkEveryStep ? { checkEveryStep: true } : {}),
   };
-  const policy = createPolicy(req.policy, req.policyOptions);
-  const same = req.policy === 'none';
-  const baselineSystem = new System(req.config, req.scenario, createPolicy('none'), {
-    ...base,
+}
+
+/** The baseline of a run: policy `none` with the oracle's bound metered alongside (`req.policy` is not used). */
+export function runBaseline(
+  req: RunRequest,
+  share: { from: number; to: number } = { from: 0, to: 1 },
+): BaselineOutcome {
+  const system = new System(req.config, req.scenario, createPolicy('none'), {
+    ...systemOptions(req),
     shadowOracle: true,
-    ...(same && req.recordTrace ? { recordTrace: true } : {}),
-    ...(req.progress ? { progress: (t, n) => req.progress!((same ? 1 : 0.5) * (t / n)) } : {}),
+    ...(req.recordTrace ? { recordTrace: true } : {}),
+    ...(req.progress ? { progress: (t, n) => req.progress!(share.from + (share.to - share.from) * (t / n)) } : {}),
   });
-  const baselineStats = baselineSystem.run();
-  let system = baselineSystem;
-  let stats = baselineStats;
-  if (!same) {
+  const stats = system.run();
+  return { system, stats, energy: { energy: system.energy(), oracle: system.oracleMeter!.report() } };
+}
+
+/**
+ * The policy's run against a baseline computed before (by `runBaseline` with the same board,
+ * workload, seed, duration and temperature). Policy `none` is its own baseline: pass the
+ * baseline's outcome as `same`.
+ */
+export function runPolicy(req: RunRequest, baseline: BaselineEnergy, same?: BaselineOutcome): PolicyOutcome {
+  const policy = createPolicy(req.policy, req.policyOptions);
+  let system: System;
+  let stats: RunStats;
+  if (same !== undefined && req.policy === 'none') {
+    system = same.system;
+    stats = same.stats;
+  } else {
     system = new System(req.config, req.scenario, policy, {
-      ...base,
+      ...systemOptions(req),
       ...(req.recordTrace ? { recordTrace: true } : {}),
-      ...(req.progress ? { progress: (t, n) => req.progress!(0.5 + 0.5 * (t / n)) } : {}),
+      ...(req.progress ? { progress: (t, n) => req.progress!(t / n) } : {}),
     });
     stats = system.run();
   }
-  req.progress?.(1);
-  const b = baselineSystem.energy();
+  return { report: policyReport(req, policy.name, system, stats, baseline), system, stats };
+}
+
+/** A whole run as `pasr run` does it: the baseline, then the policy (the baseline itself for `none`). */
+export function runScenario(req: RunRequest): RunOutcome {
+  createPolicy(req.policy, req.policyOptions); // refuse a bad policy or option before any work
+  const same = req.policy === 'none';
+  const { progress } = req;
+  const baseline = runBaseline(
+    { ...req, recordTrace: same && req.recordTrace === true },
+    { from: 0, to: same ? 1 : 0.5 },
+  );
+  const outcome = runPolicy(
+    progress ? { ...req, progress: (f) => progress(0.5 + 0.5 * f) } : req,
+    baseline.energy,
+    same ? baseline : undefined,
+  );
+  progress?.(1);
+  return { ...outcome, baseline: baseline.system };
+}
+
+function policyReport(
+  req: RunRequest,
+  policyName: string,
+  system: System,
+  stats: RunStats,
+  baseline: BaselineEnergy,
+): RunReport {
+  const b = baseline.energy;
   const p = system.energy();
-  const o = baselineSystem.oracleMeter!.report();
+  const o = baseline.oracle;
   const saving = (k: 'mid' | 'low' | 'high'): number => (1 - total(p, k) / total(b, k)) * 100;
   const oracle = (1 - total(o, 'mid') / total(b, 'mid')) * 100;
   const ev = system.mm.events;
@@ -138,10 +203,10 @@ export function runScenario(req: RunRequest): RunOutcome {
   const latencies = system.policy.deflateLatenciesNs?.() ?? [];
   const platform = b.platform;
   const savedJ = total(b, 'mid') - total(p, 'mid');
-  const report: RunReport = {
+  return {
     board: req.config.name,
     workload: req.scenario.name,
-    policy: policy.name,
+    policy: policyName,
     policyOptions: system.policy.options ?? {},
     seed: req.seed,
     simulatedSeconds: round(stats.simulatedNs / 1e9),
@@ -184,5 +249,20 @@ export function runScenario(req: RunRequest): RunOutcome {
     clampedTemperatures: p.clamped,
     errors: stats.errors,
   };
-  return { report, system, baseline: baselineSystem, stats };
+}
+
+/**
+ * What went wrong in a run, as `pasr run` reports it: the PASR safety invariant violated or a
+ * live page lost (`data-loss`, exit status 3), or register programs that failed (`error`); null
+ * when nothing did.
+ */
+export function runFailure(r: RunReport): { readonly kind: 'data-loss' | 'error'; readonly message: string } | null {
+  if (r.violations > 0 || r.dataLossPages > 0)
+    return {
+      kind: 'data-loss',
+      message: `PASR safety invariant violated: ${r.violations} violations, ${r.dataLossPages} live pages lost (first: ${r.violationMessages[0] ?? '?'})`,
+    };
+  if (r.errors.length > 0)
+    return { kind: 'error', message: `the run had register-program errors:\n${r.errors.join('\n')}` };
+  return null;
 }

@@ -50,3 +50,11 @@ export function timelineColumns(
     maskedUnits: Array.from(maskedNs, (m, c) => (suspendedNs[c]! > 0 ? m / suspendedNs[c]! : 0)),
   };
 }
+
+/** One step of a run's timeline as `pasr run --json` gives it: [seconds from the start, suspended 0|1, units masked]. */
+export type TimelineStep = [seconds: number, suspended: 0 | 1, maskedUnits: number];
+
+export function timelineSteps(points: readonly TimelinePoint[]): TimelineStep[] {
+  const start = points[0]?.tNs ?? 0;
+  return points.map((p) => [Number(((p.tNs - start) / 1e9).toFixed(6)), p.suspended ? 1 : 0, p.maskedUnits]);
+}

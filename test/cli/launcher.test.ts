@@ -55,6 +55,30 @@ describe('npx pasr after npm ci --omit=dev', () => {
     expect(existsSync(join(app, 'dist', 'pasr.mjs'))).toBe(true);
   });
 
+  it('runs a sweep on worker threads and writes its report with the chart library inlined', () => {
+    const app = productionInstall('production-compare');
+    const r = launch(
+      app,
+      'compare',
+      '--boards',
+      'snowball',
+      '--workloads',
+      join(ROOT, 'workloads', 'example-nap.json'),
+      '--policies',
+      'oracle',
+      '--seeds',
+      '1',
+      '--duration',
+      '10m',
+      '--out',
+      'sweep',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1 cell: 1 ok, 0 lost data, 0 failed');
+    expect(readFileSync(join(app, 'sweep', 'report.html'), 'utf8')).toContain('Chart.js v');
+  });
+
   it('says what to run when esbuild is missing and nothing is built', () => {
     const app = productionInstall('no-esbuild', (pkg) => pkg === 'esbuild' || pkg.startsWith('@esbuild/'));
     const r = launch(app, 'boards');
