@@ -76,7 +76,7 @@ function input(file: string, shown: string, what: 'board' | 'workload'): GridInp
     return { name, shown, bytes, problem: null };
   } catch (e) {
     if (!(e instanceof CliError)) throw e;
-    return { name: fallback, shown, bytes, problem: e.message };
+    return { name: fallback, shown, bytes, problem: e.details.length > 0 ? e.details.join('\n') : e.message };
   }
 }
 

@@ -68,7 +68,8 @@ export function runTask(task: Task): TaskResult {
     const none = runPolicy(req, b.energy, b);
     return { ok: true, baseline: b.energy, none: { ...none.report, timeline: timelineSteps(none.stats.timeline) } };
   } catch (e) {
-    if (e instanceof CliError) return { ok: false, error: e.message };
+    // A file's problems are its FILE:LINE:COL lines (they name the file); else the message.
+    if (e instanceof CliError) return { ok: false, error: e.details.length > 0 ? e.details.join('\n') : e.message };
     const message = e instanceof Error ? e.message : String(e);
     if (/^unknown policy|^policy /.test(message)) return { ok: false, error: message };
     return { ok: false, error: `internal error: ${message}` };
