@@ -5,19 +5,23 @@ import { MinHeap } from './min-heap.js';
  *
  * Nothing below cli/ reads the wall clock. Models advance this clock by the cost of what
  * they do (an MRW, a page migration, a hotplug offline) and schedule work with alarms; a run
- * is a discrete-event simulation driven by these alarms.
+ * is a discrete-event simulation driven by these alarms. There are two kinds:
+ *  - hardware alarms (`schedule`): a device completing something (a handshake ack, a mode-register
+ *    busy window, a firmware mailbox). Their callbacks only change device state;
+ *  - tasks (`scheduleTask`): software work the kernel defers (kswapd, kcompactd), which may
+ *    itself run mechanisms that advance the clock.
  *
  * Invariants:
  *  (a) nowNs never decreases;
  *  (b) alarms fire in due-time order (ties in creation order), each exactly once per schedule,
  *      with nowNs equal to their due time when it is still ahead (an alarm that fell due while
- *      an earlier callback advanced time fires late, at the time reached);
- *  (c) alarms never nest: a callback that advances the clock (a mechanism charging its cost)
- *      only moves time; alarms that fall due meanwhile fire after that callback returns, from
- *      the outermost advance;
- *  (d) inside atomic(fn), advances fire only the alarms scheduled inside fn (in order, not
- *      nested), wherever fn is called from; alarms pending before fn fire after it, from the
- *      next advance outside (late, at the time reached), as in (b).
+ *      a callback advanced time fires late, at the time reached);
+ *  (c) tasks never nest: while a task runs, or while atomic(fn) runs, advances fire hardware
+ *      alarms only; the tasks that fall due meanwhile run after, from the outermost advance;
+ *  (d) hardware alarms never nest: an advance inside a hardware callback only moves time;
+ *  (e) so a register program can wait for its device from anywhere but a hardware callback:
+ *      from a task (kswapd shrinking a balloon), from atomic code (an allocator hook), or from
+ *      the top.
  */
 export interface Clock {
   readonly nowNs: number;
@@ -25,22 +29,19 @@ export interface Clock {
   advance(deltaNs: number): void;
   /** Move time forward to an absolute time (no-op when already past it). */
   advanceTo(tNs: number): void;
-  /** Schedule cb at nowNs + deltaNs; returns a cancel function. */
+  /** Schedule a hardware alarm: cb at nowNs + deltaNs; returns a cancel function. */
   schedule(deltaNs: number, cb: () => void): () => void;
-  /** Due time of the next pending alarm, or Infinity. */
+  /** Schedule a task (software work that may advance the clock): cb at nowNs + deltaNs. */
+  scheduleTask(deltaNs: number, cb: () => void): () => void;
+  /** Due time of the next pending alarm or task, or Infinity. */
   nextAlarmNs(): number;
   /**
    * Run fn in atomic context, as a driver that polls its hardware with interrupts off (a PASR
-   * mask programmed from an allocator hook): the hardware answers fn's own accesses (alarms
-   * scheduled inside fn fire as fn advances time, even when fn runs inside an alarm callback),
-   * and nothing else runs meanwhile (alarms pending before fn wait until it returns).
+   * mask programmed from an allocator hook): the hardware answers (hardware alarms fire as fn
+   * advances time), and no task runs until fn returns.
    */
   atomic<T>(fn: () => T): T;
-  /**
-   * True while an alarm callback runs. Time then only moves (invariant (c)), so a register
-   * program that waits for hardware completing on an alarm (a handshake, a mailbox) cannot
-   * finish there: such work must be deferred to after the callback.
-   */
+  /** True while a task or a hardware callback runs (the code there runs in the middle of other work). */
   readonly inAlarm: boolean;
 }
 
@@ -58,17 +59,13 @@ function before(a: Alarm, b: Alarm): boolean {
 
 export class SimClock implements Clock {
   private now = 0;
-  /** Pending alarms (cancelled ones are dropped when they reach the top). */
-  private readonly heap = new MinHeap<Alarm>(before);
+  /** Pending hardware alarms and tasks (cancelled ones are dropped when they reach the top). */
+  private readonly hardware = new MinHeap<Alarm>(before);
+  private readonly tasks = new MinHeap<Alarm>(before);
   private order = 0;
-  /** True while an alarm callback runs (nested advances only move time). */
-  private firing = false;
-  /** Alarms scheduled inside atomic(), while it runs; null outside. */
-  private scope: MinHeap<Alarm> | null = null;
-  /** The heap atomic() uses (empty outside it: what is left joins the main heap). */
-  private readonly scopeHeap = new MinHeap<Alarm>(before);
-  /** True while an alarm of the atomic scope runs. */
-  private scopeFiring = false;
+  private hardwareFiring = false;
+  private taskFiring = false;
+  private atomicDepth = 0;
 
   constructor(startNs = 0) {
     if (!Number.isFinite(startNs) || startNs < 0)
@@ -81,7 +78,7 @@ export class SimClock implements Clock {
   }
 
   get inAlarm(): boolean {
-    return this.firing;
+    return this.taskFiring || this.hardwareFiring;
   }
 
   advance(deltaNs: number): void {
@@ -93,62 +90,69 @@ export class SimClock implements Clock {
 
   advanceTo(tNs: number): void {
     if (!Number.isFinite(tNs)) throw new RangeError(`cannot advance the clock to ${tNs} ns`);
-    // Inside atomic(), only the scope's own alarms fire (invariant d).
-    const scope = this.scope;
-    if (scope !== null ? this.scopeFiring : this.firing) {
-      if (tNs > this.now) this.now = tNs;
-      return;
-    }
-    const heap = scope ?? this.heap;
-    for (;;) {
-      const next = heap.peek();
-      if (next === undefined || next.dueNs > Math.max(tNs, this.now)) break;
-      heap.pop();
-      if (next.cancelled) continue;
-      if (next.dueNs > this.now) this.now = next.dueNs;
-      if (scope !== null) this.scopeFiring = true;
-      else this.firing = true;
-      try {
-        next.cb();
-      } finally {
-        if (scope !== null) this.scopeFiring = false;
-        else this.firing = false;
+    if (!this.hardwareFiring) {
+      for (;;) {
+        const limit = Math.max(tNs, this.now);
+        const hw = this.peek(this.hardware);
+        // Tasks wait while a task or atomic code runs (invariant c).
+        const task = this.taskFiring || this.atomicDepth > 0 ? undefined : this.peek(this.tasks);
+        const next = hw !== undefined && (task === undefined || before(hw, task)) ? hw : task;
+        if (next === undefined || next.dueNs > limit) break;
+        const isTask = next === task;
+        (isTask ? this.tasks : this.hardware).pop();
+        if (next.dueNs > this.now) this.now = next.dueNs;
+        if (isTask) this.taskFiring = true;
+        else this.hardwareFiring = true;
+        try {
+          next.cb();
+        } finally {
+          if (isTask) this.taskFiring = false;
+          else this.hardwareFiring = false;
+        }
       }
     }
     if (tNs > this.now) this.now = tNs;
   }
 
   atomic<T>(fn: () => T): T {
-    if (this.scope !== null) return fn();
-    const scope = this.scopeHeap;
-    this.scope = scope;
+    this.atomicDepth++;
     try {
       return fn();
     } finally {
-      this.scope = null;
-      // What the scope left pending joins the other alarms (creation order is kept).
-      for (let a = scope.pop(); a !== undefined; a = scope.pop()) if (!a.cancelled) this.heap.push(a);
+      this.atomicDepth--;
     }
   }
 
   schedule(deltaNs: number, cb: () => void): () => void {
+    return this.add(this.hardware, deltaNs, cb);
+  }
+
+  scheduleTask(deltaNs: number, cb: () => void): () => void {
+    return this.add(this.tasks, deltaNs, cb);
+  }
+
+  private add(heap: MinHeap<Alarm>, deltaNs: number, cb: () => void): () => void {
     if (!(deltaNs >= 0) || !Number.isFinite(deltaNs))
       throw new RangeError(`cannot schedule an alarm ${deltaNs} ns ahead`);
     const alarm: Alarm = { dueNs: this.now + deltaNs, order: this.order++, cb, cancelled: false };
-    (this.scope ?? this.heap).push(alarm);
+    heap.push(alarm);
     return () => {
       alarm.cancelled = true;
     };
   }
 
-  nextAlarmNs(): number {
-    while (this.heap.peek()?.cancelled) this.heap.pop();
-    while (this.scope?.peek()?.cancelled) this.scope.pop();
-    return Math.min(this.heap.peek()?.dueNs ?? Infinity, this.scope?.peek()?.dueNs ?? Infinity);
+  /** The first live alarm of a heap (cancelled ones are dropped). */
+  private peek(heap: MinHeap<Alarm>): Alarm | undefined {
+    while (heap.peek()?.cancelled) heap.pop();
+    return heap.peek();
   }
 
-  /** Pending alarms, cancelled ones included until they reach the top. */
+  nextAlarmNs(): number {
+    return Math.min(this.peek(this.hardware)?.dueNs ?? Infinity, this.peek(this.tasks)?.dueNs ?? Infinity);
+  }
+
+  /** Pending alarms and tasks, cancelled ones included until they reach the top. */
   get pendingAlarms(): number {
-    return this.heap.size + (this.scope?.size ?? 0);
+    return this.hardware.size + this.tasks.size;
   }
 }

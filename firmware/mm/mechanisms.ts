@@ -178,7 +178,7 @@ export class MmMechanisms {
   private scheduleKswapd(): void {
     if (this.daemons !== 'clock' || this.kswapdScheduled || this.frozen) return;
     this.kswapdScheduled = true;
-    this.mm.clock.schedule(0, () => {
+    this.mm.clock.scheduleTask(0, () => {
       this.kswapdScheduled = false;
       // Frozen after the wake-up was queued: the work stays pending until thaw().
       if (!this.frozen) this.runKswapd();
@@ -188,7 +188,7 @@ export class MmMechanisms {
   private scheduleKcompactd(): void {
     if (this.daemons !== 'clock' || this.kcompactdScheduled || this.frozen) return;
     this.kcompactdScheduled = true;
-    this.mm.clock.schedule(0, () => {
+    this.mm.clock.scheduleTask(0, () => {
       this.kcompactdScheduled = false;
       if (!this.frozen) this.compaction.kcompactd();
     });

@@ -122,7 +122,18 @@ export class PasrCore {
     return out;
   }
 
+  /**
+   * Program one mask change on every die of the unit's group. It runs in atomic context: the
+   * controllers answer, but no task (kswapd, kcompactd: they may ask for another mask change)
+   * runs in the middle of it.
+   */
   private program(u: PasrUnit, on: boolean, policy: string): void {
+    this.board.clock.atomic(() => this.programDies(u, on));
+    this.changes.push({ tNs: this.board.clock.nowNs, unit: u.index, masked: on, policy });
+    this.onChange?.(u, on, policy);
+  }
+
+  private programDies(u: PasrUnit, on: boolean): void {
     this.masked[u.index] = on ? 1 : 0;
     this.maskedCount += on ? 1 : -1;
     const bit = 2 ** u.bit;
@@ -141,8 +152,6 @@ export class PasrCore {
       const r = runProgram(p, this.board.bus, this.board.clock);
       if (!r.ok) this.errors.push(`${p.name}: step ${r.failedAt + 1}: ${r.reason}`);
     }
-    this.changes.push({ tNs: this.board.clock.nowNs, unit: u.index, masked: on, policy });
-    this.onChange?.(u, on, policy);
   }
 
   checkInvariants(): void {

@@ -40,22 +40,46 @@ describe('SimClock', () => {
     expect(at).toEqual([10, 20]);
   });
 
-  it('says when an alarm callback runs: there, hardware that completes on an alarm cannot be waited for', () => {
+  it('lets a task wait for hardware, while a hardware callback can only move time', () => {
     const clock = new SimClock();
-    const seen: [boolean, boolean][] = [];
-    let acked = false;
-    clock.schedule(10, () => {
-      // A device's completion alarm, due 100 ns later: advancing from inside only moves time.
+    const seen: [string, boolean, boolean][] = [];
+    clock.scheduleTask(10, () => {
+      // kswapd programs a device that acks 100 ns later, and waits for it.
+      let acked = false;
       clock.schedule(100, () => {
         acked = true;
       });
       clock.advance(200);
-      seen.push([clock.inAlarm, acked]);
+      seen.push(['task', clock.inAlarm, acked]);
+    });
+    clock.schedule(500, () => {
+      let acked = false;
+      clock.schedule(100, () => {
+        acked = true;
+      });
+      clock.advance(200);
+      seen.push(['hardware', clock.inAlarm, acked]);
     });
     expect(clock.inAlarm).toBe(false);
+    clock.advance(1000);
+    expect(seen).toEqual([
+      ['task', true, true],
+      ['hardware', true, false],
+    ]);
+    expect(clock.inAlarm).toBe(false);
+  });
+
+  it('never nests tasks: one that falls due while another charges its cost runs after it returns', () => {
+    const clock = new SimClock();
+    const order: string[] = [];
+    clock.scheduleTask(10, () => {
+      order.push(`a start ${clock.nowNs}`);
+      clock.advance(100);
+      order.push(`a end ${clock.nowNs}`);
+    });
+    clock.scheduleTask(50, () => order.push(`b ${clock.nowNs}`));
     clock.advance(20);
-    expect(seen).toEqual([[true, false]]);
-    expect([clock.inAlarm, acked]).toEqual([false, true]);
+    expect(order).toEqual(['a start 10', 'a end 110', 'b 110']);
   });
 
   it('refuses to go backwards or by a non-finite amount', () => {
@@ -67,10 +91,11 @@ describe('SimClock', () => {
     expect(clock.nowNs).toBe(50);
   });
 
-  it('inside atomic(), fires only the alarms scheduled there; the ones pending before wait until it returns', () => {
+  it('inside atomic(), the hardware answers and tasks wait until it returns', () => {
     const clock = new SimClock();
     const fired: [string, number][] = [];
-    clock.schedule(0, () => fired.push(['daemon', clock.nowNs]));
+    clock.scheduleTask(0, () => fired.push(['daemon', clock.nowNs]));
+    clock.schedule(5, () => fired.push(['earlier device', clock.nowNs]));
     clock.atomic(() => {
       // A controller that answers 50 ns after its doorbell, polled every 20 ns.
       let acked = false;
@@ -80,20 +105,20 @@ describe('SimClock', () => {
       });
       while (!acked) clock.advance(20);
     });
-    expect(fired).toEqual([['ack', 50]]);
+    expect(fired).toEqual([
+      ['earlier device', 5],
+      ['ack', 50],
+    ]);
     expect(clock.nowNs).toBe(60);
     clock.advance(0);
-    expect(fired).toEqual([
-      ['ack', 50],
-      ['daemon', 60],
-    ]);
+    expect(fired.at(-1)).toEqual(['daemon', 60]);
   });
 
-  it('lets atomic() code poll its hardware from inside an alarm callback, where other advances only move time', () => {
+  it('lets atomic() code poll its hardware from inside a task, where other tasks wait', () => {
     const clock = new SimClock();
     const log: string[] = [];
-    clock.schedule(100, () => log.push(`other at ${clock.nowNs}`));
-    clock.schedule(10, () => {
+    clock.scheduleTask(100, () => log.push(`other task at ${clock.nowNs}`));
+    clock.scheduleTask(10, () => {
       clock.atomic(() => {
         let acked = false;
         clock.schedule(30, () => {
@@ -102,15 +127,14 @@ describe('SimClock', () => {
         for (let polls = 0; !acked && polls < 1000; polls++) clock.advance(10);
         log.push(`acked ${acked} at ${clock.nowNs}`);
       });
-      // Outside the atomic part the callback's advances only move time again.
       clock.advance(200);
-      log.push(`callback done at ${clock.nowNs}`);
+      log.push(`task done at ${clock.nowNs}`);
     });
     clock.advance(20);
-    expect(log).toEqual(['acked true at 40', 'callback done at 240', 'other at 240']);
+    expect(log).toEqual(['acked true at 40', 'task done at 240', 'other task at 240']);
   });
 
-  it('keeps what an atomic() scope leaves pending, and a cancelled one stays cancelled', () => {
+  it('keeps hardware alarms an atomic() part leaves pending, and a cancelled one stays cancelled', () => {
     const clock = new SimClock();
     const fired: string[] = [];
     let cancel = (): void => {};
