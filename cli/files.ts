@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError } from './errors.js';
@@ -40,11 +40,4 @@ export function writeOutput(file: string, data: Uint8Array | string): void {
   } catch (e) {
     throw new CliError(`${file}: cannot write: ${(e as Error).message}`);
   }
-}
-
-export function shippedBoardFiles(): string[] {
-  return readdirSync(BOARD_DIR)
-    .filter((f) => f.endsWith('.json') && f !== 'board.schema.json')
-    .sort()
-    .map((f) => join(BOARD_DIR, f));
 }

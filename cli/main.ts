@@ -23,7 +23,14 @@ export function buildProgram(): Command {
   const program = new Command('pasr')
     .description('LPDDR Partial Array Self-Refresh emulator and lab tool')
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    .option(
+      '--boards-dir <dir>',
+      'look for boards (--board NAME, pasr boards) in DIR too, before PASR_BOARDS folders and the shipped ones (repeatable)',
+      collect,
+    );
+  // Each command gets its own options together with the program's (--boards-dir).
+  const all = <T extends object>(cmd: Command): T => cmd.optsWithGlobals<T & Record<string, unknown>>();
 
   program
     .command('demo')
@@ -31,18 +38,20 @@ export function buildProgram(): Command {
       'boot the default board, show its register writes, then program and check one PASR mask (what `npm start` runs)',
     )
     .option('--board <name|file>', 'board to boot', 'pandaboard-es')
-    .action(async (opts) => (await import('./commands/demo.js')).demo(opts));
+    .action(async (_o, cmd: Command) => (await import('./commands/demo.js')).demo(all(cmd)));
 
   const boards = program
     .command('boards')
-    .description('list the shipped boards')
+    .description('list the boards: --boards-dir folders, PASR_BOARDS folders (:-separated), then the shipped ones')
     .option('--json', 'JSON array of {name, file, standard, sizeBytes, dies}')
-    .action(async (opts) => (await import('./commands/boards.js')).listBoards(opts));
+    .action(async (_o, cmd: Command) => (await import('./commands/boards.js')).listBoards(all(cmd)));
   boards
     .command('validate')
     .description('check board config files; one line per problem as FILE:LINE:COL: json.path: message')
-    .argument('<file...>', 'board config files')
-    .action(async (files: string[]) => (await import('./commands/boards.js')).validateBoards(files));
+    .argument('<file...>', 'board config files (board.schema.json is skipped)')
+    .action(async (files: string[], _o, cmd: Command) =>
+      (await import('./commands/boards.js')).validateBoards(files, all(cmd)),
+    );
 
   program
     .command('boot')
@@ -59,7 +68,7 @@ export function buildProgram(): Command {
       ]),
     )
     .option('--dmesg', 'print the kernel log')
-    .action(async (opts) => (await import('./commands/boot.js')).boot(opts));
+    .action(async (_o, cmd: Command) => (await import('./commands/boot.js')).boot(all(cmd)));
 
   program
     .command('inspect')
@@ -83,7 +92,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--bank <k>', 'bank number').argParser(int('--bank')))
     .option('--die <id>', 'a die (repeatable; default all dies)', collect)
     .option('--json', 'JSON {shape, bytes, pfnCount, ranges}')
-    .action(async (opts) => (await import('./commands/map.js')).map(opts));
+    .action(async (_o, cmd: Command) => (await import('./commands/map.js')).map(all(cmd)));
 
   const board = program.command('board').description('drive a real (or virtual) board through its U-Boot console');
   const portOptions = (c: Command) =>
@@ -100,7 +109,7 @@ export function buildProgram(): Command {
     .description('serve the emulated board behind a U-Boot-like console on a pseudo-terminal')
     .requiredOption('--board <name|file>', 'board to emulate')
     .option('--link <path>', 'create this symlink to the pty')
-    .action(async (opts) => (await import('./commands/board.js')).serve(opts));
+    .action(async (_o, cmd: Command) => (await import('./commands/board.js')).serve(all(cmd)));
   portOptions(
     board
       .command('probe')
@@ -108,7 +117,7 @@ export function buildProgram(): Command {
       .requiredOption('--port <path>', 'serial port')
       .requiredOption('--board <name|file>', 'board config')
       .option('--json', 'JSON output'),
-  ).action(async (opts) => (await import('./commands/board.js')).probe(opts));
+  ).action(async (_o, cmd: Command) => (await import('./commands/board.js')).probe(all(cmd)));
   portOptions(
     board
       .command('apply')
@@ -121,7 +130,7 @@ export function buildProgram(): Command {
       .option('--segments <list>', 'segments to mask, e.g. 4-7 or 1,3')
       .option('--dry-run', 'print the console commands, do not open the port')
       .option('--force', 'run sequences with known hazards'),
-  ).action(async (opts) => (await import('./commands/board.js')).apply(opts));
+  ).action(async (_o, cmd: Command) => (await import('./commands/board.js')).apply(all(cmd)));
   portOptions(
     board
       .command('replay')
@@ -131,7 +140,7 @@ export function buildProgram(): Command {
       .requiredOption('--board <name|file>', 'board config')
       .option('--dry-run', 'print the console commands, do not open the port')
       .option('--force', 'run sequences with known hazards'),
-  ).action(async (trace: string, opts) => (await import('./commands/board.js')).replay(trace, opts));
+  ).action(async (trace: string, _o, cmd: Command) => (await import('./commands/board.js')).replay(trace, all(cmd)));
 
   return program;
 }

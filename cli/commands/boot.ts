@@ -3,12 +3,12 @@ import { TraceBus } from '../../hal/trace/trace-bus.js';
 import { encodeTrace } from '../../hal/trace/codec.js';
 import { bootBoard } from '../../firmware/boot/boot.js';
 import { KernelLog } from '../../firmware/boot/dmesg.js';
-import { loadBoard } from '../board-files.js';
+import { boardSearch, loadBoard, type BoardsDirOption } from '../board-files.js';
 import { CliError } from '../errors.js';
 import { writeOutput } from '../files.js';
 import { sizeText, table } from '../format.js';
 
-interface BootOptions {
+interface BootOptions extends BoardsDirOption {
   board: string;
   trace?: string;
   json?: boolean;
@@ -17,7 +17,7 @@ interface BootOptions {
 }
 
 export async function boot(opts: BootOptions): Promise<void> {
-  const config = loadBoard(opts.board);
+  const config = loadBoard(opts.board, boardSearch(opts));
   const clock = new SimClock();
   const trace = new TraceBus(clock);
   const r = bootBoard(config, clock, trace);

@@ -7,7 +7,7 @@ import { KernelLog } from '../../firmware/boot/dmesg.js';
 import { programMasks, selfRefreshCycle } from '../../firmware/pasr/self-refresh.js';
 import { checkMasks, formatViolation } from '../../firmware/pasr/safety.js';
 import { unitMasks, type PasrUnit } from '../../firmware/pasr/pasr-map.js';
-import { loadBoard } from '../board-files.js';
+import { boardSearch, loadBoard, type BoardsDirOption } from '../board-files.js';
 import { CliError } from '../errors.js';
 import { hexAddr, sizeText } from '../format.js';
 
@@ -18,8 +18,8 @@ const SUSPEND_NS = 10e9;
  * then use PASR once the way a kernel would: find the highest PASR unit with no live page,
  * mask it, suspend for 10 s of simulated time, resume, and check that nothing live was lost.
  */
-export async function demo(opts: { board: string }): Promise<void> {
-  const config = loadBoard(opts.board);
+export async function demo(opts: BoardsDirOption & { board: string }): Promise<void> {
+  const config = loadBoard(opts.board, boardSearch(opts));
   const clock = new SimClock();
   const trace = new TraceBus(clock);
   const out: string[] = [];

@@ -6,7 +6,7 @@
  * keeping tables of their own.
  */
 import type { AddressBits, AddressMapConfig, ControllerConfig, ControllerKind, DramStandard } from './board-config.js';
-import { decodeMr8, geometryOf, specOf, type Geometry } from '../lpddr/standards.js';
+import { decodeMr8, geometryOf, specOf, timingsOf, TIMING_NAMES, type Geometry } from '../lpddr/standards.js';
 import { checkAddressBits, type DieGeometry, type MapProblem } from '../address-map/check.js';
 import { compareBits as compareDerived, deriveAddressBits, type DeriveResult } from '../address-map/derive.js';
 import { controllerDecls } from '../memctrl/create-controller.js';
@@ -25,6 +25,23 @@ export function partGeometry(standard: DramStandard, densityMbit: number, ioWidt
 }
 
 const hex2 = (v: number): string => '0x' + v.toString(16).padStart(2, '0');
+
+/** Timing names a part may override (the per-standard tables' names). */
+export const TIMING_OVERRIDES: readonly string[] = TIMING_NAMES;
+
+/** Why a part's timing overrides cannot be used (names are checked first, by the caller); undefined when they can. */
+export function timingsProblem(
+  standard: DramStandard,
+  densityMbit: number,
+  timings: Readonly<Record<string, number>>,
+): string | undefined {
+  try {
+    timingsOf(standard, undefined, timings, densityMbit);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
 
 /** Why MR8 disagrees with the part's standard, density and width; undefined when it agrees. */
 export function mr8Mismatch(
@@ -103,6 +120,24 @@ export function controllerRegisterProblems(
       out.push({ block: undefined, register: undefined, message: `a ${kind} controller needs blocks.${key}` });
   }
   return out;
+}
+
+/** An MMIO window of a controller model: its size, and why the model would refuse a base address. */
+export interface RegisterWindow {
+  readonly bytes: number;
+  readonly baseRefusal?: (base: number) => string | undefined;
+}
+
+/** The MMIO windows of a controller kind: its own register block, and each extra block by key. */
+export function registerWindows(kind: ControllerKind): {
+  main: RegisterWindow;
+  blocks: Readonly<Record<string, RegisterWindow>>;
+} {
+  const decls = controllerDecls(kind);
+  const blocks: Record<string, RegisterWindow> = {};
+  for (const [key, b] of Object.entries(decls.blocks))
+    blocks[key] = { bytes: b.decl.size, ...(b.baseRefusal ? { baseRefusal: b.baseRefusal } : {}) };
+  return { main: { bytes: decls.main.size }, blocks };
 }
 
 /**

@@ -3,13 +3,17 @@
  * Each problem names the JSON path of the value to fix.
  *
  * Rules (one function each, in this order):
- *  (a) parts: density/width exist in the standard's table; MR8 encodes them; power table ascends;
+ *  (a) parts: density/width exist in the standard's table; MR8 encodes them; timing overrides are
+ *      the standard's timings and give a positive tCK; power table ascends;
  *  (b) controllers: unique ids; register and block names known for the kind; dies addressed the way
  *      the kind addresses them (cs / rank / channel); parts exist; die ids unique; widths fit the bus;
+ *  (b') register windows (each controller's block and extra blocks, at their model's size): word
+ *      aligned, outside DRAM, inside the 48-bit physical space, no two overlapping;
  *  (c) DRAM: page-aligned, inside the physical address space; the dies add up to dram.size;
  *  (d) the PASR mask register exists on every part;
- *  (e) address map: explicit or derived from registers (both must agree), consistent with the dies
- *      (hal/address-map/check.ts);
+ *  (e) address map: explicit or derived from registers (both must agree; register images that
+ *      cannot be derived are wrong even next to explicit bits, unless the map is set outside the
+ *      controllers), consistent with the dies (hal/address-map/check.ts);
  *  (f) PASR sections: power of two, whole pages, one segment (or bank) per die per section;
  *      interleave groups name known dies, once each, and are exactly the dies the address map
  *      interleaves below the section size;
@@ -27,7 +31,10 @@ import {
   compareBits,
   controllerRegisterProblems,
   mr8Mismatch,
+  registerWindows,
   partGeometry,
+  TIMING_OVERRIDES,
+  timingsProblem,
   type DeriveResult,
   type DieGeometry,
   type Geometry,
@@ -43,6 +50,9 @@ export interface BuiltBoard {
   readonly partsByName: ReadonlyMap<string, DramPart>;
   readonly rawDiePartNames: readonly (readonly string[])[];
 }
+
+/** Page frame numbers fit in 31 bits (firmware/mm/layout.ts: buddy arithmetic uses JS bitwise operators). */
+const MAX_PFN = 0x7fffffff;
 
 const isPow2 = (x: number): boolean => Number.isInteger(x) && x > 0 && 2 ** Math.round(Math.log2(x)) === x;
 const log2 = (x: number): number => Math.round(Math.log2(x));
@@ -73,6 +83,20 @@ function checkParts(c: Checker): void {
     else c.geometry.set(name, g);
     const why = mr8Mismatch(std, p.mr8, p.densityMbit, p.ioWidth);
     if (why) c.add([...at, 'mr8'], why);
+    if (p.timings) {
+      const unknown = Object.keys(p.timings).filter((k) => !TIMING_OVERRIDES.includes(k));
+      for (const k of unknown)
+        c.add(
+          [...at, 'timings', k],
+          `unknown timing "${k}" (known: ${list(TIMING_OVERRIDES)})${didYouMean(k, TIMING_OVERRIDES)}`,
+          true,
+        );
+      if (p.timings['tCK'] === 0) c.add([...at, 'timings', 'tCK'], 'must be more than 0 (the clock period, ns)');
+      else if (unknown.length === 0 && typeof g !== 'string') {
+        const bad = timingsProblem(std, p.densityMbit, p.timings);
+        if (bad) c.add([...at, 'timings'], bad);
+      }
+    }
     p.power.forEach((pt, i) => {
       if (i > 0 && pt.temperatureC <= p.power[i - 1]!.temperatureC) {
         c.add(
@@ -126,13 +150,6 @@ function checkControllers(c: Checker): void {
     const dieWidth = busWidth / Math.max(1, channels.length);
     if (channels.length > 0 && !Number.isInteger(dieWidth))
       c.add([...at, 'channels'], `${channels.length} channels do not divide a ${busWidth}-bit bus`);
-    const end = ctrl.base + 0x1000;
-    if (ctrl.base < c.board.dramBase + c.board.dramSize && end > c.board.dramBase) {
-      c.add(
-        [...at, 'base'],
-        `${hexAddr(ctrl.base)} lies inside DRAM (${hexAddr(c.board.dramBase)}-${hexAddr(c.board.dramBase + c.board.dramSize)})`,
-      );
-    }
 
     ctrl.dies.forEach((die, di) => {
       const dat: PathSegment[] = [...at, 'dies', di];
@@ -181,6 +198,76 @@ function checkControllers(c: Checker): void {
   });
 }
 
+// (b') register windows on the bus
+function checkWindows(c: Checker): void {
+  const { dramBase, dramSize } = c.board;
+  const dramEnd = dramBase + dramSize;
+  type Window = {
+    path: PathSegment[];
+    what: string;
+    block?: string;
+    base: number;
+    end: number;
+    refuse?: (base: number) => string | undefined;
+  };
+  const placed: Window[] = [];
+  c.board.controllers.forEach((ctrl, ci) => {
+    const model = registerWindows(ctrl.kind);
+    const windows: Window[] = [
+      { path: ['controllers', ci, 'base'], what: ctrl.id, base: ctrl.base, end: ctrl.base + model.main.bytes },
+    ];
+    for (const [key, b] of Object.entries(ctrl.blocks)) {
+      const win = model.blocks[key];
+      if (win === undefined) continue; // an unknown block is reported by checkControllers
+      windows.push({
+        path: ['controllers', ci, 'blocks', key, 'base'],
+        what: `${ctrl.id} block ${key}`,
+        block: key,
+        base: b.base,
+        end: b.base + win.bytes,
+        ...(win.baseRefusal ? { refuse: win.baseRefusal } : {}),
+      });
+    }
+    for (const w of windows) {
+      const span = `${hexAddr(w.base)}-${hexAddr(w.end)}`;
+      if (w.base % 4 !== 0) {
+        c.add(w.path, `${hexAddr(w.base)} is not a multiple of 4: registers are 32-bit words`);
+        continue;
+      }
+      const refused = w.refuse?.(w.base);
+      if (refused) {
+        c.add(w.path, refused);
+        continue;
+      }
+      if (w.end > PHYS_LIMIT) {
+        c.add(
+          w.path,
+          `the registers of ${w.what} would end at ${hexAddr(w.end)}, beyond the 48-bit physical address space`,
+        );
+        continue;
+      }
+      if (w.base < dramEnd && w.end > dramBase) {
+        c.add(
+          w.path,
+          `the registers of ${w.what} (${span}) lie inside DRAM (${hexAddr(dramBase)}-${hexAddr(dramEnd)})`,
+        );
+        continue;
+      }
+      const o = placed.find((p) => w.base < p.end && p.base < w.end);
+      if (o) {
+        const shared = w.block !== undefined && w.block === o.block;
+        c.add(
+          w.path,
+          `the registers of ${w.what} (${span}) overlap those of ${o.what} (${hexAddr(o.base)}-${hexAddr(o.end)}, ${formatSegs(o.path)})` +
+            (shared ? `: a block shared by several controllers is declared once, on the first` : ''),
+        );
+        continue;
+      }
+      placed.push(w);
+    }
+  });
+}
+
 function formatSegs(p: PathSegment[]): string {
   return p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
@@ -193,6 +280,11 @@ function checkDram(c: Checker): void {
     c.add(
       ['dram', 'size'],
       `DRAM would end at ${hexAddr(dramBase + dramSize)}, beyond the 48-bit physical address space`,
+    );
+  if ((dramBase + dramSize) / kernel.pageSize > MAX_PFN)
+    c.add(
+      ['dram', 'size'],
+      `DRAM would end at ${hexAddr(dramBase + dramSize)}, page frame ${hexAddr((dramBase + dramSize) / kernel.pageSize)}: the emulated kernel keeps page frame numbers below 2^31`,
     );
   if (dramBase % kernel.pageSize !== 0)
     c.add(
@@ -254,9 +346,16 @@ function checkMaskRegister(c: Checker): void {
 
 // (e) address map
 /** The map to check against the dies: explicit (checked against the registers too) or derived; `agrees` false when they differ. */
-function checkAddressMap(c: Checker): { map: AddressMapConfig; agrees: boolean } | undefined {
+function checkAddressMap(c: Checker, structuralOk: boolean): { map: AddressMapConfig; agrees: boolean } | undefined {
   const { explicitMap, derivation } = c.b;
   const ctrlIds = c.board.controllers.map((x) => x.id);
+  if (derivation && !derivation.ok && !derivation.elsewhere) {
+    // The register images are wrong, or describe a layout the models do not have: explicit bits
+    // cannot stand in for them, since the emulated controllers run from those registers.
+    // (Unknown registers or parts found above are the cause to report, not this.)
+    if (structuralOk) for (const p of derivation.problems) c.add(parsePath(p.path), p.message);
+    return undefined;
+  }
   if (!explicitMap) {
     if (derivation?.ok && c.board.addressMap) return { map: c.board.addressMap, agrees: true };
     const why = derivation && !derivation.ok ? derivation.problems[0]?.message : undefined;
@@ -510,11 +609,19 @@ function checkRanges(c: Checker): void {
         );
         return;
       }
+      const page = c.board.kernel.pageSize;
+      const firstPage = Math.floor(r.base / page) * page;
+      const endPage = Math.ceil(end / page) * page;
       for (const o of all) {
         if (r.base < o.end && o.base < end) {
           c.add(
             path,
             `${what} "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} overlaps ${formatSegs(o.path)} "${o.name}" (${hexAddr(o.base)}-${hexAddr(o.end)})`,
+          );
+        } else if (firstPage < Math.ceil(o.end / page) * page && Math.floor(o.base / page) * page < endPage) {
+          c.add(
+            path,
+            `${what} "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} shares a ${formatBytes(page)} page with ${formatSegs(o.path)} "${o.name}" (${hexAddr(o.base)}-${hexAddr(o.end)}): memblock reserves whole pages`,
           );
         }
       }
@@ -523,6 +630,36 @@ function checkRanges(c: Checker): void {
   };
   each(c.board.reserved, ['reserved'], 'range');
   each(c.board.kernel.cma, ['kernel', 'cma'], 'CMA area');
+  checkCmaPlacement(c);
+}
+
+/** CMA areas start and end on pageblocks (CMA_MIN_ALIGNMENT_BYTES) and lie in one zone. */
+function checkCmaPlacement(c: Checker): void {
+  const { kernel: k, dramBase, dramSize } = c.board;
+  const pageblock = k.pageSize * 2 ** k.pageblockOrder;
+  const movableStart = dramBase + dramSize - k.movableBytes;
+  // Zone boundaries inside DRAM: the configured zone ends below ZONE_MOVABLE, and its start.
+  const bounds = k.zones.map((z) => ({ at: z.end, between: z.name })).filter((b) => b.at < movableStart);
+  if (k.movableBytes > 0) bounds.push({ at: movableStart, between: 'Movable' });
+  k.cma.forEach((r, i) => {
+    const end = r.base + r.size;
+    const path: PathSegment[] = ['kernel', 'cma', i];
+    if (r.size === 0 || r.base < dramBase || end > dramBase + dramSize) return; // reported above
+    if (r.base % pageblock !== 0 || end % pageblock !== 0) {
+      c.add(
+        path,
+        `CMA area "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} does not start and end on ${formatBytes(pageblock)} pageblocks (CMA_MIN_ALIGNMENT_BYTES: page size × 2^pageblockOrder)`,
+      );
+      return;
+    }
+    const cut = bounds.find((b) => r.base < b.at && b.at < end);
+    if (cut) {
+      c.add(
+        path,
+        `CMA area "${r.name}" ${hexAddr(r.base)}-${hexAddr(end)} crosses the zone boundary at ${hexAddr(cut.at)} (${cut.between === 'Movable' ? 'ZONE_MOVABLE starts' : `ZONE_${cut.between.toUpperCase()} ends`}): a CMA area lies in one zone`,
+      );
+    }
+  });
 }
 
 // (h) kernel settings
@@ -616,10 +753,11 @@ export function boardProblems(b: BuiltBoard, src: JsonSource): BoardProblem[] {
   const c = new Checker(b, src);
   checkParts(c);
   checkControllers(c);
+  checkWindows(c);
   checkDram(c);
   checkMaskRegister(c);
   const structural = c.out.length;
-  const checked = checkAddressMap(c);
+  const checked = checkAddressMap(c, structural === 0);
   let map = checked?.agrees ? checked.map : undefined;
   if (checked && structural === 0 && !checkMapConsistency(c, checked.map)) map = undefined;
   checkSections(c, structural === 0 ? map : undefined);

@@ -8,7 +8,8 @@
  *  (b) positionOf(path) returns the position of the deepest node on `path` that exists, so a problem
  *      about a missing field points at the object that should hold it.
  *  (c) the plain value handed on (`value`) is built from the same tree the positions come from;
- *  (d) no list or object handed on has more than MAX_BOARD_COLLECTION entries (bounded validator work).
+ *  (d) no list or object handed on has more than MAX_BOARD_COLLECTION entries (bounded validator work);
+ *  (e) a leading UTF-8 byte order mark is skipped: line 1 column 1 is the first character after it.
  */
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { formatPath, type BoardProblem, type PathSegment } from './board-problem.js';
@@ -146,8 +147,16 @@ function tooDeep(text: string, limit: number): number {
   return -1;
 }
 
-/** Parse a board file's text: the source with positions, the plain value, and syntax problems. */
-export function parseJsonSource(text: string): { source: JsonSource; value: unknown; problems: BoardProblem[] } {
+/** U+FEFF at the start of a file: the UTF-8 byte order mark some Windows editors write. */
+const BYTE_ORDER_MARK = '\uFEFF';
+
+/**
+ * Parse a board file's text: the source with positions, the plain value, and syntax problems.
+ * A leading UTF-8 byte order mark is not part of the text: positions count from the character
+ * after it, as editors show them.
+ */
+export function parseJsonSource(withBom: string): { source: JsonSource; value: unknown; problems: BoardProblem[] } {
+  const text = withBom.startsWith(BYTE_ORDER_MARK) ? withBom.slice(1) : withBom;
   if (text.length > MAX_BOARD_FILE_CHARS) {
     const source = new JsonSource('', undefined);
     return {
@@ -196,7 +205,11 @@ export function parseJsonSource(text: string): { source: JsonSource; value: unkn
       (code === 'ValueExpected' || code === 'PropertyNameExpected') &&
       before.endsWith(',') &&
       (at === ']' || at === '}');
-    const message = trailing ? `trailing comma before '${at}' (JSON allows none)` : (SYNTAX_MESSAGES[code] ?? code);
+    const message = trailing
+      ? `trailing comma before '${at}' (JSON allows none)`
+      : at === BYTE_ORDER_MARK
+        ? 'a UTF-8 byte order mark (U+FEFF) is allowed only at the very start of the file'
+        : (SYNTAX_MESSAGES[code] ?? code);
     problems.push({
       ...source.position(trailing ? before.length - 1 : e.offset),
       path: '$',

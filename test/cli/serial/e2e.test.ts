@@ -14,9 +14,10 @@ import type { TraceEvent } from '../../../hal/trace/events.js';
 import { PassThrough } from 'node:stream';
 import { StePrcmu } from '../../../hal/memctrl/ste-prcmu.js';
 import { captureIo, loadBoard, TEST_CONSOLE } from './helpers.js';
+import { SHIPPED } from '../../firmware/boot/boards.js';
 
-/** Boards whose memory controller the CPU programs with register writes (all shipped ones with a driver). */
-const BOARDS = ['pandaboard-es', 'imx6sl-evk', 'imx8mm-evk', 'imx8mp-evk', 'lp4x-quad-16g', 'snowball'] as const;
+/** Every shipped board (each has a driver for its memory controller). */
+const BOARDS = SHIPPED;
 
 const deps = { consoleOptions: TEST_CONSOLE };
 let served: ServedPty | undefined;
