@@ -12,6 +12,7 @@ import { compareBits as compareDerived, deriveAddressBits, type DeriveResult } f
 import { controllerDecls } from '../memctrl/create-controller.js';
 
 export type { Geometry } from '../lpddr/standards.js';
+export { powerTableProblems } from '../lpddr/power.js';
 export type { MapProblem, DieGeometry } from '../address-map/check.js';
 export type { DeriveResult } from '../address-map/derive.js';
 

@@ -4,7 +4,8 @@
  *
  * Rules (one function each, in this order):
  *  (a) parts: density/width exist in the standard's table; MR8 encodes them; timing overrides are
- *      the standard's timings and give a positive tCK; power table ascends;
+ *      the standard's timings and give a positive tCK; the power table is usable (hal/lpddr/power.ts:
+ *      ascending temperatures, the same rails at the same voltages at every point);
  *  (b) controllers: unique ids; register and block names known for the kind; dies addressed the way
  *      the kind addresses them (cs / rank / channel); parts exist; die ids unique; widths fit the bus;
  *  (b') register windows (each controller's block and extra blocks, at their model's size): word
@@ -33,6 +34,7 @@ import {
   mr8Mismatch,
   registerWindows,
   partGeometry,
+  powerTableProblems,
   TIMING_OVERRIDES,
   timingsProblem,
   type DeriveResult,
@@ -97,20 +99,7 @@ function checkParts(c: Checker): void {
         if (bad) c.add([...at, 'timings'], bad);
       }
     }
-    p.power.forEach((pt, i) => {
-      if (i > 0 && pt.temperatureC <= p.power[i - 1]!.temperatureC) {
-        c.add(
-          [...at, 'power', i, 'temperatureC'],
-          `temperatures must ascend: ${pt.temperatureC} °C after ${p.power[i - 1]!.temperatureC} °C`,
-        );
-      }
-      const seen = new Set<string>();
-      pt.rails.forEach((r, j) => {
-        if (seen.has(r.rail))
-          c.add([...at, 'power', i, 'rails', j, 'rail'], `rail ${r.rail} is listed twice at ${pt.temperatureC} °C`);
-        seen.add(r.rail);
-      });
-    });
+    for (const q of powerTableProblems(p.power)) c.add([...at, 'power', ...q.path], q.message.replace(/ C\b/g, ' °C'));
   }
 }
 

@@ -91,7 +91,9 @@ export type Edit =
   | { readonly op: 'copy'; readonly at: number; readonly from: number }
   | { readonly op: 'retype'; readonly at: number }
   | { readonly op: 'renameKey'; readonly at: number; readonly from: number }
-  | { readonly op: 'addKey'; readonly at: number; readonly name: string; readonly value: Json };
+  | { readonly op: 'addKey'; readonly at: number; readonly name: string; readonly value: Json }
+  /** Not generated: known cases written by hand (`undefined` removes the field). */
+  | { readonly op: 'setPath'; readonly path: readonly (string | number)[]; readonly value: Json | undefined };
 
 /** Field names to add: known ones in new places, near misses, and names no board uses. */
 export const EXTRA_KEYS: readonly string[] = [
@@ -237,6 +239,13 @@ function sibling(doc: Json, path: Path, pick: number): Path | undefined {
 
 /** Apply one edit in place; edits that do not fit their target leave the document as it was. */
 export function applyEdit(doc: Json, e: Edit): void {
+  if (e.op === 'setPath') {
+    const parent = get(doc, e.path.slice(0, -1)) as Record<string | number, Json>;
+    const key = e.path[e.path.length - 1]!;
+    if (e.value === undefined) delete parent[key];
+    else parent[key] = clone(e.value);
+    return;
+  }
   const all = paths(doc);
   if (all.length === 0) return;
   const path = all[e.at % all.length]!;

@@ -56,7 +56,6 @@ export async function bootAndServe(config: BoardConfig): Promise<Outcome> {
     if (!r.bootloader.ok) return { kind: 'failed', stage, message: r.bootloader.errors.join('; ') };
     if (!r.kernel) return { kind: 'failed', stage, message: 'no kernel stage' };
     stage = 'kernel';
-    r.kernel.mech.checkInvariants();
     r.board.checkInvariants();
 
     // Use PASR once, as `pasr demo` does: mask the highest unit with no live page, suspend, resume.
