@@ -119,7 +119,14 @@ export interface ServedPty extends VirtualBoard {
 /** Serve a board on a new pty (socat). */
 export async function serveBoardOnPty(config: BoardConfig, options: VirtualBoardOptions = {}): Promise<ServedPty> {
   const pty = await openPty(options.link !== undefined ? { link: options.link } : {});
-  const vb = serveBoardOn(pty.stream, config, options);
+  let vb: VirtualBoard;
+  try {
+    vb = serveBoardOn(pty.stream, config, options);
+  } catch (e) {
+    // The board could not be built: close the pty (and its socat) instead of leaving it to hold the process.
+    await pty.close();
+    throw e;
+  }
   return {
     get board() {
       return vb.board;

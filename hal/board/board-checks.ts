@@ -9,7 +9,7 @@ import type { AddressBits, AddressMapConfig, ControllerConfig, ControllerKind, D
 import { decodeMr8, geometryOf, specOf, timingsOf, TIMING_NAMES, type Geometry } from '../lpddr/standards.js';
 import { checkAddressBits, type DieGeometry, type MapProblem } from '../address-map/check.js';
 import { compareBits as compareDerived, deriveAddressBits, type DeriveResult } from '../address-map/derive.js';
-import { controllerDecls } from '../memctrl/create-controller.js';
+import { controllerDecls, REGISTER_ADDRESS_END } from '../memctrl/create-controller.js';
 
 export type { Geometry } from '../lpddr/standards.js';
 export { powerTableProblems } from '../lpddr/power.js';
@@ -133,12 +133,14 @@ export interface RegisterWindow {
 export function registerWindows(kind: ControllerKind): {
   main: RegisterWindow;
   blocks: Readonly<Record<string, RegisterWindow>>;
+  /** End (exclusive) of the addresses the kind's registers can sit at. */
+  addressEnd: number;
 } {
   const decls = controllerDecls(kind);
   const blocks: Record<string, RegisterWindow> = {};
   for (const [key, b] of Object.entries(decls.blocks))
     blocks[key] = { bytes: b.decl.size, ...(b.baseRefusal ? { baseRefusal: b.baseRefusal } : {}) };
-  return { main: { bytes: decls.main.size }, blocks };
+  return { main: { bytes: decls.main.size }, blocks, addressEnd: REGISTER_ADDRESS_END[kind] };
 }
 
 /**

@@ -9,7 +9,8 @@
  *  (b) controllers: unique ids; register and block names known for the kind; dies addressed the way
  *      the kind addresses them (cs / rank / channel); parts exist; die ids unique; widths fit the bus;
  *  (b') register windows (each controller's block and extra blocks, at their model's size): word
- *      aligned, outside DRAM, inside the 48-bit physical space, no two overlapping;
+ *      aligned, at a base the model accepts, below 4 GiB for the controllers of 32-bit SoCs (48-bit
+ *      otherwise), outside DRAM, no two overlapping;
  *  (c) DRAM: page-aligned, inside the physical address space; the dies add up to dram.size;
  *  (d) the PASR mask register exists on every part;
  *  (e) address map: explicit or derived from registers (both must agree; register images that
@@ -228,10 +229,12 @@ function checkWindows(c: Checker): void {
         c.add(w.path, refused);
         continue;
       }
-      if (w.end > PHYS_LIMIT) {
+      if (w.end > model.addressEnd) {
         c.add(
           w.path,
-          `the registers of ${w.what} would end at ${hexAddr(w.end)}, beyond the 48-bit physical address space`,
+          model.addressEnd < PHYS_LIMIT
+            ? `the registers of ${w.what} (${span}) lie above 4 GiB: a ${ctrl.kind} controller sits in a 32-bit SoC`
+            : `the registers of ${w.what} would end at ${hexAddr(w.end)}, beyond the 48-bit physical address space`,
         );
         continue;
       }

@@ -70,6 +70,18 @@ export interface ControllerDecls {
   >;
 }
 
+/**
+ * End (exclusive) of the bus addresses a kind's register windows can sit at: EMIF, MMDC and PRCMU
+ * live in 32-bit SoCs (OMAP4/5, i.MX6, U8500) whose 32-bit U-Boot reaches nothing above 4 GiB;
+ * the uMCTL2 boards are arm64 (48-bit physical addresses).
+ */
+export const REGISTER_ADDRESS_END: Readonly<Record<ControllerKind, number>> = {
+  'ti-emif': 2 ** 32,
+  'fsl-mmdc': 2 ** 32,
+  'ste-prcmu': 2 ** 32,
+  'snps-umctl2': 2 ** 48,
+};
+
 /** Declarations for a kind (with the same options the model would get). */
 export function controllerDecls(kind: ControllerKind, options: ControllerOptions = {}): ControllerDecls {
   switch (kind) {

@@ -450,6 +450,13 @@ const CORPUS: [string, string, string[]][] = [
       'controller-in-dram.json:61:15: controllers[0].base: the registers of mmdc (0x80000000-0x80004000) lie inside DRAM (0x80000000-0xc0000000)',
     ],
   ],
+  [
+    'emif-above-4gib.json',
+    'pandaboard-es: emif1 base 0x14c000000',
+    [
+      'emif-above-4gib.json:61:15: controllers[0].base: the registers of emif1 (0x14c000000-0x14c000400) lie above 4 GiB: a ti-emif controller sits in a 32-bit SoC',
+    ],
+  ],
 ];
 
 describe('bad board configs: exact validate output per fixture', () => {

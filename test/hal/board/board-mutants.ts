@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 
 /**
- * Random mutants of board files: fast-check arbitraries that describe edits (set a field to an
- * odd value, scale a number, flip a register bit, remove a field, duplicate or swap list entries,
+ * Random mutants of board files: fast-check arbitraries that describe edits (set a field, or a
+ * number or hex string, to an odd value, scale a number, flip a register bit, remove a field, duplicate or swap list entries,
  * copy one value over another, retype, rename a key), and the pure function that applies them to
  * a parsed board. A mutant is written back as JSON text, so every problem has a real position.
  *
@@ -83,6 +83,7 @@ export const ODD_VALUES: readonly Json[] = [
 
 export type Edit =
   | { readonly op: 'set'; readonly at: number; readonly value: Json }
+  | { readonly op: 'setNumber'; readonly at: number; readonly value: Json }
   | { readonly op: 'scale'; readonly at: number; readonly by: 'double' | 'half' | 'inc' | 'dec' | 'neg' | 'third' }
   | { readonly op: 'flipBit'; readonly at: number; readonly bit: number }
   | { readonly op: 'remove'; readonly at: number }
@@ -135,7 +136,11 @@ export const EXTRA_KEYS: readonly string[] = [
 const at = fc.nat({ max: 100_000 });
 
 export const editArb: fc.Arbitrary<Edit> = fc.oneof(
-  { arbitrary: fc.record({ op: fc.constant('set' as const), at, value: fc.constantFrom(...ODD_VALUES) }), weight: 5 },
+  { arbitrary: fc.record({ op: fc.constant('set' as const), at, value: fc.constantFrom(...ODD_VALUES) }), weight: 3 },
+  {
+    arbitrary: fc.record({ op: fc.constant('setNumber' as const), at, value: fc.constantFrom(...ODD_VALUES) }),
+    weight: 3,
+  },
   {
     arbitrary: fc.record({
       op: fc.constant('scale' as const),
@@ -247,11 +252,15 @@ export function applyEdit(doc: Json, e: Edit): void {
     return;
   }
   const all = paths(doc);
-  if (all.length === 0) return;
-  const path = all[e.at % all.length]!;
+  // Number edits aim at numbers and hex strings (addresses, sizes, register values), the rest anywhere.
+  const numbers = all.filter((p) => numeric(get(doc, p)) !== undefined);
+  const targets = e.op === 'setNumber' || e.op === 'scale' || e.op === 'flipBit' ? numbers : all;
+  if (targets.length === 0) return;
+  const path = targets[e.at % targets.length]!;
   const cur = get(doc, path);
   switch (e.op) {
     case 'set':
+    case 'setNumber':
       put(doc, path, clone(e.value));
       return;
     case 'scale': {

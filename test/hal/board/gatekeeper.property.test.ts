@@ -68,6 +68,11 @@ const KNOWN: [string, Mutant, Outcome['kind']][] = [
     'refused',
   ],
   [
+    'EMIF registers above 4 GiB on a 32-bit SoC',
+    { board: 'pandaboard-es', edits: [set(['controllers', 0, 'base'], '0x100000000')], bom: false },
+    'refused',
+  ],
+  [
     'a CMA area off pageblock boundaries',
     { board: 'imx6sl-evk', edits: [set(['kernel', 'cma', 0, 'size'], '0x3fff000')], bom: false },
     'refused',
