@@ -179,9 +179,13 @@ function suggestion(word: string, names: readonly string[]): string {
   return `; did you mean ${best.join(' or ')}?`;
 }
 
-/** `--board NAME|FILE`: a path (has a `/` or ends in `.json`) as given; a name through the search path. */
-export function resolveBoardFile(nameOrFile: string, search: BoardSearch): string {
+/**
+ * `--board NAME|FILE`: a path (has a `/` or ends in `.json`) as given; a name through the search
+ * path of the command's options (`--boards-dir`) and the environment.
+ */
+export function resolveBoardFile(nameOrFile: string, opts: BoardsDirOption = {}): string {
   if (nameOrFile.endsWith('.json') || nameOrFile.includes('/')) return nameOrFile;
+  const search = boardSearch(opts);
   const entries = scanBoards(search);
   const found = entries.filter((e) => namesOf(e).includes(nameOrFile));
   if (found.length === 1) return found[0]!.file;
@@ -200,9 +204,9 @@ export function resolveBoardFile(nameOrFile: string, search: BoardSearch): strin
   );
 }
 
-/** Load and validate a board; on problems, a CliError listing them as FILE:LINE:COL lines. */
-export function loadBoard(nameOrFile: string, search: BoardSearch): BoardConfig {
-  const file = resolveBoardFile(nameOrFile, search);
+/** Load and validate a board (`--board NAME|FILE`); on problems, a CliError listing them as FILE:LINE:COL lines. */
+export function loadBoard(nameOrFile: string, opts: BoardsDirOption = {}): BoardConfig {
+  const file = resolveBoardFile(nameOrFile, opts);
   const shown = displayPath(file);
   const text = readInput(file, 'board config').toString('utf8');
   const r = parseBoardConfig(text, shown);

@@ -29,8 +29,11 @@ export function buildProgram(): Command {
       'look for boards (--board NAME, pasr boards) in DIR too, before PASR_BOARDS folders and the shipped ones (repeatable)',
       collect,
     );
-  // Each command gets its own options together with the program's (--boards-dir).
-  const all = <T extends object>(cmd: Command): T => cmd.optsWithGlobals<T & Record<string, unknown>>();
+  // --boards-dir may come before or after the command name; every command sees it among its own options.
+  program.hook('preAction', (_program, action) => {
+    const dirs = program.opts<{ boardsDir?: string[] }>().boardsDir;
+    if (dirs) action.setOptionValue('boardsDir', dirs);
+  });
 
   program
     .command('demo')
@@ -38,20 +41,18 @@ export function buildProgram(): Command {
       'boot the default board, show its register writes, then program and check one PASR mask (what `npm start` runs)',
     )
     .option('--board <name|file>', 'board to boot', 'pandaboard-es')
-    .action(async (_o, cmd: Command) => (await import('./commands/demo.js')).demo(all(cmd)));
+    .action(async (opts) => (await import('./commands/demo.js')).demo(opts));
 
   const boards = program
     .command('boards')
     .description('list the boards: --boards-dir folders, PASR_BOARDS folders (:-separated), then the shipped ones')
     .option('--json', 'JSON array of {name, file, standard, sizeBytes, dies}')
-    .action(async (_o, cmd: Command) => (await import('./commands/boards.js')).listBoards(all(cmd)));
+    .action(async (opts) => (await import('./commands/boards.js')).listBoards(opts));
   boards
     .command('validate')
     .description('check board config files; one line per problem as FILE:LINE:COL: json.path: message')
     .argument('<file...>', 'board config files (board.schema.json is skipped)')
-    .action(async (files: string[], _o, cmd: Command) =>
-      (await import('./commands/boards.js')).validateBoards(files, all(cmd)),
-    );
+    .action(async (files: string[], opts) => (await import('./commands/boards.js')).validateBoards(files, opts));
 
   program
     .command('boot')
@@ -68,7 +69,7 @@ export function buildProgram(): Command {
       ]),
     )
     .option('--dmesg', 'print the kernel log')
-    .action(async (_o, cmd: Command) => (await import('./commands/boot.js')).boot(all(cmd)));
+    .action(async (opts) => (await import('./commands/boot.js')).boot(opts));
 
   program
     .command('inspect')
@@ -92,7 +93,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--bank <k>', 'bank number').argParser(int('--bank')))
     .option('--die <id>', 'a die (repeatable; default all dies)', collect)
     .option('--json', 'JSON {shape, bytes, pfnCount, ranges}')
-    .action(async (_o, cmd: Command) => (await import('./commands/map.js')).map(all(cmd)));
+    .action(async (opts) => (await import('./commands/map.js')).map(opts));
 
   const board = program.command('board').description('drive a real (or virtual) board through its U-Boot console');
   const portOptions = (c: Command) =>
@@ -109,7 +110,7 @@ export function buildProgram(): Command {
     .description('serve the emulated board behind a U-Boot-like console on a pseudo-terminal')
     .requiredOption('--board <name|file>', 'board to emulate')
     .option('--link <path>', 'create this symlink to the pty')
-    .action(async (_o, cmd: Command) => (await import('./commands/board.js')).serve(all(cmd)));
+    .action(async (opts) => (await import('./commands/board.js')).serve(opts));
   portOptions(
     board
       .command('probe')
@@ -117,7 +118,7 @@ export function buildProgram(): Command {
       .requiredOption('--port <path>', 'serial port')
       .requiredOption('--board <name|file>', 'board config')
       .option('--json', 'JSON output'),
-  ).action(async (_o, cmd: Command) => (await import('./commands/board.js')).probe(all(cmd)));
+  ).action(async (opts) => (await import('./commands/board.js')).probe(opts));
   portOptions(
     board
       .command('apply')
@@ -130,7 +131,7 @@ export function buildProgram(): Command {
       .option('--segments <list>', 'segments to mask, e.g. 4-7 or 1,3')
       .option('--dry-run', 'print the console commands, do not open the port')
       .option('--force', 'run sequences with known hazards'),
-  ).action(async (_o, cmd: Command) => (await import('./commands/board.js')).apply(all(cmd)));
+  ).action(async (opts) => (await import('./commands/board.js')).apply(opts));
   portOptions(
     board
       .command('replay')
@@ -140,7 +141,7 @@ export function buildProgram(): Command {
       .requiredOption('--board <name|file>', 'board config')
       .option('--dry-run', 'print the console commands, do not open the port')
       .option('--force', 'run sequences with known hazards'),
-  ).action(async (trace: string, _o, cmd: Command) => (await import('./commands/board.js')).replay(trace, all(cmd)));
+  ).action(async (trace: string, opts) => (await import('./commands/board.js')).replay(trace, opts));
 
   return program;
 }

@@ -1,6 +1,6 @@
 /** `pasr board ...`: wiring of the serial-console commands (cli/serial/) to files and the process. */
 import { decodeTrace, TraceFormatError } from '../../hal/trace/codec.js';
-import { boardSearch, loadBoard, type BoardsDirOption } from '../board-files.js';
+import { loadBoard, type BoardsDirOption } from '../board-files.js';
 import { CliError } from '../errors.js';
 import { readInput } from '../files.js';
 import { boardApply, boardPorts, boardProbe, boardReplay, boardServe, processIo } from '../serial/commands.js';
@@ -28,12 +28,12 @@ export async function ports(opts: { json?: boolean }): Promise<void> {
 }
 
 export async function serve(opts: BoardsDirOption & { board: string; link?: string }): Promise<void> {
-  const board = loadBoard(opts.board, boardSearch(opts));
+  const board = loadBoard(opts.board, opts);
   done(await boardServe(opts.link === undefined ? { board } : { board, link: opts.link }, processIo()));
 }
 
 export async function probe(opts: PortFlags & { json?: boolean }): Promise<void> {
-  const board = loadBoard(opts.board, boardSearch(opts));
+  const board = loadBoard(opts.board, opts);
   done(
     await boardProbe(
       { port: opts.port, baud: opts.baud, timeout: opts.timeout, board, json: opts.json ?? false },
@@ -54,7 +54,7 @@ export async function apply(
   },
 ): Promise<void> {
   const port = portFor(opts, 'apply');
-  const board = loadBoard(opts.board, boardSearch(opts));
+  const board = loadBoard(opts.board, opts);
   const o: Parameters<typeof boardApply>[0] = {
     ...port,
     baud: opts.baud,
@@ -75,7 +75,7 @@ export async function replay(
   opts: Omit<PortFlags, 'port'> & { port?: string; dryRun?: boolean; force?: boolean },
 ): Promise<void> {
   const port = portFor(opts, 'replay');
-  const board = loadBoard(opts.board, boardSearch(opts));
+  const board = loadBoard(opts.board, opts);
   const bytes = readInput(file, 'trace');
   let events;
   try {

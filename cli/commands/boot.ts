@@ -3,7 +3,7 @@ import { TraceBus } from '../../hal/trace/trace-bus.js';
 import { encodeTrace } from '../../hal/trace/codec.js';
 import { bootBoard } from '../../firmware/boot/boot.js';
 import { KernelLog } from '../../firmware/boot/dmesg.js';
-import { boardSearch, loadBoard, type BoardsDirOption } from '../board-files.js';
+import { loadBoard, type BoardsDirOption } from '../board-files.js';
 import { CliError } from '../errors.js';
 import { writeOutput } from '../files.js';
 import { sizeText, table } from '../format.js';
@@ -17,7 +17,7 @@ interface BootOptions extends BoardsDirOption {
 }
 
 export async function boot(opts: BootOptions): Promise<void> {
-  const config = loadBoard(opts.board, boardSearch(opts));
+  const config = loadBoard(opts.board, opts);
   const clock = new SimClock();
   const trace = new TraceBus(clock);
   const r = bootBoard(config, clock, trace);

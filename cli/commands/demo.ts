@@ -7,7 +7,7 @@ import { KernelLog } from '../../firmware/boot/dmesg.js';
 import { programMasks, selfRefreshCycle } from '../../firmware/pasr/self-refresh.js';
 import { checkMasks, formatViolation } from '../../firmware/pasr/safety.js';
 import { unitMasks, type PasrUnit } from '../../firmware/pasr/pasr-map.js';
-import { boardSearch, loadBoard, type BoardsDirOption } from '../board-files.js';
+import { loadBoard, type BoardsDirOption } from '../board-files.js';
 import { CliError } from '../errors.js';
 import { hexAddr, sizeText } from '../format.js';
 
@@ -19,7 +19,7 @@ const SUSPEND_NS = 10e9;
  * mask it, suspend for 10 s of simulated time, resume, and check that nothing live was lost.
  */
 export async function demo(opts: BoardsDirOption & { board: string }): Promise<void> {
-  const config = loadBoard(opts.board, boardSearch(opts));
+  const config = loadBoard(opts.board, opts);
   const clock = new SimClock();
   const trace = new TraceBus(clock);
   const out: string[] = [];

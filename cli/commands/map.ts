@@ -1,7 +1,7 @@
 import { Board } from '../../hal/board/board.js';
 import { SimClock } from '../../hal/clock.js';
 import { TraceBus } from '../../hal/trace/trace-bus.js';
-import { boardSearch, loadBoard, type BoardsDirOption } from '../board-files.js';
+import { loadBoard, type BoardsDirOption } from '../board-files.js';
 import { CliError } from '../errors.js';
 import { hexAddr, sizeText } from '../format.js';
 
@@ -17,7 +17,7 @@ const MAX_LISTED = 16;
 
 export async function map(opts: MapOptions): Promise<void> {
   if (opts.segment === undefined && opts.bank === undefined) throw new CliError('map: give --segment S or --bank K');
-  const config = loadBoard(opts.board, boardSearch(opts));
+  const config = loadBoard(opts.board, opts);
   const clock = new SimClock();
   const board = new Board(config, clock, new TraceBus(clock, false));
   const dies = opts.die && opts.die.length > 0 ? opts.die : board.dies.map((d) => d.id);
