@@ -7,7 +7,6 @@ import {
   fsyncSync,
   lstatSync,
   openSync,
-  readdirSync,
   readSync,
   realpathSync,
   renameSync,
@@ -185,11 +184,4 @@ export function writeOutput(file: string, data: Uint8Array | string, option: str
     if (e instanceof CliError) throw e;
     throw new CliError(`${file}: cannot write: ${errnoText(e)}`);
   }
-}
-
-export function shippedBoardFiles(): string[] {
-  return readdirSync(BOARD_DIR)
-    .filter((f) => f.endsWith('.json') && f !== 'board.schema.json')
-    .sort()
-    .map((f) => join(BOARD_DIR, f));
 }

@@ -15,7 +15,7 @@ declare const PASR_VERSION: string;
 
 const PROC_VIEWS = ['buddyinfo', 'pagetypeinfo', 'vmstat', 'zoneinfo'] as const;
 
-const BOARD = 'a shipped board name or a board config file';
+const BOARD = 'a board name or a board config file';
 const MS = { min: 1, max: 3_600_000, unit: 'ms' };
 const NS = { min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'ns' };
 const BYTE = { min: 0, max: 0xff };
@@ -48,7 +48,17 @@ export function buildProgram(): Command {
         const d = Help.prototype.optionDescription.call(this, option);
         return option.mandatory ? `${d} (required)` : d;
       },
-    });
+    })
+    .option(
+      '--boards-dir <dir>',
+      'look for boards (--board NAME, pasr boards) in DIR too, before PASR_BOARDS folders and the shipped ones (repeatable)',
+      repeatable(text('a folder of board files')),
+    );
+  // --boards-dir may come before or after the command name; every command sees it among its own options.
+  program.hook('preAction', (_program, action) => {
+    const dirs = program.opts<{ boardsDir?: string[] }>().boardsDir;
+    if (dirs) action.setOptionValue('boardsDir', dirs);
+  });
 
   program
     .command('demo')
@@ -65,14 +75,14 @@ export function buildProgram(): Command {
 
   const boards = program
     .command('boards')
-    .description('list the shipped boards')
+    .description('list the boards: --boards-dir folders, PASR_BOARDS folders (:-separated), then the shipped ones')
     .option('--json', 'JSON array of {name, file, standard, sizeBytes, dies}')
     .action(async (opts) => (await import('./commands/boards.js')).listBoards(opts));
   boards
     .command('validate')
     .description('check board config files; one line per problem as FILE:LINE:COL: json.path: message')
-    .argument('<file...>', 'board config files', repeatable(text('a board config file')))
-    .action(async (files: string[]) => (await import('./commands/boards.js')).validateBoards(files));
+    .argument('<file...>', 'board config files (board.schema.json is skipped)', repeatable(text('a board config file')))
+    .action(async (files: string[], opts) => (await import('./commands/boards.js')).validateBoards(files, opts));
   boards
     .command('from-dts')
     .description(

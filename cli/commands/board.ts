@@ -1,10 +1,10 @@
 /** `pasr board ...`: wiring of the serial-console commands (cli/serial/) to files and the process. */
-import { loadBoard } from '../board-files.js';
+import { loadBoard, type BoardsDirOption } from '../board-files.js';
 import { UsageError } from '../errors.js';
 import { readTrace } from '../trace-file.js';
 import { boardApply, boardPorts, boardProbe, boardReplay, boardServe, processIo } from '../serial/commands.js';
 
-interface PortFlags {
+interface PortFlags extends BoardsDirOption {
   port: string;
   board: string;
   baud: number;
@@ -26,13 +26,13 @@ export async function ports(opts: { json?: boolean }): Promise<void> {
   done(await boardPorts(opts, processIo()));
 }
 
-export async function serve(opts: { board: string; link?: string }): Promise<void> {
-  const board = loadBoard(opts.board);
+export async function serve(opts: BoardsDirOption & { board: string; link?: string }): Promise<void> {
+  const board = loadBoard(opts.board, opts);
   done(await boardServe(opts.link === undefined ? { board } : { board, link: opts.link }, processIo()));
 }
 
 export async function probe(opts: PortFlags & { json?: boolean }): Promise<void> {
-  const board = loadBoard(opts.board);
+  const board = loadBoard(opts.board, opts);
   done(
     await boardProbe(
       { port: opts.port, baud: opts.baud, timeout: opts.timeout, board, json: opts.json ?? false },
@@ -53,7 +53,7 @@ export async function apply(
   },
 ): Promise<void> {
   const port = portFor(opts, 'apply');
-  const board = loadBoard(opts.board);
+  const board = loadBoard(opts.board, opts);
   const o: Parameters<typeof boardApply>[0] = {
     ...port,
     baud: opts.baud,
@@ -74,7 +74,7 @@ export async function replay(
   opts: Omit<PortFlags, 'port'> & { port?: string; dryRun?: boolean; force?: boolean },
 ): Promise<void> {
   const port = portFor(opts, 'replay');
-  const board = loadBoard(opts.board);
+  const board = loadBoard(opts.board, opts);
   const { events } = readTrace(file);
   done(
     await boardReplay(

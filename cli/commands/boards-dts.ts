@@ -10,7 +10,7 @@ import { boardToDts } from '../../hal/dts/board-to-dts.js';
 import { parseDts } from '../../hal/dts/dts-parser.js';
 import { DtsError } from '../../hal/dts/dts-tree.js';
 import { readLpddrTopology } from '../../hal/dts/lpddr-topology.js';
-import { displayPath, loadBoard, resolveBoardFile } from '../board-files.js';
+import { loadBoard, type BoardsDirOption } from '../board-files.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { readInput, writeOutput } from '../files.js';
 import { sizeText } from '../format.js';
@@ -74,9 +74,9 @@ export async function fromDts(
   process.stderr.write(err.join('\n') + '\n');
 }
 
-export async function toDts(board: string, opts: { out?: string }): Promise<void> {
-  const b = loadBoard(board);
-  const dts = boardToDts(b, displayPath(resolveBoardFile(board)));
+export async function toDts(board: string, opts: BoardsDirOption & { out?: string }): Promise<void> {
+  const b = loadBoard(board, opts);
+  const dts = boardToDts(b, b.file);
   if (opts.out) writeOutput(opts.out, dts, '--out');
   else process.stdout.write(dts);
 }

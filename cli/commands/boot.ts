@@ -3,13 +3,13 @@ import { TraceBus } from '../../hal/trace/trace-bus.js';
 import { encodeTrace } from '../../hal/trace/codec.js';
 import { bootBoard } from '../../firmware/boot/boot.js';
 import { KernelLog } from '../../firmware/boot/dmesg.js';
-import { loadBoard } from '../board-files.js';
+import { loadBoard, type BoardsDirOption } from '../board-files.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { outputTarget, writeOutput } from '../files.js';
 import { sizeText, table } from '../format.js';
 import { hex } from '../../hal/bits.js';
 
-interface BootOptions {
+interface BootOptions extends BoardsDirOption {
   board: string;
   trace?: string;
   json?: boolean;
@@ -32,7 +32,7 @@ export async function boot(opts: BootOptions): Promise<void> {
   }
   // With the trace on standard output, the summary goes to standard error.
   const summary = toStdout ? process.stderr : process.stdout;
-  const config = loadBoard(opts.board);
+  const config = loadBoard(opts.board, opts);
   const clock = new SimClock();
   const trace = new TraceBus(clock);
   const r = bootBoard(config, clock, trace);

@@ -7,7 +7,7 @@ import { KernelLog } from '../../firmware/boot/dmesg.js';
 import { programMasks, selfRefreshCycle } from '../../firmware/pasr/self-refresh.js';
 import { checkMasks, formatViolation, isLiveKind } from '../../firmware/pasr/safety.js';
 import { unitMasks, type PasrUnit } from '../../firmware/pasr/pasr-map.js';
-import { loadBoard } from '../board-files.js';
+import { loadBoard, type BoardsDirOption } from '../board-files.js';
 import { CliError, EXIT } from '../errors.js';
 import { sizeText } from '../format.js';
 import { hex } from '../../hal/bits.js';
@@ -22,8 +22,8 @@ const SUSPEND_NS = 10e9;
  * `--unit K` masks unit K instead, live pages or not: the safety check then reports them at
  * self-refresh entry, the cycle runs as the hardware would, and the exit status is 3.
  */
-export async function demo(opts: { board: string; unit?: number }): Promise<void> {
-  const config = loadBoard(opts.board);
+export async function demo(opts: BoardsDirOption & { board: string; unit?: number }): Promise<void> {
+  const config = loadBoard(opts.board, opts);
   const clock = new SimClock();
   const trace = new TraceBus(clock);
   const out: string[] = [];

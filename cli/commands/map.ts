@@ -1,12 +1,12 @@
 import { Board } from '../../hal/board/board.js';
 import { SimClock } from '../../hal/clock.js';
 import { TraceBus } from '../../hal/trace/trace-bus.js';
-import { loadBoard } from '../board-files.js';
+import { loadBoard, type BoardsDirOption } from '../board-files.js';
 import { CliError, UsageError } from '../errors.js';
 import { sizeText } from '../format.js';
 import { hex } from '../../hal/bits.js';
 
-interface MapOptions {
+interface MapOptions extends BoardsDirOption {
   board: string;
   segment?: number;
   bank?: number;
@@ -18,7 +18,7 @@ const MAX_LISTED = 16;
 
 export async function map(opts: MapOptions): Promise<void> {
   if (opts.segment === undefined && opts.bank === undefined) throw new UsageError('map: give --segment S or --bank K');
-  const config = loadBoard(opts.board);
+  const config = loadBoard(opts.board, opts);
   const clock = new SimClock();
   const board = new Board(config, clock, new TraceBus(clock, false));
   const dies = opts.die && opts.die.length > 0 ? opts.die : board.dies.map((d) => d.id);

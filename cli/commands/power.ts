@@ -3,8 +3,7 @@ import { SimClock } from '../../hal/clock.js';
 import { TraceBus } from '../../hal/trace/trace-bus.js';
 import { arrayShareAt } from '../../hal/lpddr/array-share.js';
 import { EnergyMeter, type Band, type EnergyReport } from '../../firmware/energy/energy-meter.js';
-import { loadBoard } from '../board-files.js';
-import { CliError } from '../errors.js';
+import { loadBoard, requireAwakeTables, type BoardsDirOption } from '../board-files.js';
 import { table } from '../format.js';
 
 const SECOND = 1e9;
@@ -14,18 +13,16 @@ const SECOND = 1e9;
  * with the full array and with one PASR unit (one segment, or one bank on MR16 boards) masked, as one
  * second of the energy meter. Self-refresh figures carry the arrayShare band.
  */
-export async function power(opts: { board: string; temperature?: number; activeShare?: number; json?: boolean }) {
-  const config = loadBoard(opts.board);
+export async function power(
+  opts: BoardsDirOption & { board: string; temperature?: number; activeShare?: number; json?: boolean },
+) {
+  const config = loadBoard(opts.board, opts);
   const temperatureC = opts.temperature;
   const activeShare = opts.activeShare ?? 0;
   const clock = new SimClock();
   const board = new Board(config, clock, new TraceBus(clock));
   const meterOpts = temperatureC === undefined ? {} : { temperatureC };
-  const missing = config.dies.filter((d) => d.part.awake === undefined).map((d) => d.part.name);
-  if (missing.length > 0)
-    throw new CliError(
-      `${config.file}: dram.parts.${missing[0]}.awake: no awake power table (IDD2P, IDD3N, IDD5 per rail)`,
-    );
+  requireAwakeTables(config);
 
   const awake = new EnergyMeter(board, meterOpts);
   awake.awake(SECOND, activeShare);

@@ -5,13 +5,13 @@ import { policyOptionList } from '../../firmware/pasr/policies/index.js';
 import { runFailure, runScenario, type RunReport } from '../../firmware/system/run-report.js';
 import { timelineColumns, timelineSteps } from '../../firmware/system/timeline.js';
 import { formatDuration } from '../../firmware/workload/quantities.js';
-import { loadBoard } from '../board-files.js';
+import { loadBoard, requireAwakeTables, type BoardsDirOption } from '../board-files.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { outputTarget, writeOutput } from '../files.js';
 import { table } from '../format.js';
 import { loadScenario } from '../workload-files.js';
 
-export interface RunOptions {
+export interface RunOptions extends BoardsDirOption {
   board: string;
   workload: string;
   policy: string;
@@ -50,7 +50,8 @@ export async function run(opts: RunOptions): Promise<void> {
   }
   // With the trace on standard output, the report goes to standard error.
   const summary = toStdout ? process.stderr : process.stdout;
-  const config = loadBoard(opts.board);
+  const config = loadBoard(opts.board, opts);
+  requireAwakeTables(config);
   const scenario = loadScenario(opts.workload);
   const seed = opts.seed ?? 1;
   const durationNs = opts.duration;

@@ -127,13 +127,17 @@ export async function serveBoardOnPty(config: BoardConfig, options: VirtualBoard
   if (options.link !== undefined) checkLinkFree(options.link);
   const pty = await openPty();
   let link: PtyLink | undefined;
+  let vb: VirtualBoard;
   try {
     if (options.link !== undefined) link = claimLink(options.link, pty.path);
+    vb = serveBoardOn(pty.stream, config, options);
   } catch (e) {
+    // The link could not be made or the board could not be built: close the pty (and remove
+    // the link) instead of leaving them to hold the process.
+    link?.release();
     await pty.close();
     throw e;
   }
-  const vb = serveBoardOn(pty.stream, config, options);
   return {
     get board() {
       return vb.board;

@@ -58,9 +58,14 @@ export interface DerivedAddressMap {
   readonly rowsPerDie?: number;
 }
 
+/**
+ * A failed derivation either found the register images wrong or unsupported (they must be fixed,
+ * whether or not the board gives explicit bits), or found that registers cannot say (`elsewhere`:
+ * the map is set outside the controllers, so the board must give the bits).
+ */
 export type DeriveResult =
   | { readonly ok: true; readonly map: DerivedAddressMap }
-  | { readonly ok: false; readonly problems: readonly MapProblem[] };
+  | { readonly ok: false; readonly problems: readonly MapProblem[]; readonly elsewhere?: true };
 
 /** Names the JSON path of a register image (default `<controller>.<REGISTER>`). */
 export type RegisterPath = (controller: string, register: string) => string;
@@ -73,6 +78,11 @@ function range(from: number, count: number): number[] {
 
 function fail(problems: MapProblem[]): DeriveResult {
   return { ok: false, problems };
+}
+
+/** The registers cannot say: the map is set outside the controllers. */
+function elsewhere(problem: MapProblem): DeriveResult {
+  return { ok: false, problems: [problem], elsewhere: true };
 }
 
 // ------------------------------------------------------------------------------ TI DMM + EMIF
@@ -88,6 +98,8 @@ export interface TiDeriveInput {
   readonly dramSize: number;
   /** DMM LISA_MAP_0..3. */
   readonly lisaMaps: readonly number[];
+  /** Which LISA_MAP_n the image gives (the others read 0); default all. */
+  readonly lisaGiven?: readonly boolean[];
   /** EMIF1, EMIF2 (in SDRC_MAP order). */
   readonly emifs: readonly TiEmifImage[];
   readonly dmmId?: string;
@@ -118,8 +130,16 @@ export function deriveTiEmif(input: TiDeriveInput): DeriveResult {
   });
   if (problems.length > 0) return fail(problems);
   if (sections.length === 0) {
+    // At the first LISA_MAP the image gives (the one to fix), else LISA_MAP_0.
+    const first = Math.max(
+      0,
+      input.lisaMaps.findIndex((_, i) => input.lisaGiven?.[i] ?? true),
+    );
     return fail([
-      { path: path(dmm, 'LISA_MAP_0'), message: `no DMM LISA section maps DRAM at ${hex(input.dramBase)}` },
+      {
+        path: path(dmm, `LISA_MAP_${first}`),
+        message: `no DMM LISA section maps DRAM at ${hex(input.dramBase)}`,
+      },
     ]);
   }
   if (sections.length > 1) {
@@ -196,17 +216,19 @@ export function deriveTiEmif(input: TiDeriveInput): DeriveResult {
   if (problems.length > beforeEmifs) return fail(problems);
   if (geos.length === 2) {
     const [a, b] = geos as [Geo, Geo];
-    if (
-      a.byteBits !== b.byteBits ||
-      a.colBits !== b.colBits ||
-      a.bankBits !== b.bankBits ||
-      a.csBits !== b.csBits ||
-      a.rowBits !== b.rowBits
-    ) {
+    const fields: [keyof Geo, string][] = [
+      ['byteBits', 'NARROW_MODE'],
+      ['colBits', 'PAGESIZE'],
+      ['bankBits', 'IBANK'],
+      ['csBits', 'EBANK'],
+      ['rowBits', 'ROWSIZE'],
+    ];
+    const differ = fields.filter(([k]) => a[k] !== b[k]).map(([, name]) => name);
+    if (differ.length > 0) {
       return fail([
         {
           path: path(input.emifs[1]!.id, 'SDRAM_CONFIG'),
-          message: `geometry differs from ${input.emifs[0]!.id}; interleaved EMIFs must match`,
+          message: `geometry differs from ${input.emifs[0]!.id} in ${differ.join(', ')}; interleaved EMIFs must match`,
         },
       ]);
     }
@@ -579,12 +601,10 @@ export function deriveAddressBits(
     return fail([{ path: 'controllers', message: 'no controllers to derive the address map from' }]);
   const kinds = [...new Set(controllers.map((c) => c.kind))];
   if (kinds.length > 1)
-    return fail([
-      {
-        path: 'controllers',
-        message: `controllers of different kinds (${kinds.join(', ')}) cannot be derived together`,
-      },
-    ]);
+    return elsewhere({
+      path: 'controllers',
+      message: `controllers of different kinds (${kinds.join(', ')}) cannot be derived together`,
+    });
   const kind = kinds[0]!;
   const indexOf = new Map(controllers.map((c, i) => [c.id, i]));
   const regPath =
@@ -597,17 +617,17 @@ export function deriveAddressBits(
         ? `controllers[${i}].registers.${register}`
         : `controllers[${i}].blocks.${block}.registers.${register}`;
     };
+  // A register the image leaves out cannot say anything (the model's own checks say whether it
+  // needs it): explicit addressMap.bits stand in for it.
   const missing = (i: number, name: string): DeriveResult =>
-    fail([{ path: `controllers[${i}].registers.${name}`, message: 'is required to derive the address map' }]);
+    elsewhere({ path: `controllers[${i}].registers.${name}`, message: 'is required to derive the address map' });
 
   if (kind === 'ste-prcmu') {
-    return fail([
-      {
-        path: 'controllers[0]',
-        message:
-          'the PRCMU firmware owns the DDR controller: no address-map registers to derive from; give addressMap.bits explicitly',
-      },
-    ]);
+    return elsewhere({
+      path: 'controllers[0]',
+      message:
+        'the PRCMU firmware owns the DDR controller: no address-map registers to derive from; give addressMap.bits explicitly',
+    });
   }
   if (kind === 'ti-emif') {
     let dmmOwner = -1;
@@ -620,15 +640,19 @@ export function deriveAddressBits(
         dmmKey = key;
       }
     });
+    // Without the DMM's LISA_MAP registers the EMIF images cannot say where their sections sit.
     if (dmmOwner < 0)
-      return fail([
-        { path: 'controllers[0].blocks', message: 'no dmm block (DMM LISA_MAP registers) on any ti-emif controller' },
-      ]);
+      return elsewhere({
+        path: 'controllers[0].blocks',
+        message: 'no dmm block (DMM LISA_MAP registers) on any ti-emif controller; give addressMap.bits explicitly',
+      });
     const dmmRegs = controllers[dmmOwner]!.blocks[dmmKey]!.registers;
     const lisaNames: string[] = [];
+    const lisaGiven: boolean[] = [];
     const lisaMaps = [0, 1, 2, 3].map((n) => {
       const r = lookup(dmmRegs, [`LISA_MAP_${n}`, `DMM_LISA_MAP_${n}`]);
       lisaNames.push(r?.name ?? `LISA_MAP_${n}`);
+      lisaGiven.push(r !== undefined);
       return r?.value ?? 0;
     });
     const emifs: TiEmifImage[] = [];
@@ -644,6 +668,7 @@ export function deriveAddressBits(
       dramBase,
       dramSize,
       lisaMaps,
+      lisaGiven,
       emifs,
       dmmId,
       path: (controller, register) => {
@@ -654,12 +679,10 @@ export function deriveAddressBits(
     });
   }
   if (controllers.length > 1) {
-    return fail([
-      {
-        path: 'controllers',
-        message: `${controllers.length} ${kind} controllers: interleaving between controllers is set outside them (SoC interconnect); give addressMap.bits explicitly`,
-      },
-    ]);
+    return elsewhere({
+      path: 'controllers',
+      message: `${controllers.length} ${kind} controllers: interleaving between controllers is set outside them (SoC interconnect); give addressMap.bits explicitly`,
+    });
   }
   const c = controllers[0]!;
   const path = regPath(() => undefined);

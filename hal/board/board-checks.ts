@@ -6,13 +6,14 @@
  * keeping tables of their own.
  */
 import type { AddressBits, AddressMapConfig, ControllerConfig, ControllerKind, DramStandard } from './board-config.js';
-import { decodeMr8, geometryOf, specOf, type Geometry } from '../lpddr/standards.js';
+import { decodeMr8, geometryOf, specOf, timingsOf, TIMING_NAMES, type Geometry } from '../lpddr/standards.js';
 import { checkAddressBits, type DieGeometry, type MapProblem } from '../address-map/check.js';
 import { compareBits as compareDerived, deriveAddressBits, type DeriveResult } from '../address-map/derive.js';
-import { controllerDecls } from '../memctrl/create-controller.js';
+import { controllerDecls, REGISTER_ADDRESS_END } from '../memctrl/create-controller.js';
 import { hex } from '../bits.js';
 
 export type { Geometry } from '../lpddr/standards.js';
+export { powerTableProblems } from '../lpddr/power.js';
 export type { MapProblem, DieGeometry } from '../address-map/check.js';
 export type { DeriveResult } from '../address-map/derive.js';
 
@@ -23,6 +24,50 @@ export function partGeometry(standard: DramStandard, densityMbit: number, ioWidt
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/** Timing names a part may override (the per-standard tables' names). */
+export const TIMING_OVERRIDES: readonly string[] = TIMING_NAMES;
+
+/** Why a part's timing overrides cannot be used (names are checked first, by the caller); undefined when they can. */
+export function timingsProblem(
+  standard: DramStandard,
+  densityMbit: number,
+  timings: Readonly<Record<string, number>>,
+): string | undefined {
+  try {
+    timingsOf(standard, undefined, timings, densityMbit);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * Why a part's refresh timings leave no time between auto-refreshes at the standard's highest
+ * refresh rate (a die may run up to 125 °C, where refresh runs faster): tRFCab must be shorter
+ * than tREFI divided by that rate. Undefined when they leave time, or when the timings are unusable
+ * (timingsProblem says why).
+ */
+export function refreshTimingProblem(
+  standard: DramStandard,
+  densityMbit: number,
+  timings: Readonly<Record<string, number>>,
+): string | undefined {
+  let t: ReturnType<typeof timingsOf>;
+  try {
+    t = timingsOf(standard, undefined, timings, densityMbit);
+  } catch {
+    return undefined;
+  }
+  let hot = { aboveC: -Infinity, rateMultiplier: 1 };
+  for (const d of specOf(standard).refreshDerating) if (d.rateMultiplier > hot.rateMultiplier) hot = d;
+  if (t.tRFCab < t.tREFI / hot.rateMultiplier) return undefined;
+  const rate =
+    hot.rateMultiplier > 1
+      ? ` / ${hot.rateMultiplier} (refresh runs ${hot.rateMultiplier}x as often above ${hot.aboveC} °C)`
+      : '';
+  return `tRFCab ${t.tRFCab} ns is not shorter than tREFI ${t.tREFI} ns${rate}: auto-refreshes would leave no time between them`;
 }
 
 /** Why MR8 disagrees with the part's standard, density and width; undefined when it agrees. */
@@ -102,6 +147,26 @@ export function controllerRegisterProblems(
       out.push({ block: undefined, register: undefined, message: `a ${kind} controller needs blocks.${key}` });
   }
   return out;
+}
+
+/** An MMIO window of a controller model: its size, and why the model would refuse a base address. */
+export interface RegisterWindow {
+  readonly bytes: number;
+  readonly baseRefusal?: (base: number) => string | undefined;
+}
+
+/** The MMIO windows of a controller kind: its own register block, and each extra block by key. */
+export function registerWindows(kind: ControllerKind): {
+  main: RegisterWindow;
+  blocks: Readonly<Record<string, RegisterWindow>>;
+  /** End (exclusive) of the addresses the kind's registers can sit at. */
+  addressEnd: number;
+} {
+  const decls = controllerDecls(kind);
+  const blocks: Record<string, RegisterWindow> = {};
+  for (const [key, b] of Object.entries(decls.blocks))
+    blocks[key] = { bytes: b.decl.size, ...(b.baseRefusal ? { baseRefusal: b.baseRefusal } : {}) };
+  return { main: { bytes: decls.main.size }, blocks, addressEnd: REGISTER_ADDRESS_END[kind] };
 }
 
 /**

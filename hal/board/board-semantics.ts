@@ -3,14 +3,21 @@
  * Each problem names the JSON path of the value to fix.
  *
  * Rules (one function each, in this order):
- *  (a) parts: density/width exist in the standard's table; MR8 encodes them; power table ascends;
- *      awake rails listed once, at the self-refresh table's voltages, with IDD5 >= IDD3N;
+ *  (a) parts: density/width exist in the standard's table; MR8 encodes them; timing overrides are
+ *      the standard's timings, give a positive tCK and leave time between auto-refreshes at the
+ *      hottest refresh rate; the power table is usable (hal/lpddr/power.ts:
+ *      ascending temperatures, the same rails at the same voltages at every point); awake rails
+ *      listed once, at the self-refresh table's voltages, with IDD5 >= IDD3N;
  *  (b) controllers: unique ids; register and block names known for the kind; dies addressed the way
  *      the kind addresses them (cs / rank / channel); parts exist; die ids unique; widths fit the bus;
+ *  (b') register windows (each controller's block and extra blocks, at their model's size): word
+ *      aligned, at a base the model accepts, below 4 GiB for the controllers of 32-bit SoCs (48-bit
+ *      otherwise), outside DRAM, no two overlapping;
  *  (c) DRAM: page-aligned, inside the physical address space; the dies add up to dram.size;
  *  (d) the PASR mask register exists on every part;
- *  (e) address map: explicit or derived from registers (both must agree), consistent with the dies
- *      (hal/address-map/check.ts);
+ *  (e) address map: explicit or derived from registers (both must agree; register images that
+ *      cannot be derived are wrong even next to explicit bits, unless the map is set outside the
+ *      controllers), consistent with the dies (hal/address-map/check.ts);
  *  (f) PASR sections: power of two, whole pages, one segment (or bank) per die per section;
  *      interleave groups name known dies, once each, and are exactly the dies the address map
  *      interleaves below the section size;
@@ -28,7 +35,12 @@ import {
   compareBits,
   controllerRegisterProblems,
   mr8Mismatch,
+  registerWindows,
   partGeometry,
+  powerTableProblems,
+  refreshTimingProblem,
+  TIMING_OVERRIDES,
+  timingsProblem,
   type DeriveResult,
   type DieGeometry,
   type Geometry,
@@ -45,6 +57,9 @@ export interface BuiltBoard {
   readonly partsByName: ReadonlyMap<string, DramPart>;
   readonly rawDiePartNames: readonly (readonly string[])[];
 }
+
+/** Page frame numbers fit in 31 bits (firmware/mm/layout.ts: buddy arithmetic uses JS bitwise operators). */
+const MAX_PFN = 0x7fffffff;
 
 const isPow2 = (x: number): boolean => Number.isInteger(x) && x > 0 && 2 ** Math.round(Math.log2(x)) === x;
 const log2 = (x: number): number => Math.round(Math.log2(x));
@@ -75,20 +90,26 @@ function checkParts(c: Checker): void {
     else c.geometry.set(name, g);
     const why = mr8Mismatch(std, p.mr8, p.densityMbit, p.ioWidth);
     if (why) c.add([...at, 'mr8'], why);
-    p.power.forEach((pt, i) => {
-      if (i > 0 && pt.temperatureC <= p.power[i - 1]!.temperatureC) {
+    if (p.timings) {
+      const unknown = Object.keys(p.timings).filter((k) => !TIMING_OVERRIDES.includes(k));
+      for (const k of unknown)
         c.add(
-          [...at, 'power', i, 'temperatureC'],
-          `temperatures must ascend: ${pt.temperatureC} °C after ${p.power[i - 1]!.temperatureC} °C`,
+          [...at, 'timings', k],
+          `unknown timing "${k}" (known: ${list(TIMING_OVERRIDES)})${didYouMean(k, TIMING_OVERRIDES)}`,
+          true,
         );
+      if (p.timings['tCK'] === 0) c.add([...at, 'timings', 'tCK'], 'must be more than 0 (the clock period, ns)');
+      else if (unknown.length === 0 && typeof g !== 'string') {
+        const bad = timingsProblem(std, p.densityMbit, p.timings);
+        if (bad) c.add([...at, 'timings'], bad);
+        const refresh = bad ? undefined : refreshTimingProblem(std, p.densityMbit, p.timings);
+        if (refresh) {
+          const key = 'tRFCab' in p.timings ? 'tRFCab' : 'tREFI' in p.timings ? 'tREFI' : undefined;
+          c.add(key ? [...at, 'timings', key] : [...at, 'timings'], refresh);
+        }
       }
-      const seen = new Set<string>();
-      pt.rails.forEach((r, j) => {
-        if (seen.has(r.rail))
-          c.add([...at, 'power', i, 'rails', j, 'rail'], `rail ${r.rail} is listed twice at ${pt.temperatureC} °C`);
-        seen.add(r.rail);
-      });
-    });
+    }
+    for (const q of powerTableProblems(p.power)) c.add([...at, 'power', ...q.path], q.message.replace(/ C\b/g, ' °C'));
     checkAwake(c, p, at);
   }
 }
@@ -147,13 +168,6 @@ function checkControllers(c: Checker): void {
     const dieWidth = busWidth / Math.max(1, channels.length);
     if (channels.length > 0 && !Number.isInteger(dieWidth))
       c.add([...at, 'channels'], `${channels.length} channels do not divide a ${busWidth}-bit bus`);
-    const end = ctrl.base + 0x1000;
-    if (ctrl.base < c.board.dramBase + c.board.dramSize && end > c.board.dramBase) {
-      c.add(
-        [...at, 'base'],
-        `${hex(ctrl.base)} lies inside DRAM (${hex(c.board.dramBase)}-${hex(c.board.dramBase + c.board.dramSize)})`,
-      );
-    }
 
     ctrl.dies.forEach((die, di) => {
       const dat: PathSegment[] = [...at, 'dies', di];
@@ -202,6 +216,75 @@ function checkControllers(c: Checker): void {
   });
 }
 
+// (b') register windows on the bus
+function checkWindows(c: Checker): void {
+  const { dramBase, dramSize } = c.board;
+  const dramEnd = dramBase + dramSize;
+  type Window = {
+    path: PathSegment[];
+    what: string;
+    block?: string;
+    base: number;
+    end: number;
+    refuse?: (base: number) => string | undefined;
+  };
+  const placed: Window[] = [];
+  c.board.controllers.forEach((ctrl, ci) => {
+    const model = registerWindows(ctrl.kind);
+    const windows: Window[] = [
+      { path: ['controllers', ci, 'base'], what: ctrl.id, base: ctrl.base, end: ctrl.base + model.main.bytes },
+    ];
+    for (const [key, b] of Object.entries(ctrl.blocks)) {
+      const win = model.blocks[key];
+      if (win === undefined) continue; // an unknown block is reported by checkControllers
+      windows.push({
+        path: ['controllers', ci, 'blocks', key, 'base'],
+        what: `${ctrl.id} block ${key}`,
+        block: key,
+        base: b.base,
+        end: b.base + win.bytes,
+        ...(win.baseRefusal ? { refuse: win.baseRefusal } : {}),
+      });
+    }
+    for (const w of windows) {
+      const span = `${hex(w.base)}-${hex(w.end)}`;
+      if (w.base % 4 !== 0) {
+        c.add(w.path, `${hex(w.base)} is not a multiple of 4: registers are 32-bit words`);
+        continue;
+      }
+      const refused = w.refuse?.(w.base);
+      if (refused) {
+        c.add(w.path, refused);
+        continue;
+      }
+      if (w.end > model.addressEnd) {
+        c.add(
+          w.path,
+          model.addressEnd < PHYS_LIMIT
+            ? `the registers of ${w.what} (${span}) lie above 4 GiB: a ${ctrl.kind} controller sits in a 32-bit SoC`
+            : `the registers of ${w.what} would end at ${hex(w.end)}, beyond the 48-bit physical address space`,
+        );
+        continue;
+      }
+      if (w.base < dramEnd && w.end > dramBase) {
+        c.add(w.path, `the registers of ${w.what} (${span}) lie inside DRAM (${hex(dramBase)}-${hex(dramEnd)})`);
+        continue;
+      }
+      const o = placed.find((p) => w.base < p.end && p.base < w.end);
+      if (o) {
+        const shared = w.block !== undefined && w.block === o.block;
+        c.add(
+          w.path,
+          `the registers of ${w.what} (${span}) overlap those of ${o.what} (${hex(o.base)}-${hex(o.end)}, ${formatSegs(o.path)})` +
+            (shared ? `: a block shared by several controllers is declared once, on the first` : ''),
+        );
+        continue;
+      }
+      placed.push(w);
+    }
+  });
+}
+
 function formatSegs(p: PathSegment[]): string {
   return p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
@@ -212,6 +295,11 @@ function checkDram(c: Checker): void {
   if (dramSize === 0) c.add(['dram', 'size'], 'must be more than 0');
   if (dramBase + dramSize > PHYS_LIMIT)
     c.add(['dram', 'size'], `DRAM would end at ${hex(dramBase + dramSize)}, beyond the 48-bit physical address space`);
+  if ((dramBase + dramSize) / kernel.pageSize > MAX_PFN)
+    c.add(
+      ['dram', 'size'],
+      `DRAM would end at ${hex(dramBase + dramSize)}, page frame ${hex((dramBase + dramSize) / kernel.pageSize)}: the emulated kernel keeps page frame numbers below 2^31`,
+    );
   if (dramBase % kernel.pageSize !== 0)
     c.add(['dram', 'base'], `${hex(dramBase)} is not a multiple of the page size (${formatBytes(kernel.pageSize)})`);
   if (dramSize % kernel.pageSize !== 0)
@@ -269,9 +357,16 @@ function checkMaskRegister(c: Checker): void {
 
 // (e) address map
 /** The map to check against the dies: explicit (checked against the registers too) or derived; `agrees` false when they differ. */
-function checkAddressMap(c: Checker): { map: AddressMapConfig; agrees: boolean } | undefined {
+function checkAddressMap(c: Checker, structuralOk: boolean): { map: AddressMapConfig; agrees: boolean } | undefined {
   const { explicitMap, derivation } = c.b;
   const ctrlIds = c.board.controllers.map((x) => x.id);
+  if (derivation && !derivation.ok && !derivation.elsewhere) {
+    // The register images are wrong, or describe a layout the models do not have: explicit bits
+    // cannot stand in for them, since the emulated controllers run from those registers.
+    // (Unknown registers or parts found above are the cause to report, not this.)
+    if (structuralOk) for (const p of derivation.problems) c.add(parsePath(p.path), p.message);
+    return undefined;
+  }
   if (!explicitMap) {
     if (derivation?.ok && c.board.addressMap) return { map: c.board.addressMap, agrees: true };
     const why = derivation && !derivation.ok ? derivation.problems[0]?.message : undefined;
@@ -525,11 +620,19 @@ function checkRanges(c: Checker): void {
         );
         return;
       }
+      const page = c.board.kernel.pageSize;
+      const firstPage = Math.floor(r.base / page) * page;
+      const endPage = Math.ceil(end / page) * page;
       for (const o of all) {
         if (r.base < o.end && o.base < end) {
           c.add(
             path,
             `${what} "${r.name}" ${hex(r.base)}-${hex(end)} overlaps ${formatSegs(o.path)} "${o.name}" (${hex(o.base)}-${hex(o.end)})`,
+          );
+        } else if (firstPage < Math.ceil(o.end / page) * page && Math.floor(o.base / page) * page < endPage) {
+          c.add(
+            path,
+            `${what} "${r.name}" ${hex(r.base)}-${hex(end)} shares a ${formatBytes(page)} page with ${formatSegs(o.path)} "${o.name}" (${hex(o.base)}-${hex(o.end)}): memblock reserves whole pages`,
           );
         }
       }
@@ -538,6 +641,36 @@ function checkRanges(c: Checker): void {
   };
   each(c.board.reserved, ['reserved'], 'range');
   each(c.board.kernel.cma, ['kernel', 'cma'], 'CMA area');
+  checkCmaPlacement(c);
+}
+
+/** CMA areas start and end on pageblocks (CMA_MIN_ALIGNMENT_BYTES) and lie in one zone. */
+function checkCmaPlacement(c: Checker): void {
+  const { kernel: k, dramBase, dramSize } = c.board;
+  const pageblock = k.pageSize * 2 ** k.pageblockOrder;
+  const movableStart = dramBase + dramSize - k.movableBytes;
+  // Zone boundaries inside DRAM: the configured zone ends below ZONE_MOVABLE, and its start.
+  const bounds = k.zones.map((z) => ({ at: z.end, between: z.name })).filter((b) => b.at < movableStart);
+  if (k.movableBytes > 0) bounds.push({ at: movableStart, between: 'Movable' });
+  k.cma.forEach((r, i) => {
+    const end = r.base + r.size;
+    const path: PathSegment[] = ['kernel', 'cma', i];
+    if (r.size === 0 || r.base < dramBase || end > dramBase + dramSize) return; // reported above
+    if (r.base % pageblock !== 0 || end % pageblock !== 0) {
+      c.add(
+        path,
+        `CMA area "${r.name}" ${hex(r.base)}-${hex(end)} does not start and end on ${formatBytes(pageblock)} pageblocks (CMA_MIN_ALIGNMENT_BYTES: page size × 2^pageblockOrder)`,
+      );
+      return;
+    }
+    const cut = bounds.find((b) => r.base < b.at && b.at < end);
+    if (cut) {
+      c.add(
+        path,
+        `CMA area "${r.name}" ${hex(r.base)}-${hex(end)} crosses the zone boundary at ${hex(cut.at)} (${cut.between === 'Movable' ? 'ZONE_MOVABLE starts' : `ZONE_${cut.between.toUpperCase()} ends`}): a CMA area lies in one zone`,
+      );
+    }
+  });
 }
 
 // (h) kernel settings
@@ -630,10 +763,11 @@ export function boardProblems(b: BuiltBoard, src: JsonSource): BoardProblem[] {
   const c = new Checker(b, src);
   checkParts(c);
   checkControllers(c);
+  checkWindows(c);
   checkDram(c);
   checkMaskRegister(c);
   const structural = c.out.length;
-  const checked = checkAddressMap(c);
+  const checked = checkAddressMap(c, structural === 0);
   let map = checked?.agrees ? checked.map : undefined;
   if (checked && structural === 0 && !checkMapConsistency(c, checked.map)) map = undefined;
   checkSections(c, structural === 0 ? map : undefined);

@@ -1,6 +1,6 @@
 /**
- * Board config loader: JSON text -> BoardConfig, or a list of problems that each name a line,
- * column, JSON path and what is wrong. Pure: no file system (the CLI reads files).
+ * Board config loader: JSON text (or a file's bytes) -> BoardConfig, or a list of problems that each
+ * name a line, column, JSON path and what is wrong. Pure: no file system (the CLI reads files).
  *
  * Stages, each run only when the one before found nothing (so later checks see well-formed data):
  *  1. JSON syntax (jsonc-parser; size, nesting and duplicate keys too)   board-json.ts
@@ -33,7 +33,8 @@ import type {
 import { formatProblem, type BoardProblem, type PathSegment } from './board-problem.js';
 import { internalProblem, MAX_PROBLEMS, sortProblems } from '../json/json-problem.js';
 import type { JsonSource } from '../json/json-source.js';
-import { parseBoardJson } from './board-json.js';
+import { decodeJsonText } from '../json/json-text.js';
+import { BOARD_FILE, parseBoardJson } from './board-json.js';
 import { schemaProblems } from './board-schema.js';
 import { parseQuantity } from './quantity.js';
 import { deriveAddressMap, type DeriveResult } from './board-checks.js';
@@ -339,4 +340,10 @@ export function parseBoardConfig(text: string, file: string): ParseBoardResult {
     // Invariant (a): a bug in a check must not turn into a stack trace for the user.
     return { ok: false, problems: [internalProblem(e)] };
   }
+}
+
+/** Parse and check a board file's bytes as read from disk (UTF-8, decoded by hal/json/json-text.ts). */
+export function parseBoardBytes(bytes: Uint8Array, file: string): ParseBoardResult {
+  const decoded = decodeJsonText(bytes, BOARD_FILE.noun);
+  return decoded.ok ? parseBoardConfig(decoded.text, file) : { ok: false, problems: [decoded.problem] };
 }

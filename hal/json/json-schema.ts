@@ -57,18 +57,27 @@ function distance(a: string, b: string): number {
   return d[b.length]!;
 }
 
-/** ` (did you mean "x"?)` for the closest candidate, or '' when none is close. */
-export function didYouMean(word: string, candidates: readonly string[]): string {
-  let best: string | undefined;
+/**
+ * The candidates closest to `word` by edit distance (case-insensitive), all of them when several tie;
+ * [] when none is within max(2, a third of the word's length) edits.
+ */
+export function closestWords(word: string, candidates: readonly string[]): string[] {
+  let best: string[] = [];
   let bestD = Infinity;
   for (const c of candidates) {
     const dd = distance(word, c);
     if (dd < bestD) {
       bestD = dd;
-      best = c;
-    }
+      best = [c];
+    } else if (dd === bestD && !best.includes(c)) best.push(c);
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : [];
+}
+
+/** ` (did you mean "x"?)` for the closest candidate, or '' when none is close. */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const best = closestWords(word, candidates)[0];
+  return best !== undefined ? ` (did you mean "${best}"?)` : '';
 }
 
 function pointerToPath(pointer: string): PathSegment[] {

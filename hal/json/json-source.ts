@@ -11,6 +11,9 @@
  *  (c) the plain value handed on (`value`) is built from the same tree the positions come from;
  *  (d) no list or object handed on has more than `maxCollection` entries, and no file more than
  *      `maxValues` values (bounded validator work).
+ *
+ * The text is already decoded (hal/json/json-text.ts drops a leading UTF-8 byte order mark, so
+ * line 1 column 1 is the first character after it); a U+FEFF left in the text is a syntax problem.
  */
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { formatPath, type JsonProblem, type PathSegment } from './json-problem.js';
@@ -155,6 +158,9 @@ function tooDeep(text: string, limit: number): number {
   return -1;
 }
 
+/** U+FEFF: a UTF-8 byte order mark, which belongs only at the very start of a file (decoding drops it there). */
+const BYTE_ORDER_MARK = '\uFEFF';
+
 /** Parse a file's text: the source with positions, the plain value, and syntax problems. */
 export function parseJsonSource(
   text: string,
@@ -201,7 +207,9 @@ export function parseJsonSource(
       (at === ']' || at === '}');
     const message = trailing
       ? `trailing comma before '${at}' (JSON allows none)`
-      : (SYNTAX_MESSAGES[code]?.replace('{noun}', kind.noun) ?? code);
+      : at === BYTE_ORDER_MARK
+        ? 'a UTF-8 byte order mark (U+FEFF) is allowed only at the very start of the file'
+        : (SYNTAX_MESSAGES[code]?.replace('{noun}', kind.noun) ?? code);
     problems.push({
       ...source.position(trailing ? before.length - 1 : e.offset),
       path: '$',

@@ -62,36 +62,49 @@ export interface SelfRefreshEnergy extends SelfRefreshPower {
   readonly joules: number;
 }
 
-/** Problems with a power table, each naming `where` (e.g. `parts.elpida.power`); [] when usable. */
-export function checkPowerTable(points: readonly PowerPoint[], where: string): string[] {
-  const bad: string[] = [];
-  if (points.length === 0) return [`${where}: the self-refresh power table is empty`];
+/** One problem with a power table: where in it (`[1, 'rails', 0, 'volts']`) and what is wrong. */
+export interface PowerTableProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/** Problems with a power table, by place in the table; [] when usable. */
+export function powerTableProblems(points: readonly PowerPoint[]): PowerTableProblem[] {
+  const bad: PowerTableProblem[] = [];
+  const add = (path: (string | number)[], message: string) => bad.push({ path, message });
+  if (points.length === 0) return [{ path: [], message: 'the self-refresh power table is empty' }];
   const railsOf = (p: PowerPoint): string => p.rails.map((r) => r.rail).join(',');
   points.forEach((p, i) => {
-    const at = `${where}[${i}]`;
-    if (!Number.isFinite(p.temperatureC)) bad.push(`${at}.temperatureC: ${p.temperatureC} is not a finite temperature`);
+    if (!Number.isFinite(p.temperatureC)) add([i, 'temperatureC'], `${p.temperatureC} is not a finite temperature`);
     if (i > 0 && !(p.temperatureC > points[i - 1]!.temperatureC)) {
-      bad.push(`${at}.temperatureC: ${p.temperatureC} C does not ascend (previous ${points[i - 1]!.temperatureC} C)`);
+      add([i, 'temperatureC'], `${p.temperatureC} C does not ascend (previous ${points[i - 1]!.temperatureC} C)`);
     }
-    if (p.rails.length === 0) bad.push(`${at}.rails: no rails`);
+    if (p.rails.length === 0) add([i, 'rails'], 'no rails');
     if (railsOf(p) !== railsOf(points[0]!))
-      bad.push(`${at}.rails: rails ${railsOf(p)} differ from the first point's ${railsOf(points[0]!)}`);
+      add([i, 'rails'], `rails ${railsOf(p)} differ from the first point's ${railsOf(points[0]!)}`);
     const seen = new Set<string>();
     p.rails.forEach((r, j) => {
-      const ra = `${at}.rails[${j}]`;
-      if (seen.has(r.rail)) bad.push(`${ra}.rail: ${r.rail} appears twice`);
+      const ra = [i, 'rails', j];
+      if (seen.has(r.rail)) add([...ra, 'rail'], `${r.rail} appears twice`);
       seen.add(r.rail);
-      if (!(r.volts > 0) || !Number.isFinite(r.volts)) bad.push(`${ra}.volts: ${r.volts} is not a positive voltage`);
+      if (!(r.volts > 0) || !Number.isFinite(r.volts)) add([...ra, 'volts'], `${r.volts} is not a positive voltage`);
       if (!(r.idd6FullmA >= 0) || !Number.isFinite(r.idd6FullmA))
-        bad.push(`${ra}.idd6FullmA: ${r.idd6FullmA} is not a non-negative current`);
+        add([...ra, 'idd6FullmA'], `${r.idd6FullmA} is not a non-negative current`);
       if (r.arrayShare !== undefined && !(r.arrayShare >= 0 && r.arrayShare <= 1))
-        bad.push(`${ra}.arrayShare: ${r.arrayShare} is outside 0..1`);
+        add([...ra, 'arrayShare'], `${r.arrayShare} is outside 0..1`);
       const first = points[0]!.rails.find((x) => x.rail === r.rail);
       if (first !== undefined && first.volts !== r.volts)
-        bad.push(`${ra}.volts: ${r.volts} V differs from ${first.volts} V at ${points[0]!.temperatureC} C`);
+        add([...ra, 'volts'], `${r.volts} V differs from ${first.volts} V at ${points[0]!.temperatureC} C`);
     });
   });
   return bad;
+}
+
+/** Problems with a power table, each naming `where` (e.g. `parts.elpida.power`); [] when usable. */
+export function checkPowerTable(points: readonly PowerPoint[], where: string): string[] {
+  return powerTableProblems(points).map(
+    (p) => `${where}${p.path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('')}: ${p.message}`,
+  );
 }
 
 /** arrayShare of one rail at one table point, and where it came from. */

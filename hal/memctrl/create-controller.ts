@@ -15,7 +15,7 @@ import {
   type SnpsUmctl2Options,
 } from './snps-umctl2.js';
 import { prcmuDecls, prcmuImageRefusal, StePrcmu, type StePrcmuOptions } from './ste-prcmu.js';
-import { TI_DMM } from './ti-dmm.js';
+import { dmmBaseRefusal, TI_DMM } from './ti-dmm.js';
 import { emifImageRefusal, TI_EMIF, TI_EMIF_ES2, TiEmif, type TiEmifOptions } from './ti-emif.js';
 
 /** Model options, per controller kind (all optional; defaults are documented on each model). */
@@ -57,9 +57,30 @@ export interface ControllerDecls {
   readonly main: BlockDecl;
   readonly mainRefusal: ImageRefusal | undefined;
   readonly blocks: Readonly<
-    Record<string, { readonly decl: BlockDecl; readonly refusal: ImageRefusal | undefined; readonly required: boolean }>
+    Record<
+      string,
+      {
+        readonly decl: BlockDecl;
+        readonly refusal: ImageRefusal | undefined;
+        readonly required: boolean;
+        /** Why the model refuses a base address for this block (undefined: any word-aligned base). */
+        readonly baseRefusal?: (base: number) => string | undefined;
+      }
+    >
   >;
 }
+
+/**
+ * End (exclusive) of the bus addresses a kind's register windows can sit at: EMIF, MMDC and PRCMU
+ * live in 32-bit SoCs (OMAP4/5, i.MX6, U8500) whose 32-bit U-Boot reaches nothing above 4 GiB;
+ * the uMCTL2 boards are arm64 (48-bit physical addresses).
+ */
+export const REGISTER_ADDRESS_END: Readonly<Record<ControllerKind, number>> = {
+  'ti-emif': 2 ** 32,
+  'fsl-mmdc': 2 ** 32,
+  'ste-prcmu': 2 ** 32,
+  'snps-umctl2': 2 ** 48,
+};
 
 /** Declarations for a kind (with the same options the model would get). */
 export function controllerDecls(kind: ControllerKind, options: ControllerOptions = {}): ControllerDecls {
@@ -68,7 +89,7 @@ export function controllerDecls(kind: ControllerKind, options: ControllerOptions
       return {
         main: options['ti-emif']?.es2DataAlias ? TI_EMIF_ES2 : TI_EMIF,
         mainRefusal: emifImageRefusal,
-        blocks: { dmm: { decl: TI_DMM, refusal: undefined, required: false } },
+        blocks: { dmm: { decl: TI_DMM, refusal: undefined, required: false, baseRefusal: dmmBaseRefusal } },
       };
     case 'fsl-mmdc':
       return { main: FSL_MMDC, mainRefusal: mmdcImageRefusal, blocks: {} };

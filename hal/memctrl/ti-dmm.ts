@@ -31,6 +31,13 @@ export const TI_DMM: BlockDecl = block('DMM', 0x800, [
 /** Offset of LISA_MAP_0 inside the DMM window: a block base ending in 0x40 means someone gave LISA_MAP_0's address. */
 const LISA_MAP_0_OFFSET = 0x40;
 
+/** Why a DMM block base is refused (undefined when it is not): the address of LISA_MAP_0 given for the module's. */
+export function dmmBaseRefusal(base: number): string | undefined {
+  return base % 0x100 === LISA_MAP_0_OFFSET
+    ? `block base 0x${base.toString(16)} looks like the address of LISA_MAP_0; give the DMM module base (LISA_MAP_0 sits at base + 0x40, e.g. 0x4e000000)`
+    : undefined;
+}
+
 export interface LisaMap {
   /** Register name, e.g. `LISA_MAP_3`. */
   readonly register: string;
@@ -78,11 +85,8 @@ export class TiDmm {
     image: Readonly<Record<string, number>>,
     trace: TraceBus,
   ) {
-    if (base % 0x100 === LISA_MAP_0_OFFSET) {
-      throw new Error(
-        `${name}: block base 0x${base.toString(16)} looks like the address of LISA_MAP_0; give the DMM module base (LISA_MAP_0 sits at base + 0x40, e.g. 0x4e000000)`,
-      );
-    }
+    const refused = dmmBaseRefusal(base);
+    if (refused) throw new Error(`${name}: ${refused}`);
     this.block = new RegisterBlock(TI_DMM, name, base, trace);
     applyRegisterImage(name, this.block, image);
   }

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ROOT } from './run-cli.js';
+import { cliEnv, ROOT } from './run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'pasr-launcher-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -38,7 +38,7 @@ function launch(app: string, ...args: string[]) {
     cwd: app,
     encoding: 'utf8',
     timeout: 120_000,
-    env: { ...process.env, PASR_DEBUG: '' },
+    env: cliEnv(),
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

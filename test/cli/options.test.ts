@@ -208,7 +208,7 @@ describe('pasr map and demo', () => {
     );
     expect(pasr('map', '--board', '', '--segment', '1')).toMatchObject({
       code: 2,
-      stderr: 'pasr: --board "": empty; give a shipped board name or a board config file\n',
+      stderr: 'pasr: --board "": empty; give a board name or a board config file\n',
     });
   });
 
@@ -232,7 +232,7 @@ describe('pasr run, power, workloads and boards from-dts/to-dts: the same checks
       [[...run, '--temperature', '1e9'], '--temperature 1e9: out of range (-40 to 125 °C)'],
       [['power', '--active-share', '-0.5'], '--active-share -0.5: out of range (0-1)'],
       [['workloads', 'validate', ''], 'file "": empty; give a workload scenario file'],
-      [['boards', 'to-dts', ''], 'board "": empty; give a shipped board name or a board config file'],
+      [['boards', 'to-dts', ''], 'board "": empty; give a board name or a board config file'],
       [
         ['boards', 'from-dts', 'test/fixtures/dts/jedec-lpddr4.dts', '--out', ''],
         '--out "": empty; give an output file name',

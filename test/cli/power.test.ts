@@ -20,7 +20,7 @@ describe('pasr power', () => {
     expect(j.clamped).toEqual([]);
   });
 
-  it('refuses a bad temperature or active share, and a part without an awake table, with the place', () => {
+  it('refuses a bad temperature or active share, and a part without an awake table (as run does), with the place', () => {
     const t = pasr('power', '--temperature', 'hot');
     expect([t.code, t.stdout, t.stderr]).toEqual([2, '', 'pasr: --temperature hot: not a number (-40 to 125 °C)\n']);
     const a = pasr('power', '--active-share', '2');
@@ -39,5 +39,7 @@ describe('pasr power', () => {
     expect(m.stderr).toBe(
       `pasr: ${file}: dram.parts.lpddr2-2gb-x32.awake: no awake power table (IDD2P, IDD3N, IDD5 per rail)\n`,
     );
+    const r = pasr('run', '--board', file, '--workload', 'kernbench', '--policy', 'oracle', '--duration', '10s');
+    expect([r.code, r.stdout, r.stderr]).toEqual([1, '', m.stderr]);
   });
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from './run-cli.js';
+import { cliEnv, ROOT } from './run-cli.js';
 
 interface Step {
   command: string;
@@ -41,13 +41,24 @@ function sessions(markdown: string): { line: number; steps: Step[] }[] {
   return out;
 }
 
+/** `npx pasr ...`, possibly after environment assignments (`PASR_BOARDS=dir npx pasr ...`). */
+const PASR_COMMAND = /^((?:[A-Z_]+=\S* )*)npx pasr /;
+
 /**
- * Sessions of `pasr` commands. Left out: those on a file the reader writes themselves
- * (my-board.json) and `npm run bench`, whose figures depend on the machine.
+ * Setting up files for an example, in the session's own directory: `mkdir -p DIR`, `cp FILE DIR/`,
+ * `sed 'SCRIPT' FILE > DIR/FILE`.
+ */
+const FILE_SETUP = /^(mkdir -p [\w./-]+|cp [\w./-]+ [\w./-]+|sed '[^']*' [\w./-]+ > [\w./-]+)$/;
+
+/**
+ * Sessions of `pasr` commands (and the file setup they need). Left out: those on a file the
+ * reader writes themselves (my-board.json) and `npm run bench`, whose figures depend on the machine.
  */
 function runnable(steps: Step[]): boolean {
   return steps.every(
-    (s) => (s.command === 'echo $?' || s.command.startsWith('npx pasr ')) && !/my-board\.json/.test(s.command),
+    (s) =>
+      (s.command === 'echo $?' || PASR_COMMAND.test(s.command) || FILE_SETUP.test(s.command)) &&
+      !/my-board\.json/.test(s.command),
   );
 }
 
@@ -81,7 +92,7 @@ afterAll(() => {
  * shows); the README's /tmp/tty* port links live in a private directory instead.
  */
 function shell(command: string): string {
-  return `exec 2>&1; ${command.replace(/^npx pasr /, `exec ${PASR} `).replaceAll('/tmp/tty', `${work}/tty`)}`;
+  return `exec 2>&1; ${command.replace(PASR_COMMAND, `$1exec ${PASR} `).replaceAll('/tmp/tty', `${work}/tty`)}`;
 }
 
 function shown(output: string): string[] {
@@ -96,7 +107,7 @@ function shown(output: string): string[] {
 async function runInBackground(command: string, lines: number): Promise<string[]> {
   const child = spawn('sh', ['-c', shell(command.replace(/&\s*$/, ''))], {
     stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, PASR_DEBUG: '' },
+    env: cliEnv(),
   });
   background.push(child);
   let out = '';
@@ -109,13 +120,13 @@ async function runInBackground(command: string, lines: number): Promise<string[]
 
 function run(command: string, lastCode: number): { code: number; lines: string[] } {
   if (command === 'echo $?') return { code: 0, lines: [String(lastCode)] };
-  expect(command).toMatch(/^npx pasr /);
+  expect(command).toMatch(FILE_SETUP.test(command) ? FILE_SETUP : PASR_COMMAND);
   const r = spawnSync('sh', ['-c', shell(command)], {
     cwd: work,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
-    env: { ...process.env, PASR_DEBUG: '' },
+    env: cliEnv(),
   });
   return { code: r.status ?? -1, lines: shown(r.stdout) };
 }

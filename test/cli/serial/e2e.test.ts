@@ -14,9 +14,10 @@ import type { TraceEvent } from '../../../hal/trace/events.js';
 import { PassThrough } from 'node:stream';
 import { StePrcmu } from '../../../hal/memctrl/ste-prcmu.js';
 import { captureIo, loadBoard, TEST_CONSOLE } from './helpers.js';
+import { SHIPPED } from '../../firmware/boot/boards.js';
 
-/** Boards whose memory controller the CPU programs with register writes (all shipped ones with a driver). */
-const BOARDS = ['pandaboard-es', 'imx6sl-evk', 'imx8mm-evk', 'imx8mp-evk', 'lp4x-quad-16g', 'snowball'] as const;
+/** Every shipped board (each has a driver for its memory controller). */
+const BOARDS = SHIPPED;
 
 const deps = { consoleOptions: TEST_CONSOLE };
 /** pandaboard-es's interleave group: the DMM spreads every page over the four dies. */
@@ -219,6 +220,21 @@ describe('pandaboard-es through a real pty', () => {
     await served.close();
     served = undefined;
     expect(existsSync(link)).toBe(false);
+  });
+
+  it('a board the models cannot build is refused, and its link is not left behind', async () => {
+    // What validation refuses (a DMM block at the address of LISA_MAP_0), given to the server directly.
+    const panda = loadBoard('pandaboard-es');
+    const [emif1, ...rest] = panda.controllers;
+    const dmm = emif1!.blocks['dmm']!;
+    const config = {
+      ...panda,
+      controllers: [{ ...emif1!, blocks: { ...emif1!.blocks, dmm: { ...dmm, base: 0x4e000040 } } }, ...rest],
+    };
+    const link = join(tmpdir(), `pasr-e2e-${process.pid}-unbuilt-link`);
+    await expect(serveBoardOnPty(config, { link })).rejects.toThrow(/looks like the address of LISA_MAP_0/);
+    // Not even a dangling link (existsSync follows links, and the pty it pointed to is gone).
+    expect(() => lstatSync(link)).toThrow(/ENOENT/);
   });
 });
 

@@ -35,19 +35,31 @@ const GEOMETRY: Record<
 
 describe('booting every shipped board', () => {
   it('ships the boards the project promises', () => {
-    expect(SHIPPED).toEqual(Object.keys(GEOMETRY).sort());
+    expect(SHIPPED).toEqual(expect.arrayContaining(Object.keys(GEOMETRY)));
   });
 
   for (const name of SHIPPED) {
-    it(`${name}: boots with no guest error, dies shaped as the datasheet says, masks cleared`, () => {
+    it(`${name}: boots with no guest error, every die's segments as the address map places them, masks cleared`, () => {
       const r = boot(shippedBoard(name));
       expect(r.bootloader.errors).toEqual([]);
       expect(r.trace.ofKind('guest.error')).toEqual([]);
       expect(r.kernel).toBeDefined();
-      const g = GEOMETRY[name]!;
-      expect(r.board.dies).toHaveLength(g.dies);
+      expect(r.board.dies.map((d) => d.id)).toEqual(r.board.config.dies.map((d) => d.id));
       for (const d of r.board.dies) {
-        const { dies: _count, ...perDie } = g;
+        expect(r.board.addressMap.segmentBytes(d.id)).toBe(d.geometry.segmentBytes);
+        expect([d.mr16, d.mr17]).toEqual([0, 0]);
+      }
+      r.board.checkInvariants();
+      r.kernel!.mm.checkInvariants();
+    });
+  }
+
+  for (const [name, g] of Object.entries(GEOMETRY)) {
+    it(`${name}: dies shaped as the datasheet says`, () => {
+      const r = boot(shippedBoard(name));
+      expect(r.board.dies).toHaveLength(g.dies);
+      const { dies: _count, ...perDie } = g;
+      for (const d of r.board.dies) {
         expect({
           densityMbit: d.geometry.densityMbit,
           banks: d.geometry.banks,
@@ -55,11 +67,7 @@ describe('booting every shipped board', () => {
           segments: d.geometry.segments,
           segmentBytes: d.geometry.segmentBytes,
         }).toEqual(perDie);
-        expect(r.board.addressMap.segmentBytes(d.id)).toBe(g.segmentBytes);
-        expect([d.mr16, d.mr17]).toEqual([0, 0]);
       }
-      r.board.checkInvariants();
-      r.kernel!.mm.checkInvariants();
     });
   }
 });

@@ -8,7 +8,7 @@ import { unitMasks, checkPasrMapInvariants } from '../../../firmware/pasr/pasr-m
 import { GFP_HIGHUSER_MOVABLE } from '../../../firmware/mm/gfp.js';
 import { PageKind } from '../../../firmware/mm/page-flags.js';
 import { isAllocFailure } from '../../../firmware/mm/page-alloc.js';
-import { shippedBoard } from '../boot/boards.js';
+import { SHIPPED, shippedBoard } from '../boot/boards.js';
 import { hex } from '../../../hal/bits.js';
 
 function booted(name: string) {
@@ -33,7 +33,7 @@ describe('PASR map', () => {
   });
 
   it('keeps its invariants on every shipped board', () => {
-    for (const name of ['imx6sl-evk', 'imx8mm-evk', 'imx8mp-evk', 'snowball', 'lp4x-quad-16g']) {
+    for (const name of SHIPPED) {
       const { kernel, board } = booted(name);
       expect(() => checkPasrMapInvariants(board.config, kernel.pasr)).not.toThrow();
       expect(kernel.pasr.units.every((u) => u.usable)).toBe(true);

@@ -129,7 +129,9 @@ describe('deriveTiEmif: DMM LISA_MAP + EMIF SDRAM_CONFIG', () => {
           emifs: [emifs[0]!, { id: 'emif2', sdramConfig: 0x80001a39 }],
         }),
       ),
-    ).toEqual([{ path: 'emif2.SDRAM_CONFIG', message: 'geometry differs from emif1; interleaved EMIFs must match' }]);
+    ).toEqual([
+      { path: 'emif2.SDRAM_CONFIG', message: 'geometry differs from emif1 in ROWSIZE; interleaved EMIFs must match' },
+    ]);
   });
 });
 

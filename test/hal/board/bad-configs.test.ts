@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatProblem, parseBoardConfig, MAX_PROBLEMS } from '../../../hal/board/load-board.js';
+import { formatProblem, parseBoardBytes, parseBoardConfig, MAX_PROBLEMS } from '../../../hal/board/load-board.js';
 import { MAX_BOARD_COLLECTION, MAX_BOARD_FILE_CHARS, MAX_BOARD_NESTING } from '../../../hal/board/board-json.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/bad-configs');
@@ -11,6 +11,12 @@ const BOARDS = join(import.meta.dirname, '../../../board-configs');
 /** What `pasr boards validate FILE` prints for a file: one formatted line per problem, or [] when valid. */
 function validate(file: string, text: string): string[] {
   const r = parseBoardConfig(text, file);
+  return r.ok ? [] : r.problems.map((p) => formatProblem(file, p));
+}
+
+/** The same for a file's bytes, decoded as the CLI decodes them (UTF-8, a leading byte order mark dropped). */
+function validateBytes(file: string, bytes: Uint8Array): string[] {
+  const r = parseBoardBytes(bytes, file);
   return r.ok ? [] : r.problems.map((p) => formatProblem(file, p));
 }
 
@@ -375,6 +381,95 @@ const CORPUS: [string, string, string[]][] = [
       'zones-not-ordered.json:109:17: kernel.zones[1].name: zone DMA after Normal: zones go DMA, DMA32, Normal, each once',
     ],
   ],
+  [
+    'controllers-same-base.json',
+    "pandaboard-es: emif2 at emif1's base address",
+    [
+      'controllers-same-base.json:73:15: controllers[1].base: the registers of emif2 (0x4c000000-0x4c000400) overlap those of emif1 (0x4c000000-0x4c000400, controllers[0].base)',
+    ],
+  ],
+  [
+    'unknown-timing.json',
+    'pandaboard-es: part timings { "tFoo": 5 }',
+    [
+      'unknown-timing.json:38:22: dram.parts.elpida-ECB240ABACN.timings.tFoo: unknown timing "tFoo" (known: tCK, tMRW, tMRD, tMRR, tREFI, tRFCab, tXSR, tSR, tZQINIT, tZQCL, tZQCS, tDAI)',
+    ],
+  ],
+  [
+    'lisa-map-unmapped.json',
+    'pandaboard-es: LISA_MAP_3 0 although addressMap is given',
+    [
+      'lisa-map-unmapped.json:64:79: controllers[0].blocks.dmm.registers.LISA_MAP_3: no DMM LISA section maps DRAM at 0x80000000',
+    ],
+  ],
+  [
+    'ebank-off-on-one-emif.json',
+    'pandaboard-es: emif2 SDRAM_CONFIG with EBANK 0 although addressMap is given',
+    [
+      'ebank-off-on-one-emif.json:75:38: controllers[1].registers.SDRAM_CONFIG: geometry differs from emif1 in EBANK; interleaved EMIFs must match',
+    ],
+  ],
+  [
+    'byte-order-mark.json',
+    'pandaboard-es: a UTF-8 byte order mark and dram.base "0x8000000G"',
+    [
+      'byte-order-mark.json:27:13: dram.base: bad hex: expected an address like "0x80000000" (0x and 1-12 hex digits) or an integer, got "0x8000000G"',
+    ],
+  ],
+  [
+    'controller-base-misaligned.json',
+    'pandaboard-es: emif1 base 0x4c000002',
+    [
+      'controller-base-misaligned.json:61:15: controllers[0].base: 0x4c000002 is not a multiple of 4: registers are 32-bit words',
+    ],
+  ],
+  [
+    'dmm-base-at-lisa-map-0.json',
+    'pandaboard-es: DMM block base 0x4e000040',
+    [
+      'dmm-base-at-lisa-map-0.json:64:36: controllers[0].blocks.dmm.base: block base 0x4e000040 looks like the address of LISA_MAP_0; give the DMM module base (LISA_MAP_0 sits at base + 0x40, e.g. 0x4e000000)',
+    ],
+  ],
+  [
+    'cma-not-on-pageblocks.json',
+    'imx6sl-evk: CMA size 0x3fff000',
+    [
+      'cma-not-on-pageblocks.json:107:13: kernel.cma[0]: CMA area "linux,cma" 0xac000000-0xaffff000 does not start and end on 4 MiB pageblocks (CMA_MIN_ALIGNMENT_BYTES: page size × 2^pageblockOrder)',
+    ],
+  ],
+  [
+    'tck-zero.json',
+    'imx8mm-evk: part timings { "tCK": 0 }',
+    ['tck-zero.json:37:29: dram.parts.lpddr4-16gb-x16.timings.tCK: must be more than 0 (the clock period, ns)'],
+  ],
+  [
+    'trfcab-no-time-between-refreshes.json',
+    'imx8mm-evk: part timings { "tRFCab": 2000 }',
+    [
+      'trfcab-no-time-between-refreshes.json:37:32: dram.parts.lpddr4-16gb-x16.timings.tRFCab: tRFCab 2000 ns is not shorter than tREFI 3903.75 ns / 2 (refresh runs 2x as often above 85 °C): auto-refreshes would leave no time between them',
+    ],
+  ],
+  [
+    'power-rail-volts-differ.json',
+    'pandaboard-es: VDD1 at 1.2 V at 85 °C, 1.8 V at 45 °C',
+    [
+      'power-rail-volts-differ.json:49:42: dram.parts.elpida-ECB240ABACN.power[1].rails[0].volts: 1.2 V differs from 1.8 V at 45 °C',
+    ],
+  ],
+  [
+    'controller-in-dram.json',
+    'imx6sl-evk: MMDC registers at the DRAM base',
+    [
+      'controller-in-dram.json:61:15: controllers[0].base: the registers of mmdc (0x80000000-0x80004000) lie inside DRAM (0x80000000-0xc0000000)',
+    ],
+  ],
+  [
+    'emif-above-4gib.json',
+    'pandaboard-es: emif1 base 0x14c000000',
+    [
+      'emif-above-4gib.json:61:15: controllers[0].base: the registers of emif1 (0x14c000000-0x14c000400) lie above 4 GiB: a ti-emif controller sits in a 32-bit SoC',
+    ],
+  ],
 ];
 
 describe('bad board configs: exact validate output per fixture', () => {
@@ -388,7 +483,7 @@ describe('bad board configs: exact validate output per fixture', () => {
 
   for (const [file, change, lines] of CORPUS) {
     it(`${file} (${change})`, () => {
-      expect(validate(file, readFileSync(join(FIXTURES, file), 'utf8'))).toEqual(lines);
+      expect(validateBytes(file, readFileSync(join(FIXTURES, file)))).toEqual(lines);
     });
   }
 });
@@ -475,6 +570,17 @@ describe('hostile and truncated board files', () => {
     const part = good.replace('{ "cs": 1, "part": "lpddr2-4gb-x32" }', '{ "cs": 1, "part": "lpddr2-4gb-x32-ß" }');
     expect(validate('p.json', part)).toEqual([
       'p.json:81:28: controllers[0].dies[1].part: unknown part "lpddr2-4gb-x32-ß" (parts: lpddr2-4gb-x32) (did you mean "lpddr2-4gb-x32"?)',
+    ]);
+  });
+
+  it('accepts a UTF-8 byte order mark at the start, counting columns from the character after it', () => {
+    const r = parseBoardBytes(Buffer.from(`\uFEFF${good}`, 'utf8'), 'bom.json');
+    expect(r.ok && r.board.name).toBe('imx6sl-evk');
+    expect(validateBytes('bom.json', Buffer.from('\uFEFF{"name": 5}', 'utf8'))).toContain(
+      'bom.json:1:10: name: must be a string, got 5',
+    );
+    expect(validate('bom.json', '{"name":\n  \uFEFF"x"}')).toEqual([
+      'bom.json:2:3: $: JSON syntax: a UTF-8 byte order mark (U+FEFF) is allowed only at the very start of the file',
     ]);
   });
 

@@ -19,15 +19,10 @@ function load(name: string): BoardConfig {
 const boardFiles = readdirSync(BOARDS).filter((f) => f.endsWith('.json') && f !== 'board.schema.json');
 
 describe('shipped boards', () => {
-  it('ships six boards: two LPDDR2 OMAP/i.MX6, two LPDDR4 i.MX8M, the U8500 and a 16 GiB LPDDR4X one', () => {
-    expect(boardFiles.map((f) => f.replace(/\.json$/, '')).sort()).toEqual([
-      'imx6sl-evk',
-      'imx8mm-evk',
-      'imx8mp-evk',
-      'lp4x-quad-16g',
-      'pandaboard-es',
-      'snowball',
-    ]);
+  it('ships the six boards the project promises (and any board added next to them)', () => {
+    expect(boardFiles.map((f) => f.replace(/\.json$/, ''))).toEqual(
+      expect.arrayContaining(['imx6sl-evk', 'imx8mm-evk', 'imx8mp-evk', 'lp4x-quad-16g', 'pandaboard-es', 'snowball']),
+    );
   });
 
   for (const f of boardFiles) {
