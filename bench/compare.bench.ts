@@ -43,7 +43,7 @@ async function sweep(grid: Grid, jobs: number): Promise<Sweep> {
 
 export async function runCompareBench(): Promise<Record<string, number>> {
   const grid: Grid = {
-    boards: gridBoards('pandaboard-es,snowball'),
+    boards: gridBoards('pandaboard-es,snowball', {}),
     workloads: gridWorkloads('kernbench,phone-standby-day'),
     variants: gridVariants('oracle,careless'),
     seeds: [1],

@@ -86,7 +86,7 @@ function churn(mm: MemoryManager, plan: ReturnType<typeof churnPlan>): number {
 }
 
 export function runBalloonPolicyBench(): Record<string, number> {
-  const config = loadBoard('pandaboard-es');
+  const config = loadBoard('pandaboard-es', {});
   const none = new System(config, QUIET, createPolicy('none'), { seed: 1 });
   const balloon = new System(config, QUIET, createPolicy('balloon'), { seed: 1 });
   balloon.policy.onKnob?.('inflate');

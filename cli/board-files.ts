@@ -86,6 +86,14 @@ function statOr(path: string): boolean {
 }
 
 /** How a board file is shown: shipped boards as `board-configs/x.json`, others under the folder as given. */
+/** The shipped board config files (board-configs/, not the schema), sorted by name. */
+export function shippedBoardFiles(): string[] {
+  return readdirSync(BOARD_DIR)
+    .filter((f) => f.endsWith('.json') && f !== 'board.schema.json')
+    .sort()
+    .map((f) => join(BOARD_DIR, f));
+}
+
 export function displayPath(file: string): string {
   const rel = relative(join(BOARD_DIR, '..'), file);
   return rel.startsWith('board-configs/') && !rel.slice('board-configs/'.length).includes('/') ? rel : file;

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
+import type { BoardsDirOption } from '../board-files.js';
 import { CliError, EXIT } from '../errors.js';
 import { ROOT, writeOutput } from '../files.js';
 import { type Grid, gridBoards, gridVariants, gridWorkloads } from '../compare/grid.js';
@@ -14,7 +15,7 @@ import { renderReportHtml } from '../compare/html.js';
 import { type CellRecord, sweepCsv, sweepReport } from '../compare/results.js';
 import { runSweep } from '../compare/sweep.js';
 
-export interface CompareOptions {
+export interface CompareOptions extends BoardsDirOption {
   boards?: string;
   workloads?: string;
   policies?: string;
@@ -64,7 +65,7 @@ export async function compare(opts: CompareOptions): Promise<void> {
   const durationNs = opts.duration;
   const variants = gridVariants(opts.policies);
   const grid: Grid = {
-    boards: gridBoards(opts.boards),
+    boards: gridBoards(opts.boards, opts),
     workloads: gridWorkloads(opts.workloads),
     variants,
     seeds: Array.from({ length: seeds }, (_, i) => i + 1),

@@ -10,9 +10,15 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { POLICIES, type PolicyInfo } from '../../firmware/pasr/policies/index.js';
-import { boardFromBytes, displayPath, resolveBoardFile } from '../board-files.js';
+import {
+  type BoardsDirOption,
+  boardFromBytes,
+  displayPath,
+  resolveBoardFile,
+  shippedBoardFiles,
+} from '../board-files.js';
 import { CliError } from '../errors.js';
-import { readInput, shippedBoardFiles } from '../files.js';
+import { readInput } from '../files.js';
 import {
   loadedScenario,
   resolveWorkloadFile,
@@ -91,8 +97,9 @@ function unique(inputs: GridInput[], option: string): GridInput[] {
 }
 
 /** The boards of a sweep: the named ones (shipped names or config files), or every shipped board. */
-export function gridBoards(list: string | undefined): GridInput[] {
-  const files = list === undefined ? shippedBoardFiles() : splitList(list, '--boards').map(resolveBoardFile);
+export function gridBoards(list: string | undefined, opts: BoardsDirOption): GridInput[] {
+  const files =
+    list === undefined ? shippedBoardFiles() : splitList(list, '--boards').map((b) => resolveBoardFile(b, opts));
   return unique(
     files.map((f) => input(f, displayPath(f), 'board')),
     '--boards',
