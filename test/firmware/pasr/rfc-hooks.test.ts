@@ -136,7 +136,7 @@ describe('rfc-hooks: the 2012 PASR RFC, buddy-allocator hooks on max-order block
     const sys = booted('snowball');
     const log: string[] = [];
     // kswapd woken just before: due now, it must not run in the middle of the allocation.
-    sys.clock.schedule(0, () => log.push(`daemon, ${sys.core.isMasked(6) ? 'unit 6 masked' : 'unit 6 unmasked'}`));
+    sys.clock.scheduleTask(0, () => log.push(`daemon, ${sys.core.isMasked(6) ? 'unit 6 masked' : 'unit 6 unmasked'}`));
     const pfn = sys.mm.allocPages(0, GFP_HIGHUSER_MOVABLE, PageKind.ANON);
     log.push('allocation returned');
     sys.clock.advance(0);
@@ -144,13 +144,13 @@ describe('rfc-hooks: the 2012 PASR RFC, buddy-allocator hooks on max-order block
     expect(log).toEqual(['allocation returned', 'daemon, unit 6 unmasked']);
   });
 
-  it('masks from inside a daemon (an alarm callback) too: the PRCMU answers its mailbox meanwhile', () => {
+  it('masks from inside a daemon (a clock task) too: the PRCMU answers its mailbox meanwhile', () => {
     const sys = booted('snowball');
     const order = sys.mm.maxOrder;
     const pfn = sys.mm.allocPages(order, GFP_HIGHUSER_MOVABLE, PageKind.ANON);
     if (isAllocFailure(pfn)) throw new Error(pfn.reason);
     // The free that makes unit 6 whole again happens in kswapd's or kcompactd's context.
-    sys.clock.schedule(0, () => sys.mm.freePages(pfn, order));
+    sys.clock.scheduleTask(0, () => sys.mm.freePages(pfn, order));
     sys.clock.advance(1);
     expect(sys.core.errors).toEqual([]);
     expect(sys.core.isMasked(6)).toBe(true);
