@@ -216,6 +216,19 @@ function analysisText(dir: string, snap: LoadedSnapshot, m: MemoryReport, e: Pas
       ]),
     ).trimEnd(),
   );
+  const blocks = m.zones.filter((z) => z.pageblocks !== null);
+  if (blocks.length > 0)
+    out.push(
+      `Pageblocks by migrate type (pagetypeinfo): ${blocks
+        .map(
+          (z) =>
+            `${z.name} ${Object.entries(z.pageblocks!)
+              .filter(([, n]) => n > 0)
+              .map(([t, n]) => `${n} ${t}`)
+              .join(', ')}`,
+        )
+        .join('; ')}`,
+    );
   const u = m.unflagged;
   if (u.inLongRuns > 0 || u.notManaged > 0) {
     const runs = m.unflaggedRuns.map((r) => `pfn ${hex(r.startPfn)}-${hex(r.startPfn + r.pages)}`).join(', ');

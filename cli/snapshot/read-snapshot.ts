@@ -14,6 +14,7 @@ import { KpagecountDecoder, type Mappings } from '../../firmware/snapshot/kpagec
 import { KpageflagsDecoder } from '../../firmware/snapshot/kpageflags.js';
 import type { SnapshotData } from '../../firmware/snapshot/memory-report.js';
 import { parseMeminfo } from '../../firmware/snapshot/meminfo.js';
+import { parsePagetypeinfo } from '../../firmware/snapshot/pagetypeinfo.js';
 import { RamLayout } from '../../firmware/snapshot/ram-layout.js';
 import { SnapshotError, procText } from '../../firmware/snapshot/snapshot-error.js';
 import { parseZoneinfo } from '../../firmware/snapshot/zoneinfo.js';
@@ -117,14 +118,23 @@ async function streamFrames(dir: string, name: string, push: (chunk: Uint8Array)
     throw new CliError(`${path}: not gzip-compressed data (no gzip header), though its name ends in .gz`);
   }
   const source = createReadStream('', { fd, highWaterMark: 1 << 20 });
+  // The decoder's own refusal is kept: the pipeline reports its teardown (an abort) instead.
+  let refused: unknown = null;
   const sink = async (chunks: AsyncIterable<Uint8Array>) => {
-    for await (const c of chunks) push(c);
+    for await (const c of chunks) {
+      try {
+        push(c);
+      } catch (e) {
+        refused = e;
+        throw e;
+      }
+    }
   };
   try {
     if (gzip) await pipeline(source, createGunzip(), sink);
     else await pipeline(source, sink);
   } catch (e) {
-    if (e instanceof SnapshotError) cliError(dir, e);
+    if (refused !== null) cliError(dir, refused);
     const err = e as NodeJS.ErrnoException;
     if (typeof err.code === 'string' && err.code.startsWith('Z_')) {
       const what = err.code === 'Z_BUF_ERROR' ? 'truncated gzip data' : 'corrupt gzip data';
@@ -157,6 +167,7 @@ export async function readSnapshot(dir: string): Promise<LoadedSnapshot> {
     layout = new RamLayout(parseIomem(textFile(dir, 'iomem', true)!, 'iomem').ram, pageSize);
     buddyinfo = buddy(dir, 'buddyinfo', true)!;
     const buddyinfoAfter = buddy(dir, BUDDYINFO_AFTER, false);
+    const pagetypes = textFile(dir, 'pagetypeinfo', false);
     if (buddyinfoAfter && buddyinfoAfter.orders !== buddyinfo.orders)
       throw new SnapshotError(
         BUDDYINFO_AFTER,
@@ -170,6 +181,7 @@ export async function readSnapshot(dir: string): Promise<LoadedSnapshot> {
       buddyinfoAfter,
       zones: parseZoneinfo(textFile(dir, 'zoneinfo', true)!, 'zoneinfo'),
       meminfo: parseMeminfo(textFile(dir, 'meminfo', true)!, 'meminfo'),
+      pagetypeinfo: pagetypes === null ? null : parsePagetypeinfo(pagetypes, 'pagetypeinfo'),
     };
   } catch (e) {
     return cliError(dir, e);

@@ -11,6 +11,7 @@ import {
   type PageClass,
 } from './kpageflags.js';
 import type { Meminfo } from './meminfo.js';
+import type { Pagetypeinfo } from './pagetypeinfo.js';
 import type { RamLayout } from './ram-layout.js';
 import type { ZoneInfo } from './zoneinfo.js';
 
@@ -37,6 +38,8 @@ export interface SnapshotData {
   readonly zones: readonly ZoneInfo[];
   readonly meminfo: Meminfo;
   readonly mappings: Mappings | null;
+  /** Pageblocks per migrate type, when the capture has pagetypeinfo. */
+  readonly pagetypeinfo: Pagetypeinfo | null;
 }
 
 export interface ZoneReport {
@@ -50,6 +53,8 @@ export interface ZoneReport {
   readonly managed: number | null;
   readonly pcpPages: number | null;
   readonly buddyinfoFreePages: number | null;
+  /** pagetypeinfo's pageblocks per migrate type (null without it). */
+  readonly pageblocks: Readonly<Record<string, number>> | null;
   /** RAM pages of the zone by class. */
   readonly classes: Readonly<Record<PageClass, number>>;
 }
@@ -247,6 +252,7 @@ export function analyzeMemory(data: SnapshotData): MemoryReport {
       managed: info?.managed ?? null,
       pcpPages: info?.pcpPages ?? null,
       buddyinfoFreePages: bl ? buddyFreePages(bl) : null,
+      pageblocks: data.pagetypeinfo?.zones.find((p) => p.node === z.node && p.zone === z.name)?.blocks ?? null,
       classes: classCounts(zoneKinds[i]!),
     };
   });

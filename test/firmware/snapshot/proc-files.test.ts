@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buddyFreePages, parseBuddyinfo } from '../../../firmware/snapshot/buddyinfo.js';
 import { parseIomem } from '../../../firmware/snapshot/iomem.js';
 import { parseMeminfo } from '../../../firmware/snapshot/meminfo.js';
+import { parsePagetypeinfo } from '../../../firmware/snapshot/pagetypeinfo.js';
 import { SnapshotError, procText } from '../../../firmware/snapshot/snapshot-error.js';
 import { parseZoneinfo } from '../../../firmware/snapshot/zoneinfo.js';
 import { RamLayout } from '../../../firmware/snapshot/ram-layout.js';
@@ -125,5 +126,30 @@ describe('/proc/zoneinfo and /proc/meminfo', () => {
       'meminfo:2: expected "Key: value kB", got "MemFree 3 kB"',
     );
     expect(problem(() => parseMeminfo(text('MemTotal: 5 kB\n')))).toBe('meminfo: no MemFree line: not /proc/meminfo');
+  });
+});
+
+describe('/proc/pagetypeinfo', () => {
+  it('reads the pageblocks of each migrate type per zone', () => {
+    const p = parsePagetypeinfo(lines('pagetypeinfo'));
+    expect(p.pagesPerBlock).toBe(512);
+    expect(p.types).toEqual(['Unmovable', 'Movable', 'Reclaimable', 'HighAtomic', 'Isolate']);
+    const normal = p.zones.find((z) => z.zone === 'Normal')!;
+    // Pageblocks cover what the zone manages: this kernel has brought up part of Normal only.
+    const zone = parseZoneinfo(lines('zoneinfo')).find((z) => z.name === 'Normal')!;
+    expect(Object.values(normal.blocks).reduce((a, b) => a + b, 0) * 512).toBe(zone.managed);
+  });
+
+  it('refuses a line of neither table, and a row with another number of columns', () => {
+    expect(problem(() => parsePagetypeinfo(text('Pages per block:  512\nNode 0, zone DMA, type Movable x\n')))).toBe(
+      'pagetypeinfo:2: expected a free-pages line "Node N, zone NAME, type TYPE ...", got "Node 0, zone DMA, type Movable x"',
+    );
+    expect(
+      problem(() =>
+        parsePagetypeinfo(
+          text('Pages per block:  512\nNumber of blocks type Unmovable Movable\nNode 0, zone DMA 1 2 3\n'),
+        ),
+      ),
+    ).toBe('pagetypeinfo:3: 3 counts for 2 migrate types');
   });
 });
