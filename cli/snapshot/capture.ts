@@ -6,8 +6,18 @@
  * before the page flags, and /proc/buddyinfo once more after them, so that analyze can say how much
  * the free lists moved during the copy.
  */
-import { closeSync, constants, createReadStream, createWriteStream, lstatSync, mkdirSync, openSync } from 'node:fs';
-import { readdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { machine, release } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -105,14 +115,15 @@ async function copyCompressed(fd: number, f: SnapshotFile, dir: string): Promise
   const sink = createWriteStream(tmp, { flags: 'wx' });
   try {
     await pipeline(source, createGzip({ level: 6 }), sink);
+    if (readBytes === 0) throw new CliError(`${f.source}: read 0 bytes; the kernel gave no ${f.what}`);
     renameSync(tmp, target);
   } catch (e) {
     rmSync(tmp, { force: true });
+    if (e instanceof CliError) throw e;
     const err = e as NodeJS.ErrnoException;
     const where = err.syscall === 'read' ? f.source : target;
     throw new CliError(`${where}: cannot ${err.syscall === 'read' ? 'read' : 'write'}: ${errnoText(e)}`);
   }
-  if (readBytes === 0) throw new CliError(`${f.source}: read 0 bytes; the kernel gave no ${f.what}`);
   return { name: basename(target), readBytes, writtenBytes: sink.bytesWritten, ms: performance.now() - t0 };
 }
 
