@@ -16,6 +16,7 @@ import { runRfcHooksBench } from './policy-rfc-hooks.bench.js';
 import { runSortedBuddyBench } from './sorted-buddy.bench.js';
 import { runBalloonPolicyBench } from './policy-balloon.bench.js';
 import { runCompareBench } from './compare.bench.js';
+import { runSnapshotBench } from './snapshot.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -44,6 +45,7 @@ const suites: [string, () => Record<string, number> | Promise<Record<string, num
   ['sorted-buddy', () => runSortedBuddyBench(root)],
   ['policy-balloon', runBalloonPolicyBench],
   ['compare', runCompareBench],
+  ['snapshot', () => runSnapshotBench(root)],
 ];
 
 const json = process.argv.includes('--json');

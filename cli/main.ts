@@ -8,7 +8,7 @@ import { EXIT, reportError } from './errors.js';
 import type { DramStandard } from '../hal/board/board-config.js';
 import { parseDuration } from '../firmware/workload/quantities.js';
 import { POLICIES, policyOptionList } from '../firmware/pasr/policies/index.js';
-import { conciseCommanderMessage, decimal, integer, repeatable, single, text } from './options.js';
+import { byteSize, conciseCommanderMessage, decimal, integer, repeatable, single, text } from './options.js';
 
 /** package.json's version, put in by the bundler (cli/build.mjs). */
 declare const PASR_VERSION: string;
@@ -250,6 +250,46 @@ export function buildProgram(): Command {
       single(runDuration),
     )
     .action(async (opts) => (await import('./commands/compare.js')).compare(opts));
+
+  const snapshot = program
+    .command('snapshot')
+    .description(
+      'the physical memory of a real Linux machine (/proc/kpageflags and friends), and what PASR could save on it',
+    );
+  snapshot
+    .command('capture')
+    .description(
+      'copy /proc/kpageflags and /proc/kpagecount (gzip-compressed), iomem, buddyinfo, pagetypeinfo, zoneinfo and meminfo into a folder (needs root)',
+    )
+    .requiredOption('--out <dir>', 'the snapshot folder: new, or one with no snapshot in it', single(text('a folder')))
+    .action(async (opts) => (await import('./commands/snapshot.js')).capture(opts));
+  snapshot
+    .command('analyze')
+    .description(
+      "classify every page frame of a snapshot, lay its RAM onto a board's PASR units or into segments, and what PASR saves now, after migration and for the oracle",
+    )
+    .argument(
+      '<dir>',
+      'snapshot folder (kpageflags plain or .gz, iomem, buddyinfo, zoneinfo, meminfo)',
+      text('a folder'),
+    )
+    .addOption(
+      new Option('--board <name|file>', `lay the RAM onto this board's PASR units: ${BOARD}`)
+        .argParser(single(text(BOARD)))
+        .conflicts('segmentSize'),
+    )
+    .option(
+      '--segment-size <size>',
+      'cut the RAM, laid end to end, into segments of this size (e.g. 512MiB, 1GiB)',
+      single(byteSize({ min: 4096, max: 2 ** 40 })),
+    )
+    .option(
+      '--temperature <C>',
+      'die temperature of the power model (default: the board config, or 45 °C)',
+      single(decimal(CELSIUS)),
+    )
+    .option('--json', 'print the analysis as JSON')
+    .action(async (dir: string, opts) => (await import('./commands/snapshot.js')).analyze(dir, opts));
 
   const board = program.command('board').description('drive a real (or virtual) board through its U-Boot console');
   const port = (required: boolean) =>

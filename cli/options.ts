@@ -93,3 +93,38 @@ export function conciseCommanderMessage(message: string): string {
   const shown = value === '' || /\s/.test(value) ? JSON.stringify(value) : value;
   return `${name} ${shown}: ${m[3]}`;
 }
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+
+/** A size as messages show it: 4 KiB, 1 TiB, 1000 B. */
+function sizeText(x: number): string {
+  for (const [u, s] of [
+    [2 ** 40, 'TiB'],
+    [2 ** 30, 'GiB'],
+    [2 ** 20, 'MiB'],
+    [2 ** 10, 'KiB'],
+  ] as const)
+    if (x >= u && x % u === 0) return `${x / u} ${s}`;
+  return `${x} B`;
+}
+
+/**
+ * A size in bytes within `range`: a plain or 0x-hex integer, or a whole number with a binary unit
+ * (512MiB, 1GiB, 64K, 2G; K, M, G and T are powers of 1024 with or without iB).
+ */
+export function byteSize(range: Range): Parse<number> {
+  const within = `${sizeText(range.min)} to ${sizeText(range.max)}`;
+  return (v) => {
+    const t = v.trim();
+    const m = /^(\d+)\s*([KMGT]?)(iB|B)?$/i.exec(t);
+    const n = m
+      ? Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]!
+      : /^0x[0-9a-f]+$/i.test(t)
+        ? Number.parseInt(t, 16)
+        : Number.NaN;
+    if (Number.isNaN(n)) throw new InvalidArgumentError(`not a size, e.g. 512MiB, 1GiB or 4096 (${within})`);
+    if (!Number.isSafeInteger(n) || n < range.min || n > range.max)
+      throw new InvalidArgumentError(`out of range (${within})`);
+    return n;
+  };
+}

@@ -4,7 +4,7 @@
  * if every other unit were masked. It programs nothing and moves nothing, so the run's state is
  * the baseline's: its saving is the most this board and workload allow at each suspend.
  *
- * Packing (oraclePack()): a unit with unmovable, pinned or reclaimable-slab pages stays
+ * Packing (oraclePack(), packUnits() over plain counts): a unit with unmovable, pinned or reclaimable-slab pages stays
  * refreshed (slab can be shrunk, not moved); so does memory outside every usable unit. Clean page
  * cache is dropped, as a policy may do (alloc_contig_range() drops it rather than moving it), so
  * it needs no room and its frames are room. The other movable live pages (anon, dirty page
@@ -16,23 +16,47 @@ import type { PasrCensus } from '../census.js';
 import type { PasrMap } from '../pasr-map.js';
 import type { PasrPolicy, PolicyContext } from '../policy.js';
 
-export function oraclePack(census: PasrCensus, map: PasrMap): Uint8Array {
-  const masked = new Uint8Array(map.units.length);
+/** What the packing needs of one usable unit. */
+export interface PackUnit {
+  readonly unit: number;
+  /** Frames that hold or can hold a page: free + live + held. */
+  readonly pages: number;
+  readonly free: number;
+  /** Balloon and offline pages a policy holds (no data; room once given back). */
+  readonly held: number;
+  /** Clean page cache: dropped rather than moved. */
+  readonly fileClean: number;
+  /** Pages holding data. */
+  readonly live: number;
+  /** Holds a page that cannot move (unmovable, pinned, slab). */
+  readonly pinned: boolean;
+}
+
+/**
+ * The packing of oraclePack() over plain counts: `units` are the usable units, `freeFrames` and
+ * `cleanFrames` the free and clean page-cache frames everywhere (inside units or not). Returns a
+ * mask flag per unit index (`unitCount` of them).
+ */
+export function packUnits(
+  units: readonly PackUnit[],
+  unitCount: number,
+  freeFrames: number,
+  cleanFrames: number,
+): Uint8Array {
+  const masked = new Uint8Array(unitCount);
   // Every free frame and clean page-cache frame is room to start with; those of candidate units
   // come off below.
-  let roomOutside = freeFrames(census) + cleanFrames(census);
+  let roomOutside = freeFrames + cleanFrames;
   let toPlace = 0;
   const movable: { unit: number; pages: number }[] = [];
-  for (const u of map.units) {
-    if (!u.usable) continue;
-    const c = census.unit(u.index);
+  for (const c of units) {
     roomOutside -= c.free + c.fileClean;
-    if (c.unmovable + c.slab + c.pinned > 0) {
+    if (c.pinned) {
       roomOutside += c.free + c.held + c.fileClean;
       continue;
     }
     toPlace += c.live - c.fileClean;
-    movable.push({ unit: u.index, pages: c.pages });
+    movable.push({ unit: c.unit, pages: c.pages });
   }
   // Free frames outside usable units are room too (roomOutside started from all free pages).
   let room = roomOutside;
@@ -42,6 +66,24 @@ export function oraclePack(census: PasrCensus, map: PasrMap): Uint8Array {
     else room += m.pages;
   }
   return masked;
+}
+
+export function oraclePack(census: PasrCensus, map: PasrMap): Uint8Array {
+  const units = map.units
+    .filter((u) => u.usable)
+    .map((u): PackUnit => {
+      const c = census.unit(u.index);
+      return {
+        unit: u.index,
+        pages: c.pages,
+        free: c.free,
+        held: c.held,
+        fileClean: c.fileClean,
+        live: c.live,
+        pinned: c.unmovable + c.slab + c.pinned > 0,
+      };
+    });
+  return packUnits(units, map.units.length, freeFrames(census), cleanFrames(census));
 }
 
 /** Clean page-cache frames, everywhere. */
