@@ -18,7 +18,7 @@ import {
   segmentSpecs,
 } from '../../firmware/snapshot/pasr-estimate.js';
 import { hex } from '../../hal/bits.js';
-import { loadBoard } from '../board-files.js';
+import { type BoardsDirOption, loadBoard } from '../board-files.js';
 import { UsageError } from '../errors.js';
 import { sizeText, table } from '../format.js';
 import { captureSnapshot } from '../snapshot/capture.js';
@@ -49,7 +49,7 @@ export async function capture(opts: { out: string }): Promise<void> {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-export interface AnalyzeOptions {
+export interface AnalyzeOptions extends BoardsDirOption {
   board?: string;
   /** Checked by the command line (cli/options.ts): 4 KiB to 1 TiB, -40 to 125 °C. */
   segmentSize?: number;
@@ -65,7 +65,7 @@ const DEFAULT_TEMPERATURE_C = 45;
 export async function analyze(dir: string, opts: AnalyzeOptions): Promise<void> {
   if (opts.board === undefined && opts.segmentSize === undefined)
     throw new UsageError('snapshot analyze: give --board NAME|FILE or --segment-size SIZE');
-  const config = opts.board !== undefined ? loadBoard(opts.board) : null;
+  const config = opts.board !== undefined ? loadBoard(opts.board, opts) : null;
   const snap = await readSnapshot(dir);
   const { layout, kinds } = snap.data;
   const page = layout.pageSize;
