@@ -52,7 +52,7 @@ export interface MemoryLayout {
   /**
    * SECTION_SIZE_BITS - PAGE_SHIFT: memory sections of 2^sectionOrder pages. pfn_valid() is
    * false in a section without RAM (SPARSEMEM has no memmap there). Default 27 - pageShift
-   * (128 MiB sections, x86-64 and arm64 with 4 KiB pages).
+   * (128 MiB sections, x86-64 and arm64 with 4 KiB pages), at least maxOrder.
    */
   sectionOrder?: number;
   /**
@@ -279,7 +279,10 @@ export function presentPagesIn(ranges: readonly PfnRange[], startPfn: number, en
   return n;
 }
 
-/** Default SECTION_SIZE_BITS - PAGE_SHIFT: 128 MiB sections. */
-export function defaultSectionOrder(pageShift: number): number {
-  return 27 - pageShift;
+/**
+ * Default SECTION_SIZE_BITS - PAGE_SHIFT: 128 MiB sections (x86-64; arm64 with 4 or 16 KiB pages),
+ * never below MAX_PAGE_ORDER (arm64 with 64 KiB pages has 512 MiB sections, one max-order block).
+ */
+export function defaultSectionOrder(pageShift: number, maxOrder: number): number {
+  return Math.max(27 - pageShift, maxOrder);
 }

@@ -342,7 +342,7 @@ export class PageAllocator {
     this.pgalloc = this.events.pgalloc;
 
     const ramRanges = ramRangesOf(layout);
-    this.memmap.setRanges(ramRanges, layout.sectionOrder ?? defaultSectionOrder(layout.pageShift));
+    this.memmap.setRanges(ramRanges, layout.sectionOrder ?? defaultSectionOrder(layout.pageShift, layout.maxOrder));
     this.zones = ZONE_NAMES.map((name, i) => new Zone(i, name));
     let lastEnd = layout.startPfn;
     for (const z of this.zones) {
@@ -1913,10 +1913,14 @@ export class PageAllocator {
   /** A one-line description of a page's state for error messages. */
   describePage(pfn: number): string {
     const b = this.b;
-    if (!this.memmap.pfnValid(pfn)) return `pfn ${pfn} outside DRAM`;
+    if (!this.memmap.pfnValid(pfn))
+      return pfn >= this.startPfn && pfn < this.endPfn && Number.isInteger(pfn)
+        ? `pfn ${hex(pfn, 1)} in a memory hole (a section without RAM)`
+        : `pfn ${pfn} outside DRAM`;
     const i = pfn - this.startPfn;
     const f = b[12 * i + B_FLAGS]!;
     const parts = [`kind ${PAGE_KIND_NAMES[b[12 * i + B_KIND]!] ?? b[12 * i + B_KIND]}`, `flags 0x${f.toString(16)}`];
+    if (!this.memmap.pfnPresent(pfn)) parts.push('in a memory hole');
     if (f & (PG_BUDDY | PG_PCP | PG_HEAD)) parts.push(`order ${b[12 * i + B_ORDER]}`);
     const fb = this.findFreeBlock(pfn);
     if (fb >= 0 && fb !== pfn)
