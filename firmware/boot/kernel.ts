@@ -86,8 +86,10 @@ export function bootKernel(board: Board, log: KernelLog, options: KernelOptions 
   log.log('', 'Booting Linux on physical CPU 0x0');
   log.log('', `Machine model: ${cfg.description}`);
   const layout = memoryLayoutOf(cfg);
-  for (const r of layout.reserved)
-    log.log('memblock', `reserve ${memRange(r.startPfn * page, r.endPfn * page)} ${r.name}`);
+  for (const r of cfg.reserved) {
+    const start = Math.floor(r.base / page) * page;
+    log.log('memblock', `reserve ${memRange(start, Math.ceil((r.base + r.size) / page) * page)} ${r.name}`);
+  }
   for (const c of layout.cma) {
     log.log(
       '',
