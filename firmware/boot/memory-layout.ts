@@ -8,9 +8,10 @@ import type { MemoryLayout, ZoneName } from '../mm/layout.js';
  * the end of the last (the holes between ranges are part of the span, not of any range).
  * Reserved ranges are widened to whole pages (memblock_reserve of a partial page reserves the
  * page) and clipped to the node; zones follow the board's zone ends, clamped to the node (as
- * zone_spanned_pages_in_node() clamps them), and ZONE_MOVABLE takes `movableBytes` of RAM from
- * the top of memory (movablecore=), as find_zone_movable_pfns_for_nodes() does on a single
- * node (counting RAM pages, not holes).
+ * zone_spanned_pages_in_node() clamps them), and ZONE_MOVABLE spans the top `movableBytes` of
+ * the node (movablecore=), as find_zone_movable_pfns_for_nodes() does on a single node. (Linux
+ * counts movablecore in present pages; here it is the span below the end of RAM, holes included,
+ * so the board's zone ends stay plain addresses.)
  */
 export function memoryLayoutOf(board: BoardConfig): MemoryLayout {
   const k = board.kernel;
@@ -20,13 +21,7 @@ export function memoryLayoutOf(board: BoardConfig): MemoryLayout {
   const endPfn = ranges[ranges.length - 1]!.endPfn;
   const pb = 2 ** k.pageblockOrder;
   const movablePages = Math.floor(k.movableBytes / page / pb) * pb;
-  let movableStart = endPfn;
-  for (let left = movablePages, i = ranges.length - 1; left > 0 && i >= 0; i--) {
-    const r = ranges[i]!;
-    const take = Math.min(left, r.endPfn - r.startPfn);
-    movableStart = r.endPfn - take;
-    left -= take;
-  }
+  const movableStart = endPfn - movablePages;
 
   const zones: { name: ZoneName; startPfn: number; endPfn: number }[] = [];
   let at = startPfn;
