@@ -12,6 +12,7 @@ import { MmMechanisms } from '../../../firmware/mm/mechanisms.js';
 import { MIGRATE_MOVABLE, MIGRATE_UNMOVABLE } from '../../../firmware/mm/migratetype.js';
 import { PageKind } from '../../../firmware/mm/page-flags.js';
 import { parsePagetypeinfo, parseZoneinfo } from '../../../firmware/mm/proc.js';
+import { layout } from './helpers.js';
 import { allocAll } from './mechanisms-fixture.js';
 
 /**
@@ -19,8 +20,7 @@ import { allocAll } from './mechanisms-fixture.js';
  * (a hole at 0x1008-0x100f inside section 0x100), section 0x102 wholly a hole, [0x1030, 0x1040).
  */
 function holeyLayout(over: Partial<MemoryLayout> = {}): MemoryLayout {
-  return {
-    pageShift: 12,
+  return layout({
     startPfn: 0x1001,
     nrPages: 0x3f,
     ranges: [
@@ -33,15 +33,8 @@ function holeyLayout(over: Partial<MemoryLayout> = {}): MemoryLayout {
       { name: 'DMA32', startPfn: 0x1001, endPfn: 0x1020 },
       { name: 'Normal', startPfn: 0x1020, endPfn: 0x1040 },
     ],
-    reserved: [],
-    maxOrder: 3,
-    pageblockOrder: 2,
-    cma: [],
-    swapPages: 0,
-    nrCpus: 1,
-    minFreeKbytes: 0,
     ...over,
-  };
+  });
 }
 
 const bootHoley = (over: Partial<MemoryLayout> = {}) => {
