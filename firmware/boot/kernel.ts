@@ -1,7 +1,7 @@
 import type { Board } from '../../hal/board/board.js';
 import { MemoryManager } from '../mm/memory-manager.js';
 import { MmMechanisms } from '../mm/mechanisms.js';
-import type { MemoryLayout } from '../mm/layout.js';
+import { ramRangesOf, type MemoryLayout } from '../mm/layout.js';
 import { buildPasrMap, checkPasrMapInvariants, type PasrMap } from '../pasr/pasr-map.js';
 import type { KernelLog } from './dmesg.js';
 import { memoryLayoutOf } from './memory-layout.js';
@@ -17,6 +17,51 @@ export interface KernelBoot {
   /** Reclaim, migration, compaction, isolation, CMA, hotplug and shrinkers on top of `mm`. */
   readonly mech: MmMechanisms;
   readonly pasr: PasrMap;
+}
+
+/**
+ * memmap_init(): the pages of holes that get a struct page (reserved) and which zone they are
+ * counted in, as "On node 0, zone Z: N pages in unavailable ranges": each hole before a range's
+ * part in a populated zone, and the hole from the end of memory to the end of its section. Holes
+ * in memory sections without RAM have no struct page and count nothing.
+ */
+export function unavailableRanges(mm: MemoryManager): { zone: string; pages: number }[] {
+  const memmap = mm.memmap;
+  const shift = memmap.sectionShift;
+  const secStart = memmap.startPfn >> shift;
+  const nrSections = ((memmap.endPfn - 1) >> shift) - secStart + 1;
+  const validPages = (a: number, b: number): number => {
+    let n = 0;
+    for (let p = a; p < b; ) {
+      const next = Math.min(b, ((p >> shift) + 1) * 2 ** shift);
+      const sec = (p >> shift) - secStart;
+      if (sec >= 0 && sec < nrSections && (memmap.sectionPresent === null || memmap.sectionPresent[sec] === 1))
+        n += next - p;
+      p = next;
+    }
+    return n;
+  };
+  const out: { zone: string; pages: number }[] = [];
+  const report = (zone: string, a: number, b: number): void => {
+    const pages = validPages(a, b);
+    if (pages > 0) out.push({ zone, pages });
+  };
+  let hole = 0;
+  let zoneName = '';
+  for (const r of memmap.ranges) {
+    for (const z of mm.zones) {
+      if (!z.populated) continue;
+      const s = Math.min(Math.max(r.startPfn, z.zoneStartPfn), z.endPfn);
+      const e = Math.min(Math.max(r.endPfn, z.zoneStartPfn), z.endPfn);
+      zoneName = z.name;
+      if (s >= e) continue;
+      if (hole < s) report(z.name, hole, s);
+      hole = e;
+    }
+  }
+  const end = Math.ceil(memmap.endPfn / 2 ** shift) * 2 ** shift;
+  if (hole < end) report(zoneName, hole, end);
+  return out;
 }
 
 const memRange = (start: number, end: number): string =>
@@ -41,8 +86,10 @@ export function bootKernel(board: Board, log: KernelLog, options: KernelOptions 
   log.log('', 'Booting Linux on physical CPU 0x0');
   log.log('', `Machine model: ${cfg.description}`);
   const layout = memoryLayoutOf(cfg);
-  for (const r of layout.reserved)
-    log.log('memblock', `reserve ${memRange(r.startPfn * page, r.endPfn * page)} ${r.name}`);
+  for (const r of cfg.reserved) {
+    const start = Math.floor(r.base / page) * page;
+    log.log('memblock', `reserve ${memRange(start, Math.ceil((r.base + r.size) / page) * page)} ${r.name}`);
+  }
   for (const c of layout.cma) {
     log.log(
       '',
@@ -59,23 +106,25 @@ export function bootKernel(board: Board, log: KernelLog, options: KernelOptions 
   const movable = layout.zones.find((z) => z.name === 'Movable');
   if (movable) log.log('', `  Node 0: 0x${(movable.startPfn * page).toString(16).padStart(16, '0')}`);
   log.log('', 'Early memory node ranges');
-  log.log('', `  node   0: ${memRange(cfg.dramBase, cfg.dramBase + cfg.dramSize)}`);
-  log.log('', `Initmem setup node 0 ${memRange(cfg.dramBase, cfg.dramBase + cfg.dramSize)}`);
+  for (const r of ramRangesOf(layout)) log.log('', `  node   0: ${memRange(r.startPfn * page, r.endPfn * page)}`);
+  log.log('', `Initmem setup node 0 ${memRange(layout.startPfn * page, (layout.startPfn + layout.nrPages) * page)}`);
 
-  const mm = new MemoryManager(layout, board.clock);
+  const mm = new MemoryManager(layout, board.clock, cfg.kernel.configCma === false ? { configCma: false } : {});
+  for (const u of unavailableRanges(mm))
+    log.log('', `On node 0, zone ${u.zone}: ${u.pages} pages in unavailable ranges`);
   const mech = new MmMechanisms(mm, {
     costs: cfg.kernel.costs,
     costsWhere: `${cfg.name}: kernel.costs`,
     memoryBlockBytes: cfg.kernel.memoryBlockBytes,
     ...(options.addressSpacePages !== undefined ? { addressSpacePages: options.addressSpacePages } : {}),
   });
+  const present = mm.zones.reduce((s, z) => s + z.presentPages, 0);
   const managed = mm.zones.reduce((s, z) => s + z.managedPages, 0);
-  log.log('', `Built 1 zonelists, mobility grouping on.  Total pages: ${managed}`);
-  const reservedPages = layout.reserved.reduce((s, r) => s + r.endPfn - r.startPfn, 0);
+  log.log('', `Built 1 zonelists, mobility grouping on.  Total pages: ${present}`);
   const cmaPages = layout.cma.reduce((s, r) => s + r.endPfn - r.startPfn, 0);
   log.log(
     '',
-    `Memory: ${(mm.nrFreePages() * page) / 1024}K/${cfg.dramSize / 1024}K available (${(reservedPages * page) / 1024}K reserved, ${(cmaPages * page) / 1024}K cma-reserved)`,
+    `Memory: ${(mm.nrFreePages() * page) / 1024}K/${(present * page) / 1024}K available (${((present - managed) * page) / 1024}K reserved, ${(cmaPages * page) / 1024}K cma-reserved)`,
   );
 
   const pasr = buildPasrMap(cfg, board.addressMap);
@@ -103,7 +152,7 @@ export function bootKernel(board: Board, log: KernelLog, options: KernelOptions 
         : `${u.ranges.length} ranges`;
     log.log(
       'pasr',
-      `unit ${u.index}: ${u.register} bit ${u.bit} on group ${u.group}: ${where} ${mib(u.bytes)} ${u.shape}${u.usable ? '' : ' (unusable: not whole pages)'}`,
+      `unit ${u.index}: ${u.register} bit ${u.bit} on group ${u.group}: ${where} ${mib(u.bytes)} ${u.shape}${u.usable ? '' : u.holePages > 0 ? ` (unusable: ${u.holePages} pages are memory holes)` : ' (unusable: not whole pages)'}`,
     );
   }
   if (pasr.bootParams.length > 0) log.log('pasr', `equivalent RFC boot parameters: ${pasr.bootParams.join(' ')}`);

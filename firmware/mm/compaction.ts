@@ -29,6 +29,9 @@
  * compact_stall, compact_success, compact_fail; kcompactd compact_daemon_wake and
  * compact_daemon_{migrate,free}_scanned.
  *
+ * Both scanners skip pageblocks in memory sections without RAM (pageblock_pfn_to_page() is NULL
+ * there); frames of holes inside a section are reserved, so neither scanner takes them.
+ *
  * Invariants: when an entry point returns, compaction holds no page: its free lists and its
  * migrate list are empty (checkInvariants()), every isolated free page was either used as a
  * target or given back to the buddy lists.
@@ -519,6 +522,8 @@ export class Compaction {
       cc.migratePfn = lowPfn = blockEnd, blockStart = blockEnd, blockEnd = Math.min(blockEnd + pb, zone.endPfn)
     ) {
       if (blockStart >= zone.endPfn) break;
+      // pageblock_pfn_to_page(): no struct page in a memory section without RAM.
+      if (!mm.pfnValid(blockStart)) continue;
       if (cc.mode === 'async' && cc.direct) {
         const bmt = mm.getPageblockMigratetype(blockStart);
         const ok =
@@ -619,6 +624,7 @@ export class Compaction {
     for (; blockStart >= lowPfn; blockStart -= pb, isolateStart = blockStart) {
       const blockEnd = Math.min(blockStart + pb, zone.endPfn);
       if (blockStart < zone.zoneStartPfn) break;
+      if (!mm.pfnValid(blockStart)) continue;
       // suitable_migration_target()
       const fi = blockStart - base;
       if (mm.flags(fi) & PG_BUDDY && mm.order(fi) >= minOrder) continue;

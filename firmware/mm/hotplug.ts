@@ -33,6 +33,11 @@
  * presentPages()/spannedRange(), because the core's zones keep the span they were laid out with
  * at boot.
  *
+ * Holes: a block with no RAM in it (every section of it a hole) has no memoryN device, as in
+ * Linux (add_boot_memory_block() skips blocks without a present section): it is in no state,
+ * blockIds() leaves it out and offline/online of it is 'invalid'. A block with a hole inside
+ * exists but cannot be offlined ("memory holes", offline_pages()).
+ *
  * Invariants (checkInvariants()): every page of an offline block has kind OFFLINE and every
  * pageblock of it is isolated; no page of an online block has kind OFFLINE; no block is left
  * going-offline between calls; per zone, offline pages = zone.nrKind[OFFLINE].
@@ -40,13 +45,15 @@
 import { GFP_USER, __GFP_HIGHMEM, __GFP_MOVABLE, __GFP_RETRY_MAYFAIL } from './gfp.js';
 import type { PageIsolation } from './isolation.js';
 import { MEMORY_OFFLINE } from './isolation.js';
-import { ZONE_MOVABLE } from './layout.js';
+import { ZONE_MOVABLE, presentPagesIn } from './layout.js';
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE } from './migratetype.js';
 import type { Migrator } from './migrate.js';
 import type { MmContext } from './mm-context.js';
 import { PAGE_KIND_NAMES, PG_BUDDY, PageKind } from './page-flags.js';
 import { hex } from '../../hal/bits.js';
 
+/** No memoryN device: the block holds no RAM. */
+export const MEM_ABSENT = 0;
 export const MEM_ONLINE = 1;
 export const MEM_GOING_OFFLINE = 2;
 export const MEM_OFFLINE = 3;
@@ -83,8 +90,10 @@ export class MemoryHotplug {
   /** Id of the first block (the block of startPfn) and the number of blocks. */
   readonly firstBlock: number;
   readonly nrBlocks: number;
-  /** Per block: MEM_ONLINE / MEM_GOING_OFFLINE / MEM_OFFLINE. */
+  /** Per block: MEM_ONLINE / MEM_GOING_OFFLINE / MEM_OFFLINE, or MEM_ABSENT for a block of holes only. */
   readonly state: Uint8Array;
+  /** Per block: pages of RAM in it (the block's pages minus holes). */
+  readonly presentPagesOf: Float64Array;
   readonly notifiers: MemoryNotifier[] = [];
   /** Offline pages per zone (present pages Linux would have removed). */
   readonly offlinePages: Float64Array;
@@ -111,8 +120,28 @@ export class MemoryHotplug {
     this.firstBlock = Math.floor(mm.startPfn / this.pagesPerBlock);
     const last = Math.floor((mm.endPfn - 1) / this.pagesPerBlock);
     this.nrBlocks = last - this.firstBlock + 1;
-    this.state = new Uint8Array(this.nrBlocks).fill(MEM_ONLINE);
+    this.state = new Uint8Array(this.nrBlocks);
+    this.presentPagesOf = new Float64Array(this.nrBlocks);
+    for (let k = 0; k < this.nrBlocks; k++) {
+      const s = Math.max((k + this.firstBlock) * this.pagesPerBlock, mm.startPfn);
+      const e = Math.min((k + this.firstBlock + 1) * this.pagesPerBlock, mm.endPfn);
+      this.presentPagesOf[k] = presentPagesIn(mm.ranges, s, e);
+      if (this.presentPagesOf[k]! > 0) this.state[k] = MEM_ONLINE;
+    }
     this.offlinePages = new Float64Array(ctx.pa.zones.length);
+  }
+
+  /** The block has a memoryN device (it holds RAM). */
+  blockExists(blockId: number): boolean {
+    const k = blockId - this.firstBlock;
+    return Number.isInteger(blockId) && k >= 0 && k < this.nrBlocks && this.state[k] !== MEM_ABSENT;
+  }
+
+  /** Ids of the blocks that have a memoryN device, ascending. */
+  blockIds(): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < this.nrBlocks; k++) if (this.state[k] !== MEM_ABSENT) out.push(k + this.firstBlock);
+    return out;
   }
 
   /** [startPfn, endPfn) of a block (clamped to DRAM). */
@@ -135,6 +164,8 @@ export class MemoryHotplug {
 
   blockState(blockId: number): 'online' | 'going-offline' | 'offline' {
     this.blockRange(blockId);
+    if (!this.blockExists(blockId))
+      throw new RangeError(`memory${blockId} does not exist: the block is a memory hole (no RAM in it)`);
     return BLOCK_STATE_NAMES[this.state[blockId - this.firstBlock]!] as 'online' | 'going-offline' | 'offline';
   }
 
@@ -191,8 +222,11 @@ export class MemoryHotplug {
       migrated: 0,
       passes: 0,
     });
+    if (this.state[bi] === MEM_ABSENT) return invalid(`memory${blockId} does not exist (a memory hole)`);
     if (this.state[bi] !== MEM_ONLINE)
       return invalid(`memory${blockId} is ${BLOCK_STATE_NAMES[this.state[bi]!]}, not online`);
+    if (this.presentPagesOf[bi] !== e - s)
+      return invalid(`memory${blockId} [${hex(s, 1)}, ${hex(e, 1)}) contains memory holes`);
     const ctx = this.ctx;
     const pa = ctx.pa;
     const zoneIdx = pa.zoneIdxOf(s);
@@ -319,7 +353,10 @@ export class MemoryHotplug {
       return {
         status: 'invalid',
         blockId,
-        reason: `memory${blockId} is ${BLOCK_STATE_NAMES[this.state[bi]!]}, not offline`,
+        reason:
+          this.state[bi] === MEM_ABSENT
+            ? `memory${blockId} does not exist (a memory hole)`
+            : `memory${blockId} is ${BLOCK_STATE_NAMES[this.state[bi]!]}, not offline`,
         elapsedNs: 0,
       };
     const ctx = this.ctx;
@@ -358,10 +395,8 @@ export class MemoryHotplug {
   /** A sysfs-like listing: "memoryN: state zone" per block. */
   describeBlocks(): string {
     let s = '';
-    for (let k = 0; k < this.nrBlocks; k++) {
-      const id = k + this.firstBlock;
-      s += `memory${id} ${BLOCK_STATE_NAMES[this.state[k]!]} ${this.blockZone(id) ?? '(spans zones)'}\n`;
-    }
+    for (const id of this.blockIds())
+      s += `memory${id} ${BLOCK_STATE_NAMES[this.state[id - this.firstBlock]!]} ${this.blockZone(id) ?? '(spans zones)'}\n`;
     return s;
   }
 
@@ -373,6 +408,11 @@ export class MemoryHotplug {
     for (let k = 0; k < this.nrBlocks; k++) {
       const id = k + this.firstBlock;
       const st = this.state[k]!;
+      if (st === MEM_ABSENT) {
+        if (this.presentPagesOf[k] !== 0)
+          throw new Error(`hotplug invariant violated: memory${id} holds RAM but has no device`);
+        continue;
+      }
       if (st === MEM_GOING_OFFLINE) throw new Error(`hotplug invariant violated: memory${id} left going-offline`);
       const [s, e] = this.blockRange(id);
       if (st === MEM_OFFLINE) {

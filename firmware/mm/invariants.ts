@@ -23,13 +23,16 @@
  *      pageblock elsewhere is; raw types are valid;
  *  (j) min <= low <= high <= promo watermarks;
  *  (k) with region-sorted lists: the lists' own invariants (region-sort.ts: regions never
- *      decrease along a list, run ends and bitmaps exact), and no pcp block in a masked region.
+ *      decrease along a list, run ends and bitmaps exact), and no pcp block in a masked region;
+ *  (l) holes: every frame between RAM ranges is reserved with no flags, and each zone's present
+ *      pages are the RAM pages of its span.
  */
 import { MIGRATETYPE_NAMES, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_TYPES } from './migratetype.js';
 import type { PageAllocator } from './page-alloc.js';
 import { NR_PAGE_KINDS, PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_PCP, PageKind } from './page-flags.js';
 import { NR_PCP_LISTS } from './pcp.js';
 import { B_AGE, B_FLAGS, B_KIND, B_ORDER } from './memmap.js';
+import { presentPagesIn } from './layout.js';
 import { hex } from '../../hal/bits.js';
 
 export function checkInvariants(pa: PageAllocator): void {
@@ -171,7 +174,9 @@ export function checkInvariants(pa: PageAllocator): void {
   let zi = 0;
   for (let i = 0; i < nrPages; i++) {
     const pfn = i + base;
-    while (pfn >= pa.zones[zi]!.endPfn || !pa.zones[zi]!.populated) zi++;
+    while (zi < pa.zones.length && (pfn >= pa.zones[zi]!.endPfn || !pa.zones[zi]!.populated)) zi++;
+    // Frames in no populated zone lie in a zone that spans only holes: checked by (l).
+    if (zi === pa.zones.length || pfn < pa.zones[zi]!.zoneStartPfn) continue;
     const k = b[12 * i + B_KIND]!;
     const f = b[12 * i + B_FLAGS]!;
     if (k === PageKind.FREE) {
@@ -201,6 +206,23 @@ export function checkInvariants(pa: PageAllocator): void {
         );
     }
   });
+
+  // (l) holes
+  for (const h of pa.holes()) {
+    for (let pfn = h.startPfn; pfn < h.endPfn; pfn++) {
+      const i = pfn - base;
+      if (b[12 * i + B_KIND] !== PageKind.RESERVED || b[12 * i + B_FLAGS] !== 0)
+        fail(
+          `pfn ${hex(pfn, 1)} lies in a memory hole but has kind ${PAGE_KIND_NAMES[b[12 * i + B_KIND]!]} and flags 0x${b[12 * i + B_FLAGS]!.toString(16)}`,
+        );
+    }
+  }
+  for (const zone of pa.zones) {
+    if (zone.spannedPages === 0) continue;
+    const present = presentPagesIn(mm.ranges, zone.zoneStartPfn, zone.endPfn);
+    if (zone.presentPages !== present)
+      fail(`zone ${zone.name} has ${zone.presentPages} present pages but its span holds ${present} pages of RAM`);
+  }
 
   // (i) pageblock types
   const pbNr = pa.pageblockNrPages;

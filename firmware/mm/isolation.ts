@@ -6,7 +6,8 @@
  *  - start_isolate_page_range(start, end, migratetype, flags): isolates every pageblock that
  *    intersects [start, end), in order. A pageblock fails (-EBUSY) when it is already isolated,
  *    straddles a zone boundary, or has_unmovable_pages() finds a page that cannot move in the
- *    part of the block inside the range: a reserved page; in a zone other than ZONE_MOVABLE any
+ *    part of the block inside the range: a reserved page (the frames of a memory hole are
+ *    reserved, so a range over a hole never isolates); in a zone other than ZONE_MOVABLE any
  *    in-use page that is neither movable (LRU or balloon) nor free; in a MIGRATE_CMA pageblock
  *    unless the caller isolates for CMA. On failure the pageblocks already isolated are restored
  *    and the failing pfn and reason are reported.
@@ -134,8 +135,9 @@ export class PageIsolation {
       const bad = this.hasUnmovablePages(cs, ce, migratetype, flags);
       if (bad >= 0) {
         const k = mm.kind(bad - mm.startPfn);
-        const what =
-          mm.getPageblockRawMigratetype(bad) === MIGRATE_CMA && migratetype !== MIGRATE_CMA
+        const what = !mm.pfnPresent(bad)
+          ? 'memory hole'
+          : mm.getPageblockRawMigratetype(bad) === MIGRATE_CMA && migratetype !== MIGRATE_CMA
             ? 'page in a MIGRATE_CMA pageblock'
             : `${PAGE_KIND_NAMES[k]} page`;
         failure = {

@@ -1,18 +1,22 @@
 import { hex } from '../../hal/bits.js';
 /**
- * The memory layout the boot code hands to the mm core: one contiguous DRAM range cut into
- * zones, with memblock-reserved ranges and CMA areas. All ranges are in page frame numbers,
- * end exclusive.
+ * The memory layout the boot code hands to the mm core: the node's span cut into zones, the
+ * RAM ranges inside it (memblock.memory; what lies between them is a hole), memblock-reserved
+ * ranges and CMA areas. All ranges are in page frame numbers, end exclusive.
  *
  * Invariants enforced by validateLayout():
- *  (a) DRAM is [startPfn, startPfn + nrPages) and every pfn fits in a signed 32-bit integer,
- *      so buddy arithmetic (pfn ^ (1 << order)) can use JS bitwise operators;
+ *  (a) the node spans [startPfn, startPfn + nrPages) and every pfn fits in a signed 32-bit
+ *      integer, so buddy arithmetic (pfn ^ (1 << order)) can use JS bitwise operators;
  *  (b) zones are ordered DMA < DMA32 < Normal < Movable, each non-empty, contiguous (no gap, no
- *      overlap) and together cover exactly the DRAM range;
- *  (c) reserved ranges and CMA areas lie inside DRAM and do not overlap one another;
- *  (d) CMA areas are pageblock-aligned (CMA_MIN_ALIGNMENT_PAGES = pageblock_nr_pages) and lie in
- *      one zone;
- *  (e) 0 <= pageblockOrder <= maxOrder <= MAX_SUPPORTED_ORDER.
+ *      overlap) and together cover exactly the node's span (a zone may span only holes);
+ *  (c) reserved ranges and CMA areas lie inside the span and do not overlap one another
+ *      (reserved ranges may cover holes, as memblock_reserve() may);
+ *  (d) CMA areas are pageblock-aligned (CMA_MIN_ALIGNMENT_PAGES = pageblock_nr_pages), lie in
+ *      one zone and inside one RAM range;
+ *  (e) 0 <= pageblockOrder <= maxOrder <= MAX_SUPPORTED_ORDER, and maxOrder <= sectionOrder (a
+ *      buddy block never crosses a memory section, as SPARSEMEM requires);
+ *  (f) RAM ranges are sorted, do not overlap, and the first starts at startPfn and the last ends
+ *      at the end of the span (the node spans its memory).
  */
 
 export const ZONE_NAMES = ['DMA', 'DMA32', 'Normal', 'Movable'] as const;
@@ -36,10 +40,26 @@ export interface PfnRange {
 export interface MemoryLayout {
   /** 12 for 4 KiB pages. */
   pageShift: number;
-  /** First pfn of DRAM (DRAM base >> pageShift); may be above 2^20 (e.g. 0x80000). */
+  /** First pfn of the node (of its first RAM range); may be above 2^20 (e.g. 0x80000). */
   startPfn: number;
-  /** Pages of DRAM (up to 16 M pages = 64 GiB with 4 KiB pages). */
+  /** Pages the node spans, holes included (up to 16 M pages = 64 GiB with 4 KiB pages). */
   nrPages: number;
+  /**
+   * RAM ranges (memblock.memory), sorted; page frames of the span outside them are holes: not
+   * present, never freed, reserved frames in the memmap. Default: one range, the whole span.
+   */
+  ranges?: PfnRange[];
+  /**
+   * SECTION_SIZE_BITS - PAGE_SHIFT: memory sections of 2^sectionOrder pages. pfn_valid() is
+   * false in a section without RAM (SPARSEMEM has no memmap there). Default 27 - pageShift
+   * (128 MiB sections, x86-64 and arm64 with 4 KiB pages), at least maxOrder.
+   */
+  sectionOrder?: number;
+  /**
+   * Transparent huge pages enabled ("always" or "madvise"): khugepaged raises min_free_kbytes
+   * to set_recommended_min_free_kbytes() at boot and whenever watermarks are recomputed.
+   */
+  thp?: boolean;
   /** endPfn exclusive, ordered, contiguous. */
   zones: { name: ZoneName; startPfn: number; endPfn: number }[];
   /** memblock reserved (firmware, kernel image, carve-outs). */
@@ -104,6 +124,13 @@ export function validateLayout(layout: MemoryLayout): string[] {
       `watermarkScaleFactor: ${String(l.watermarkScaleFactor)} is not an integer in [1, 3000] (the sysctl's range)`,
     );
   }
+  if (l.sectionOrder !== undefined) {
+    const so = l.sectionOrder;
+    if (!isInt(so) || so < 0 || so > 30) errors.push(`sectionOrder: ${String(so)} is not an integer in [0, 30]`);
+    else if (maxOk && so < l.maxOrder!)
+      errors.push(`sectionOrder: ${so} is below maxOrder ${l.maxOrder}: a buddy block would cross a memory section`);
+  }
+  if (l.thp !== undefined && typeof l.thp !== 'boolean') errors.push(`thp: ${String(l.thp)} is not a boolean`);
   if (!startOk || !nrOk) return errors;
 
   const dramStart = l.startPfn!;
@@ -118,6 +145,40 @@ export function validateLayout(layout: MemoryLayout): string[] {
     if (x.startPfn < dramStart || x.endPfn > dramEnd) return `${where}: range ${rng(x as PfnRange)} is outside ${dram}`;
     return null;
   };
+
+  // (f) RAM ranges
+  const ramRanges: PfnRange[] = [];
+  if (l.ranges !== undefined) {
+    if (!Array.isArray(l.ranges) || l.ranges.length === 0) {
+      errors.push('ranges: expected a non-empty array of RAM ranges');
+    } else {
+      let prevEnd = -1;
+      l.ranges.forEach((r, i) => {
+        const where = `ranges[${i}]`;
+        const e = rangeErr(where, r);
+        if (e) {
+          errors.push(e);
+          return;
+        }
+        if (r.startPfn < prevEnd)
+          errors.push(
+            `${where}: range ${rng(r)} starts before the previous range ends (${hex(prevEnd, 1)}): ranges must be sorted and must not overlap`,
+          );
+        prevEnd = Math.max(prevEnd, r.endPfn);
+        ramRanges.push(r);
+      });
+      const first = ramRanges[0];
+      const last = ramRanges[ramRanges.length - 1];
+      if (first && first.startPfn !== dramStart)
+        errors.push(
+          `ranges: the first RAM range starts at ${hex(first.startPfn, 1)}, not at startPfn ${hex(dramStart, 1)} (the node starts with its memory)`,
+        );
+      if (last && last.endPfn !== dramEnd)
+        errors.push(
+          `ranges: the last RAM range ends at ${hex(last.endPfn, 1)}, not at the end of the span ${hex(dramEnd, 1)} (the node ends with its memory)`,
+        );
+    }
+  }
 
   // (b) zones
   if (!Array.isArray(l.zones) || l.zones.length === 0) {
@@ -175,6 +236,8 @@ export function validateLayout(layout: MemoryLayout): string[] {
             `${where}: range ${rng(r)} is not aligned to pageblocks of ${pb} pages (CMA_MIN_ALIGNMENT_PAGES)`,
           );
         }
+        if (ramRanges.length > 0 && !ramRanges.some((m) => m.startPfn <= r.startPfn && r.endPfn <= m.endPfn))
+          errors.push(`${where}: range ${rng(r)} is not inside one RAM range (a CMA area cannot cover a hole)`);
         if (Array.isArray(l.zones)) {
           const zs = l.zones.filter(
             (z) => isInt(z?.startPfn) && isInt(z?.endPfn) && z.startPfn < r.endPfn && r.startPfn < z.endPfn,
@@ -202,4 +265,24 @@ export function validateLayout(layout: MemoryLayout): string[] {
 export function assertValidLayout(layout: MemoryLayout, where = 'memory layout'): void {
   const errors = validateLayout(layout);
   if (errors.length > 0) throw new Error(`${where}: invalid memory layout:\n  - ${errors.join('\n  - ')}`);
+}
+
+/** The RAM ranges of a layout (its `ranges`, or the whole span). */
+export function ramRangesOf(layout: MemoryLayout): PfnRange[] {
+  return layout.ranges ?? [{ startPfn: layout.startPfn, endPfn: layout.startPfn + layout.nrPages }];
+}
+
+/** Pages of RAM (present pages) in [startPfn, endPfn) for sorted RAM ranges. */
+export function presentPagesIn(ranges: readonly PfnRange[], startPfn: number, endPfn: number): number {
+  let n = 0;
+  for (const r of ranges) n += Math.max(0, Math.min(r.endPfn, endPfn) - Math.max(r.startPfn, startPfn));
+  return n;
+}
+
+/**
+ * Default SECTION_SIZE_BITS - PAGE_SHIFT: 128 MiB sections (x86-64; arm64 with 4 or 16 KiB pages),
+ * never below MAX_PAGE_ORDER (arm64 with 64 KiB pages has 512 MiB sections, one max-order block).
+ */
+export function defaultSectionOrder(pageShift: number, maxOrder: number): number {
+  return Math.max(27 - pageShift, maxOrder);
 }

@@ -38,6 +38,13 @@
  *  (e) a pageblock's flags hold its migratetype in bits 0..2 and PB_migrate_isolate in bit 3;
  *      an isolated pageblock reads as MIGRATE_ISOLATE and keeps its underlying type.
  *
+ * Holes: the memmap is dense over the node's span, holes included (Linux's memmap covers the
+ * holes inside a memory section too; here it also covers whole sections without RAM, so pfn
+ * arithmetic stays pfn - startPfn on every path). setRanges() records the RAM ranges and which
+ * sections hold RAM: pfnValid() is false in a section without RAM (SPARSEMEM has no struct page
+ * there), pfnPresent() is false in every hole. Frames of holes are never free (the boot code
+ * marks them reserved, as init_unavailable_range() marks them PageReserved).
+ *
  * Bytes per page: 12, plus one byte per pageblock (plus the few list-head slots). The rest of
  * the 16-byte budget (just under 4 bytes) is left for code built on top.
  */
@@ -93,6 +100,14 @@ export class MemMap {
   declare readonly counterBase: number;
   declare private nextCounter: number;
   declare private readonly counterEnd: number;
+  /** RAM ranges (memblock.memory), sorted; the whole span unless setRanges() says otherwise. */
+  ranges: readonly { readonly startPfn: number; readonly endPfn: number }[];
+  /** log2 of the pages per memory section. */
+  sectionShift = 30;
+  /** Per section from the one holding startPfn: 1 when it holds RAM; null when every section does. */
+  sectionPresent: Uint8Array | null = null;
+  /** Page frames of the span that are holes. */
+  absentPages = 0;
 
   constructor(startPfn: number, nrPages: number, pageblockOrder: number, nrListHeads: number, nrCounters = 0) {
     if (!Number.isInteger(nrListHeads) || nrListHeads < 0)
@@ -117,6 +132,24 @@ export class MemMap {
     this.counterBase = nodes * WORDS_PER_NODE;
     this.nextCounter = this.counterBase;
     this.counterEnd = this.counterBase + nrCounters;
+    this.ranges = [{ startPfn, endPfn: this.endPfn }];
+  }
+
+  /**
+   * Record the RAM ranges (sorted, inside the span) and the section size (2^sectionShift
+   * pages): sections with no RAM become invalid for pfnValid().
+   */
+  setRanges(ranges: readonly { readonly startPfn: number; readonly endPfn: number }[], sectionShift: number): void {
+    this.ranges = ranges.map((r) => ({ startPfn: r.startPfn, endPfn: r.endPfn }));
+    this.sectionShift = sectionShift;
+    const present = this.ranges.reduce((n, r) => n + r.endPfn - r.startPfn, 0);
+    this.absentPages = this.nrPages - present;
+    const first = this.startPfn >> sectionShift;
+    const last = (this.endPfn - 1) >> sectionShift;
+    const sec = new Uint8Array(last - first + 1);
+    for (const r of this.ranges)
+      sec.fill(1, (r.startPfn >> sectionShift) - first, ((r.endPfn - 1) >> sectionShift) - first + 1);
+    this.sectionPresent = sec.every((x) => x === 1) ? null : sec;
   }
 
   /** Bytes of state per page frame, including list-head slots and pageblock flags. */
@@ -166,8 +199,39 @@ export class MemMap {
     return idx + this.startPfn;
   }
 
+  /**
+   * pfn_valid(): the pfn has a struct page, i.e. lies in the span and in a memory section that
+   * holds RAM (a hole inside such a section is valid: its frames are reserved).
+   */
   pfnValid(pfn: number): boolean {
-    return pfn >= this.startPfn && pfn < this.endPfn && Number.isInteger(pfn);
+    if (!(pfn >= this.startPfn && pfn < this.endPfn && Number.isInteger(pfn))) return false;
+    const sec = this.sectionPresent;
+    return sec === null || sec[(pfn >> this.sectionShift) - (this.startPfn >> this.sectionShift)] === 1;
+  }
+
+  /** The pfn is RAM (in a memblock.memory range), not a hole. */
+  pfnPresent(pfn: number): boolean {
+    const r = this.ranges;
+    let lo = 0;
+    let hi = r.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (pfn < r[mid]!.startPfn) hi = mid - 1;
+      else if (pfn >= r[mid]!.endPfn) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+
+  /** The first pfn >= pfn that pfnValid() accepts (the start of the next section with RAM), or endPfn. */
+  nextValidPfn(pfn: number): number {
+    const sec = this.sectionPresent;
+    if (sec === null || pfn >= this.endPfn) return Math.min(Math.max(pfn, this.startPfn), this.endPfn);
+    const shift = this.sectionShift;
+    const first = this.startPfn >> shift;
+    let p = Math.max(pfn, this.startPfn);
+    while (p < this.endPfn && sec[(p >> shift) - first] !== 1) p = ((p >> shift) + 1) * 2 ** shift;
+    return Math.min(p, this.endPfn);
   }
 
   // ---- per-page fields (node index) ----------------------------------------------------------

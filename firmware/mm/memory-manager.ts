@@ -50,13 +50,15 @@ export class MemoryManager extends PageAllocator {
   /**
    * init_per_zone_wmark_min(): recompute watermarks, lowmem reserves and pcp sizes from the
    * zones' managed pages (call after managed pages change, e.g. memory hotplug). A layout
-   * min_free_kbytes is kept; otherwise it is recalculated from lowmem. Returns it.
+   * min_free_kbytes is kept; otherwise it is recalculated from lowmem and, with THP, raised to
+   * khugepaged's recommendation. Returns it.
    */
   recalculateWatermarks(): number {
     this.minFreeKbytes = initPerZoneWmarkMin(this, {
       minFreeKbytes: this.layout.minFreeKbytes,
       watermarkScaleFactor: this.layout.watermarkScaleFactor ?? DEFAULT_WATERMARK_SCALE_FACTOR,
       lowmemReserveRatio: this.lowmemReserveRatio,
+      thp: this.layout.thp ?? false,
     });
     return this.minFreeKbytes;
   }

@@ -97,7 +97,14 @@ export class MmContext {
       if (isMovableKind(mm.kind(first - base))) out.push(first);
       pfn = first + 2 ** mm.order(first - base);
     }
+    // Memory sections without RAM have no struct page: skip them whole (blocks never cross a
+    // section, so the scan lands on every section start it passes).
+    const secMask = mm.sectionPresent !== null ? 2 ** mm.sectionShift - 1 : -1;
     while (pfn < end) {
+      if (secMask >= 0 && ((pfn & secMask) === 0 || pfn === start) && !mm.pfnValid(pfn)) {
+        pfn = mm.nextValidPfn(pfn);
+        continue;
+      }
       const i = pfn - base;
       const f = mm.flags(i);
       if (f & PG_BUDDY || (f & PG_HEAD && mm.kind(i) !== PageKind.FREE)) {

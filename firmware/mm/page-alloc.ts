@@ -45,7 +45,17 @@ import {
   GFP_DECODE,
   gfpZone,
 } from './gfp.js';
-import { MAX_NR_ZONES, ZONE_NAMES, ZONE_NORMAL, type MemoryLayout, type PfnRange, type ZoneName } from './layout.js';
+import {
+  MAX_NR_ZONES,
+  ZONE_NAMES,
+  ZONE_NORMAL,
+  defaultSectionOrder,
+  presentPagesIn,
+  ramRangesOf,
+  type MemoryLayout,
+  type PfnRange,
+  type ZoneName,
+} from './layout.js';
 import {
   B_AGE,
   B_FLAGS,
@@ -331,6 +341,8 @@ export class PageAllocator {
     this.cmaMt = this.configCma ? MIGRATE_MOVABLE : -1;
     this.pgalloc = this.events.pgalloc;
 
+    const ramRanges = ramRangesOf(layout);
+    this.memmap.setRanges(ramRanges, layout.sectionOrder ?? defaultSectionOrder(layout.pageShift, layout.maxOrder));
     this.zones = ZONE_NAMES.map((name, i) => new Zone(i, name));
     let lastEnd = layout.startPfn;
     for (const z of this.zones) {
@@ -338,7 +350,7 @@ export class PageAllocator {
       if (lz) {
         z.zoneStartPfn = lz.startPfn;
         z.spannedPages = lz.endPfn - lz.startPfn;
-        z.presentPages = z.spannedPages;
+        z.presentPages = presentPagesIn(ramRanges, lz.startPfn, lz.endPfn);
         lastEnd = lz.endPfn;
       } else {
         // Empty zones sit at the end of the previous one (as Linux places them).
@@ -355,14 +367,33 @@ export class PageAllocator {
     this.census.partition([], () => -1, false);
     this.refreshCensusAliases();
 
-    // memmap_init(): every pageblock starts MIGRATE_MOVABLE (fill with the value 1).
+    // memmap_init(): every pageblock starts MIGRATE_MOVABLE (fill with the value 1), except one
+    // whose first frame is a hole: memmap_init_range() sets the type at pageblock-aligned pfns of
+    // RAM only, so such a block keeps type 0 (MIGRATE_UNMOVABLE).
     this.memmap.pageblockFlags.fill(MIGRATE_MOVABLE);
+    for (const r of [{ startPfn: -1, endPfn: this.startPfn }, ...this.holes()]) {
+      const pb = this.pageblockNrPages;
+      for (let pfn = Math.ceil(r.startPfn / pb) * pb; pfn < r.endPfn; pfn += pb)
+        if (pfn >= this.memmap.pbBase * pb)
+          this.memmap.pageblockFlags[this.memmap.pageblockIndex(pfn)] = MIGRATE_UNMOVABLE;
+    }
     for (const c of layout.cma) {
       for (let pfn = c.startPfn; pfn < c.endPfn; pfn += this.pageblockNrPages)
         this.memmap.setPageblockMigratetype(pfn, MIGRATE_CMA);
       const z = this.zones[this.zoneIdxOf(c.startPfn)]!;
       z.cmaPages += c.endPfn - c.startPfn;
     }
+  }
+
+  /** The holes of the span: the gaps between RAM ranges, sorted. */
+  holes(): PfnRange[] {
+    const out: PfnRange[] = [];
+    let at = this.startPfn;
+    for (const r of this.memmap.ranges) {
+      if (r.startPfn > at) out.push({ startPfn: at, endPfn: r.startPfn });
+      at = r.endPfn;
+    }
+    return out;
   }
 
   /**
@@ -1882,10 +1913,14 @@ export class PageAllocator {
   /** A one-line description of a page's state for error messages. */
   describePage(pfn: number): string {
     const b = this.b;
-    if (!this.memmap.pfnValid(pfn)) return `pfn ${pfn} outside DRAM`;
+    if (!this.memmap.pfnValid(pfn))
+      return pfn >= this.startPfn && pfn < this.endPfn && Number.isInteger(pfn)
+        ? `pfn ${hex(pfn, 1)} in a memory hole (a section without RAM)`
+        : `pfn ${pfn} outside DRAM`;
     const i = pfn - this.startPfn;
     const f = b[12 * i + B_FLAGS]!;
     const parts = [`kind ${PAGE_KIND_NAMES[b[12 * i + B_KIND]!] ?? b[12 * i + B_KIND]}`, `flags 0x${f.toString(16)}`];
+    if (!this.memmap.pfnPresent(pfn)) parts.push('in a memory hole');
     if (f & (PG_BUDDY | PG_PCP | PG_HEAD)) parts.push(`order ${b[12 * i + B_ORDER]}`);
     const fb = this.findFreeBlock(pfn);
     if (fb >= 0 && fb !== pfn)

@@ -57,8 +57,10 @@ export function pagetypeinfoView(pa: PageAllocator): PagetypeinfoView {
         return row;
       });
       const count = new Array<number>(MIGRATE_TYPES).fill(0);
+      // pagetypeinfo_showblockcount_print(): pageblocks without a struct page (pfn_to_online_page()
+      // is NULL in a memory section without RAM) are not counted.
       for (let pfn = z.zoneStartPfn; pfn < z.endPfn; pfn += pa.pageblockNrPages)
-        count[pa.memmap.getPageblockMigratetype(pfn)]!++;
+        if (pa.memmap.pfnValid(pfn)) count[pa.memmap.getPageblockMigratetype(pfn)]!++;
       return { node: 0, zone: z.name, free, blocks: mts.map((mt) => count[mt]!) };
     });
   return {

@@ -9,6 +9,7 @@
  * reproduced exactly by these functions (test/firmware/mm/watermarks.test.ts).
  */
 import { ZONE_MOVABLE } from './layout.js';
+import { MIGRATE_PCPTYPES } from './migratetype.js';
 
 /** sysctl_lowmem_reserve_ratio defaults: DMA 256, DMA32 256, NORMAL 32, MOVABLE 0. */
 export const DEFAULT_LOWMEM_RESERVE_RATIO: readonly number[] = [256, 256, 32, 0];
@@ -55,6 +56,23 @@ export function calculateMinFreeKbytes(lowmemManagedPages: number, pageShift: nu
   const lowmemKbytes = lowmemManagedPages * 2 ** (pageShift - 10);
   const v = intSqrt(lowmemKbytes * 16);
   return Math.min(Math.max(v, 128), 262144);
+}
+
+/**
+ * set_recommended_min_free_kbytes() (mm/khugepaged.c), with THP enabled: per populated zone up
+ * to ZONE_NORMAL, 2 free pageblocks plus MIGRATE_PCPTYPES^2 pageblocks for fallbacks, capped
+ * at 5 % of nr_free_buffer_pages(); in KiB. The caller raises min_free_kbytes to it when larger.
+ */
+export function recommendedMinFreeKbytes(
+  populatedZones: number,
+  nrFreeBufferPages: number,
+  pageblockNrPages: number,
+  pageShift: number,
+): number {
+  let recommended = pageblockNrPages * populatedZones * 2;
+  recommended += pageblockNrPages * populatedZones * MIGRATE_PCPTYPES * MIGRATE_PCPTYPES;
+  recommended = Math.min(recommended, Math.floor(nrFreeBufferPages / 20));
+  return recommended * 2 ** (pageShift - 10);
 }
 
 export interface ZoneWatermarks {

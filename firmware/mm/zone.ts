@@ -3,8 +3,10 @@
  * zone. The free lists themselves live in PageAllocator's typed arrays, indexed by zone.
  *
  * Invariants (checked by checkInvariants()):
- *  (a) zoneStartPfn + spannedPages = endPfn; present = spanned (the model has no holes);
- *  (b) managed = present - reserved pages in the zone (CMA pages are managed);
+ *  (a) zoneStartPfn + spannedPages = endPfn; present = the RAM pages of the span (spanned minus
+ *      holes; a zone may span only holes, then it is not populated);
+ *  (b) managed = present - reserved pages of RAM in the zone (CMA pages are managed; the frames
+ *      of holes are reserved in the memmap but neither present nor managed);
  *  (c) nrFreePages = pages in free blocks on non-ISOLATE buddy lists (NR_FREE_PAGES; pcp pages
  *      are not counted, as in Linux); nrFreeCma and nrFreeHighatomic are the CMA and HIGHATOMIC
  *      shares of it;

@@ -1,6 +1,7 @@
 import type { BoardConfig } from '../../hal/board/board-config.js';
 import type { AddressMap, CoverSelector } from '../../hal/address-map/address-map.js';
 import type { CoverShape } from '../../hal/address-map/cover-result.js';
+import { ramPfnRanges } from '../../hal/board/ram-ranges.js';
 
 /**
  * The PASR map: what the kernel can stop refreshing, in units it can empty.
@@ -9,7 +10,9 @@ import type { CoverShape } from '../../hal/address-map/cover-result.js';
  * dies that must be masked together because address bits below the unit size interleave them
  * (the RFC's `interleaved=` pairs, generalised to groups). A unit is usable only when it covers
  * whole page frames; a unit that is sub-page (one EMIF of a 128-byte interleave) cannot be
- * emptied by the kernel and is listed as unusable.
+ * emptied by the kernel and is listed as unusable. So is a unit with page frames outside the
+ * board's RAM ranges (a memory hole, or beyond the last range): the kernel does not own what a
+ * hole holds (firmware's no-map memory) and cannot vouch that nothing lives there.
  *
  * Invariants (checkInvariants):
  *  (a) every die of the board is in exactly one group;
@@ -31,7 +34,9 @@ export interface PasrUnit {
   /** Page frames wholly inside the unit, as sorted [start, end) ranges. */
   readonly ranges: readonly { readonly startPfn: number; readonly endPfn: number }[];
   readonly pfnCount: number;
-  /** True when the kernel can empty it (whole pages). */
+  /** Page frames of the unit that are not RAM (memory holes, or beyond the last RAM range). */
+  readonly holePages: number;
+  /** True when the kernel can empty it (whole pages, all of them RAM). */
   readonly usable: boolean;
 }
 
@@ -60,6 +65,9 @@ export function buildPasrMap(config: BoardConfig, map: AddressMap): PasrMap {
   for (const d of config.dies) if (!grouped.has(d.id)) groups.push([d.id]);
 
   const pageSize = config.kernel.pageSize;
+  const ram = ramPfnRanges(config, pageSize);
+  const ramPagesIn = (r: { startPfn: number; endPfn: number }): number =>
+    ram.reduce((n, m) => n + Math.max(0, Math.min(m.endPfn, r.endPfn) - Math.max(m.startPfn, r.startPfn)), 0);
   const units: PasrUnit[] = [];
   const bootParams: string[] = [];
   groups.forEach((dies, group) => {
@@ -77,6 +85,7 @@ export function buildPasrMap(config: BoardConfig, map: AddressMap): PasrMap {
         hi = Math.max(hi, r.endPfn);
       }
       wholePages += c.pfnCount;
+      const holePages = c.pfnCount - ranges.reduce((n, r) => n + ramPagesIn(r), 0);
       units.push({
         index: units.length,
         group,
@@ -87,7 +96,8 @@ export function buildPasrMap(config: BoardConfig, map: AddressMap): PasrMap {
         bytes: c.bytes,
         ranges,
         pfnCount: c.pfnCount,
-        usable: c.pfnCount > 0 && c.pfnCount * pageSize === c.bytes,
+        holePages,
+        usable: c.pfnCount > 0 && c.pfnCount * pageSize === c.bytes && holePages === 0,
       });
     }
     if (wholePages > 0 && hi - lo === wholePages)

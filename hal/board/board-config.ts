@@ -183,6 +183,13 @@ export interface KernelConfig {
   readonly nrCpus: number;
   readonly minFreeKbytes?: number;
   readonly watermarkScaleFactor?: number;
+  /**
+   * Transparent huge pages enabled (/sys/kernel/mm/transparent_hugepage/enabled is `always` or
+   * `madvise`): khugepaged raises min_free_kbytes. Default false.
+   */
+  readonly thp?: boolean;
+  /** CONFIG_CMA (default true): without it there are no CMA areas and /proc shows no CMA type. */
+  readonly configCma?: boolean;
   /** Overrides of mechanism costs (migration pages/s, ...), by name. */
   readonly costs: Readonly<Record<string, number>>;
 }
@@ -210,6 +217,11 @@ export interface BoardConfig {
   readonly standard: DramStandard;
   readonly dramBase: number;
   readonly dramSize: number;
+  /**
+   * RAM ranges inside the DRAM window (`dram.ranges`: System RAM of /proc/iomem), in address
+   * order; absent when all of the window is RAM. The rest of the window is memory holes.
+   */
+  readonly ranges?: readonly { readonly base: number; readonly size: number }[];
   readonly temperatureC: number;
   /** Whole-board power, when the config gives it. */
   readonly platform?: PlatformPower;

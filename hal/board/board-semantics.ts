@@ -24,7 +24,9 @@
  *  (g) reserved ranges and CMA inside DRAM, not overlapping;
  *  (h) kernel: pageblockOrder <= maxOrder, zones ordered and ending where ZONE_MOVABLE starts,
  *      memory blocks and ZONE_MOVABLE in whole blocks;
- *  (i) every `unverified` entry names something in the file.
+ *  (i) every `unverified` entry names something in the file;
+ *  (j) RAM ranges (dram.ranges) inside the DRAM window, in address order, not overlapping, each
+ *      holding a whole page; CMA areas inside one RAM range; no CMA area without CONFIG_CMA.
  */
 import type { AddressMapConfig, BoardConfig, DieConfig, DramPart, PasrConfig } from './board-config.js';
 import { formatBytes, type BoardProblem, type PathSegment } from './board-problem.js';
@@ -46,6 +48,7 @@ import {
   type Geometry,
 } from './board-checks.js';
 import { PHYS_LIMIT } from './quantity.js';
+import { ramRangesOf } from './ram-ranges.js';
 import { hex } from '../bits.js';
 
 export interface BuiltBoard {
@@ -724,13 +727,59 @@ function checkKernel(c: Checker): void {
     prevEnd = Math.max(prevEnd, z.end);
   });
   const last = k.zones[k.zones.length - 1];
-  const movableStart = dramEnd - k.movableBytes;
+  const ram = ramRangesOf(c.board);
+  const movableStart = ram[ram.length - 1]!.base + ram[ram.length - 1]!.size - k.movableBytes;
   if (last && last.end > dramBase && last.end <= dramEnd && k.movableBytes < dramSize && last.end !== movableStart) {
     c.add(
       ['kernel', 'zones', k.zones.length - 1, 'end'],
-      `the last zone must end where ZONE_MOVABLE starts: DRAM end ${hex(dramEnd)} - movableBytes ${formatBytes(k.movableBytes)} = ${hex(movableStart)}, got ${hex(last.end)}`,
+      `the last zone must end where ZONE_MOVABLE starts: ${c.board.ranges ? 'RAM' : 'DRAM'} end ${hex(movableStart + k.movableBytes)} - movableBytes ${formatBytes(k.movableBytes)} = ${hex(movableStart)}, got ${hex(last.end)}`,
     );
   }
+}
+
+// (j) RAM ranges
+function checkRam(c: Checker): void {
+  const { dramBase, dramSize, kernel } = c.board;
+  const dramEnd = dramBase + dramSize;
+  const ranges = c.board.ranges ?? [];
+  let prev: { i: number; end: number } | null = null;
+  ranges.forEach((r, i) => {
+    const path: PathSegment[] = ['dram', 'ranges', i];
+    if (r.size === 0) {
+      c.add([...path, 'size'], 'must be more than 0');
+      return;
+    }
+    const end = r.base + r.size;
+    if (r.base < dramBase || end > dramEnd) {
+      c.add(
+        path,
+        `RAM range ${hex(r.base)}-${hex(end)} lies outside the DRAM window (${hex(dramBase)}-${hex(dramEnd)})`,
+      );
+      return;
+    }
+    if (Math.floor(end / kernel.pageSize) <= Math.ceil(r.base / kernel.pageSize))
+      c.add(path, `RAM range ${hex(r.base)}-${hex(end)} holds no whole page of ${formatBytes(kernel.pageSize)}`);
+    if (prev && r.base < prev.end)
+      c.add(
+        [...path, 'base'],
+        `${hex(r.base)} is below the end of dram.ranges[${prev.i}] (${hex(prev.end)}): ranges go in address order without overlapping`,
+      );
+    prev = { i, end: Math.max(end, prev?.end ?? 0) };
+  });
+  if (kernel.configCma === false && kernel.cma.length > 0)
+    c.add(
+      ['kernel', 'cma'],
+      `lists ${kernel.cma.length} CMA area${kernel.cma.length > 1 ? 's' : ''} but kernel.configCma is false (no CONFIG_CMA)`,
+    );
+  if (ranges.length === 0) return;
+  kernel.cma.forEach((a, i) => {
+    const end = a.base + a.size;
+    if (!ranges.some((r) => r.base <= a.base && end <= r.base + r.size))
+      c.add(
+        ['kernel', 'cma', i],
+        `CMA area "${a.name}" ${hex(a.base)}-${hex(end)} is not inside one of dram.ranges: a CMA area cannot cover a memory hole`,
+      );
+  });
 }
 
 // (i) unverified entries
@@ -773,6 +822,7 @@ export function boardProblems(b: BuiltBoard, src: JsonSource): BoardProblem[] {
   checkSections(c, structural === 0 ? map : undefined);
   checkRanges(c);
   checkKernel(c);
+  checkRam(c);
   checkUnverified(c);
   return c.out;
 }

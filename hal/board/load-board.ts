@@ -103,7 +103,14 @@ interface RawBoard {
   description: string;
   sources: string[];
   unverified: string[];
-  dram: { standard: DramStandard; base: Num; size: Num; temperatureC?: number; parts: Record<string, RawPart> };
+  dram: {
+    standard: DramStandard;
+    base: Num;
+    size: Num;
+    ranges?: { name?: string; base: Num; size: Num }[];
+    temperatureC?: number;
+    parts: Record<string, RawPart>;
+  };
   platform?: PlatformPower;
   controllers: RawController[];
   addressMap?: RawAddressMap;
@@ -120,6 +127,8 @@ interface RawBoard {
     nrCpus?: number;
     minFreeKbytes?: number;
     watermarkScaleFactor?: number;
+    thp?: boolean;
+    configCma?: boolean;
     costs?: Record<string, number>;
   };
   pasr: { sectionBytes: Num; maskRegister: PasrConfig['maskRegister']; interleave: string[][] };
@@ -255,6 +264,8 @@ function build(raw: RawBoard, file: string, n: Numbers): BuiltBoard {
     nrCpus: k.nrCpus ?? 1,
     ...(k.minFreeKbytes !== undefined ? { minFreeKbytes: k.minFreeKbytes } : {}),
     ...(k.watermarkScaleFactor !== undefined ? { watermarkScaleFactor: k.watermarkScaleFactor } : {}),
+    ...(k.thp !== undefined ? { thp: k.thp } : {}),
+    ...(k.configCma !== undefined ? { configCma: k.configCma } : {}),
     costs: { ...(k.costs ?? {}) },
   };
   const pasr: PasrConfig = {
@@ -272,6 +283,14 @@ function build(raw: RawBoard, file: string, n: Numbers): BuiltBoard {
     standard,
     dramBase,
     dramSize,
+    ...(raw.dram.ranges
+      ? {
+          ranges: raw.dram.ranges.map((r, i) => ({
+            base: n.get(r.base, ['dram', 'ranges', i, 'base']),
+            size: n.get(r.size, ['dram', 'ranges', i, 'size']),
+          })),
+        }
+      : {}),
     temperatureC: raw.dram.temperatureC ?? 45,
     ...(raw.platform ? { platform: { ...raw.platform } } : {}),
     controllers,

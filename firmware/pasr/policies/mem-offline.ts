@@ -177,6 +177,7 @@ export class MemOffline {
 
   /** Why a block can never be offlined by its place alone, or null. */
   private staticReason(blockId: number): string | null {
+    if (!this.hp.blockExists(blockId)) return `memory${blockId} does not exist (a memory hole)`;
     const zone = this.hp.blockZone(blockId);
     if (zone === null) return `memory${blockId} spans zones`;
     if (zone === this.ctx.mm.pa.zones[ZONE_MOVABLE]!.name || this.opts.kernelBlocks) return null;

@@ -7,6 +7,7 @@ import {
   calculateNormalThreshold,
   intSqrt,
   multFrac,
+  recommendedMinFreeKbytes,
   setupPerZoneLowmemReserve,
   setupPerZoneWmarks,
   zoneBatchsize,
@@ -83,5 +84,44 @@ describe('watermarks (__setup_per_zone_wmarks and friends)', () => {
       [0, 0, 0, 32768], // Normal: 1048576 / 32
       [0, 0, 0, 0],
     ]);
+  });
+});
+
+describe('min_free_kbytes with transparent huge pages (set_recommended_min_free_kbytes)', () => {
+  it('recommends 11 pageblocks per populated zone up to Normal, capped at 5 % of the free buffer pages', () => {
+    // This machine's capture: 3 populated zones, 2 MiB pageblocks of 4 KiB pages.
+    expect(recommendedMinFreeKbytes(3, 2_000_000, 512, 12)).toBe(67584);
+    // 5 % of 100000 pages is 5000 pages: the cap wins over 3 * 512 * 11 = 16896.
+    expect(recommendedMinFreeKbytes(3, 100_000, 512, 12)).toBe(20000);
+    expect(recommendedMinFreeKbytes(0, 100_000, 512, 12)).toBe(0);
+  });
+
+  const twoZones = (thp: boolean, minFreeKbytes?: number) =>
+    boot(
+      layout({
+        startPfn: 0x1000,
+        nrPages: 0x10000,
+        zones: [
+          { name: 'DMA32', startPfn: 0x1000, endPfn: 0x9000 },
+          { name: 'Normal', startPfn: 0x9000, endPfn: 0x11000 },
+        ],
+        maxOrder: 10,
+        pageblockOrder: 9,
+        minFreeKbytes,
+        thp,
+      }),
+    );
+
+  it('raises the calculated min_free_kbytes when THP is on, and every watermark follows', () => {
+    // 65536 pages of lowmem: int_sqrt(262144 KiB * 16) = 2048 KiB, 256 pages min per zone, high 384.
+    expect(twoZones(false).minFreeKbytes).toBe(2048);
+    const mm = twoZones(true);
+    // 2 zones * 512 * 11 = 11264 pages, capped at (2 * (32768 - 384)) / 20 = 3238 pages.
+    expect(mm.minFreeKbytes).toBe(3238 * 4);
+    expect(mm.zones.filter((z) => z.populated).map((z) => z.minWmark)).toEqual([1619, 1619]);
+  });
+
+  it('keeps a min_free_kbytes the board sets, THP or not (a sysctl written after boot)', () => {
+    expect(twoZones(true, 4096).minFreeKbytes).toBe(4096);
   });
 });
