@@ -16,6 +16,7 @@ import { runRfcHooksBench } from './policy-rfc-hooks.bench.js';
 import { runSortedBuddyBench } from './sorted-buddy.bench.js';
 import { runBalloonPolicyBench } from './policy-balloon.bench.js';
 import { runCompareBench } from './compare.bench.js';
+import { runFtraceBench } from './ftrace.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,6 +31,8 @@ const TARGETS: Record<string, ['>=' | '<=', number]> = {
   'census.allocOverheadPercent': ['<=', 2],
   'energy.24h.16dies.ms': ['<=', 10_000],
   'policy.balloon.allocOverheadPercent': ['<=', 2],
+  'ftrace.linesPerSec': ['>=', 1e6],
+  'ftrace.gzip.linesPerSec': ['>=', 1e6],
 };
 
 const suites: [string, () => Record<string, number> | Promise<Record<string, number>>][] = [
@@ -44,6 +47,7 @@ const suites: [string, () => Record<string, number> | Promise<Record<string, num
   ['sorted-buddy', () => runSortedBuddyBench(root)],
   ['policy-balloon', runBalloonPolicyBench],
   ['compare', runCompareBench],
+  ['ftrace', () => runFtraceBench(root)],
 ];
 
 const json = process.argv.includes('--json');
