@@ -95,10 +95,15 @@ export async function ftraceReplay(file: string, opts: FtraceReplayOptions): Pro
       })}\n`,
     );
   } else {
-    const resolutionNs = report.simulatedSeconds < 60 ? 1e6 : 1e9;
+    // Traces are short: durations to the millisecond below 10 s, joules to 4 decimals below 10 J.
+    const duration = (ns: number) => {
+      const r = ns < 10e9 ? 1e6 : 1e9;
+      return formatDuration(Math.round(ns / r) * r);
+    };
+    const joulesDigits = report.energyJ.baseline < 10 ? 4 : 2;
     process.stdout.write(`${traceLines(shown, trace).join('\n')}\n`);
     process.stdout.write(`${replayLines(mode, idleNs, outcome.replay.policy).join('\n')}\n\n`);
-    process.stdout.write(`${formatRun(report, outcome, { title: 'pasr ftrace replay', resolutionNs })}\n`);
+    process.stdout.write(`${formatRun(report, outcome, { title: 'pasr ftrace replay', duration, joulesDigits })}\n`);
   }
   failOnRunFailure(report);
 }

@@ -113,24 +113,28 @@ export function failOnRunFailure(report: RunReport): void {
   }
 }
 
-const j = (x: number): string => x.toFixed(2);
 const pct = (x: number): string => `${x.toFixed(2)} %`;
 
-/** How a run's report is shown: the command that ran it, and the resolution of its durations. */
+/** How a run's report is shown: the command that ran it, its durations and its joules. */
 export interface RunFormat {
   readonly title: string;
-  /** Durations are rounded to this (ns): 1 s for `pasr run`. */
-  readonly resolutionNs: number;
+  /** A duration as shown (`pasr run`: to the second). */
+  readonly duration: (ns: number) => string;
+  /** Decimals of the joule figures (`pasr run`: 2). */
+  readonly joulesDigits: number;
 }
 
+const RUN_FORMAT: RunFormat = {
+  title: 'pasr run',
+  duration: (ns) => formatDuration(Math.round(ns / 1e9) * 1e9),
+  joulesDigits: 2,
+};
+
 /** The report of `pasr run` (and of other drivers' runs): the energy table and the timeline chart. */
-export function formatRun(
-  r: RunReport,
-  o: RunOutcome,
-  f: RunFormat = { title: 'pasr run', resolutionNs: 1e9 },
-): string {
+export function formatRun(r: RunReport, o: RunOutcome, f: RunFormat = RUN_FORMAT): string {
   const out: string[] = [];
-  const duration = (ns: number) => formatDuration(Math.round(ns / f.resolutionNs) * f.resolutionNs);
+  const { duration } = f;
+  const j = (x: number): string => x.toFixed(f.joulesDigits);
   const usable = o.system.map.units.filter((u) => u.usable).length;
   const opts = Object.entries(r.policyOptions)
     .map(([k, v]) => `--${k} ${v}`)
