@@ -67,9 +67,9 @@ export interface ReplayStats {
   unknownFrees: number;
   /** Allocations of pages still in use: their free was not in the trace (lost or overwritten events). */
   missedFrees: number;
-  /** Frees of pages the board could not allocate. */
+  /** Frees of pages the board could not allocate (events). */
   freesOfFailed: number;
-  /** Frees of pages reclaim had already dropped or swapped out on the board. */
+  /** Frees of pages reclaim had already dropped or swapped out on the board (events). */
   freesOfReclaimed: number;
   /** Exact mode: blocks placed at their folded pfn, and collisions placed by the allocator. */
   exactPlaced: number;
@@ -83,6 +83,8 @@ const TAG_LRU = FIRST_TAG;
 const TAG_BLOCK = FIRST_TAG + 1;
 const TAG_FAILED = FIRST_TAG + 2;
 const TAG_RECLAIMED = FIRST_TAG + 3;
+const RELEASED_FAILED = 1;
+const RELEASED_RECLAIMED = 2;
 
 export class TraceDriver implements WorkloadDriver {
   readonly durationNs = Infinity;
@@ -226,7 +228,7 @@ export class TraceDriver implements WorkloadDriver {
         continue;
       }
       missed = true;
-      i += this.release(slot, pfn + i, n - i, false);
+      i += this.release(slot, pfn + i, n - i);
     }
     if (missed) st.missedFrees++;
     const { kind, lru } = allocKind(migratetype, gfp);
@@ -269,6 +271,7 @@ export class TraceDriver implements WorkloadDriver {
     const n = 2 ** order;
     st.frees++;
     let found = false;
+    this.released = 0;
     for (let i = 0; i < n; ) {
       const slot = this.table.find(pfn + i);
       if (slot < 0) {
@@ -276,27 +279,33 @@ export class TraceDriver implements WorkloadDriver {
         continue;
       }
       found = true;
-      i += this.release(slot, pfn + i, n - i, true);
+      i += this.release(slot, pfn + i, n - i);
     }
     if (!found) st.unknownFrees++;
+    if (this.released & RELEASED_FAILED) st.freesOfFailed++;
+    if (this.released & RELEASED_RECLAIMED) st.freesOfReclaimed++;
   }
+
+  /** What the releases of the current free found (RELEASED_* bits). */
+  private released = 0;
 
   /**
    * Free the trace page of a table slot (key = its traced pfn) and drop its entry; a kernel block
-   * that starts there and fits in `room` pages goes whole. Returns the traced pages it covered.
+   * that starts there and fits in `room` pages goes whole. Returns the traced pages it covered;
+   * notes in `released` a page the board never had or reclaim had taken.
    */
-  private release(slot: number, key: number, room: number, counted: boolean): number {
+  private release(slot: number, key: number, room: number): number {
     const st = this.stats;
     const table = this.table;
     const tag = table.tag(slot);
     const value = table.value(slot);
     table.deleteSlot(slot);
     if (tag === TAG_FAILED) {
-      if (counted) st.freesOfFailed++;
+      this.released |= RELEASED_FAILED;
       return 1;
     }
     if (tag === TAG_RECLAIMED) {
-      if (counted) st.freesOfReclaimed++;
+      this.released |= RELEASED_RECLAIMED;
       st.livePages--;
       return 1;
     }
@@ -304,8 +313,8 @@ export class TraceDriver implements WorkloadDriver {
     st.livePages--;
     if (tag === TAG_LRU) {
       const ws = mech.ws;
-      if (ws.state[value] !== PAGE_RESIDENT && counted) st.freesOfReclaimed++;
       if (ws.state[value] === PAGE_RESIDENT) st.pagesFreed++;
+      else this.released |= RELEASED_RECLAIMED;
       ws.release(value);
       this.freeId(value);
       return 1;
