@@ -72,7 +72,7 @@ export async function ftraceReplay(file: string, opts: FtraceReplayOptions): Pro
     outcome = replay.finish();
   } catch (e) {
     bar?.stop();
-    if (e instanceof TraceInputError) throw new CliError(`${shown}:${e.line}: ${e.message}`);
+    if (e instanceof TraceInputError) throw new CliError(`${shown}${e.line > 0 ? `:${e.line}` : ''}: ${e.message}`);
     if (e instanceof GzipError)
       throw new CliError(`${shown}: corrupt gzip data after line ${replay.lines} (${e.message})`);
     throw e;

@@ -516,7 +516,7 @@ export class KmemTraceParser {
       }
       fracNs = frac * 10 ** (9 - digits);
       i = this.at;
-    } else if (s.charCodeAt(i) === 58 /* : */) {
+    } else if (s.charCodeAt(i) === 58 /* : */ && !this.sawTraceLine) {
       throw new TraceInputError(
         this.lineNo,
         `timestamp ${sec} has no fraction: the trace clock is a raw counter (trace_clock counter or x86-tsc); capture with trace_clock local, global, mono or boot`,
