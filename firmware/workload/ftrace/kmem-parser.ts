@@ -32,7 +32,8 @@
  * that is no trace line at all, as notATraceLine once a trace line was seen, and an error before
  * (a CSV, a log, a file of another kind); a line longer than MAX_LINE_CHARS as lineTooLong; the
  * last line when it has no newline (the capture was cut) as truncatedLastLine, never applied.
- * Errors (TraceInputError, with the line number): control characters (binary data), another
+ * Errors (TraceInputError, with the line number): a control character in a line that does not
+ * read (binary data: lines that read are not scanned for them), another
  * tracer, a raw-counter timestamp (trace_clock counter or x86-tsc), no trace line to begin with.
  *
  * Invariants (checkInvariants()): the batch holds at most its capacity; eventsParsed is the sum
@@ -194,8 +195,6 @@ export class KmemTraceParser {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       else if (text.startsWith('\xef\xbb\xbf')) text = text.slice(3);
     }
-    const bad = BINARY.exec(text);
-    if (bad) this.binary(text, bad.index);
     let pos = 0;
     if (this.carry.length > 0 || this.discarding) {
       const nl = text.indexOf('\n');
@@ -293,6 +292,8 @@ export class KmemTraceParser {
     if (this.carry.length + rest.length > MAX_LINE_CHARS) {
       if (!this.sawTraceLine) {
         this.lineNo++;
+        const start = this.carry + rest.slice(0, MAX_LINE_CHARS);
+        this.checkText(start, 0, start.length);
         this.tooLong();
       }
       this.carry = '';
@@ -312,17 +313,22 @@ export class KmemTraceParser {
     this.skip(SK_TOO_LONG);
   }
 
-  private binary(text: string, index: number): never {
-    let line = this.lineNo + 1;
-    let col = this.carry.length + 1;
-    for (let i = 0; i < index; i++) {
-      if (text.charCodeAt(i) === 10) {
-        line++;
-        col = 1;
-      } else col++;
-    }
-    const code = text.charCodeAt(index).toString(16).padStart(2, '0');
-    throw new TraceInputError(line, `binary data (byte 0x${code} at column ${col}): a kernel trace is text`);
+  /**
+   * A line that does not read (s[a, b), this.lineNo): binary data if it holds a control byte.
+   * Lines that read are not scanned: a control byte there would sit in a task name.
+   */
+  private checkText(s: string, a: number, b: number): void {
+    BINARY.lastIndex = 0;
+    const bad = BINARY.exec(b - a === s.length ? s : s.slice(a, b));
+    if (bad === null) return;
+    const code = s
+      .charCodeAt(a + bad.index)
+      .toString(16)
+      .padStart(2, '0');
+    throw new TraceInputError(
+      this.lineNo,
+      `binary data (byte 0x${code} at column ${bad.index + 1}): a kernel trace is text`,
+    );
   }
 
   private skip(reason: number): void {
@@ -334,6 +340,7 @@ export class KmemTraceParser {
   private line(s: string, a: number, b: number): void {
     this.lineNo++;
     if (b - a > MAX_LINE_CHARS) {
+      this.checkText(s, a, a + MAX_LINE_CHARS);
       this.tooLong();
       return;
     }
@@ -374,7 +381,7 @@ export class KmemTraceParser {
       if (tracer !== 'nop')
         throw new TraceInputError(
           this.lineNo,
-          `a trace of the ${JSON.stringify(tracer.slice(0, 40))} tracer; pasr replays kmem events, captured with tracer nop (see pasr ftrace replay --help)`,
+          `a trace of the ${JSON.stringify(tracer.slice(0, 40))} tracer; pasr replays kmem events, captured with tracer nop and the kmem events enabled`,
         );
       return;
     }
@@ -417,6 +424,7 @@ export class KmemTraceParser {
   }
 
   private notTrace(s: string, a: number, b: number, what: string): void {
+    this.checkText(s, a, b);
     if (!this.sawTraceLine) {
       const shown = s.slice(a, Math.min(b, a + 60));
       throw new TraceInputError(
@@ -425,6 +433,11 @@ export class KmemTraceParser {
       );
     }
     this.skip(SK_NOT_TRACE);
+  }
+
+  private malformed(s: string, a: number, b: number): void {
+    this.checkText(s, a, b);
+    this.skip(SK_MALFORMED);
   }
 
   /** A decimal integer at s[i..b); -1 if none. Sets this.at. */
@@ -539,7 +552,7 @@ export class KmemTraceParser {
     const pfnKey = s.indexOf('pfn=', i);
     const pfn = pfnKey >= 0 && pfnKey < b ? this.pfnAt(s, pfnKey + 4, b) : -1;
     if (pfn < 0) {
-      this.skip(SK_MALFORMED);
+      this.malformed(s, a, b);
       return;
     }
     const afterPfn = this.at;
@@ -547,7 +560,7 @@ export class KmemTraceParser {
     if (ev <= EV_FREE) {
       order = this.field(s, ' order=', afterPfn, b);
       if (!(order >= 0 && order <= 20)) {
-        this.skip(SK_MALFORMED);
+        this.malformed(s, a, b);
         return;
       }
     }
@@ -557,7 +570,7 @@ export class KmemTraceParser {
       mt = this.field(s, ' migratetype=', this.at, b);
       const g = s.indexOf(' gfp_flags=', this.at);
       if (!(mt >= -1 && mt <= 7) || g < 0 || g >= b) {
-        this.skip(SK_MALFORMED);
+        this.malformed(s, a, b);
         return;
       }
       let ge = g + 11;
