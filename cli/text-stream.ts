@@ -127,8 +127,13 @@ export async function openTextStream(file: string, what: string, stdin: Readable
           if (failure) return;
           if (!gunzip.write(b))
             await new Promise<void>((res) => {
-              gunzip.once('drain', res);
-              gunzip.once('close', res);
+              const go = () => {
+                gunzip.off('drain', go);
+                gunzip.off('close', go);
+                res();
+              };
+              gunzip.on('drain', go);
+              gunzip.on('close', go);
             });
         }
         gunzip.end();

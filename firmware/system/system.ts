@@ -361,7 +361,11 @@ export class System {
   private push(tNs: number, name: string, wake: boolean, run: () => void): () => void {
     let marker: QueuedEvent | null = null;
     const e = this.queue.push(tNs, name, () => {
-      if (marker) marker.cancelled = true;
+      if (marker) {
+        marker.cancelled = true;
+        // Drop the cancelled markers at the head of the wake queue: it holds pending wake-ups only.
+        this.wakeQueue.peek();
+      }
       run();
     });
     if (wake) marker = this.wakeQueue.push(tNs, name, () => {});

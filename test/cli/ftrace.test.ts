@@ -112,6 +112,31 @@ describe('pasr ftrace replay', () => {
     );
   });
 
+  it('streams: a trace far larger than the heap it is given replays in it', () => {
+    // 40 copies of the nap capture: 776 000 lines, 106 MB, replayed with a 64 MB JavaScript heap.
+    const big = file('big.txt', napText.repeat(40));
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--max-old-space-size=64',
+        join(ROOT, 'dist', 'pasr.mjs'),
+        'ftrace',
+        'replay',
+        big,
+        '--board',
+        'pandaboard-es',
+        '--policy',
+        'oracle',
+        '--json',
+      ],
+      { cwd: ROOT, env: { ...process.env, PASR_DEBUG: '' }, timeout: 120_000 },
+    );
+    expect(r.stderr.toString('utf8')).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout.toString('utf8')).eventsParsed).toBe(40 * 19395);
+    rmSync(big);
+  });
+
   it('replays at the traced pfns with --mode exact', () => {
     const j = JSON.parse(replay(NAP, '--mode', 'exact', '--json').stdout);
     expect(j.replay.mode).toBe('exact');
