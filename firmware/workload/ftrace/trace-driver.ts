@@ -220,17 +220,7 @@ export class TraceDriver implements WorkloadDriver {
     const n = 2 ** order;
     st.allocs++;
     // Pages still in use: the trace lost their free.
-    let missed = false;
-    for (let i = 0; i < n; ) {
-      const slot = this.table.find(pfn + i);
-      if (slot < 0) {
-        i++;
-        continue;
-      }
-      missed = true;
-      i += this.release(slot, pfn + i, n - i);
-    }
-    if (missed) st.missedFrees++;
+    if (this.releaseRange(pfn, n)) st.missedFrees++;
     const { kind, lru } = allocKind(migratetype, gfp);
     const mech = this.mech;
     let at = -1;
@@ -270,8 +260,18 @@ export class TraceDriver implements WorkloadDriver {
     const st = this.stats;
     const n = 2 ** order;
     st.frees++;
-    let found = false;
     this.released = 0;
+    if (!this.releaseRange(pfn, n)) st.unknownFrees++;
+    if (this.released & RELEASED_FAILED) st.freesOfFailed++;
+    if (this.released & RELEASED_RECLAIMED) st.freesOfReclaimed++;
+  }
+
+  /** What the releases of the current free found (RELEASED_* bits). */
+  private released = 0;
+
+  /** Release every trace page of [pfn, pfn + n) the table holds; false if it held none. */
+  private releaseRange(pfn: number, n: number): boolean {
+    let found = false;
     for (let i = 0; i < n; ) {
       const slot = this.table.find(pfn + i);
       if (slot < 0) {
@@ -281,13 +281,8 @@ export class TraceDriver implements WorkloadDriver {
       found = true;
       i += this.release(slot, pfn + i, n - i);
     }
-    if (!found) st.unknownFrees++;
-    if (this.released & RELEASED_FAILED) st.freesOfFailed++;
-    if (this.released & RELEASED_RECLAIMED) st.freesOfReclaimed++;
+    return found;
   }
-
-  /** What the releases of the current free found (RELEASED_* bits). */
-  private released = 0;
 
   /**
    * Free the trace page of a table slot (key = its traced pfn) and drop its entry; a kernel block
