@@ -419,7 +419,10 @@ export class System {
     this.suspendedNow = true;
     this.trace.emit({ kind: 'sys.suspend', reason: `idle in phase ${this.phase!.name}` });
     const t0 = this.clock.nowNs;
-    const durationNs = Math.max(0, Math.min(this.nextWakeNs(), endNs) - t0);
+    // No wake-up ahead and no end yet (a trace whose next event fell due while the hooks ran):
+    // the overdue event wakes the system at once.
+    const wakeNs = Math.min(this.nextWakeNs(), endNs);
+    const durationNs = Number.isFinite(wakeNs) ? Math.max(0, wakeNs - t0) : 0;
     const masked = virtual ?? this.core.masked;
     let nMasked = 0;
     for (const m of masked) nMasked += m;

@@ -134,6 +134,35 @@ describe('the kmem trace reader on event formats', () => {
     expect(parser.summary().unknownGfpFlags).toBe(0);
   });
 
+  it('reads and counts the kmem events that do not change which pages are in use, without replaying them', () => {
+    const text = [
+      traceLine(
+        3,
+        'mm_page_alloc_extfrag',
+        'page=0000000012345678 pfn=0x1200 alloc_order=0 fallback_order=9 pageblock_order=9 alloc_migratetype=0 fallback_migratetype=1 fragmenting=0 change_ownership=1',
+      ),
+      traceLine(
+        3,
+        'mm_page_alloc_zone_locked',
+        'page=0000000012345678 pfn=0x1201 order=0 migratetype=0 percpu_refill=1',
+      ),
+      traceLine(3, 'mm_page_pcpu_drain', 'page=0000000012345678 pfn=0x1202 order=0 migratetype=1'),
+      traceLine(3, 'mm_page_free_batched', 'page=0000000012345678 pfn=0x1203 order=0'),
+      '',
+    ].join('\n');
+    const { parser, ops } = parse(text);
+    expect(ops).toEqual([]);
+    expect(parser.summary().eventsByKind).toEqual({
+      mm_page_alloc: 0,
+      mm_page_free: 0,
+      mm_page_free_batched: 1,
+      mm_page_pcpu_drain: 1,
+      mm_page_alloc_zone_locked: 1,
+      mm_page_alloc_extfrag: 1,
+    });
+    expect(parser.summary().skippedLines.malformedEvent).toBe(0);
+  });
+
   it('keeps task names with spaces and brackets, and a record-tgid column', () => {
     const text = [
       `  Web Content [x]-4242    [001] d..2. 10.000001: mm_page_free: page=0000000012345678 pfn=0x42 order=3`,
