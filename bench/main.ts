@@ -17,6 +17,7 @@ import { runSortedBuddyBench } from './sorted-buddy.bench.js';
 import { runBalloonPolicyBench } from './policy-balloon.bench.js';
 import { runCompareBench } from './compare.bench.js';
 import { runSnapshotBench } from './snapshot.bench.js';
+import { runFtraceBench } from './ftrace.bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -31,6 +32,8 @@ const TARGETS: Record<string, ['>=' | '<=', number]> = {
   'census.allocOverheadPercent': ['<=', 2],
   'energy.24h.16dies.ms': ['<=', 10_000],
   'policy.balloon.allocOverheadPercent': ['<=', 2],
+  'ftrace.linesPerSec': ['>=', 1e6],
+  'ftrace.gzip.linesPerSec': ['>=', 1e6],
 };
 
 const suites: [string, () => Record<string, number> | Promise<Record<string, number>>][] = [
@@ -46,6 +49,7 @@ const suites: [string, () => Record<string, number> | Promise<Record<string, num
   ['policy-balloon', runBalloonPolicyBench],
   ['compare', runCompareBench],
   ['snapshot', () => runSnapshotBench(root)],
+  ['ftrace', () => runFtraceBench(root)],
 ];
 
 const json = process.argv.includes('--json');

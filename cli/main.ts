@@ -38,6 +38,14 @@ function runDuration(v: string): number {
   return d.value;
 }
 
+/** A duration with its unit, more than zero (`--idle`). */
+function positiveDuration(v: string): number {
+  const d = parseDuration(v.trim());
+  if (!d.ok) throw new InvalidArgumentError(d.message.replace(/^duration '[^']*': /, ''));
+  if (d.value <= 0) throw new InvalidArgumentError('must be more than zero');
+  return d.value;
+}
+
 export function buildProgram(): Command {
   const program = new Command('pasr')
     .description('LPDDR Partial Array Self-Refresh emulator and lab tool')
@@ -216,6 +224,41 @@ export function buildProgram(): Command {
   for (const o of policyOptionList())
     runCommand.option(`--${o.name} <value>`, o.help, single(text(`a value of --${o.name}`)));
   runCommand.action(async (opts) => (await import('./commands/run.js')).run(opts));
+
+  const ftrace = program.command('ftrace').description('kernel page-allocation traces (tracefs kmem events)');
+  const replayCommand = ftrace
+    .command('replay')
+    .description(
+      "replay a kernel kmem trace (tracefs trace or trace_pipe text, trace-cmd report; .gz read as it streams) on a board with a PASR policy, and its baseline (policy none): the run's report, plus what the trace held",
+    )
+    .argument('<file>', 'trace text or .gz, or - for standard input', text('a trace file, or - for standard input'))
+    .requiredOption('--board <name|file>', BOARD, single(text(BOARD)))
+    .requiredOption(
+      '--policy <name>',
+      POLICIES.map((p) => p.name).join(', '),
+      single(text('a policy name, e.g. oracle')),
+    )
+    .option(
+      '--mode <mode>',
+      "order: the board's allocator places each allocation (default); exact: at the traced pfn folded onto the board",
+      single(choice(['order', 'exact'] as const)),
+    )
+    .option(
+      '--idle <d>',
+      'time with no page event after which the system suspends until the next one, e.g. 1s, 200ms (default 1s)',
+      single(positiveDuration),
+    )
+    .option(
+      '--active-share <0..1>',
+      'share of awake time with a DRAM bank open (default 0.1)',
+      single(decimal({ min: 0, max: 1 })),
+    )
+    .option('--seed <n>', "seed of the policy's random choices", single(integer({ min: 0, max: 0xffffffff })), 1)
+    .option('--temperature <C>', 'die temperature for every die (default: the board config)', single(decimal(CELSIUS)))
+    .option('--json', 'print the report as JSON');
+  for (const o of policyOptionList())
+    replayCommand.option(`--${o.name} <value>`, o.help, single(text(`a value of --${o.name}`)));
+  replayCommand.action(async (file: string, opts) => (await import('./commands/ftrace.js')).ftraceReplay(file, opts));
 
   program
     .command('compare')

@@ -2,7 +2,7 @@ import asciichart from 'asciichart';
 import { SingleBar } from 'cli-progress';
 import { encodeTrace } from '../../hal/trace/codec.js';
 import { policyOptionList } from '../../firmware/pasr/policies/index.js';
-import { runFailure, runScenario, type RunReport } from '../../firmware/system/run-report.js';
+import { type RunOutcome, runFailure, runScenario, type RunReport } from '../../firmware/system/run-report.js';
 import { timelineColumns, timelineSteps } from '../../firmware/system/timeline.js';
 import { formatDuration } from '../../firmware/workload/quantities.js';
 import { loadBoard, requireAwakeTables, type BoardsDirOption } from '../board-files.js';
@@ -28,7 +28,7 @@ export interface RunOptions extends BoardsDirOption {
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** The policy options given on the command line, by their dashed names. */
-function policyOptionsOf(opts: RunOptions): Record<string, string | undefined> {
+export function policyOptionsOf(opts: Readonly<Record<string, unknown>>): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const o of policyOptionList()) {
     const v = opts[camel(o.name)];
@@ -102,6 +102,11 @@ export async function run(opts: RunOptions): Promise<void> {
   } else {
     summary.write(`${formatRun(report, outcome)}\n`);
   }
+  failOnRunFailure(report);
+}
+
+/** A run that violated the PASR safety invariant or lost data exits 3; one with register-program errors, 1. */
+export function failOnRunFailure(report: RunReport): void {
   const failure = runFailure(report);
   if (failure) {
     const [first, ...rest] = failure.message.split('\n');
@@ -109,20 +114,37 @@ export async function run(opts: RunOptions): Promise<void> {
   }
 }
 
-const j = (x: number): string => x.toFixed(2);
 const pct = (x: number): string => `${x.toFixed(2)} %`;
 
-function formatRun(r: RunReport, o: ReturnType<typeof runScenario>): string {
+/** How a run's report is shown: the command that ran it, its durations and its joules. */
+export interface RunFormat {
+  readonly title: string;
+  /** A duration as shown (`pasr run`: to the second). */
+  readonly duration: (ns: number) => string;
+  /** Decimals of the joule figures (`pasr run`: 2). */
+  readonly joulesDigits: number;
+}
+
+const RUN_FORMAT: RunFormat = {
+  title: 'pasr run',
+  duration: (ns) => formatDuration(Math.round(ns / 1e9) * 1e9),
+  joulesDigits: 2,
+};
+
+/** The report of `pasr run` (and of other drivers' runs): the energy table and the timeline chart. */
+export function formatRun(r: RunReport, o: RunOutcome, f: RunFormat = RUN_FORMAT): string {
   const out: string[] = [];
+  const { duration } = f;
+  const j = (x: number): string => x.toFixed(f.joulesDigits);
   const usable = o.system.map.units.filter((u) => u.usable).length;
   const opts = Object.entries(r.policyOptions)
     .map(([k, v]) => `--${k} ${v}`)
     .join(' ');
   out.push(
-    `pasr run: ${r.board}, ${r.workload}, policy ${r.policy}${opts ? ` (${opts})` : ''}, seed ${r.seed}, ${r.temperatureC} °C`,
+    `${f.title}: ${r.board}, ${r.workload}, policy ${r.policy}${opts ? ` (${opts})` : ''}, seed ${r.seed}, ${r.temperatureC} °C`,
   );
   out.push(
-    `${formatDuration(Math.round(r.simulatedSeconds) * 1e9)} simulated: ${r.suspendedSeconds.toFixed(0)} s suspended in ${r.suspendCount} suspends; ${usable} usable PASR units (${o.system.map.register})`,
+    `${duration(r.simulatedSeconds * 1e9)} simulated: ${r.suspendedSeconds.toFixed(0)} s suspended in ${r.suspendCount} suspends; ${usable} usable PASR units (${o.system.map.register})`,
   );
   if (r.cannotAct) out.push(`${r.policy} cannot act on this board: ${r.cannotAct}`);
   out.push('');
@@ -155,21 +177,21 @@ function formatRun(r: RunReport, o: ReturnType<typeof runScenario>): string {
   );
   for (const c of r.clampedTemperatures) out.push(`clamped: ${c}`);
   out.push('');
-  out.push(...chart(o));
+  out.push(...chart(o, duration));
   for (const m of r.violationMessages) out.push(m);
   return out.join('\n');
 }
 
 const COLUMNS = 48;
 
-function chart(o: ReturnType<typeof runScenario>): string[] {
+function chart(o: RunOutcome, duration: (ns: number) => string): string[] {
   const points = o.stats.timeline;
   const start = points[0]?.tNs ?? 0;
   const end = start + o.stats.simulatedNs;
   if (!(end > start)) return [];
   const cols = timelineColumns(points, start, end, COLUMNS);
   const usable = o.system.map.units.filter((u) => u.usable).length;
-  const step = formatDuration(Math.round(cols.columnNs / 1e9) * 1e9);
+  const step = duration(cols.columnNs);
   const lines = [`Units masked during self-refresh (of ${usable}), one column = ${step}:`];
   const plot = asciichart.plot([...cols.maskedUnits], {
     height: Math.min(8, Math.max(2, usable)),

@@ -18,7 +18,7 @@ import { MIGRATE_CMA, MIGRATE_MOVABLE } from './migratetype.js';
 import type { Migrator } from './migrate.js';
 import type { MmContext } from './mm-context.js';
 import type { PageIsolation } from './isolation.js';
-import { PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_PINNED, PageKind } from './page-flags.js';
+import { PAGE_KIND_NAMES, PG_BUDDY, PG_HEAD, PG_PCP, PG_PINNED, PageKind } from './page-flags.js';
 import type { Reclaim } from './reclaim.js';
 import { hex } from '../../hal/bits.js';
 
@@ -178,6 +178,56 @@ export class ContigAllocator {
       for (let p = s; p < e; p++) pa.markAllocated(p, 0, kind);
       pfn = blockEnd;
     }
+  }
+
+  /**
+   * take_page_off_buddy() for a block: make [pfn, pfn + 2^order) one allocated block of `order`
+   * and `kind` when every page of it is free (the per-cpu lists are drained first if a page sits
+   * there), giving the rest of the free blocks it is cut from back to the lists. No isolation, no
+   * migration, no cost: a page in use, or the min watermark refusing a block, makes it return
+   * false with nothing changed (but the drain).
+   */
+  takeFreeBlock(pfn: number, order: number, kind: number): boolean {
+    const ctx = this.ctx;
+    const pa = ctx.pa;
+    const mm = ctx.memmap;
+    const base = mm.startPfn;
+    const end = pfn + 2 ** order;
+    if (!Number.isInteger(pfn) || pfn % 2 ** order !== 0 || pfn < base || end > mm.endPfn)
+      throw new RangeError(`takeFreeBlock: [${hex(pfn, 1)}, ${hex(end, 1)}) is not an aligned block inside DRAM`);
+    if (kind === PageKind.FREE) throw new RangeError('takeFreeBlock: kind must be an owner kind');
+    if (pa.zoneIdxOf(pfn) !== pa.zoneIdxOf(end - 1)) return false;
+    let drained = false;
+    for (let p = pfn; p < end; ) {
+      const h = ctx.freeHeadOf(p);
+      if (h < 0 || mm.isPageblockIsolated(h)) return false;
+      if (mm.flags(h - base) & PG_PCP) {
+        if (drained) return false;
+        pa.drainAllPages();
+        drained = true;
+        continue;
+      }
+      p = h + 2 ** mm.order(h - base);
+    }
+    const taken: number[] = [];
+    for (let p = pfn; p < end; ) {
+      const h = ctx.freeHeadOf(p);
+      const o = mm.order(h - base);
+      if (pa.isolateFreePage(h, o) === 0) {
+        for (let k = 0; k < taken.length; k += 2) pa.putbackIsolatedPage(taken[k]!, taken[k + 1]!);
+        return false;
+      }
+      taken.push(h, o);
+      p = h + 2 ** o;
+    }
+    for (let k = 0; k < taken.length; k += 2) {
+      const h = taken[k]!;
+      const e = h + 2 ** taken[k + 1]!;
+      if (h < pfn) this.putbackRange(h, pfn);
+      if (e > end) this.putbackRange(end, e);
+    }
+    pa.markAllocated(pfn, order, kind);
+    return true;
   }
 
   /** Return taken free pages [s, e) to the lists in the largest aligned pieces. */

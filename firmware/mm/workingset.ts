@@ -190,6 +190,34 @@ export class AddressSpace {
     return { ok: true, pfn, event, activated: activate };
   }
 
+  /**
+   * Install a logical page in a frame its owner allocated itself (an allocated order-0 page of
+   * kind ANON for an anon page, FILE_CLEAN or FILE_DIRTY for a file page): a workload that places
+   * its own pages, as a recorded trace does. The page goes to the head of the inactive list, as a
+   * new page does; nothing is charged (the workload did that work).
+   */
+  adopt(id: number, type: PageType, pfn: number): void {
+    this.checkId(id, 'adopt');
+    const mm = this.ctx.memmap;
+    if (this.state[id] !== PAGE_NONE)
+      throw new Error(`adopt: logical page ${id} is ${STATE_NAMES[this.state[id]!]}, not free to name a new page`);
+    if (!mm.pfnValid(pfn)) throw new RangeError(`adopt: pfn ${pfn} is outside DRAM`);
+    const i = pfn - mm.startPfn;
+    const k = mm.kind(i);
+    const t = type === 'file' ? TYPE_FILE : TYPE_ANON;
+    if ((mm.flags(i) & PG_HEAD) === 0 || mm.order(i) !== 0 || (t === TYPE_FILE ? !isFileKind(k) : k !== PageKind.ANON))
+      throw new Error(
+        `adopt: pfn ${hex(pfn, 1)} is not an allocated order-0 ${type} page (${this.ctx.pa.describePage(pfn)})`,
+      );
+    if (this.idOf[i] !== -1) throw new Error(`adopt: pfn ${hex(pfn, 1)} already holds logical page ${this.idOf[i]}`);
+    this.type[id] = t;
+    this.state[id] = PAGE_RESIDENT;
+    this.pfnOf[id] = pfn;
+    this.idOf[i] = id;
+    this.stamp[id] = 0;
+    this.lru.add(pfn, false);
+  }
+
   private isActive(pfn: number): boolean {
     return this.lru.lruOf(pfn) % 2 === 1 && this.lru.isOnLru(pfn);
   }

@@ -183,8 +183,16 @@ export function runScenario(req: RunRequest): RunOutcome {
   return { ...outcome, baseline: baseline.system };
 }
 
-function policyReport(
-  req: RunRequest,
+/** What a report says of its inputs besides the systems: the board, the seed, the temperature. */
+export interface ReportInputs {
+  readonly config: BoardConfig;
+  readonly seed: number;
+  readonly temperatureC?: number;
+}
+
+/** The report of a policy's run (its system and stats) against its baseline's energy. */
+export function policyReport(
+  req: ReportInputs,
   policyName: string,
   system: System,
   stats: RunStats,
@@ -205,7 +213,7 @@ function policyReport(
   const savedJ = total(b, 'mid') - total(p, 'mid');
   return {
     board: req.config.name,
-    workload: req.scenario.name,
+    workload: system.driver.name,
     policy: policyName,
     policyOptions: system.policy.options ?? {},
     seed: req.seed,
@@ -237,7 +245,7 @@ function policyReport(
       p50: round(percentile(latencies, 50) / 1e6, 3),
       p99: round(percentile(latencies, 99) / 1e6, 3),
     },
-    oomKills: system.engine.stats.oomKills,
+    oomKills: system.driver.oomKills,
     allocStalls: ev.allocstall.reduce((s, x) => s + x, 0),
     violations: stats.violations,
     dataLossPages: stats.dataLossPages,

@@ -2,8 +2,9 @@
  * A system that lives through time: one board booted with its kernel, the PASR census and core,
  * a policy, a workload and the energy meter, run as a discrete-event simulation.
  *
- * The run loop: the workload's activities (wake-up sources or not), policy timers and phase
- * changes wait in an event queue. While awake, the loop advances the simulated clock to the next
+ * The workload is a driver (workload-driver.ts): a synthetic scenario, or a recorded kernel
+ * page-allocation trace fed in as it is read. The run loop: the driver's events (wake-up sources
+ * or not; a scenario's activities and phase changes) and policy timers wait in an event queue. While awake, the loop advances the simulated clock to the next
  * event (kswapd and kcompactd run on the clock's alarms as it passes), runs the event's page
  * operations, and keeps the system busy for the activity's busy time. A phase with autosleep
  * suspends the system once it has been idle for the phase's idle delay: the policy's idle and
@@ -11,7 +12,8 @@
  * every die will latch, the dies enter self-refresh through their controllers, and the clock
  * jumps to the next wake-up source; events that are not wake-ups wait until resume. Then the
  * dies leave self-refresh, the integrity check counts the live pages lost, the daemons thaw and
- * the policy's resume hook runs.
+ * the policy's resume hook runs. A driver that reads a stream pauses the loop while it waits
+ * for input (advance() returns); run() is begin(), advance() and finish() in one.
  *
  * Invariants (checked after every event when `checkEveryStep`, and at the end of every run):
  *  (a) the mm core, its mechanisms, the census, the PASR core, the policy and the workload keep
@@ -36,14 +38,16 @@ import { oraclePack } from '../pasr/policies/oracle.js';
 import type { PasrPolicy, PolicyContext } from '../pasr/policy.js';
 import { formatViolation } from '../pasr/safety.js';
 import { selfRefreshCycle } from '../pasr/self-refresh.js';
-import { WorkloadEngine } from '../workload/engine.js';
-import type { Activity, Phase, Scenario } from '../workload/scenario.js';
+import type { WorkloadEngine } from '../workload/engine.js';
+import type { Scenario } from '../workload/scenario.js';
+import { ScenarioDriver } from '../workload/scenario-driver.js';
 import { EventQueue, type QueuedEvent } from './event-queue.js';
 import { Prng } from './prng.js';
+import type { DriverHost, PhaseSettings, WorkloadDriver } from './workload-driver.js';
 
 export interface SystemOptions {
   readonly seed: number;
-  /** Simulated time to run (default: the scenario's duration). */
+  /** Simulated time to run (default: the workload's duration). */
   readonly durationNs?: number;
   /** Die temperature for every die, °C (default: the board's). */
   readonly temperatureC?: number;
@@ -102,21 +106,21 @@ export class System {
   readonly meter: EnergyMeter;
   /** The oracle's bound, metered alongside (shadowOracle). */
   readonly oracleMeter: EnergyMeter | null;
-  readonly engine: WorkloadEngine;
+  readonly driver: WorkloadDriver;
   readonly policy: PasrPolicy;
   readonly rng: Prng;
-  readonly durationNs: number;
+  /** Simulated time to run; Infinity until a driver that ends the run itself does. */
+  durationNs: number;
 
   private readonly queue = new EventQueue();
   /** Markers of the wake-up sources among the queued events. */
   private readonly wakeQueue = new EventQueue();
-  /** Events (and wake markers) of the current phase, cancelled when it ends. */
-  private readonly phaseEvents: QueuedEvent[] = [];
   private suspendedNow = false;
-  private phaseIndex = -1;
-  private phaseGen = 0;
-  private phaseEndNs = 0;
   private busyUntilNs = 0;
+  private startNs = 0;
+  private endNs = Infinity;
+  private state: 'new' | 'running' | 'over' | 'finished' = 'new';
+  private driverStarted = false;
   private awakeMarkNs = 0;
   private ledgerMarkNs = 0;
   private suspendedNs = 0;
@@ -130,22 +134,23 @@ export class System {
   private readonly timeline: TimelinePoint[] = [];
   private readonly errors: string[] = [];
   private nextProgressNs = PROGRESS_EVERY_NS;
-  private ran = false;
 
   constructor(
     config: BoardConfig,
-    readonly scenario: Scenario,
+    workload: Scenario | WorkloadDriver,
     policy: PasrPolicy,
     readonly options: SystemOptions,
   ) {
     this.config = config;
+    const driver = 'phases' in workload ? new ScenarioDriver(workload) : workload;
+    this.driver = driver;
     this.trace = new TraceBus(this.clock, options.recordTrace ?? false);
     this.trace.subscribe((e) => {
       if (e.kind === 'dram.mrw') this.mrwCount++;
     });
     this.rng = new Prng(options.seed);
     const ramPages = config.dramSize / config.kernel.pageSize;
-    const logical = Math.max(ramPages, WorkloadEngine.logicalPages(scenario, ramPages));
+    const logical = Math.max(ramPages, driver.logicalPages(ramPages));
     this.boot = bootBoard(config, this.clock, this.trace, {
       ...(options.temperatureC !== undefined ? { die: { temperatureC: options.temperatureC } } : {}),
       kernel: { addressSpacePages: logical },
@@ -176,16 +181,15 @@ export class System {
     this.oracleMeter = options.shadowOracle
       ? new EnergyMeter(this.board, { ...meterOpts, costs: this.mech.costs })
       : null;
-    this.durationNs = options.durationNs ?? scenario.durationNs;
-    if (!(this.durationNs > 0) || !Number.isFinite(this.durationNs))
+    this.durationNs = options.durationNs ?? driver.durationNs;
+    const endsItself = options.durationNs === undefined && driver.durationNs === Infinity;
+    if (!(this.durationNs > 0) || (!Number.isFinite(this.durationNs) && !endsItself))
       throw new RangeError(`run duration ${this.durationNs} ns is not a positive time`);
 
     const workloadRng = this.rng.fork();
     const policyRng = this.rng.fork();
-    this.engine = new WorkloadEngine(scenario, this.mech, workloadRng, {
-      knob: (action) => {
-        this.policy.onKnob?.(action);
-      },
+    driver.attach(this.mech, workloadRng, (action) => {
+      this.policy.onKnob?.(action);
     });
     // The OOM path: the policy's notifier first (a balloon gives memory back), then the killer.
     const prevHooks = this.mm.hooks;
@@ -195,7 +199,7 @@ export class System {
         const freed = this.policy.onOom?.() ?? 0;
         if (freed > 0) return true;
         if (prevHooks.outOfMemory(order, gfp, highest)) return true;
-        const killed = this.engine.oomKill();
+        const killed = this.driver.oomKill();
         if (killed > 0) this.mm.events.oom_kill++;
         return killed > 0;
       },
@@ -235,24 +239,67 @@ export class System {
     this.point();
   }
 
-  private get phase(): Phase | undefined {
-    return this.scenario.phases[this.phaseIndex];
+  /** The current phase of the workload (undefined before the run starts). */
+  private get phase(): PhaseSettings | undefined {
+    return this.driverStarted ? this.driver.phase() : undefined;
   }
 
   get suspended(): boolean {
     return this.suspendedNow;
   }
 
-  /** Run the scenario for the run's duration. */
+  /** The workload engine of a scenario run. */
+  get engine(): WorkloadEngine {
+    if (!(this.driver instanceof ScenarioDriver))
+      throw new Error(`workload ${this.driver.name} has no scenario engine`);
+    return this.driver.engine;
+  }
+
+  /** Run the workload for the run's duration. */
   run(): RunStats {
-    if (this.ran) throw new Error('a System runs once');
-    this.ran = true;
+    this.begin();
+    if (!this.advance()) throw new Error(`workload ${this.driver.name} is waiting for input: feed it, then advance()`);
+    return this.finish();
+  }
+
+  /** Start the run: the workload's setup, then its first events. */
+  begin(): void {
+    if (this.state !== 'new') throw new Error('a System runs once');
+    this.state = 'running';
     const start = this.clock.nowNs;
-    const end = start + this.durationNs;
-    for (const op of this.scenario.setup) this.engine.apply(op);
+    this.startNs = start;
+    this.endNs = start + this.durationNs;
+    this.driver.setup();
     this.afterStep();
-    this.startPhase(0, start);
+    const sys = this;
+    const host: DriverHost = {
+      get nowNs() {
+        return sys.clock.nowNs;
+      },
+      push: (tNs, name, wake, run) => this.push(tNs, name, wake, run),
+      busyUntil: (tNs) => {
+        this.busyUntilNs = Math.max(this.busyUntilNs, tNs);
+      },
+      endAt: (tNs) => {
+        this.endNs = Math.max(tNs, this.clock.nowNs);
+        this.durationNs = this.endNs - this.startNs;
+      },
+    };
+    this.driver.start(host, start);
+    this.driverStarted = true;
+  }
+
+  /**
+   * Run until the end, or until the driver is starved of input. Returns true when the run is
+   * over (then call finish()), false when it waits for input.
+   */
+  advance(): boolean {
+    if (this.state === 'over') return true;
+    if (this.state !== 'running') throw new Error(`advance() on a System that is ${this.state}`);
+    const start = this.startNs;
     for (;;) {
+      if (this.driver.starved) return false;
+      const end = this.endNs;
       const next = this.queue.peek();
       const t = Math.min(next?.tNs ?? Infinity, end);
       const phase = this.phase!;
@@ -266,6 +313,7 @@ export class System {
         if (this.clock.nowNs >= end) break;
         continue;
       }
+      if (t === Infinity) throw new Error(`workload ${this.driver.name}: nothing left to run and no end to the run`);
       this.advanceAwake(t);
       if (t >= end || this.clock.nowNs >= end) break;
       const e = this.queue.pop()!;
@@ -273,6 +321,15 @@ export class System {
       this.afterStep();
       this.reportProgress(start);
     }
+    this.state = 'over';
+    return true;
+  }
+
+  /** The run is over: account the last awake time, check every invariant, return the stats. */
+  finish(): RunStats {
+    if (this.state !== 'over') throw new Error(`finish() on a System that is ${this.state}`);
+    this.state = 'finished';
+    const start = this.startNs;
     this.accountAwake();
     this.point();
     this.checkInvariants();
@@ -295,53 +352,27 @@ export class System {
     return this.meter.report();
   }
 
-  // ---- phases and activities --------------------------------------------------------------------
+  // ---- the driver's events -----------------------------------------------------------------------
 
-  private startPhase(index: number, tNs: number): void {
-    const phases = this.scenario.phases;
-    for (const e of this.phaseEvents) e.cancelled = true;
-    this.phaseEvents.length = 0;
-    this.phaseIndex = index % phases.length;
-    const gen = ++this.phaseGen;
-    const phase = phases[this.phaseIndex]!;
-    this.phaseEndNs = tNs + phase.durationNs;
-    // The next phase starts with a wake-up (the user, an alarm): it is a wake-up source.
-    this.push(this.phaseEndNs, `phase ${phase.name} ends`, true, () =>
-      this.startPhase(this.phaseIndex + 1, this.phaseEndNs),
-    );
-    for (const a of phase.activities) {
-      if (a.at === 'start') this.queueActivity(a, tNs, gen);
-      else this.queueActivity(a, tNs + this.gap(a), gen);
-    }
-  }
-
-  /** Queue an event; a wake-up source also gets a marker in the wake queue, cancelled when it runs. */
-  private push(tNs: number, name: string, wake: boolean, run: () => void): void {
+  /**
+   * Queue a driver's event; a wake-up source also gets a marker in the wake queue, cancelled when
+   * the event runs. Returns a function that cancels both.
+   */
+  private push(tNs: number, name: string, wake: boolean, run: () => void): () => void {
     let marker: QueuedEvent | null = null;
     const e = this.queue.push(tNs, name, () => {
-      if (marker) marker.cancelled = true;
+      if (marker) {
+        marker.cancelled = true;
+        // Drop the cancelled markers at the head of the wake queue: it holds pending wake-ups only.
+        this.wakeQueue.peek();
+      }
       run();
     });
-    if (wake) {
-      marker = this.wakeQueue.push(tNs, name, () => {});
-      this.phaseEvents.push(marker);
-    }
-    this.phaseEvents.push(e);
-  }
-
-  private gap(a: Activity): number {
-    const every = a.everyNs!;
-    return (1 - a.jitter) * every + a.jitter * this.engine.rng.exp(every);
-  }
-
-  private queueActivity(a: Activity, tNs: number, gen: number): void {
-    if (tNs >= this.phaseEndNs) return;
-    this.push(tNs, a.name, a.wake, () => {
-      if (gen !== this.phaseGen) return;
-      for (const op of a.ops) this.engine.apply(op);
-      this.busyUntilNs = Math.max(this.busyUntilNs, this.clock.nowNs + a.busyNs);
-      if (a.everyNs !== undefined) this.queueActivity(a, this.clock.nowNs + this.gap(a), gen);
-    });
+    if (wake) marker = this.wakeQueue.push(tNs, name, () => {});
+    return () => {
+      e.cancelled = true;
+      if (marker) marker.cancelled = true;
+    };
   }
 
   // ---- awake time ------------------------------------------------------------------------------
@@ -388,7 +419,10 @@ export class System {
     this.suspendedNow = true;
     this.trace.emit({ kind: 'sys.suspend', reason: `idle in phase ${this.phase!.name}` });
     const t0 = this.clock.nowNs;
-    const durationNs = Math.max(0, Math.min(this.nextWakeNs(), endNs) - t0);
+    // No wake-up ahead and no end yet (a trace whose next event fell due while the hooks ran):
+    // the overdue event wakes the system at once.
+    const wakeNs = Math.min(this.nextWakeNs(), endNs);
+    const durationNs = Number.isFinite(wakeNs) ? Math.max(0, wakeNs - t0) : 0;
     const masked = virtual ?? this.core.masked;
     let nMasked = 0;
     for (const m of masked) nMasked += m;
@@ -479,7 +513,7 @@ export class System {
     this.mech.checkInvariants();
     this.census.checkInvariants();
     this.core.checkInvariants();
-    this.engine.checkInvariants();
+    this.driver.checkInvariants();
     this.policy.checkInvariants?.();
     this.meter.checkInvariants();
   }
