@@ -263,7 +263,7 @@ export function buildProgram(): Command {
   program
     .command('compare')
     .description(
-      'boards x workloads x policies x seeds on worker threads: every cell kept in DIR as it finishes, then report.json, report.csv and report.html',
+      'boards x workloads x policies x seeds on worker threads: every cell kept in DIR as it finishes, then report.json, report.csv, report.html and report.md',
     )
     .requiredOption(
       '--out <dir>',

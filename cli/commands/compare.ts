@@ -1,6 +1,6 @@
 /**
  * `pasr compare`: boards x workloads x policies x seeds on worker threads, each cell kept in the
- * output folder as it finishes, then report.json, report.csv and report.html.
+ * output folder as it finishes, then report.json, report.csv, report.html and report.md.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,6 +12,7 @@ import { CliError, EXIT } from '../errors.js';
 import { ROOT, writeOutput } from '../files.js';
 import { type Grid, gridBoards, gridVariants, gridWorkloads } from '../compare/grid.js';
 import { renderReportHtml } from '../compare/html.js';
+import { sweepMarkdown } from '../compare/markdown.js';
 import { type CellRecord, sweepCsv, sweepReport } from '../compare/results.js';
 import { runSweep } from '../compare/sweep.js';
 
@@ -139,8 +140,9 @@ export async function compare(opts: CompareOptions): Promise<void> {
   writeOutput(join(dir, 'report.csv'), sweepCsv(outcome.cells), '--out');
   const page = readFileSync(join(ROOT, 'cli', 'compare', 'report-page.js'), 'utf8');
   writeOutput(join(dir, 'report.html'), renderReportHtml(report, outcome.cells, chartLibrary(), page), '--out');
+  writeOutput(join(dir, 'report.md'), sweepMarkdown(report), '--out');
   const { counts } = report;
-  out(`wrote ${join(dir, 'report.json')}, report.csv, report.html`);
+  out(`wrote ${join(dir, 'report.json')}, report.csv, report.html, report.md`);
   out(`${plural(counts.cells, 'cell')}: ${counts.ok} ok, ${counts.dataLoss} lost data, ${counts.errors} failed`);
   const wall = outcome.wallSeconds;
   if (outcome.ran === 0) out('nothing left to run');

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { aggregates, type CellRecord, cellOf, flatten, spread, sweepCsv } from '../../cli/compare/results.js';
+import { sweepMarkdown } from '../../cli/compare/markdown.js';
+import {
+  aggregates,
+  type CellRecord,
+  cellOf,
+  flatten,
+  spread,
+  sweepCsv,
+  sweepReport,
+} from '../../cli/compare/results.js';
 import type { RunJson } from '../../cli/compare/tasks.js';
 
 /** A run's JSON with the figures a test sets; the rest zero or empty. */
@@ -118,5 +127,39 @@ describe('sweep results', () => {
     expect(head.indexOf('policyOptions.deflate')).toBeGreaterThan(0);
     expect(csv[1]!.split(',').length).toBe(head.length);
     expect(csv[3]).toBe(`b,w,x,1,error,"w.json:1:2: a ""quoted"", multi\nline message"${','.repeat(head.length - 6)}`);
+  });
+
+  it('sums the sweep up in Markdown: savings per board and policy with the share of the oracle, costs per policy', () => {
+    const cell = (board: string, policy: string, seed: number, over: Partial<RunJson>) =>
+      cellOf({ board, workload: 'w', policy, seed }, { run: run({ board, policy, seed, ...over }) });
+    const cells: CellRecord[] = [
+      cell('p', 'oracle', 1, { savingPercent: 12, achievedOfOracle: 1 }),
+      cell('p', 'oracle', 2, { savingPercent: 12, achievedOfOracle: 1 }),
+      cell('p', 'balloon', 1, { savingPercent: 6, achievedOfOracle: 0.5, pagesMigrated: 100, refaults: 10 }),
+      cell('p', 'balloon', 2, { savingPercent: 8, achievedOfOracle: 0.66, pagesMigrated: 300, refaults: 30 }),
+      cell('q', 'oracle', 1, { savingPercent: 0, achievedOfOracle: null }),
+      cell('q', 'oracle', 2, { savingPercent: 0, achievedOfOracle: null }),
+      cell('q', 'balloon', 1, { savingPercent: -1.5, achievedOfOracle: null, pagesMigrated: 1000 }),
+      cell('q', 'balloon', 2, { violations: 1, dataLossPages: 3 }),
+    ];
+    const grid = {
+      boards: ['p', 'q'],
+      workloads: ['w'],
+      policies: ['oracle', 'balloon'],
+      seeds: [1, 2],
+      durationSeconds: null,
+    };
+    const md = sweepMarkdown(sweepReport(grid, cells)).split('\n');
+    expect(md[0]).toBe('# pasr compare: 2 boards x 1 workloads x 2 policy variants, seeds 1, 2');
+    const table = md.slice(md.indexOf('## w') + 2, md.indexOf('## w') + 6);
+    expect(table).toEqual([
+      '| board | oracle | balloon |',
+      '| --- | ---: | ---: |',
+      '| p | 12.00 (100 %) | 7.00 [6.00, 8.00] (58 %) |',
+      '| q | 0.00 | LOST DATA (1 of 2) |',
+    ]);
+    // Costs: the mean over the boards of each board's mean over seeds (p: 200, q: 1000 and 0).
+    const costs = md.find((l) => l.startsWith('| balloon |'));
+    expect(costs).toBe('| balloon | 350 | 0 | 10 | 0 | 0.0 | 0 | 0.00 | 0 |');
   });
 });
