@@ -400,14 +400,14 @@ export class System {
 
   // ---- suspend and resume ------------------------------------------------------------------------
 
-  /** The next wake-up source still pending, or Infinity. */
+  /**
+   * When the next wake-up source fires: its time, or Infinity when none is pending. A wake-up
+   * that fell due while the suspend was being prepared (the policy's hooks take time) is still
+   * pending: it ends the suspend as soon as it is entered, as a wakeup event pending during
+   * suspend aborts it in Linux. Markers of events that ran are cancelled and dropped by peek().
+   */
   private nextWakeNs(): number {
-    for (;;) {
-      const w = this.wakeQueue.peek();
-      if (w === undefined) return Infinity;
-      if (w.tNs >= this.clock.nowNs) return w.tNs;
-      this.wakeQueue.pop();
-    }
+    return this.wakeQueue.peek()?.tNs ?? Infinity;
   }
 
   private suspend(endNs: number): void {
@@ -419,8 +419,8 @@ export class System {
     this.suspendedNow = true;
     this.trace.emit({ kind: 'sys.suspend', reason: `idle in phase ${this.phase!.name}` });
     const t0 = this.clock.nowNs;
-    // No wake-up ahead and no end yet (a trace whose next event fell due while the hooks ran):
-    // the overdue event wakes the system at once.
+    // No wake-up ahead and no end (a trace replay whose next event fell due while the hooks ran):
+    // that event wakes the system at once.
     const wakeNs = Math.min(this.nextWakeNs(), endNs);
     const durationNs = Number.isFinite(wakeNs) ? Math.max(0, wakeNs - t0) : 0;
     const masked = virtual ?? this.core.masked;

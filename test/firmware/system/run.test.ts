@@ -83,6 +83,44 @@ describe('a system run', () => {
   });
 });
 
+describe('wake-ups that fall due while a suspend is prepared', () => {
+  /** A policy whose suspend preparation takes 30 s of CPU time (as offlining memory blocks may). */
+  function slowToSuspend(): PasrPolicy {
+    let ctx: PolicyContext;
+    return {
+      name: 'slow-to-suspend',
+      attach(c) {
+        ctx = c;
+      },
+      beforeSuspend() {
+        ctx.clock.advance(30 * S);
+      },
+    };
+  }
+
+  it('end the suspend at once: the system never sleeps through a pending wake-up', () => {
+    const sc = tinyScenario({
+      durationNs: 10 * MIN,
+      phases: [
+        phase({
+          name: 'p',
+          durationNs: 10 * MIN,
+          idleBeforeSuspendNs: 1 * S,
+          activities: [activity({ name: 'tick', everyNs: 10 * S, wake: true, busyNs: 1 * S, ops: [] })],
+        }),
+      ],
+    });
+    const sys = new System(shippedBoard('imx6sl-evk'), sc, slowToSuspend(), { seed: 1, recordTrace: true });
+    const st = sys.run();
+    const resumes = sys.trace.events.filter((e) => e.kind === 'sys.resume');
+    // Every preparation overruns the next tick: each suspend ends as soon as it is entered.
+    expect(resumes.length).toBe(st.suspendCount);
+    expect(st.suspendCount).toBeGreaterThan(10);
+    expect(resumes.slice(0, -1).every((e) => e.kind === 'sys.resume' && e.wakeSource === 'tick')).toBe(true);
+    expect(st.suspendedNs).toBeLessThan(1 * S);
+  });
+});
+
 /** A policy that masks one given unit before every suspend and unmasks it at resume. */
 function oneUnit(unit: number): PasrPolicy {
   let ctx: PolicyContext;
