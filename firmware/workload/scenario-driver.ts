@@ -16,6 +16,7 @@ import type { Activity, Phase, Scenario } from './scenario.js';
 export class ScenarioDriver implements WorkloadDriver {
   readonly starved = false;
   private engineOrNull: WorkloadEngine | null = null;
+  private timingOrNull: Prng | null = null;
   private host: DriverHost | null = null;
   /** Cancel functions of the current phase's events and wake-up markers. */
   private readonly phaseEvents: (() => void)[] = [];
@@ -48,6 +49,10 @@ export class ScenarioDriver implements WorkloadDriver {
   }
 
   attach(mech: MmMechanisms, rng: Prng, knob: (action: 'inflate' | 'deflate') => void): void {
+    // The activities' times come from a stream of their own, and each period counts from when
+    // the activity was due, not from when its work ended: the same seed gives the same wake-ups
+    // whatever a policy does to memory (how long the work takes, how many draws it makes).
+    this.timingOrNull = rng.fork();
     this.engineOrNull = new WorkloadEngine(this.scenario, mech, rng, { knob });
   }
 
@@ -96,7 +101,7 @@ export class ScenarioDriver implements WorkloadDriver {
 
   private gap(a: Activity): number {
     const every = a.everyNs!;
-    return (1 - a.jitter) * every + a.jitter * this.engine.rng.exp(every);
+    return (1 - a.jitter) * every + a.jitter * this.timingOrNull!.exp(every);
   }
 
   private queueActivity(a: Activity, tNs: number, gen: number): void {
@@ -106,7 +111,7 @@ export class ScenarioDriver implements WorkloadDriver {
       for (const op of a.ops) this.engine.apply(op);
       const host = this.host!;
       host.busyUntil(host.nowNs + a.busyNs);
-      if (a.everyNs !== undefined) this.queueActivity(a, host.nowNs + this.gap(a), gen);
+      if (a.everyNs !== undefined) this.queueActivity(a, tNs + this.gap(a), gen);
     });
   }
 }

@@ -83,6 +83,20 @@ describe('a system run', () => {
   });
 });
 
+describe('the workload is the same whatever the policy', () => {
+  it('wakes the system at the same times with every policy (same seed): a policy changes memory, never the clock of the workload', () => {
+    const wakeTimes = (policy: string): number[] => {
+      const sys = system('imx6sl-evk', tinyScenario(), policy, { recordTrace: true });
+      sys.run();
+      return sys.trace.events.filter((e) => e.kind === 'sys.resume' && e.wakeSource === 'sync').map((e) => e.tNs);
+    };
+    const none = wakeTimes('none');
+    expect(none.length).toBeGreaterThan(5);
+    for (const policy of ['balloon', 'hotplug-suspend', 'sorted-buddy'])
+      expect(wakeTimes(policy), policy).toEqual(none);
+  });
+});
+
 describe('wake-ups that fall due while a suspend is prepared', () => {
   /** A policy whose suspend preparation takes 30 s of CPU time (as offlining memory blocks may). */
   function slowToSuspend(): PasrPolicy {
