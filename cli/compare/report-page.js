@@ -101,7 +101,7 @@
           },
         },
         scales: {
-          x: { stacked: true, ticks: { autoSkip: false, maxRotation: 0 } },
+          x: { stacked: true, ticks: { autoSkip: false, maxRotation: 90, font: { size: 10 } } },
           y: { stacked: true, beginAtZero: true, title: { display: true, text: 'J' } },
         },
       },
