@@ -355,7 +355,7 @@ export function renderReportHtml(
   }
   parts.push(
     '<h2 id="oracle">Achieved share of the oracle’s saving</h2>',
-    '<p class="note">The oracle packs live pages into as few PASR units as unmovable pages allow, at no cost: the bound of what any policy can save. Bars are means over seeds, whiskers the lowest and highest seed. No bar: the policy lost data there, or the oracle saves nothing.</p>',
+    '<p class="note">The oracle packs live pages into as few PASR units as unmovable pages allow, at no cost: the bound of what any policy can save. Bars are means over seeds, whiskers the lowest and highest seed. No bar: the policy lost data there, or the oracle saves nothing. The axis is cut at −100 % and 110 %: a bar that reaches the edge goes further (its tooltip gives the figure; where the oracle saves almost nothing a policy\'s cost is thousands of per cent of it).</p>',
     '<div class="grid">',
   );
   for (const [i, o] of data.oracle.entries()) parts.push(figure(`oracle-${i}`, `${o.board}: % of the oracle's saving`));

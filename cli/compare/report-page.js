@@ -27,7 +27,12 @@
         const meta = chart.getDatasetMeta(i);
         if (meta.hidden) return;
         const scale = chart.scales[meta.yAxisID];
+        const area = chart.chartArea;
         ctx.save();
+        // A whisker beyond a cut axis stops at the plot's edge, as its bar does.
+        ctx.beginPath();
+        ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+        ctx.clip();
         ctx.strokeStyle = '#222';
         ctx.lineWidth = 1.2;
         meta.data.forEach((bar, j) => {
@@ -125,7 +130,9 @@
         plugins: { title: { display: true, text: `${o.board}: % of the oracle's saving` } },
         scales: {
           x: { ticks: { autoSkip: false } },
-          y: { suggestedMin: 0, suggestedMax: 100, title: { display: true, text: '% of oracle' } },
+          // Cut at -100 % and 110 %: where the oracle saves almost nothing a policy's cost is
+          // thousands of per cent of it, and would flatten every other bar.
+          y: { min: -100, max: 110, title: { display: true, text: '% of oracle' } },
         },
       },
     });
