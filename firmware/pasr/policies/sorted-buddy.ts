@@ -7,7 +7,7 @@
  *    list keeps its blocks in region order and __rmqueue_smallest() takes the lowest region's
  *    block over all orders (Bhat's "aggressive bias", v3 17/35), so allocations fill regions
  *    from the bottom and the top ones stay free. The pcp lists are Linux's (Bhat left them
- *    alone; biasing their refill was a v2 TODO): refills come from the sorted lists, frees go to
+ *    alone; his v2 listed biasing their refill as future work): refills come from the sorted lists, frees go to
  *    the pcp list whatever their region.
  *  - Region evacuation (Bhat v2 12/15 evacuate_mem_region(), v4's kmempowerd) when the system is
  *    idle and before suspend: from the highest region down, a region whose live pages are few
