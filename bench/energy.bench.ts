@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseBoardConfig } from '../hal/board/load-board.js';
+import { loadBoard } from '../cli/board-files.js';
 import { Board } from '../hal/board/board.js';
 import { SimClock } from '../hal/clock.js';
 import { TraceBus } from '../hal/trace/trace-bus.js';
@@ -16,12 +14,9 @@ const STEPS = 43_200; // 24 h of simulated standby, one governor step per 2 s (t
  * 100 steps and the temperature every 1000 (so the self-refresh line is recomputed). Median of
  * repeats; the figure is independent of the simulated time (event-based).
  */
-export function runEnergyBench(root: string): Record<string, number> {
-  const file = join(root, 'board-configs', 'lp4x-quad-16g.json');
-  const r = parseBoardConfig(readFileSync(file, 'utf8'), file);
-  if (!r.ok) throw new Error(`${file}: ${r.problems.map((p) => p.message).join('; ')}`);
+export function runEnergyBench(): Record<string, number> {
   const clock = new SimClock();
-  const board = new Board(r.board, clock, new TraceBus(clock));
+  const board = new Board(loadBoard('lp4x-quad-16g', {}), clock, new TraceBus(clock));
   const times: number[] = [];
   let sink = 0;
   for (let rep = 0; rep <= REPEATS; rep++) {

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { TraceReplay } from '../firmware/system/trace-replay.js';
 import { KmemTraceParser } from '../firmware/workload/ftrace/kmem-parser.js';
-import { parseBoardConfig } from '../hal/board/load-board.js';
+import { loadBoard } from '../cli/board-files.js';
 import { median } from './stats.js';
 
 /**
@@ -58,10 +58,7 @@ async function parseGzip(gz: Buffer): Promise<number> {
 
 function replayNap(root: string): number {
   const text = gunzipSync(readFileSync(join(root, 'test/fixtures/ftrace/kmem-nap.txt.gz'))).toString('latin1');
-  const file = join(root, 'board-configs/pandaboard-es.json');
-  const parsed = parseBoardConfig(readFileSync(file, 'utf8'), file);
-  if (!parsed.ok) throw new Error(`${file}: not a valid board config`);
-  const config = parsed.board;
+  const config = loadBoard('pandaboard-es', {});
   const t0 = performance.now();
   const r = new TraceReplay({
     config,

@@ -19,32 +19,14 @@ import type { MemoryManager } from '../firmware/mm/memory-manager.js';
 import { PageKind } from '../firmware/mm/page-flags.js';
 import { createPolicy } from '../firmware/pasr/policies/index.js';
 import { System } from '../firmware/system/system.js';
-import type { Scenario } from '../firmware/workload/scenario.js';
+import { idleScenario } from './idle-scenario.js';
 import { median } from './stats.js';
 
 const RUNS = 9;
 const OPS = 400_000;
 const LIVE = 4096;
 
-const QUIET: Scenario = {
-  name: 'quiet',
-  description: 'no workload',
-  durationNs: 600e9,
-  sets: [],
-  slabCaches: [],
-  setup: [],
-  phases: [
-    {
-      name: 'idle',
-      durationNs: 600e9,
-      suspend: true,
-      idleBeforeSuspendNs: 1e9,
-      activeShare: 0,
-      expectedDemand: 0.1,
-      activities: [],
-    },
-  ],
-};
+const QUIET = idleScenario({ durationNs: 600e9, suspend: true, idleBeforeSuspendNs: 1e9, expectedDemand: 0.1 });
 
 /** A fixed churn: its orders and gfp flags, from a seeded generator (the same for every run). */
 function churnPlan(): { orders: Int32Array; gfps: Int32Array; kinds: Int32Array } {

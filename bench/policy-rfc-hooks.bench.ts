@@ -12,45 +12,17 @@
  * calls the hook on every list insertion and removal); the simulated cost the hooks add to a
  * run is the run report's allocatorNsPerOp.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseBoardConfig } from '../hal/board/load-board.js';
-import type { BoardConfig } from '../hal/board/board-config.js';
+import { loadBoard } from '../cli/board-files.js';
 import { createPolicy } from '../firmware/pasr/policies/index.js';
 import { System } from '../firmware/system/system.js';
-import type { Scenario } from '../firmware/workload/scenario.js';
+import { idleScenario } from './idle-scenario.js';
 import { churn, churnInput } from './churn.js';
 import { median } from './stats.js';
 
-const EMPTY: Scenario = {
-  name: 'bench',
-  description: 'nothing: the bench drives the allocator itself',
-  durationNs: 1e9,
-  sets: [],
-  slabCaches: [],
-  setup: [],
-  phases: [
-    {
-      name: 'p',
-      durationNs: 1e9,
-      suspend: false,
-      idleBeforeSuspendNs: 0,
-      activeShare: 0,
-      expectedDemand: 0,
-      activities: [],
-    },
-  ],
-};
+const EMPTY = idleScenario();
 
-function board(root: string, name: string): BoardConfig {
-  const file = join(root, 'board-configs', `${name}.json`);
-  const r = parseBoardConfig(readFileSync(file, 'utf8'), file);
-  if (!r.ok) throw new Error(`${file}: ${r.problems.map((p) => p.message).join('; ')}`);
-  return r.board;
-}
-
-export function runRfcHooksBench(root: string): Record<string, number> {
-  const config = board(root, 'pandaboard-es');
+export function runRfcHooksBench(): Record<string, number> {
+  const config = loadBoard('pandaboard-es', {});
   const none = new System(config, EMPTY, createPolicy('none'), { seed: 1 });
   const rfc = new System(config, EMPTY, createPolicy('rfc-hooks'), { seed: 1 });
   const input = churnInput();

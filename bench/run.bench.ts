@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBoardConfig } from '../hal/board/load-board.js';
+import { loadBoard } from '../cli/board-files.js';
 import type { BoardConfig } from '../hal/board/board-config.js';
 import { SimClock } from '../hal/clock.js';
 import { TraceBus } from '../hal/trace/trace-bus.js';
@@ -25,13 +25,6 @@ import { parseScenario } from '../firmware/workload/load-scenario.js';
 import type { Scenario } from '../firmware/workload/scenario.js';
 import { churn, churnInput } from './churn.js';
 import { median } from './stats.js';
-
-function board(root: string, name: string): BoardConfig {
-  const file = join(root, 'board-configs', `${name}.json`);
-  const r = parseBoardConfig(readFileSync(file, 'utf8'), file);
-  if (!r.ok) throw new Error(`${file}: ${r.problems.map((p) => p.message).join('; ')}`);
-  return r.board;
-}
 
 function scenario(root: string, name: string): Scenario {
   const r = parseScenario(readFileSync(join(root, 'workloads', `${name}.json`), 'utf8'));
@@ -57,12 +50,12 @@ function bootedMm(config: BoardConfig, census: boolean): MemoryManager {
 export function runRunBench(root: string): Record<string, number> {
   const out: Record<string, number> = {};
   const phone = scenario(root, 'phone-standby-day');
-  const panda = runSeconds(board(root, 'pandaboard-es'), phone);
+  const panda = runSeconds(loadBoard('pandaboard-es', {}), phone);
   out['run.phoneDay.pandaboard.seconds'] = panda.seconds;
   out['run.phoneDay.pandaboard.simPerWall'] = panda.simulated / panda.seconds;
-  out['run.phoneDay.lp4x-quad-16g.seconds'] = runSeconds(board(root, 'lp4x-quad-16g'), phone).seconds;
+  out['run.phoneDay.lp4x-quad-16g.seconds'] = runSeconds(loadBoard('lp4x-quad-16g', {}), phone).seconds;
 
-  const config = board(root, 'pandaboard-es');
+  const config = loadBoard('pandaboard-es', {});
   const off = bootedMm(config, false);
   const on = bootedMm(config, true);
   const input = churnInput();

@@ -13,42 +13,21 @@
  *                                           case), pcp, churn (random free order), mixed
  * Figures only; nothing here fails on time.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseBoardConfig } from '../hal/board/load-board.js';
+import { loadBoard } from '../cli/board-files.js';
 import { SimClock } from '../hal/clock.js';
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from '../firmware/mm/gfp.js';
 import { MemoryManager } from '../firmware/mm/memory-manager.js';
 import { PageKind } from '../firmware/mm/page-flags.js';
 import { createPolicy } from '../firmware/pasr/policies/index.js';
 import { System } from '../firmware/system/system.js';
-import type { Scenario } from '../firmware/workload/scenario.js';
+import { idleScenario } from './idle-scenario.js';
 import { benchLayout } from './mm.bench.js';
 import { churn, churnInput } from './churn.js';
 import { median } from './stats.js';
 
 const ROUNDS = 9;
 
-/** A scenario that does nothing: the systems are only booted (and the policy attached). */
-const IDLE: Scenario = {
-  name: 'idle',
-  description: '',
-  durationNs: 1e9,
-  sets: [],
-  slabCaches: [],
-  setup: [],
-  phases: [
-    {
-      name: 'idle',
-      durationNs: 1e9,
-      suspend: false,
-      idleBeforeSuspendNs: 0,
-      activeShare: 0,
-      expectedDemand: 0,
-      activities: [],
-    },
-  ],
-};
+const IDLE = idleScenario();
 
 function lcg(seed: number): () => number {
   let x = seed;
@@ -119,13 +98,11 @@ function overhead(off: () => number, on: () => number): { on: number; percent: n
   return { on: median(b), percent: (median(a) / median(b) - 1) * 100 };
 }
 
-export function runSortedBuddyBench(root: string): Record<string, number> {
+export function runSortedBuddyBench(): Record<string, number> {
   const out: Record<string, number> = {};
-  const file = join(root, 'board-configs', 'pandaboard-es.json');
-  const r = parseBoardConfig(readFileSync(file, 'utf8'), file);
-  if (!r.ok) throw new Error(`${file}: ${r.problems.map((p) => p.message).join('; ')}`);
-  const none = new System(r.board, IDLE, createPolicy('none'), { seed: 1 });
-  const sorted = new System(r.board, IDLE, createPolicy('sorted-buddy'), { seed: 1 });
+  const config = loadBoard('pandaboard-es', {});
+  const none = new System(config, IDLE, createPolicy('none'), { seed: 1 });
+  const sorted = new System(config, IDLE, createPolicy('sorted-buddy'), { seed: 1 });
   const rnd = lcg(12345);
   const input = churnInput();
   const policy = overhead(

@@ -1,4 +1,4 @@
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { parseBoardBytes, formatProblem } from '../hal/board/load-board.js';
 import { BOARD_FILE, parseBoardJson } from '../hal/board/board-json.js';
@@ -6,7 +6,7 @@ import { closestWords } from '../hal/json/json-schema.js';
 import { decodeJsonText } from '../hal/json/json-text.js';
 import type { BoardConfig } from '../hal/board/board-config.js';
 import { CliError, EXIT } from './errors.js';
-import { BOARD_DIR, errnoText, readInput } from './files.js';
+import { BOARD_DIR, errnoText, jsonFilesIn, readInput } from './files.js';
 
 /**
  * Where boards are found by name: the board search path. Folders given with `--boards-dir`
@@ -85,15 +85,12 @@ function statOr(path: string): boolean {
   }
 }
 
-/** How a board file is shown: shipped boards as `board-configs/x.json`, others under the folder as given. */
 /** The shipped board config files (board-configs/, not the schema), sorted by name. */
 export function shippedBoardFiles(): string[] {
-  return readdirSync(BOARD_DIR)
-    .filter((f) => f.endsWith('.json') && f !== 'board.schema.json')
-    .sort()
-    .map((f) => join(BOARD_DIR, f));
+  return jsonFilesIn(BOARD_DIR, SCHEMA_FILE).map((f) => join(BOARD_DIR, f));
 }
 
+/** How a board file is shown: shipped boards as `board-configs/x.json`, others under the folder as given. */
 export function displayPath(file: string): string {
   const rel = relative(join(BOARD_DIR, '..'), file);
   return rel.startsWith('board-configs/') && !rel.slice('board-configs/'.length).includes('/') ? rel : file;
@@ -120,9 +117,7 @@ export function scanBoards(search: BoardSearch): BoardEntry[] {
   for (const folder of search.folders) {
     let names: string[];
     try {
-      names = readdirSync(folder.dir)
-        .filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE)
-        .sort();
+      names = jsonFilesIn(folder.dir, SCHEMA_FILE);
     } catch (e) {
       throw new CliError(`${folder.dir}: cannot list the boards folder: ${errnoText(e)}`);
     }

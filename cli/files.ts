@@ -7,6 +7,7 @@ import {
   fsyncSync,
   lstatSync,
   openSync,
+  readdirSync,
   readSync,
   realpathSync,
   renameSync,
@@ -184,4 +185,11 @@ export function writeOutput(file: string, data: Uint8Array | string, option: str
     if (e instanceof CliError) throw e;
     throw new CliError(`${file}: cannot write: ${errnoText(e)}`);
   }
+}
+
+/** The `.json` files of a folder but its JSON Schema, by name: what a folder of boards or workloads holds. */
+export function jsonFilesIn(dir: string, schemaFile: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== schemaFile)
+    .sort();
 }

@@ -1,18 +1,15 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { Scenario } from '../firmware/workload/scenario.js';
 import { formatProblem, parseScenarioBytes, type ParseScenarioResult } from '../firmware/workload/load-scenario.js';
 import { CliError, EXIT } from './errors.js';
-import { readInput, ROOT } from './files.js';
+import { jsonFilesIn, readInput, ROOT } from './files.js';
 
 export const WORKLOAD_DIR = join(ROOT, 'workloads');
 
 /** The scenario files of workloads/, sorted by name (not the schema). */
 export function shippedWorkloadFiles(): string[] {
-  return readdirSync(WORKLOAD_DIR)
-    .filter((f) => f.endsWith('.json') && f !== 'workload.schema.json')
-    .sort()
-    .map((f) => join(WORKLOAD_DIR, f));
+  return jsonFilesIn(WORKLOAD_DIR, 'workload.schema.json').map((f) => join(WORKLOAD_DIR, f));
 }
 
 /** A scenario by shipped name (`example-nap`) or by path to a scenario file. */
