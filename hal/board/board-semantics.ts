@@ -599,10 +599,31 @@ function checkSections(c: Checker, map: AddressMapConfig | undefined): void {
   }
 }
 
+/**
+ * The end of a range that must be non-empty and inside DRAM, or null once the problem is said
+ * (`what(end)` names the range; the DRAM window is appended).
+ */
+function endInDram(
+  c: Checker,
+  path: PathSegment[],
+  r: { base: number; size: number },
+  what: (end: number) => string,
+): number | null {
+  const { dramBase, dramSize } = c.board;
+  if (r.size === 0) {
+    c.add([...path, 'size'], 'must be more than 0');
+    return null;
+  }
+  const end = r.base + r.size;
+  if (r.base < dramBase || end > dramBase + dramSize) {
+    c.add(path, `${what(end)} (${hex(dramBase)}-${hex(dramBase + dramSize)})`);
+    return null;
+  }
+  return end;
+}
+
 // (g) reserved ranges and CMA
 function checkRanges(c: Checker): void {
-  const { dramBase, dramSize } = c.board;
-  const dramEnd = dramBase + dramSize;
   const all: { path: PathSegment[]; name: string; base: number; end: number }[] = [];
   const each = (
     ranges: readonly { name: string; base: number; size: number }[],
@@ -611,18 +632,8 @@ function checkRanges(c: Checker): void {
   ): void => {
     ranges.forEach((r, i) => {
       const path = [...prefix, i];
-      if (r.size === 0) {
-        c.add([...path, 'size'], 'must be more than 0');
-        return;
-      }
-      const end = r.base + r.size;
-      if (r.base < dramBase || end > dramEnd) {
-        c.add(
-          path,
-          `${what} "${r.name}" ${hex(r.base)}-${hex(end)} lies outside DRAM (${hex(dramBase)}-${hex(dramEnd)})`,
-        );
-        return;
-      }
+      const end = endInDram(c, path, r, (e) => `${what} "${r.name}" ${hex(r.base)}-${hex(e)} lies outside DRAM`);
+      if (end === null) return;
       const page = c.board.kernel.pageSize;
       const firstPage = Math.floor(r.base / page) * page;
       const endPage = Math.ceil(end / page) * page;
@@ -739,24 +750,13 @@ function checkKernel(c: Checker): void {
 
 // (j) RAM ranges
 function checkRam(c: Checker): void {
-  const { dramBase, dramSize, kernel } = c.board;
-  const dramEnd = dramBase + dramSize;
+  const { kernel } = c.board;
   const ranges = c.board.ranges ?? [];
   let prev: { i: number; end: number } | null = null;
   ranges.forEach((r, i) => {
     const path: PathSegment[] = ['dram', 'ranges', i];
-    if (r.size === 0) {
-      c.add([...path, 'size'], 'must be more than 0');
-      return;
-    }
-    const end = r.base + r.size;
-    if (r.base < dramBase || end > dramEnd) {
-      c.add(
-        path,
-        `RAM range ${hex(r.base)}-${hex(end)} lies outside the DRAM window (${hex(dramBase)}-${hex(dramEnd)})`,
-      );
-      return;
-    }
+    const end = endInDram(c, path, r, (e) => `RAM range ${hex(r.base)}-${hex(e)} lies outside the DRAM window`);
+    if (end === null) return;
     if (Math.floor(end / kernel.pageSize) <= Math.ceil(r.base / kernel.pageSize))
       c.add(path, `RAM range ${hex(r.base)}-${hex(end)} holds no whole page of ${formatBytes(kernel.pageSize)}`);
     if (prev && r.base < prev.end)
